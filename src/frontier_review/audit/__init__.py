@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: hash chain, signed checkpoints, verification, export."""

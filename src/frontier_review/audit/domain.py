@@ -1,0 +1,225 @@
+"""Pure rules of the hash chain: canonical form, hashing and verification.
+
+An entry's hash is ``SHA-256(prev_hash || "\\n" || canonical JSON of its fields)``. The
+canonical JSON has sorted keys, no insignificant whitespace and UTF-8 text, so any party
+can recompute it from an export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+class Outcome(StrEnum):
+    """What happened to the audited action."""
+
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class EntryFields:
+    """Everything an entry commits to (all but its own hash)."""
+
+    seq: int
+    id: uuid.UUID
+    occurred_at: datetime
+    actor_label: str
+    actor_user_id: uuid.UUID | None
+    actor_org_id: uuid.UUID | None
+    action: str
+    outcome: str
+    target_type: str | None
+    target_id: str | None
+    reason: str | None
+    details: Mapping[str, Any]
+    prev_hash: str
+
+    def canonical(self) -> dict[str, Any]:
+        """The JSON object that is hashed and exported."""
+        return {
+            "seq": self.seq,
+            "id": str(self.id),
+            "occurred_at": format_instant(self.occurred_at),
+            "actor": {
+                "label": self.actor_label,
+                "user_id": str(self.actor_user_id) if self.actor_user_id else None,
+                "org_id": str(self.actor_org_id) if self.actor_org_id else None,
+            },
+            "action": self.action,
+            "outcome": self.outcome,
+            "target": {"type": self.target_type, "id": self.target_id},
+            "reason": self.reason,
+            "details": dict(self.details),
+            "prev_hash": self.prev_hash,
+        }
+
+
+def format_instant(value: datetime) -> str:
+    """ISO 8601 in UTC with microseconds, identical on every backend."""
+    if value.tzinfo is None:
+        raise ValueError("audit timestamps must be timezone-aware")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Deterministic JSON bytes of ``value``."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def check_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse detail values that would not survive a JSON round trip unchanged."""
+
+    def walk(value: Any, path: str) -> Any:
+        if value is None or isinstance(value, bool | int | str):
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError(f"audit detail {path} is not a finite number")
+            return value
+        if isinstance(value, list | tuple):
+            return [walk(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        if isinstance(value, Mapping):
+            return {str(k): walk(v, f"{path}.{k}") for k, v in value.items()}
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        if isinstance(value, datetime):
+            return format_instant(value)
+        raise ValueError(f"audit detail {path} has unsupported type {type(value).__name__}")
+
+    return {str(k): walk(v, str(k)) for k, v in details.items()}
+
+
+def entry_hash(fields: EntryFields) -> str:
+    """The hash an entry must carry."""
+    digest = hashlib.sha256()
+    digest.update(fields.prev_hash.encode("ascii"))
+    digest.update(b"\n")
+    digest.update(canonical_json(fields.canonical()))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as read back from storage: its fields and the hash stored with it."""
+
+    fields: EntryFields
+    hash: str
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """A stored checkpoint, with the outcome of checking its signature."""
+
+    id: uuid.UUID
+    seq: int
+    entry_hash: str
+    signature_valid: bool
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of verifying the chain; ``problems`` is empty when the log is intact."""
+
+    entries: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, seq: int | None, message: str) -> None:
+        if self.first_bad_seq is None and seq is not None:
+            self.first_bad_seq = seq
+        self.problems.append(message)
+
+
+def verify_chain(
+    entries: Iterable[StoredEntry],
+    *,
+    head_seq: int,
+    head_hash: str,
+    checkpoints: Iterable[CheckpointRecord] = (),
+) -> VerifyReport:
+    """Check links, hashes, sequence, the head row and each checkpoint.
+
+    ``entries`` must be ordered by ``seq``. Verification stops at the first broken entry
+    (everything after it is unanchored) but still reports head and checkpoint problems.
+    """
+    report = VerifyReport()
+    expected_seq = 1
+    expected_prev = GENESIS_HASH
+    hashes_by_seq: dict[int, str] = {}
+    for stored in entries:
+        f = stored.fields
+        label = f"entry #{f.seq} ({f.id}, {f.action})"
+        if f.seq != expected_seq:
+            report.fail(f.seq, f"{label}: expected entry #{expected_seq} here — an entry was deleted or inserted before it")
+            break
+        if f.prev_hash != expected_prev:
+            report.fail(f.seq, f"{label}: link to the previous entry is broken — entries were deleted, inserted or reordered")
+            break
+        if entry_hash(f) != stored.hash:
+            report.fail(f.seq, f"{label}: content does not match its hash — the entry was edited")
+            break
+        report.entries += 1
+        hashes_by_seq[f.seq] = stored.hash
+        expected_prev = stored.hash
+        expected_seq += 1
+    report.last_seq = expected_seq - 1
+    report.last_hash = expected_prev
+    if report.ok and (head_seq, head_hash) != (report.last_seq, report.last_hash):
+        if head_seq > report.last_seq:
+            report.fail(
+                report.last_seq + 1,
+                f"entries after #{report.last_seq} are missing: the chain head records #{head_seq}",
+            )
+        elif head_seq == report.last_seq:
+            report.fail(
+                head_seq,
+                f"entry #{head_seq}: hash differs from the chain head — the log was rewritten",
+            )
+        else:
+            report.fail(
+                head_seq + 1,
+                f"entry #{head_seq + 1} onwards were appended outside the log: the chain head records #{head_seq}",
+            )
+    for cp in checkpoints:
+        report.checkpoints += 1
+        if not cp.signature_valid:
+            report.fail(cp.seq, f"checkpoint {cp.id} at #{cp.seq}: signature does not verify")
+        elif cp.seq in hashes_by_seq and hashes_by_seq[cp.seq] != cp.entry_hash:
+            report.fail(
+                cp.seq, f"checkpoint {cp.id} at #{cp.seq}: the signed hash differs from entry #{cp.seq} — the log was rewritten"
+            )
+        elif cp.seq > report.last_seq and report.ok:
+            report.fail(cp.seq, f"checkpoint {cp.id} signs entry #{cp.seq}, which is missing")
+    return report
+
+
+def checkpoint_message(seq: int, entry_hash_hex: str, created_at: datetime, key_id: str) -> bytes:
+    """The bytes an audit checkpoint signature covers."""
+    return canonical_json(
+        {
+            "type": "frontier-review/audit-checkpoint/v1",
+            "seq": seq,
+            "entry_hash": entry_hash_hex,
+            "created_at": format_instant(created_at),
+            "key_id": key_id,
+        }
+    )

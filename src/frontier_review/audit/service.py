@@ -1,0 +1,338 @@
+"""Audit use cases: append in the caller's transaction, checkpoint, verify, export, browse."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from frontier_review.audit.domain import (
+    GENESIS_HASH,
+    CheckpointRecord,
+    EntryFields,
+    Outcome,
+    StoredEntry,
+    VerifyReport,
+    check_details,
+    checkpoint_message,
+    entry_hash,
+    verify_chain,
+)
+from frontier_review.audit.orm import AuditChainHead, AuditCheckpoint, AuditEntry
+from frontier_review.db.uow import PendingDenial, UnitOfWork
+from frontier_review.kernel.errors import ValidationFailed
+from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.policies import authorize, decide
+from frontier_review.security import service as security
+
+HEAD_ID = 1
+
+
+def _lock_head(session: Session) -> AuditChainHead:
+    """Take the chain's write lock and return the head row.
+
+    The no-op UPDATE is the lock: it takes PostgreSQL's row lock and SQLite's write lock,
+    so the SELECT after it sees the latest committed tip and nobody else can append until
+    this transaction ends.
+    """
+    result = session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=AuditChainHead.last_seq))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
+        session.flush()
+    return session.execute(
+        select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def append(
+    uow: UnitOfWork,
+    *,
+    actor_label: str,
+    actor_user_id: uuid.UUID | None,
+    actor_org_id: uuid.UUID | None,
+    action: str,
+    outcome: Outcome = Outcome.SUCCESS,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
+    merged = dict(details or {})
+    if uow.request_meta:
+        merged.setdefault("request", dict(uow.request_meta))
+    try:
+        clean = check_details(merged)
+    except ValueError as exc:  # a programming error, never user input
+        raise RuntimeError(str(exc)) from exc
+    session = uow.session
+    head = _lock_head(session)
+    fields = EntryFields(
+        seq=head.last_seq + 1,
+        id=new_id(),
+        occurred_at=uow.clock.now(),
+        actor_label=actor_label,
+        actor_user_id=actor_user_id,
+        actor_org_id=actor_org_id,
+        action=action,
+        outcome=str(outcome),
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        details=clean,
+        prev_hash=head.last_hash,
+    )
+    digest = entry_hash(fields)
+    row = AuditEntry(
+        seq=fields.seq,
+        id=fields.id,
+        occurred_at=fields.occurred_at,
+        actor_label=actor_label,
+        actor_user_id=actor_user_id,
+        actor_org_id=actor_org_id,
+        action=action,
+        outcome=fields.outcome,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        details=clean,
+        prev_hash=fields.prev_hash,
+        hash=digest,
+    )
+    session.add(row)
+    head.last_seq = fields.seq
+    head.last_hash = digest
+    session.flush()
+    return row
+
+
+def record(
+    uow: UnitOfWork,
+    principal: Principal,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: object = None,
+    details: Mapping[str, Any] | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Audit an action taken by ``principal`` (same transaction as the change)."""
+    return append(
+        uow,
+        actor_label=principal.label,
+        actor_user_id=principal.user_id,
+        actor_org_id=principal.org_id,
+        action=action,
+        outcome=outcome,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        reason=reason,
+        details={**(details or {}), **({"via": str(principal.method)} if not principal.is_system else {})},
+    )
+
+
+def write_denials(uow: UnitOfWork, denials: Sequence[PendingDenial]) -> None:
+    """The unit of work's denial writer: one ``denied`` entry per refusal."""
+    for denial in denials:
+        append(
+            uow,
+            actor_label=denial.actor_label,
+            actor_user_id=denial.actor_user_id,  # type: ignore[arg-type]
+            actor_org_id=denial.actor_org_id,  # type: ignore[arg-type]
+            action=denial.permission,
+            outcome=Outcome.DENIED,
+            target_type=denial.target_type,
+            target_id=denial.target_id,
+            reason=denial.reason,
+        )
+
+
+def _stored(row: AuditEntry) -> StoredEntry:
+    return StoredEntry(
+        fields=EntryFields(
+            seq=row.seq,
+            id=row.id,
+            occurred_at=row.occurred_at,
+            actor_label=row.actor_label,
+            actor_user_id=row.actor_user_id,
+            actor_org_id=row.actor_org_id,
+            action=row.action,
+            outcome=row.outcome,
+            target_type=row.target_type,
+            target_id=row.target_id,
+            reason=row.reason,
+            details=row.details,
+            prev_hash=row.prev_hash,
+        ),
+        hash=row.hash,
+    )
+
+
+def _iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditEntry]:
+    yield from session.scalars(stmt.execution_options(yield_per=1000))
+
+
+def verify_log(session: Session) -> VerifyReport:
+    """Verify the whole chain, the head row and every checkpoint signature."""
+    head = session.get(AuditChainHead, HEAD_ID)
+    keys = security.public_keys(session)
+    checkpoints: list[CheckpointRecord] = []
+    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
+        public = keys.get(cp.key_id)
+        valid = False
+        if public is not None:
+            try:
+                public.verify(cp.signature, checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, cp.key_id))
+                valid = True
+            except InvalidSignature:
+                valid = False
+        checkpoints.append(CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid))
+    entries = (_stored(row) for row in _iter_entries(session, select(AuditEntry).order_by(AuditEntry.seq)))
+    return verify_chain(
+        entries,
+        head_seq=head.last_seq if head else 0,
+        head_hash=head.last_hash if head else GENESIS_HASH,
+        checkpoints=checkpoints,
+    )
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """A checkpoint as shown to users."""
+
+    id: uuid.UUID
+    seq: int
+    entry_hash: str
+    created_at: datetime
+    key_id: str
+    signature: str
+
+
+def _info(cp: AuditCheckpoint) -> CheckpointInfo:
+    return CheckpointInfo(
+        id=cp.id,
+        seq=cp.seq,
+        entry_hash=cp.entry_hash,
+        created_at=cp.created_at,
+        key_id=cp.key_id,
+        signature=base64.b64encode(cp.signature).decode("ascii"),
+    )
+
+
+def create_checkpoint(uow: UnitOfWork, principal: Principal) -> CheckpointInfo | None:
+    """Sign the chain's current tip; returns None when nothing new was appended since the last one."""
+    authorize(uow, principal, Permission.AUDIT_CHECKPOINT, None)
+    key = security.ensure_signing_key(uow)
+    session = uow.session
+    head = _lock_head(session)
+    if head.last_seq == 0:
+        return None
+    latest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    # The checkpoint's own audit entry is the only thing after the previous checkpoint.
+    if latest is not None and latest.seq >= head.last_seq - 1:
+        return None
+    now = uow.clock.now()
+    message = checkpoint_message(head.last_seq, head.last_hash, now, key.key_id)
+    cp = AuditCheckpoint(
+        id=new_id(),
+        seq=head.last_seq,
+        entry_hash=head.last_hash,
+        created_at=now,
+        key_id=key.key_id,
+        signature=key.private.sign(message),
+    )
+    session.add(cp)
+    session.flush()
+    record(uow, principal, "audit:checkpoint:created", target_type="audit_checkpoint", target_id=cp.id, details={"seq": cp.seq})
+    return _info(cp)
+
+
+def list_checkpoints(uow: UnitOfWork, principal: Principal, *, limit: int = 50) -> list[CheckpointInfo]:
+    """Most recent checkpoints first."""
+    authorize(uow, principal, Permission.AUDIT_VERIFY, None)
+    rows = uow.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(limit))
+    return [_info(cp) for cp in rows]
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Filters for browsing and exporting the log."""
+
+    action: str | None = None
+    actor: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after_seq: int | None = None
+    before_seq: int | None = None
+
+
+def _scope(principal: Principal, uow: UnitOfWork) -> uuid.UUID | None:
+    """None means the whole log; an org id limits entries to that org's own actors."""
+    now = uow.clock.now()
+    if decide(principal, Permission.AUDIT_READ_ALL, None, now).allowed:
+        return None
+    authorize(uow, principal, Permission.AUDIT_READ_ORG, principal.org_id)
+    return principal.org_id
+
+
+def _filtered(stmt: Select[AuditEntry], flt: EntryFilter, org_scope: uuid.UUID | None) -> Select[AuditEntry]:
+    if org_scope is not None:
+        stmt = stmt.where(AuditEntry.actor_org_id == org_scope)
+    if flt.action:
+        stmt = stmt.where(AuditEntry.action.startswith(flt.action, autoescape=True))
+    if flt.actor:
+        stmt = stmt.where(AuditEntry.actor_label.contains(flt.actor, autoescape=True))
+    if flt.outcome:
+        if flt.outcome not in {o.value for o in Outcome}:
+            raise ValidationFailed(f"outcome must be one of {', '.join(o.value for o in Outcome)}", field="outcome")
+        stmt = stmt.where(AuditEntry.outcome == flt.outcome)
+    if flt.since:
+        stmt = stmt.where(AuditEntry.occurred_at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditEntry.occurred_at < flt.until)
+    if flt.after_seq is not None:
+        stmt = stmt.where(AuditEntry.seq > flt.after_seq)
+    if flt.before_seq is not None:
+        stmt = stmt.where(AuditEntry.seq < flt.before_seq)
+    return stmt
+
+
+def list_entries(uow: UnitOfWork, principal: Principal, flt: EntryFilter, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Newest first, as exported JSON objects (with their hash)."""
+    if not 1 <= limit <= 500:
+        raise ValidationFailed("limit must be between 1 and 500", field="limit")
+    scope = _scope(principal, uow)
+    stmt = _filtered(select(AuditEntry), flt, scope).order_by(AuditEntry.seq.desc()).limit(limit)
+    return [export_object(row) for row in uow.session.scalars(stmt)]
+
+
+def export_object(row: AuditEntry) -> dict[str, Any]:
+    """One exported entry: its canonical fields plus its hash."""
+    stored = _stored(row)
+    return {**stored.fields.canonical(), "hash": stored.hash}
+
+
+def export_entries(uow: UnitOfWork, principal: Principal, flt: EntryFilter) -> Iterator[dict[str, Any]]:
+    """Every matching entry in chain order, for JSON Lines export (audited up front)."""
+    authorize(uow, principal, Permission.AUDIT_EXPORT, None)
+    scope = _scope(principal, uow)
+    record(uow, principal, "audit:log:exported", details={"filter": {k: v for k, v in vars(flt).items() if v is not None}})
+    stmt = _filtered(select(AuditEntry), flt, scope).order_by(AuditEntry.seq)
+    return (export_object(row) for row in _iter_entries(uow.session, stmt))
+
+
+def verify(uow: UnitOfWork, principal: Principal) -> VerifyReport:
+    """Authorized chain verification (web and API)."""
+    authorize(uow, principal, Permission.AUDIT_VERIFY, None)
+    return verify_log(uow.session)

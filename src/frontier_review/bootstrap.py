@@ -1,0 +1,80 @@
+"""The composition root: builds settings, storage, keys and the job queue exactly once."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from frontier_review.audit.service import write_denials
+from frontier_review.config import ConfigurationError, Environment, Settings, check_production_ready, load_settings
+from frontier_review.db.engine import make_engine, make_session_factory
+from frontier_review.db.uow import UnitOfWorkFactory
+from frontier_review.kernel.clock import Clock, SystemClock
+from frontier_review.security.keyring import KeyringSource, write_private_file
+
+if TYPE_CHECKING:
+    from frontier_review.jobs.queue import JobQueue
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    if settings.env is Environment.PROD:
+        raise ConfigurationError("FR_SESSION_SECRET must be set in prod")
+    path = settings.keys_dir / "session.secret"
+    if not path.exists():
+        write_private_file(path, secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+@dataclass
+class Container:
+    """Everything the adapters need, wired once per process."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+
+    def __post_init__(self) -> None:
+        check_production_ready(self.settings)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.keyring = KeyringSource(self.settings)
+        self.engine: Engine = make_engine(self.settings.resolved_database_url)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.uow = UnitOfWorkFactory(
+            self.sessions, clock=self.clock, settings=self.settings, keyring=self.keyring, denial_writer=write_denials
+        )
+        self.session_secret = _session_secret(self.settings)
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        """The job queue (SQLite file in the data directory, or Redis when configured)."""
+        from frontier_review.jobs.queue import build_queue
+
+        return build_queue(self)
+
+    def database_ready(self) -> bool:
+        """True when the database answers and is migrated."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1 FROM audit_chain_head"))
+            return True
+        except Exception:  # readiness probes report, they do not raise
+            return False
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    """Build the process's container from the environment (or the given settings)."""
+    return Container(settings=settings or load_settings(), clock=clock or SystemClock())

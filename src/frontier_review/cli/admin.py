@@ -1,0 +1,109 @@
+"""``frontier-review admin``: operator commands (run on the server, as the platform itself)."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC
+
+import typer
+
+from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.identity import service as identity
+from frontier_review.identity.domain import OrgKind, Role, Sector
+from frontier_review.kernel.ids import parse_id
+from frontier_review.kernel.principal import Principal
+
+app = typer.Typer(help="Operator commands: first superuser, organizations, users, tokens.", no_args_is_help=True)
+
+
+def _password(value: str | None, prompt: str = "Password") -> str:
+    if value:
+        return value
+    first = getpass.getpass(f"{prompt}: ")
+    if first != getpass.getpass(f"{prompt} (again): "):
+        raise fail("passwords do not match")
+    return first
+
+
+def _org_id(value: str) -> object:
+    """An organization given by id or by exact name."""
+    c = container()
+    with c.uow() as uow:
+        for org in identity.list_organizations(uow, Principal.system("cli")):
+            if str(org.id) == value or org.name.casefold() == value.casefold():
+                return org.id
+    raise fail(f"no organization {value!r}")
+
+
+@app.command("bootstrap")
+@handle_errors
+def bootstrap(
+    email: str = typer.Option(..., help="The operator's e-mail address."),
+    full_name: str = typer.Option("Platform Operator", help="Display name."),
+    password: str | None = typer.Option(None, help="Password (prompted when omitted; prefer the prompt)."),
+) -> None:
+    """Create the first superuser of a new instance."""
+    c = container()
+    with c.uow() as uow:
+        view = identity.bootstrap_superuser(uow, email=email, full_name=full_name, password=_password(password))
+    console.print(f"superuser {view.email} created")
+
+
+@app.command("create-org")
+@handle_errors
+def create_org(
+    name: str = typer.Option(..., help="Organization name (unique)."),
+    kind: OrgKind = typer.Option(..., help="developer | program_office | agency | partner | clearinghouse"),
+    sector: Sector | None = typer.Option(None, help="CISA sector (partners only)."),
+) -> None:
+    """Create an organization."""
+    c = container()
+    with c.uow() as uow:
+        view = identity.create_organization(uow, Principal.system("cli"), name=name, kind=kind, sector=sector)
+    console.print(f"organization {view.name} ({view.kind.value}) created: {view.id}")
+
+
+@app.command("create-user")
+@handle_errors
+def create_user(
+    org: str = typer.Option(..., help="Organization id or name."),
+    email: str = typer.Option(...),
+    full_name: str = typer.Option(...),
+    role: Role = typer.Option(Role.MEMBER),
+    cleared: bool = typer.Option(False, help="May see classified benchmark content."),
+    password: str | None = typer.Option(None, help="Password (prompted when omitted)."),
+) -> None:
+    """Create a user in an organization."""
+    org_id = _org_id(org)
+    c = container()
+    with c.uow() as uow:
+        view = identity.create_user(
+            uow,
+            Principal.system("cli"),
+            org_id=parse_id(str(org_id), field="org"),
+            email=email,
+            full_name=full_name,
+            password=_password(password),
+            role=role,
+            cleared=cleared,
+        )
+    console.print(f"user {view.email} created in {view.organization_name}: {view.id}")
+
+
+@app.command("issue-token")
+@handle_errors
+def issue_token(
+    email: str = typer.Option(..., help="The user the token acts as."),
+    name: str = typer.Option(..., help="What the token is for."),
+    days: int = typer.Option(90, min=1, max=366, help="Days until it expires."),
+) -> None:
+    """Issue an API token for a user; it is printed once and never stored."""
+    c = container()
+    system = Principal.system("cli")
+    with c.uow() as uow:
+        user = identity.find_user_by_email(uow, system, email)
+        if user is None:
+            raise fail(f"no user {email!r}")
+        view, plaintext = identity.issue_token(uow, system, user_id=user.id, name=name, expires_in_days=days)
+    console.print(f"token {view.display} for {email}, expires {view.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
+    typer.echo(plaintext)

@@ -1,0 +1,91 @@
+"""``frontier-review keys``: master-key generation, status and rotation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from frontier_review.audit import service as audit
+from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.policies import authorize
+from frontier_review.security import envelope
+from frontier_review.security import service as security
+from frontier_review.security.keyring import keyring_document, write_private_file
+
+app = typer.Typer(help="Master keys of the envelope encryption.", no_args_is_help=True)
+
+
+@app.command("generate")
+@handle_errors
+def generate(
+    out: Path | None = typer.Option(None, "--out", help="Write an operator key file (mode 0600) instead of printing a key."),
+) -> None:
+    """Create a new master key: print it for FR_MASTER_KEY, or write a key file for FR_MASTER_KEY_FILE."""
+    key = envelope.generate_key()
+    if out is None:
+        typer.echo(envelope.encode_key(key))
+        return
+    if out.exists():
+        raise fail(f"{out} exists; refusing to overwrite a key file")
+    write_private_file(out, json.dumps(keyring_document([key], origin="operator"), indent=2))
+    console.print(f"key file {out} written with key {envelope.master_key_id(key)}")
+
+
+@app.command("status")
+@handle_errors
+def status() -> None:
+    """Show the active master key and how many data keys each master key wraps."""
+    c = container()
+    keys = c.keyring.current()
+    with c.uow() as uow:
+        counts = security.count_keys_by_master(uow.session)
+    table = Table(title=f"master keys ({'key file ' + str(c.keyring.path) if c.keyring.from_file else 'FR_MASTER_KEY'})")
+    table.add_column("key id")
+    table.add_column("state")
+    table.add_column("data keys", justify="right")
+    for kid in sorted(set(keys.keys) | set(counts)):
+        state = "active" if kid == keys.active_id else ("retained" if kid in keys.keys else "MISSING")
+        table.add_row(kid, state, str(counts.get(kid, 0)))
+    console.print(table)
+
+
+@app.command("rotate")
+@handle_errors
+def rotate(
+    retire: bool = typer.Option(True, help="Drop old keys from the key file once nothing uses them."),
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Data keys re-wrapped per transaction."),
+) -> None:
+    """Re-wrap every data key under a new master key, while servers keep running.
+
+    With a key file, a new key is generated and made active (old keys stay until every data
+    key has moved). With FR_MASTER_KEY, put the new key first in that variable on every
+    process beforehand; this command then moves every data key to it.
+    """
+    c = container()
+    system = Principal.system("keys-rotate")
+    with c.uow() as uow:
+        authorize(uow, system, Permission.KEYS_ROTATE, None)
+    before = c.keyring.current().active_id
+    if c.keyring.from_file:
+        c.keyring.add_active_key(envelope.generate_key())
+    active = c.keyring.current().active_id
+    moved = security.rewrap_data_keys(c.sessions, c.keyring, c.clock, batch_size=batch_size)
+    with c.uow() as uow:
+        counts = security.count_keys_by_master(uow.session)
+        retired: list[str] = []
+        if retire and c.keyring.from_file and set(counts) <= {active}:
+            retired = c.keyring.retire_keys(keep=set(counts))
+        audit.record(
+            uow,
+            system,
+            "security:keys:rotated",
+            details={"from": before, "to": active, "rewrapped": moved, "retired": retired},
+        )
+    console.print(
+        f"active master key {active}; {moved} data keys re-wrapped" + (f"; retired {', '.join(retired)}" if retired else "")
+    )

@@ -1,0 +1,29 @@
+"""Entry point of the ``frontier-review`` command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from frontier_review.cli import admin, audit, db, keys, serve
+
+app = typer.Typer(
+    name="frontier-review",
+    help="Frontier Review: the voluntary prerelease review framework for frontier AI models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.command("demo")(serve.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
+app.add_typer(audit.app, name="audit")
+app.add_typer(keys.app, name="keys")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,75 @@
+"""``serve``, ``worker`` and ``demo``."""
+
+from __future__ import annotations
+
+import typer
+
+from frontier_review.cli.common import console, container, handle_errors
+from frontier_review.db import migrate
+from frontier_review.demo import data as demo_data
+
+
+def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
+    # Plain lines rather than a table: e-mail addresses must never be truncated.
+    console.print(f"[bold]Demo logins[/] (password for every account: [bold]{demo_data.DEMO_PASSWORD}[/])")
+    width = max(len(login.role) for login in logins)
+    for login in logins:
+        console.print(f"  {login.role.ljust(width)}  {login.email}", highlight=False, soft_wrap=True)
+
+
+@handle_errors
+def serve(
+    host: str | None = typer.Option(None, help="Interface to listen on (default FR_HOST, 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default FR_PORT, 8000)."),
+    demo: bool = typer.Option(False, "--demo", help="Load demo data when the database is empty."),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations before serving."),
+    embedded_worker: bool | None = typer.Option(
+        None, "--embedded-worker/--no-embedded-worker", help="Run a job consumer in this process (default: on without Redis)."
+    ),
+) -> None:
+    """Serve the web UI and APIs (and, by default, a job consumer)."""
+    import uvicorn
+
+    from frontier_review.jobs.queue import start_embedded_consumer
+    from frontier_review.web.app import create_app
+
+    c = container()
+    settings = c.settings
+    if migrate_first:
+        migrate.upgrade(settings.resolved_database_url)
+    if demo and demo_data.database_is_empty(c):
+        demo_data.load_demo(c)
+        console.print("[green]demo data loaded[/]")
+    if demo:
+        _print_logins(demo_data.demo_logins())
+    consumer = None
+    if embedded_worker if embedded_worker is not None else not settings.redis_url:
+        consumer = start_embedded_consumer(c.jobs.huey)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    console.print(f"Frontier Review is serving on [bold]http://{bind_host}:{bind_port}[/] (Ctrl+C to stop)")
+    try:
+        uvicorn.run(create_app(c), host=bind_host, port=bind_port, log_level="info", proxy_headers=False, server_header=False)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+        c.close()
+
+
+@handle_errors
+def worker(workers: int = typer.Option(1, min=1, max=32, help="Worker threads.")) -> None:
+    """Run a job consumer (jobs come from Redis when FR_REDIS_URL is set, else the SQLite queue)."""
+    from frontier_review.jobs.queue import run_worker
+
+    c = container()
+    storage = "redis" if c.settings.redis_url else f"sqlite {c.settings.data_dir / 'jobs.db'}"
+    console.print(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
+    run_worker(c.jobs.huey, workers=workers)
+
+
+@handle_errors
+def demo() -> None:
+    """Load the demo scenario into an empty database (migrates first)."""
+    c = container()
+    migrate.upgrade(c.settings.resolved_database_url)
+    _print_logins(demo_data.load_demo(c))

@@ -1,0 +1,10 @@
+"""Imports every ORM module so the metadata is complete (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from frontier_review.audit import orm as audit_orm
+from frontier_review.db.base import Base
+from frontier_review.identity import orm as identity_orm
+from frontier_review.security import orm as security_orm
+
+__all__ = ["Base", "audit_orm", "identity_orm", "security_orm"]

@@ -1,0 +1,125 @@
+"""The unit of work: one transaction per request, command or job.
+
+Adapters open it and it commits on success; services never commit. Two things ride along:
+
+* ``denials`` — authorization refusals. They must be audited even though the refused
+  operation's transaction rolls back, so on failure they are written in a fresh transaction
+  after the rollback; on success they are written in the same transaction.
+* ``after_commit`` — side effects (enqueueing a job, sending mail) that must happen only
+  once the change is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from frontier_review.kernel.clock import Clock
+
+if TYPE_CHECKING:
+    from frontier_review.config import Settings
+    from frontier_review.security.keyring import KeyringSource
+
+log = logging.getLogger(__name__)
+
+DenialWriter = Callable[["UnitOfWork", list["PendingDenial"]], None]
+
+
+@dataclass(frozen=True)
+class PendingDenial:
+    """A refused authorization waiting to be written to the audit log."""
+
+    actor_label: str
+    actor_user_id: object
+    actor_org_id: object
+    permission: str
+    reason: str
+    target_type: str | None
+    target_id: str | None
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction plus what services need around it."""
+
+    session: Session
+    clock: Clock
+    settings: Settings
+    keyring: KeyringSource
+    denials: list[PendingDenial] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    request_meta: dict[str, str] = field(default_factory=dict)
+
+    def on_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the transaction has committed (never on rollback)."""
+        self.after_commit.append(action)
+
+
+class UnitOfWorkFactory:
+    """Opens units of work; built once by the composition root."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Clock,
+        settings: Settings,
+        keyring: KeyringSource,
+        denial_writer: DenialWriter,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.keyring = keyring
+        self._denial_writer = denial_writer
+
+    @contextmanager
+    def __call__(self, *, request_meta: dict[str, str] | None = None) -> Iterator[UnitOfWork]:
+        uow = UnitOfWork(
+            session=self.sessions(),
+            clock=self.clock,
+            settings=self.settings,
+            keyring=self.keyring,
+            request_meta=dict(request_meta or {}),
+        )
+        try:
+            yield uow
+            if uow.denials:
+                self._denial_writer(uow, uow.denials)
+                uow.denials = []
+            uow.session.commit()
+        except BaseException as exc:
+            uow.session.rollback()
+            uow.session.close()
+            if uow.denials:
+                self._write_denials_after_rollback(uow, exc)
+            raise
+        else:
+            uow.session.close()
+            for action in uow.after_commit:
+                try:
+                    action()
+                except Exception:  # a side effect must not undo a committed change
+                    log.exception("after-commit action failed")
+
+    def _write_denials_after_rollback(self, failed: UnitOfWork, exc: BaseException) -> None:
+        fresh = UnitOfWork(
+            session=self.sessions(),
+            clock=self.clock,
+            settings=self.settings,
+            keyring=self.keyring,
+            request_meta=failed.request_meta,
+        )
+        try:
+            self._denial_writer(fresh, failed.denials)
+            fresh.session.commit()
+        except Exception:
+            fresh.session.rollback()
+            log.exception("could not audit %d denial(s) after %r", len(failed.denials), exc)
+        finally:
+            fresh.session.close()

@@ -1,0 +1,1 @@
+"""Organizations, users, sessions and API tokens."""

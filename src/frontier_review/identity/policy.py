@@ -1,0 +1,102 @@
+"""Who may do what with organizations, users and API tokens (pure rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
+from frontier_review.kernel.authz import Rule, superuser_only
+from frontier_review.kernel.decision import Allowed, Decision, Denied
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import OrgKind, Principal
+
+
+def can_read_organization(p: Principal, org: OrgRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.is_member_of(org.id):
+        return Allowed("own organization")
+    if p.org_kind is OrgKind.PROGRAM_OFFICE:
+        return Allowed("program office oversees every organization")
+    return Denied("you can only see your own organization")
+
+
+def can_list_all_organizations(p: Principal, _resource: object, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.org_kind is OrgKind.PROGRAM_OFFICE:
+        return Allowed("program office oversees every organization")
+    return Denied("only the program office and operators list every organization")
+
+
+def can_create_user(p: Principal, org: OrgRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.is_admin_of(org.id):
+        return Allowed("admin of the organization")
+    return Denied("only an admin of the organization may add users to it")
+
+
+def can_read_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.user_id == user.id:
+        return Allowed("self")
+    if p.is_member_of(user.org_id):
+        return Allowed("same organization")
+    if p.is_program_office_admin:
+        return Allowed("program-office admin")
+    return Denied("you can only see users of your own organization")
+
+
+def can_update_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if user.is_superuser:
+        return Denied("only an operator may change an operator account")
+    if p.user_id == user.id:
+        return Denied("you cannot change your own role or status")
+    if p.is_admin_of(user.org_id):
+        return Allowed("admin of the user's organization")
+    return Denied("only an admin of the user's organization may change it")
+
+
+def can_set_cleared(p: Principal, user: UserRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.is_program_office_admin and p.is_member_of(user.org_id) and p.user_id != user.id:
+        return Allowed("program-office admin, own staff")
+    return Denied("only a program-office admin records clearances, for their own staff")
+
+
+def can_manage_own_tokens(p: Principal, owner: UserRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.user_id is not None and p.user_id == owner.id:
+        return Allowed("own tokens")
+    return Denied("you can only manage your own API tokens")
+
+
+def can_revoke_token(p: Principal, token: TokenRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.user_id is not None and p.user_id == token.owner_user_id:
+        return Allowed("own token")
+    if p.is_admin_of(token.owner_org_id):
+        return Allowed("admin of the token owner's organization")
+    return Denied("you can only revoke your own tokens or, as an admin, your organization's")
+
+
+RULES: Mapping[Permission, Rule] = {
+    Permission.ORGANIZATION_CREATE: superuser_only,
+    Permission.ORGANIZATION_READ: can_read_organization,
+    Permission.ORGANIZATION_LIST_ALL: can_list_all_organizations,
+    Permission.USER_CREATE: can_create_user,
+    Permission.USER_READ: can_read_user,
+    Permission.USER_UPDATE: can_update_user,
+    Permission.USER_SET_CLEARED: can_set_cleared,
+    Permission.TOKEN_ISSUE: can_manage_own_tokens,
+    Permission.TOKEN_READ: can_manage_own_tokens,
+    Permission.TOKEN_REVOKE: can_revoke_token,
+}

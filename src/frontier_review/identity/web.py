@@ -1,0 +1,310 @@
+"""Web pages: sign in and out, home, account and tokens, organizations and members."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from frontier_review.audit import service as audit
+from frontier_review.identity import service
+from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
+from frontier_review.kernel.errors import DomainError, NotAuthenticated, ValidationFailed
+from frontier_review.kernel.permissions import Permission
+from frontier_review.policies import decide
+from frontier_review.web.deps import OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
+from frontier_review.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+KIND_HELP = {
+    OrgKind.DEVELOPER: (
+        "Register models and release candidates, offer prerelease review on your terms, and release whenever you decide."
+    ),
+    OrgKind.PROGRAM_OFFICE: "Publish coverage policies, run the classified benchmark, decide coverage and vet trusted partners.",
+    OrgKind.AGENCY: "Review release candidates during their window, file findings and share vulnerabilities.",
+    OrgKind.PARTNER: (
+        "Review release candidates where developers include trusted partners, and receive vulnerability notices for your sector."
+    ),
+    OrgKind.CLEARINGHOUSE: "Triage, validate and disseminate vulnerability reports under TLP 2.0.",
+}
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths, so the login form cannot be used as an open redirect."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, principal: OptionalWebPrincipal, next: str = "/") -> Response:
+    if principal is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", None, next=_safe_next(next), email="", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    uow: UoW,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    try:
+        result = service.login(uow, email=email, password=password)
+    except NotAuthenticated as exc:
+        return render(request, "login.html", None, status_code=401, next=_safe_next(next), email=email, error=exc.message)
+    # A fresh session (and CSRF token) at sign-in defeats session fixation.
+    request.session.clear()
+    request.session["uid"] = str(result.principal.user_id)
+    request.session["epoch"] = result.session_epoch
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, uow: UoW, principal: OptionalWebPrincipal) -> Response:
+    if principal is not None:
+        service.record_logout(uow, principal)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    assert principal.user_id is not None
+    me = service.get_user(uow, principal, principal.user_id)
+    org = members = None
+    if principal.org_id is not None:
+        org = service.get_organization(uow, principal, principal.org_id)
+        members = service.list_users(uow, principal, org_id=principal.org_id)
+    now = uow.clock.now()
+    tokens = service.list_tokens(uow, principal, user_id=principal.user_id)
+    audit_all = decide(principal, Permission.AUDIT_READ_ALL, None, now).allowed
+    entries = None
+    if audit_all or decide(principal, Permission.AUDIT_READ_ORG, principal.org_id, now).allowed:
+        entries = audit.list_entries(uow, principal, audit.EntryFilter(), limit=10)
+    orgs = kind_counts = chain = None
+    if principal.is_superuser:
+        orgs = service.list_organizations(uow, principal)
+        kind_counts = [(k, sum(1 for o in orgs if o.kind is k)) for k in OrgKind]
+        chain = audit.verify(uow, principal)
+    return render(
+        request,
+        "home.html",
+        principal,
+        me=me,
+        org=org,
+        members=members or [],
+        entries=entries,
+        audit_all=audit_all,
+        active_tokens=sum(1 for t in tokens if t.status(now) == "active"),
+        orgs=orgs or [],
+        kind_counts=kind_counts or [],
+        chain=chain,
+        kind_labels=ORG_KIND_LABELS,
+        kind_help=KIND_HELP,
+    )
+
+
+def _account(
+    request: Request, uow: UoW, principal: WebPrincipal, *, new_token: str | None = None, status_code: int = 200
+) -> Response:
+    assert principal.user_id is not None
+    tokens = service.list_tokens(uow, principal, user_id=principal.user_id)
+    return render(request, "account.html", principal, tokens=tokens, new_token=new_token, status_code=status_code)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    return _account(request, uow, principal)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    current_password: Annotated[str, Form(max_length=256)],
+    new_password: Annotated[str, Form(max_length=256)],
+) -> Response:
+    try:
+        epoch = service.change_password(uow, principal, current_password=current_password, new_password=new_password)
+    except ValidationFailed as exc:
+        flash(request, exc.message, "error")
+        return RedirectResponse("/account", status_code=303)
+    request.session["epoch"] = epoch
+    flash(request, "Password changed. Other sessions were signed out.", "success")
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=100)],
+    expires_in_days: Annotated[int, Form()] = 90,
+) -> Response:
+    assert principal.user_id is not None
+    try:
+        _view, plaintext = service.issue_token(
+            uow, principal, user_id=principal.user_id, name=name, expires_in_days=expires_in_days
+        )
+    except ValidationFailed as exc:
+        flash(request, exc.message, "error")
+        return RedirectResponse("/account", status_code=303)
+    # Rendered directly (not redirected) so the secret never sits in the session cookie.
+    return _account(request, uow, principal, new_token=plaintext, status_code=201)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, uow: UoW, principal: WebPrincipal, token_id: uuid.UUID) -> Response:
+    view = service.revoke_token(uow, principal, token_id)
+    flash(request, f"Token “{view.name}” revoked.", "success")
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/organizations", response_class=HTMLResponse)
+def organizations(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    orgs = service.list_organizations(uow, principal)
+    can_create = decide(principal, Permission.ORGANIZATION_CREATE, None, uow.clock.now()).allowed
+    return render(
+        request,
+        "organizations.html",
+        principal,
+        orgs=orgs,
+        can_create=can_create,
+        kind_labels=ORG_KIND_LABELS,
+        sectors=list(Sector),
+    )
+
+
+@router.post("/organizations")
+def create_organization(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=200)],
+    kind: Annotated[OrgKind, Form()],
+    sector: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        sector_value = Sector(sector) if sector else None
+    except ValueError:
+        flash(request, f"unknown sector {sector!r}", "error")
+        return RedirectResponse("/organizations", status_code=303)
+    try:
+        view = service.create_organization(uow, principal, name=name, kind=kind, sector=sector_value)
+    except DomainError as exc:
+        if exc.code not in {"validation_failed", "conflict"}:
+            raise
+        flash(request, exc.message, "error")
+        return RedirectResponse("/organizations", status_code=303)
+    flash(request, f"Organization “{view.name}” added.", "success")
+    return RedirectResponse(f"/organizations/{view.id}", status_code=303)
+
+
+@router.get("/organization")
+def my_organization(principal: WebPrincipal) -> Response:
+    if principal.org_id is None:
+        return RedirectResponse("/organizations", status_code=303)
+    return RedirectResponse(f"/organizations/{principal.org_id}", status_code=303)
+
+
+def _organization_page(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    org_id: uuid.UUID,
+    *,
+    new_password: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    org = service.get_organization(uow, principal, org_id)
+    members = service.list_users(uow, principal, org_id=org_id)
+    now = uow.clock.now()
+    can_manage = decide(principal, Permission.USER_CREATE, OrgRef(org.id, org.kind), now).allowed
+    # Whether the principal may record clearances for members of this organization at all.
+    can_clear = decide(principal, Permission.USER_SET_CLEARED, UserRef(uuid.UUID(int=0), org.id), now).allowed
+    return render(
+        request,
+        "organization.html",
+        principal,
+        org=org,
+        members=members,
+        can_manage=can_manage,
+        can_clear=can_clear,
+        kind_labels=ORG_KIND_LABELS,
+        new_password=new_password,
+        status_code=status_code,
+    )
+
+
+@router.get("/organizations/{org_id}", response_class=HTMLResponse)
+def organization(request: Request, uow: UoW, principal: WebPrincipal, org_id: uuid.UUID) -> Response:
+    return _organization_page(request, uow, principal, org_id)
+
+
+@router.post("/organizations/{org_id}/users", response_class=HTMLResponse)
+def add_member(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    org_id: uuid.UUID,
+    full_name: Annotated[str, Form(max_length=200)],
+    email: Annotated[str, Form(max_length=320)],
+    role: Annotated[Role, Form()] = Role.MEMBER,
+    cleared: Annotated[bool, Form()] = False,
+) -> Response:
+    password = secrets.token_urlsafe(12)
+    try:
+        view = service.create_user(
+            uow, principal, org_id=org_id, email=email, full_name=full_name, password=password, role=role, cleared=cleared
+        )
+    except DomainError as exc:
+        if exc.code not in {"validation_failed", "conflict"}:
+            raise
+        flash(request, exc.message, "error")
+        return RedirectResponse(f"/organizations/{org_id}", status_code=303)
+    return _organization_page(
+        request, uow, principal, org_id, new_password={"email": view.email, "password": password}, status_code=201
+    )
+
+
+@router.post("/users/{user_id}")
+def update_member(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    user_id: uuid.UUID,
+    version: Annotated[int, Form()],
+    role: Annotated[Role, Form()],
+    back: Annotated[str, Form()] = "/",
+    is_active: Annotated[bool, Form()] = False,
+    cleared: Annotated[bool, Form()] = False,
+    has_cleared_field: Annotated[bool, Form()] = False,
+) -> Response:
+    """Checkboxes send nothing when unticked, so the form says whether it offered "cleared"."""
+    try:
+        view = service.update_user(
+            uow,
+            principal,
+            user_id,
+            role=role,
+            is_active=is_active,
+            cleared=cleared if has_cleared_field else None,
+            expected_version=version,
+        )
+    except DomainError as exc:
+        if exc.code not in {"validation_failed", "conflict"}:
+            raise
+        flash(request, exc.message, "error")
+        return RedirectResponse(_safe_next(back), status_code=303)
+    flash(request, f"Saved changes to {view.full_name}.", "success")
+    return RedirectResponse(_safe_next(back), status_code=303)

@@ -1,0 +1,64 @@
+"""Builds the huey instance and registers every area's tasks on it.
+
+Tasks are registered with explicit names, so a web process that enqueues and a worker on
+another machine that executes agree on them regardless of module layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.api import Result, TaskWrapper
+from huey.consumer import Consumer
+
+if TYPE_CHECKING:
+    from frontier_review.bootstrap import Container
+
+
+@dataclass
+class JobQueue:
+    """The huey instance and its tasks by name."""
+
+    huey: Huey
+    tasks: dict[str, TaskWrapper] = field(default_factory=dict)
+
+    def enqueue(self, name: str, *args: Any, **kwargs: Any) -> Result:
+        """Enqueue the task registered as ``name``."""
+        return self.tasks[name](*args, **kwargs)
+
+
+def build_queue(container: Container) -> JobQueue:
+    """The queue for this instance, with every task registered."""
+    settings = container.settings
+    huey: Huey
+    if settings.redis_url:
+        huey = RedisHuey(name=settings.queue_name, url=settings.redis_url, utc=True)
+    else:
+        huey = SqliteHuey(name=settings.queue_name, filename=str(settings.data_dir / "jobs.db"), utc=True)
+    from frontier_review.audit import tasks as audit_tasks
+
+    queue = JobQueue(huey)
+    queue.tasks.update(audit_tasks.register(huey, container))
+    return queue
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer running inside another server: the host process owns the signals."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def start_embedded_consumer(huey: Huey, *, workers: int = 1) -> EmbeddedConsumer:
+    """Start worker and scheduler threads in this process (used by ``serve``)."""
+    consumer = EmbeddedConsumer(huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+    consumer.start()
+    return consumer
+
+
+def run_worker(huey: Huey, *, workers: int = 1) -> None:
+    """Run a standalone consumer in the foreground until it is signalled (``worker``)."""
+    consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
+    consumer.run()

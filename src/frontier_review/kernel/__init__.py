@@ -1,0 +1,1 @@
+"""Shared kernel: ids, clock, errors, permissions, principals and decisions."""

@@ -1,0 +1,1 @@
+"""Security kernel: passwords, tokens, envelope encryption and the instance keys."""

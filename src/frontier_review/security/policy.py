@@ -1,0 +1,10 @@
+"""Who may manage keys (pure rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from frontier_review.kernel.authz import Rule, superuser_only
+from frontier_review.kernel.permissions import Permission
+
+RULES: Mapping[Permission, Rule] = {Permission.KEYS_ROTATE: superuser_only}

@@ -1,0 +1,163 @@
+"""Use cases of the security kernel: sealing fields, the instance signing key, key rotation."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.kernel.clock import Clock
+from frontier_review.kernel.ids import new_id
+from frontier_review.security import envelope
+from frontier_review.security.keyring import KeyringSource
+from frontier_review.security.orm import DataKey, InstanceKey
+
+AUDIT_SIGNING = "audit-signing"
+
+
+def seal_field(uow: UnitOfWork, plaintext: bytes, *, table: str, row_id: str, field: str) -> bytes:
+    """Encrypt ``plaintext`` for ``table.field`` of row ``row_id`` under a new data key."""
+    data_key_id = new_id()
+    data_key = envelope.generate_key()
+    master_id, wrapped = envelope.wrap_data_key(uow.keyring.current(), data_key_id, data_key)
+    uow.session.add(
+        DataKey(
+            id=data_key_id,
+            master_key_id=master_id,
+            wrapped_key=wrapped,
+            owner_table=table,
+            owner_id=row_id,
+            owner_field=field,
+            created_at=uow.clock.now(),
+        )
+    )
+    return envelope.seal(data_key_id, data_key, plaintext, envelope.field_aad(table, row_id, field))
+
+
+def open_field(session: Session, keyring: KeyringSource, sealed: bytes, *, table: str, row_id: str, field: str) -> bytes:
+    """Decrypt a value sealed by :func:`seal_field`; raises ``envelope.DecryptionFailed``."""
+    data_key_id = envelope.sealed_data_key_id(sealed)
+    row = session.get(DataKey, data_key_id)
+    if row is None:
+        raise envelope.DecryptionFailed(f"data key {data_key_id} is missing")
+    try:
+        data_key = envelope.unwrap_data_key(keyring.current(), row.master_key_id, row.id, row.wrapped_key)
+    except envelope.UnknownMasterKey:
+        # Another process may have rotated the key file since we loaded it.
+        data_key = envelope.unwrap_data_key(keyring.reload(), row.master_key_id, row.id, row.wrapped_key)
+    return envelope.open_sealed(data_key, sealed, envelope.field_aad(table, row_id, field))
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """The instance's active signing key, unsealed for this use only."""
+
+    key_id: str
+    private: Ed25519PrivateKey
+    public: Ed25519PublicKey
+
+
+def public_key_id(public_raw: bytes) -> str:
+    return "ed25519_" + hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+def ensure_signing_key(uow: UnitOfWork) -> SigningKey:
+    """Return the active audit signing key, creating it on first use."""
+    found = load_signing_key(uow.session, uow.keyring)
+    if found is not None:
+        return found
+    private = Ed25519PrivateKey.generate()
+    public_raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key_id = public_key_id(public_raw)
+    raw_private = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    sealed = seal_field(uow, raw_private, table="instance_keys", row_id=key_id, field="private_key_sealed")
+    # A savepoint so that losing a creation race to another process costs nothing.
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(
+                InstanceKey(
+                    id=key_id,
+                    purpose=AUDIT_SIGNING,
+                    public_key=public_raw,
+                    private_key_sealed=sealed,
+                    active=True,
+                    created_at=uow.clock.now(),
+                )
+            )
+    except IntegrityError:
+        pass
+    found = load_signing_key(uow.session, uow.keyring)
+    if found is None:  # pragma: no cover - the insert above or a concurrent one exists
+        raise RuntimeError("could not create the instance signing key")
+    return found
+
+
+def load_signing_key(session: Session, keyring: KeyringSource) -> SigningKey | None:
+    """The active signing key, unsealed and checked against its stored public half."""
+    row = session.scalars(
+        select(InstanceKey)
+        .where(InstanceKey.purpose == AUDIT_SIGNING, InstanceKey.active.is_(True))
+        .order_by(InstanceKey.created_at)
+    ).first()
+    if row is None:
+        return None
+    raw = open_field(session, keyring, row.private_key_sealed, table="instance_keys", row_id=row.id, field="private_key_sealed")
+    private = Ed25519PrivateKey.from_private_bytes(raw)
+    public_raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    if public_raw != row.public_key or public_key_id(public_raw) != row.id:
+        raise envelope.DecryptionFailed("stored public key does not match the sealed private key")
+    return SigningKey(key_id=row.id, private=private, public=private.public_key())
+
+
+def public_keys(session: Session) -> dict[str, Ed25519PublicKey]:
+    """Every signing public key the instance has used, by key id."""
+    rows = session.scalars(select(InstanceKey).where(InstanceKey.purpose == AUDIT_SIGNING))
+    return {row.id: Ed25519PublicKey.from_public_bytes(row.public_key) for row in rows}
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    """What a rotation did."""
+
+    active_key_id: str
+    rewrapped: int
+    remaining_other: int
+    retired: tuple[str, ...]
+
+
+def count_keys_by_master(session: Session) -> dict[str, int]:
+    """How many data keys each master key wraps."""
+    rows = session.execute(select(DataKey.master_key_id, func.count()).group_by(DataKey.master_key_id))
+    return {master_id: int(count) for master_id, count in rows}
+
+
+def rewrap_data_keys(sessions: sessionmaker[Session], keyring: KeyringSource, clock: Clock, *, batch_size: int = 500) -> int:
+    """Re-wrap every data key not under the active master key, one short transaction per batch.
+
+    Servers keep running: a data key is readable before and after its batch commits, since
+    the old master key stays in the keyring until every data key has moved.
+    """
+    keys = keyring.current()
+    moved = 0
+    while True:
+        with sessions() as session, session.begin():
+            rows = session.scalars(
+                select(DataKey)
+                .where(DataKey.master_key_id != keys.active_id)
+                .order_by(DataKey.id)
+                .limit(batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return moved
+            for row in rows:
+                plain = envelope.unwrap_data_key(keys, row.master_key_id, row.id, row.wrapped_key)
+                row.master_key_id, row.wrapped_key = envelope.wrap_data_key(keys, row.id, plain)
+                row.rewrapped_at = clock.now()
+            moved += len(rows)

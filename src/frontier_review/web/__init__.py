@@ -1,0 +1,1 @@
+"""HTTP adapters: the FastAPI app factory, middleware, error mapping, templates."""

@@ -1,0 +1,102 @@
+"""The FastAPI app factory: REST API, web UI, health probes, static files."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
+
+from frontier_review import __version__
+from frontier_review.audit import api as audit_api
+from frontier_review.audit import web as audit_web
+from frontier_review.bootstrap import Container
+from frontier_review.identity import api as identity_api
+from frontier_review.identity import web as identity_web
+from frontier_review.web import problems
+from frontier_review.web.deps import web_principal_optional
+from frontier_review.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from frontier_review.web.templating import render
+
+SESSION_COOKIE = "fr_session"
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Frontier Review API</title>
+<link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>"""
+
+
+def _render_error(request: Request, status: int, detail: str) -> Response:
+    container: Container = request.app.state.container
+    principal = None
+    try:
+        with container.uow() as uow:
+            principal = web_principal_optional(request, uow)
+    except Exception:  # the error page must render even if the database is down
+        principal = None
+    title = problems.TITLES.get(status, "Error")
+    return render(request, "error.html", principal, status_code=status, title=title, detail=detail)
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the ASGI application around ``container``."""
+    settings = container.settings
+    app = FastAPI(
+        title="Frontier Review API",
+        version=__version__,
+        description=(
+            "REST API of Frontier Review. Authenticate with a personal API token: "
+            "`Authorization: Bearer frt_…` (create one on your account page). Errors are RFC 9457 "
+            "problem documents (`application/problem+json`)."
+        ),
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(identity_api.router)
+    api.include_router(audit_api.router)
+
+    @api.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE)
+
+    app.include_router(api)
+    app.include_router(identity_web.router)
+    app.include_router(audit_web.router)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: the database answers and is migrated")
+    def readyz() -> JSONResponse:
+        if container.database_ready():
+            return JSONResponse({"status": "ready", "database": "ok"})
+        return JSONResponse({"status": "unavailable", "database": "unreachable or not migrated"}, status_code=503)
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    app.mount("/static", StaticFiles(directory=str(files("frontier_review.web") / "static")), name="static")
+
+    problems.install(app, _render_error)
+
+    # Outermost last: request id, then security headers, body limit, and sessions innermost.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=container.session_secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,127 @@
+"""FastAPI dependencies: the container, the unit of work, the acting principal, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from frontier_review.bootstrap import Container
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.identity import service as identity
+from frontier_review.kernel.errors import NotAuthenticated, PermissionDenied
+from frontier_review.kernel.principal import Principal
+from frontier_review.web.problems import LoginRequired
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def _request_meta(request: Request) -> dict[str, str]:
+    meta = {"request_id": request.state.request_id} if hasattr(request.state, "request_id") else {}
+    if request.client is not None:
+        meta["ip"] = request.client.host
+    return meta
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    """One transaction per request, committed before the response is sent."""
+    with get_container(request).uow(request_meta=_request_meta(request)) as uow:
+        yield uow
+
+
+# scope="function": commit (or roll back) as soon as the endpoint returns, so a response
+# is never sent for a change that then fails to commit.
+UoW = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use (synchroniser-token pattern)."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def _presented_csrf(request: Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse state-changing requests carried by the session cookie without the CSRF token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    presented = await _presented_csrf(request)
+    if not isinstance(expected, str) or not presented or not hmac.compare_digest(expected, presented):
+        raise PermissionDenied("missing or invalid CSRF token; reload the page and try again")
+
+
+def _session_principal(request: Request, uow: UnitOfWork) -> Principal | None:
+    raw_id = request.session.get("uid")
+    epoch = request.session.get("epoch")
+    if not isinstance(raw_id, str) or not isinstance(epoch, int):
+        return None
+    try:
+        user_id = uuid.UUID(raw_id)
+    except ValueError:
+        return None
+    principal = identity.principal_for_session(uow, user_id=user_id, session_epoch=epoch)
+    if principal is None:
+        request.session.clear()
+    return principal
+
+
+async def api_principal(request: Request, uow: UoW) -> Principal:
+    """API caller: a bearer token, or the browser session (with CSRF for changes)."""
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthenticated("use 'Authorization: Bearer frt_…'")
+        principal = identity.principal_for_token(uow, value.strip())
+        if principal is None:
+            raise NotAuthenticated("the API token is invalid, expired or revoked")
+        return principal
+    principal = _session_principal(request, uow)
+    if principal is None:
+        raise NotAuthenticated("authentication required: send an API token as 'Authorization: Bearer frt_…'")
+    await check_csrf(request)
+    return principal
+
+
+def web_principal_optional(request: Request, uow: UoW) -> Principal | None:
+    return _session_principal(request, uow)
+
+
+def web_principal(request: Request, uow: UoW) -> Principal:
+    """A signed-in browser user, or a redirect to the login page."""
+    principal = _session_principal(request, uow)
+    if principal is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return principal
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+WebPrincipal = Annotated[Principal, Depends(web_principal)]
+OptionalWebPrincipal = Annotated[Principal | None, Depends(web_principal_optional)]

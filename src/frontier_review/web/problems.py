@@ -1,0 +1,148 @@
+"""Error mapping in one place: RFC 9457 problem+json for the API, HTML pages for the web UI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from frontier_review.kernel.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    NotAuthenticated: 401,
+    Conflict: 409,
+    InvalidTransition: 409,
+    ValidationFailed: 422,
+    TooManyAttempts: 429,
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+class LoginRequired(Exception):
+    """A web page needs a signed-in user; the handler redirects to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def status_for(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in {"/healthz", "/readyz"}
+
+
+def problem(status: int, *, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body = {
+        "type": f"urn:frontier-review:problem:{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) if parts else "body"
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Each pydantic error as {field, message}, with a readable message for broken JSON."""
+    out = []
+    for err in exc.errors():
+        field = _loc_to_field(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            message = f"malformed JSON: {ctx.get('error', 'cannot be parsed')}"
+            field = "body"
+        else:
+            message = str(err.get("msg", "invalid value"))
+        out.append({"field": field, "message": message})
+    return out
+
+
+def install(app: FastAPI, render_error: Callable[[Request, int, str], Response]) -> None:
+    """Register the exception handlers; ``render_error`` renders the web error page."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        status = status_for(exc)
+        if not is_api(request):
+            if isinstance(exc, NotAuthenticated):
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return render_error(request, status, exc.message)
+        errors = None
+        if isinstance(exc, ValidationFailed) and exc.problems:
+            errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+        field = exc.field if isinstance(exc, Conflict) else None
+        response = problem(status, code=exc.code, detail=exc.message, errors=errors, field=field)
+        if isinstance(exc, NotAuthenticated):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="frontier-review"'
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def request_validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if not is_api(request):
+            return render_error(request, 422, detail)
+        return problem(422, code="validation_failed", detail=detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not is_api(request):
+            return render_error(request, exc.status_code, str(exc.detail))
+        return problem(exc.status_code, code=f"http_{exc.status_code}", detail=str(exc.detail))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(_request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        if not is_api(request):
+            return render_error(request, 500, "Something went wrong on our side; the error was logged.")
+        return problem(500, code="internal", detail="internal error; it was logged")

@@ -1,0 +1,104 @@
+"""Jinja2 rendering with the context every page needs: principal, CSRF token, navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import OrgKind, Principal
+from frontier_review.policies import decide
+from frontier_review.web.deps import csrf_token
+
+templates = Jinja2Templates(directory=str(files("frontier_review.web") / "templates"))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A navigation link, shown to the organization kinds listed (all when empty)."""
+
+    label: str
+    href: str
+    kinds: frozenset[OrgKind] = frozenset()
+    permission: Permission | None = None
+    superuser_only: bool = False
+
+    def visible_to(self, principal: Principal, now: datetime) -> bool:
+        if self.superuser_only and not principal.is_superuser:
+            return False
+        if self.kinds and principal.org_kind not in self.kinds and not principal.is_superuser:
+            return False
+        if self.permission is not None:
+            return decide(principal, self.permission, principal.org_id, now).allowed
+        return True
+
+
+# Areas add their pages here as they land; each kind sees only what it can use.
+NAVIGATION: list[NavItem] = [
+    NavItem("Home", "/"),
+    NavItem("Organizations", "/organizations", permission=Permission.ORGANIZATION_LIST_ALL),
+    NavItem("My organization", "/organization"),
+    NavItem("Audit log", "/audit", permission=Permission.AUDIT_READ_ORG),
+    NavItem("Account", "/account"),
+]
+
+
+def nav_for(principal: Principal | None, now: datetime) -> list[NavItem]:
+    if principal is None:
+        return []
+    items = [item for item in NAVIGATION if item.visible_to(principal, now)]
+    if principal.org_id is None:
+        items = [item for item in items if item.href != "/organization"]
+    return items
+
+
+def time_tag(value: datetime | None) -> Markup:
+    """A <time> element: UTC in the markup, converted to the viewer's zone by app.js."""
+    if value is None:
+        return Markup("<span class=muted>—</span>")
+    iso = value.isoformat()
+    text = value.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time datetime="{0}" title="{1}">{1}</time>').format(iso, text)
+
+
+templates.env.filters["time"] = time_tag
+templates.env.globals["OrgKind"] = OrgKind
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    """Queue a one-time message for the next page."""
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render ``template`` with the shared page context."""
+    now = request.app.state.container.clock.now()
+    messages = request.session.pop("flash", []) if "flash" in request.session else []
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "principal": principal,
+            "csrf_token": csrf_token(request),
+            "nav": nav_for(principal, now),
+            "current_path": request.url.path,
+            "messages": messages,
+            "now": now,
+            **context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,142 @@
+"""Shared fixtures: one database fixture parametrized over SQLite and PostgreSQL.
+
+PostgreSQL comes from ``FR_TEST_POSTGRES_URL``. Each xdist worker creates its own database
+and drops it at the end; tests truncate it between runs. Under ``CI=true`` an unreachable
+PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from frontier_review.audit.domain import GENESIS_HASH
+from frontier_review.bootstrap import Container
+from frontier_review.config import Settings
+from frontier_review.db import migrate
+from frontier_review.db.models import Base
+from frontier_review.kernel.clock import FrozenClock
+
+PG_URL = os.environ.get("FR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI") == "true"
+START = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
+
+_pg_outcomes = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (cheaper than migrating each time)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    migrate.upgrade(f"sqlite+pysqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database(worker_id: str) -> Iterator[str]:
+    """A migrated PostgreSQL database private to this xdist worker."""
+    admin_url = _psycopg(PG_URL)
+    name = f"fr_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {PG_URL} is unreachable under CI=true: {exc.orig}")
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}")
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text("INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
+                {"h": GENESIS_HASH},
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "db.sqlite"
+        shutil.copyfile(sqlite_template, target)
+        return f"sqlite+pysqlite:///{target}"
+    url: str = request.getfixturevalue("pg_database")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def master_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, master_key: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        master_key=master_key,  # type: ignore[arg-type]
+        session_secret="test-session-secret-" + "x" * 32,  # type: ignore[arg-type]
+        queue_name=f"fr-test-{uuid.uuid4().hex[:8]}",
+    )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def container(settings: Settings, clock: FrozenClock) -> Iterator[Container]:
+    c = Container(settings=settings, clock=clock)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "postgres" in report.keywords and (report.when == "call" or report.skipped):
+        if report.passed:
+            _pg_outcomes["passed"] += 1
+        elif report.failed:
+            _pg_outcomes["failed"] += 1
+        elif report.skipped:
+            _pg_outcomes["skipped"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Under xdist the controller sees every worker's reports, so these counts are global.
+    counts = _pg_outcomes
+    terminalreporter.write_line(
+        f"PostgreSQL-backed tests: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    )

@@ -1,0 +1,182 @@
+"""The hash chain on real SQLite and PostgreSQL: same-transaction writes and tamper detection (A1, A2)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from frontier_review.audit import service as audit
+from frontier_review.audit.orm import AuditEntry
+from frontier_review.bootstrap import Container
+from frontier_review.identity import service as identity
+from frontier_review.identity.domain import OrgKind
+from frontier_review.identity.orm import Organization
+from frontier_review.kernel.principal import Principal
+from tests.factories.identity import SYSTEM, make_org
+
+ACTOR = Principal.system("tests")
+
+
+def _fill(container: Container, n: int = 6) -> None:
+    for i in range(n):
+        make_org(container, OrgKind.AGENCY, name=f"Agency {i}")
+
+
+def _verify(container: Container) -> audit.VerifyReport:
+    with container.uow() as uow:
+        return audit.verify_log(uow.session)
+
+
+def _raw(container: Container, sql: str, **params: object) -> None:
+    with container.engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def test_intact_log_verifies_with_checkpoint(container: Container) -> None:
+    _fill(container)
+    with container.uow() as uow:
+        info = audit.create_checkpoint(uow, ACTOR)
+    assert info is not None
+    report = _verify(container)
+    assert report.ok, report.problems
+    assert report.entries == 7  # six organizations and the checkpoint's own entry
+    assert report.checkpoints == 1
+
+
+def test_entry_is_written_in_the_same_transaction_as_the_change(container: Container) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), container.uow() as uow:
+        identity.create_organization(uow, SYSTEM, name="Rolled Back Agency", kind=OrgKind.AGENCY)
+        raise Boom
+    with container.uow() as uow:
+        assert uow.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 0
+        assert uow.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    make_org(container, OrgKind.AGENCY, name="Kept Agency")
+    with container.uow() as uow:
+        entries = uow.session.scalars(sa.select(AuditEntry)).all()
+    assert [e.action for e in entries] == ["identity:organization:created"]
+    assert entries[0].details["name"] == "Kept Agency"
+    assert _verify(container).ok
+
+
+def test_edited_entry_is_detected_and_named(container: Container) -> None:
+    _fill(container)
+    with container.engine.begin() as conn:
+        details = conn.execute(sa.text("SELECT details FROM audit_entries WHERE seq = 3")).scalar_one()
+    loaded = details if isinstance(details, dict) else json.loads(details)
+    loaded["name"] = "Someone Else"
+    _raw(container, "UPDATE audit_entries SET details = :d WHERE seq = 3", d=json.dumps(loaded))
+    report = _verify(container)
+    assert not report.ok
+    assert report.first_bad_seq == 3
+    assert "entry #3" in report.problems[0] and "edited" in report.problems[0]
+
+
+def test_edited_timestamp_is_detected(container: Container) -> None:
+    _fill(container)
+    _raw(container, "UPDATE audit_entries SET actor_label = 'nobody' WHERE seq = 5")
+    report = _verify(container)
+    assert report.first_bad_seq == 5
+
+
+def test_deleted_entry_is_detected(container: Container) -> None:
+    _fill(container)
+    _raw(container, "DELETE FROM audit_entries WHERE seq = 2")
+    report = _verify(container)
+    assert not report.ok
+    assert report.first_bad_seq == 3
+    assert "deleted or inserted" in report.problems[0]
+
+
+def test_deleted_tail_is_detected_by_the_head(container: Container) -> None:
+    _fill(container)
+    _raw(container, "DELETE FROM audit_entries WHERE seq = 6")
+    report = _verify(container)
+    assert not report.ok
+    assert report.first_bad_seq == 6
+    assert "missing" in report.problems[0]
+
+
+def test_inserted_entry_is_detected(container: Container) -> None:
+    _fill(container)
+    _raw(
+        container,
+        "INSERT INTO audit_entries (seq, id, occurred_at, actor_label, action, outcome, details, prev_hash, hash) "
+        "VALUES (7, :id, :at, 'forger', 'identity:organization:created', 'success', '{}', :prev, :h)",
+        id=uuid.uuid4().hex,  # both backends accept the undashed form
+        at="2026-06-02 12:00:00",
+        prev="0" * 64,
+        h="f" * 64,
+    )
+    report = _verify(container)
+    assert not report.ok
+    assert report.first_bad_seq == 7
+
+
+def test_reordered_entries_are_detected(container: Container) -> None:
+    _fill(container)
+    # Swap the contents of entries 2 and 4 by renumbering them.
+    _raw(container, "UPDATE audit_entries SET seq = 1000 WHERE seq = 2")
+    _raw(container, "UPDATE audit_entries SET seq = 2 WHERE seq = 4")
+    _raw(container, "UPDATE audit_entries SET seq = 4 WHERE seq = 1000")
+    report = _verify(container)
+    assert not report.ok
+    assert report.first_bad_seq == 2
+
+
+def test_rewritten_chain_is_caught_by_the_signed_checkpoint(container: Container) -> None:
+    """Recomputing every hash after an edit defeats the chain alone, not the signature."""
+    from frontier_review.audit.domain import entry_hash
+    from frontier_review.audit.orm import AuditChainHead
+
+    _fill(container, 3)
+    with container.uow() as uow:
+        assert audit.create_checkpoint(uow, ACTOR) is not None
+    with container.sessions() as session, session.begin():
+        rows = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq)).all()
+        rows[0].details = {**rows[0].details, "name": "Forged"}
+        prev = "0" * 64
+        for row in rows:
+            row.prev_hash = prev
+            row.hash = entry_hash(audit._stored(row).fields)
+            prev = row.hash
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        head.last_hash = prev
+    report = _verify(container)
+    assert not report.ok
+    assert any("checkpoint" in p for p in report.problems)
+
+
+def test_cli_verify_exits_non_zero_naming_the_entry(container: Container, tmp_path: object) -> None:
+    _fill(container)
+    env = _cli_env(container)
+    ok = subprocess.run([sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "intact" in ok.stdout
+    _raw(container, "UPDATE audit_entries SET action = 'identity:nothing' WHERE seq = 4")
+    bad = subprocess.run([sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    assert "#4" in bad.stderr
+
+
+def _cli_env(container: Container) -> dict[str, str]:
+    import os
+
+    s = container.settings
+    assert s.master_key is not None and s.session_secret is not None
+    return {
+        **os.environ,
+        "FR_DATA_DIR": str(s.data_dir),
+        "FR_DATABASE_URL": s.resolved_database_url,
+        "FR_MASTER_KEY": s.master_key.get_secret_value(),
+        "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
+        "COLUMNS": "200",
+    }
