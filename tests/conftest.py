@@ -104,8 +104,8 @@ def settings(tmp_path: Path, db_url: str, master_key: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=db_url,
-        master_key=master_key,  # type: ignore[arg-type]
-        session_secret="test-session-secret-" + "x" * 32,  # type: ignore[arg-type]
+        master_key=master_key,
+        session_secret="test-session-secret-" + "x" * 32,
         queue_name=f"fr-test-{uuid.uuid4().hex[:8]}",
     )
 

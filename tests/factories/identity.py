@@ -30,11 +30,15 @@ class Person:
         return self.user.email
 
 
-def make_org(container: Container, kind: OrgKind = OrgKind.DEVELOPER, *, name: str | None = None, sector: Sector | None = None) -> OrganizationView:
+def make_org(
+    container: Container, kind: OrgKind = OrgKind.DEVELOPER, *, name: str | None = None, sector: Sector | None = None
+) -> OrganizationView:
     if kind is OrgKind.PARTNER and sector is None:
         sector = Sector.ENERGY
     with container.uow() as uow:
-        return service.create_organization(uow, SYSTEM, name=name or f"{kind.value} org {next(_counter)}", kind=kind, sector=sector)
+        return service.create_organization(
+            uow, SYSTEM, name=name or f"{kind.value} org {next(_counter)}", kind=kind, sector=sector
+        )
 
 
 def make_user(
@@ -48,8 +52,14 @@ def make_user(
 ) -> Person:
     with container.uow() as uow:
         user = service.create_user(
-            uow, SYSTEM, org_id=org.id, email=email or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}@example.org",
-            full_name=f"Test User {next(_counter)}", password=password, role=role, cleared=cleared,
+            uow,
+            SYSTEM,
+            org_id=org.id,
+            email=email or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}@example.org",
+            full_name=f"Test User {next(_counter)}",
+            password=password,
+            role=role,
+            cleared=cleared,
         )
     return Person(user=user, principal=principal_of(container, user.id), password=password)
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import uuid
 import subprocess
 import sys
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from frontier_review.audit import service as audit
+from frontier_review.audit.domain import VerifyReport
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.identity import service as identity
@@ -27,7 +28,7 @@ def _fill(container: Container, n: int = 6) -> None:
         make_org(container, OrgKind.AGENCY, name=f"Agency {i}")
 
 
-def _verify(container: Container) -> audit.VerifyReport:
+def _verify(container: Container) -> VerifyReport:
     with container.uow() as uow:
         return audit.verify_log(uow.session)
 
@@ -158,11 +159,15 @@ def test_rewritten_chain_is_caught_by_the_signed_checkpoint(container: Container
 def test_cli_verify_exits_non_zero_naming_the_entry(container: Container, tmp_path: object) -> None:
     _fill(container)
     env = _cli_env(container)
-    ok = subprocess.run([sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
     assert ok.returncode == 0, ok.stderr
     assert "intact" in ok.stdout
     _raw(container, "UPDATE audit_entries SET action = 'identity:nothing' WHERE seq = 4")
-    bad = subprocess.run([sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 1
     assert "#4" in bad.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -101,28 +102,36 @@ class BodySizeLimitMiddleware:
                     await self._refuse(send)
                     return
         received = 0
+        exceeded = False
+        refused = False
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
+                    exceeded = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def guarded_send(message: Message) -> None:
+            # Frameworks may turn the receive error into their own 400; answer 413 instead.
+            nonlocal refused, started
+            if exceeded:
+                if not refused and not started:
+                    refused = True
+                    await self._refuse(send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if exceeded and not refused and not started:
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         start, body = _problem_413(self.limit)

@@ -58,7 +58,15 @@
     });
   }
 
+  // A one-time secret is rendered in the POST response itself (never stored); replacing the
+  // history entry makes a reload fetch the plain page instead of re-submitting the form.
+  function forgetPost(root) {
+    var el = root.querySelector("[data-replace-url]");
+    if (el && window.history.replaceState) window.history.replaceState(null, "", el.getAttribute("data-replace-url"));
+  }
+
   function init(root) {
+    forgetPost(root);
     localiseTimes(root);
     root.querySelectorAll("table.sortable").forEach(makeSortable);
     root.querySelectorAll("input[data-filter]").forEach(wireFilter);

@@ -1,0 +1,79 @@
+"""The job queue on both storages: SQLite (embedded default) and Redis (FR_REDIS_URL)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from frontier_review.audit import service as audit
+from frontier_review.audit.tasks import CHECKPOINT_TASK
+from frontier_review.bootstrap import Container
+from frontier_review.config import Settings
+from frontier_review.identity.domain import OrgKind
+from frontier_review.jobs.queue import start_embedded_consumer
+from frontier_review.kernel.clock import FrozenClock
+from tests.conftest import IN_CI
+from tests.factories.identity import SYSTEM, make_org
+
+REDIS_URL = os.environ.get("FR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(params=["sqlite-queue", pytest.param("redis-queue", marks=pytest.mark.redis)])
+def queued_container(request: pytest.FixtureRequest, settings: Settings, clock: FrozenClock) -> Iterator[Container]:
+    if request.param == "redis-queue":
+        try:
+            redis.Redis.from_url(REDIS_URL).ping()
+        except redis.RedisError as exc:
+            if IN_CI:
+                pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI=true: {exc}")
+            pytest.skip(f"Redis unreachable: {exc}")
+        settings = settings.model_copy(update={"redis_url": REDIS_URL})
+    container = Container(settings=settings, clock=clock)
+    try:
+        yield container
+    finally:
+        container.jobs.huey.storage.flush_all()  # removes only this test's queue keys
+        container.close()
+
+
+def _wait(predicate: object, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_checkpoint_job_runs_through_the_queue(queued_container: Container) -> None:
+    container = queued_container
+    make_org(container, OrgKind.AGENCY)
+    storage = type(container.jobs.huey.storage).__name__
+    assert storage == ("RedisStorage" if container.settings.redis_url else "SqliteStorage")
+    result = container.jobs.enqueue(CHECKPOINT_TASK)
+    consumer = start_embedded_consumer(container.jobs.huey)
+    try:
+        seq = result.get(blocking=True, timeout=20)
+    finally:
+        consumer.stop(graceful=True)
+    assert seq == 1
+    with container.uow() as uow:
+        checkpoints = audit.list_checkpoints(uow, SYSTEM)
+        report = audit.verify_log(uow.session)
+    assert [c.seq for c in checkpoints] == [1]
+    assert report.ok and report.checkpoints == 1
+
+
+def test_periodic_checkpoint_is_scheduled(queued_container: Container) -> None:
+    """The consumer's scheduler finds the checkpoint due every N minutes, and not in between."""
+    from datetime import datetime
+
+    huey = queued_container.jobs.huey
+    every = queued_container.settings.checkpoint_interval_minutes
+    due = [t.name for t in huey.read_periodic(datetime(2026, 6, 2, 12, every % 60))]
+    assert CHECKPOINT_TASK + ".periodic" in due
+    assert CHECKPOINT_TASK + ".periodic" not in [t.name for t in huey.read_periodic(datetime(2026, 6, 2, 12, 1))]
