@@ -51,7 +51,8 @@ R, W = "GET", "POST"
 MATRIX: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("/api/v1/organizations/{dev}", R, None, {"root", "po_admin", "po_member", "dev_admin", "dev_member"}),
     ("/api/v1/organizations/{po}", R, None, {"root", "po_admin", "po_member"}),
-    ("/api/v1/organizations/{dev}/users", R, None, {"root", "po_admin", "po_member", "dev_admin", "dev_member"}),
+    ("/api/v1/organizations/{dev}/users", R, None, {"root", "po_admin", "dev_admin", "dev_member"}),
+    ("/api/v1/organizations/{po}/users", R, None, {"root", "po_admin", "po_member"}),
     ("/api/v1/organizations", W, {"name": "New Org {actor}", "kind": "agency"}, {"root"}),
     (
         "/api/v1/organizations/{dev}/users",

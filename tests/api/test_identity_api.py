@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from frontier_review.bootstrap import Container
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.identity.orm import ApiToken, Organization, User
-from tests.api.helpers import assert_problem, bearer
+from tests.api.helpers import assert_problem, bearer, csrf_from, web_login
 from tests.factories.identity import api_token, make_org, make_superuser, make_user
 
 
@@ -151,10 +151,16 @@ def test_token_lifecycle(container: Container, http: httpx.Client) -> None:
     org = make_org(container, OrgKind.AGENCY)
     person = make_user(container, org)
     first = api_token(container, person)
-    created = http.post("/api/v1/tokens", json={"name": "ci script", "expires_in_days": 7}, headers=bearer(first))
+    # A token cannot mint tokens (a leaked one would outlive its revocation) …
+    assert_problem(http.post("/api/v1/tokens", json={"name": "ci script"}, headers=bearer(first)), 403)
+    # … a signed-in person can, with the session's CSRF token in the header.
+    web_login(http, person.email, person.password)
+    csrf = {"X-CSRF-Token": csrf_from(http.get("/account").text)}
+    created = http.post("/api/v1/tokens", json={"name": "ci script", "expires_in_days": 7}, headers=csrf)
     assert created.status_code == 201, created.text
     secret = created.json()["token"]
     assert secret.startswith("frt_")
+    http.cookies.clear()
     listed = http.get("/api/v1/tokens", headers=bearer(secret))
     assert listed.status_code == 200
     assert secret not in listed.text
@@ -162,23 +168,30 @@ def test_token_lifecycle(container: Container, http: httpx.Client) -> None:
     assert any(t["last_used_at"] for t in listed.json())
     with container.sessions() as session:
         digests = session.scalars(sa.select(ApiToken.token_digest)).all()
-    assert secret not in digests and all(len(d) == 64 for d in digests)
+    assert secret not in digests
+    assert all(len(d) == 64 for d in digests)
     revoked = http.delete(f"/api/v1/tokens/{created.json()['id']}", headers=bearer(first))
     assert revoked.json()["revoked_at"] is not None
     after = http.get("/api/v1/users/me", headers=bearer(secret))
     assert_problem(after, 401)
     assert after.headers["www-authenticate"].startswith("Bearer")
     assert http.get("/api/v1/users/me", headers=bearer(first)).json()["email"] == person.email
+    web_login(http, person.email, person.password)
+    csrf = {"X-CSRF-Token": csrf_from(http.get("/account").text)}
     assert_problem(
-        http.post("/api/v1/tokens", json={"name": "x" * 3, "expires_in_days": "7"}, headers=bearer(first)),
-        422,
-        field="expires_in_days",
+        http.post("/api/v1/tokens", json={"name": "abc", "expires_in_days": "7"}, headers=csrf), 422, field="expires_in_days"
     )
     assert_problem(
-        http.post("/api/v1/tokens", json={"name": "long", "expires_in_days": 400}, headers=bearer(first)),
-        422,
-        field="expires_in_days",
+        http.post("/api/v1/tokens", json={"name": "long", "expires_in_days": 400}, headers=csrf), 422, field="expires_in_days"
     )
+
+
+def test_text_that_is_not_valid_unicode_is_refused(container: Container, http: httpx.Client) -> None:
+    root = make_superuser(container)
+    auth = {**bearer(api_token(container, root)), "content-type": "application/json"}
+    response = http.post("/api/v1/organizations", content=rb'{"name": "Bad \ud800 Org", "kind": "agency"}', headers=auth)
+    assert_problem(response, 422, field="name")
+    assert _count(container, Organization) == 0
 
 
 def test_expired_token_is_refused(container: Container, http: httpx.Client, clock: object) -> None:
@@ -204,11 +217,16 @@ def test_authentication_is_required(http: httpx.Client) -> None:
 def test_user_updates_with_optimistic_concurrency(container: Container, http: httpx.Client) -> None:
     po = make_org(container, OrgKind.PROGRAM_OFFICE)
     dev = make_org(container, OrgKind.DEVELOPER)
-    po_admin = make_user(container, po, role=Role.ADMIN)
+    po_admin = make_user(container, po, role=Role.ADMIN, cleared=True)
+    uncleared_admin = make_user(container, po, role=Role.ADMIN)
     analyst = make_user(container, po)
     dev_admin = make_user(container, dev, role=Role.ADMIN)
     engineer = make_user(container, dev)
     auth = bearer(api_token(container, po_admin))
+    refused = http.patch(
+        f"/api/v1/users/{analyst.user.id}", json={"cleared": True}, headers=bearer(api_token(container, uncleared_admin))
+    )
+    assert_problem(refused, 403)
     current = http.get(f"/api/v1/users/{analyst.user.id}", headers=auth).json()
     cleared = http.patch(f"/api/v1/users/{analyst.user.id}", json={"cleared": True, "version": current["version"]}, headers=auth)
     assert cleared.status_code == 200, cleared.text

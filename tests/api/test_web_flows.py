@@ -203,3 +203,38 @@ def test_health_docs_and_openapi(http: httpx.Client) -> None:
     assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
     assert http.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert http.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_operator_adds_an_organization_and_oversees_the_audit_log(container: Container, http: httpx.Client) -> None:
+    from tests.factories.identity import make_superuser
+
+    root = make_superuser(container)
+    web_login(http, root.email, root.password)
+    home = http.get("/")
+    assert "Audit chain" in home.text and "intact" in home.text
+    page = http.get("/organizations")
+    created = http.post(
+        "/organizations",
+        data={
+            "name": "First Federal Bank",
+            "kind": "partner",
+            "sector": "financial_services",
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert created.status_code == 200
+    assert "First Federal Bank" in created.text and "Financial services" in created.text
+    refused = http.post(
+        "/organizations", data={"name": "Bank Two", "kind": "partner", "csrf_token": csrf_from(page.text)}, follow_redirects=True
+    )
+    assert "needs its critical-infrastructure sector" in refused.text
+    audit_page = http.get("/audit", params={"action": "identity:organization"})
+    assert audit_page.status_code == 200
+    assert "identity:organization:created" in audit_page.text and "intact" in audit_page.text
+    signed = http.post("/audit/checkpoints", data={"csrf_token": csrf_from(audit_page.text)}, follow_redirects=True)
+    assert "Checkpoint signed at entry" in signed.text
+    export = http.get("/audit/export.jsonl")
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("application/jsonl")
+    assert len(export.text.splitlines()) >= 3

@@ -41,6 +41,9 @@ def test_sign_in_and_see_home_page(container: Container, live_url: str, page: Pa
     page.get_by_role("button", name="Create token").click()
     token = page.locator("#new-token")
     expect(token).to_contain_text("frt_")
+    # The POST is replaced in history, so a reload shows the page without re-submitting.
+    expect(page).to_have_url(re.compile(r"/account$"))
+    page.wait_for_load_state("load")
     page.reload()
     expect(page.locator("#new-token")).to_have_count(0)
     expect(page.get_by_role("cell", name="TAXII pull")).to_be_visible()

@@ -185,3 +185,28 @@ def _cli_env(container: Container) -> dict[str, str]:
         "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
         "COLUMNS": "200",
     }
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(container: Container) -> None:
+    """Writers in parallel transactions serialise on the head row: no fork, no gap."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(5):
+                with container.uow() as uow:
+                    audit.record(uow, ACTOR, "tests:concurrency:write", details={"writer": n, "i": i})
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    report = _verify(container)
+    assert report.ok, report.problems
+    assert report.entries == 30

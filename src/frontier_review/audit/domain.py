@@ -78,12 +78,31 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
+def _text(value: str, path: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"audit detail {path} is not valid UTF-8 text") from exc
+    return value
+
+
 def check_details(details: Mapping[str, Any]) -> dict[str, Any]:
     """Refuse detail values that would not survive a JSON round trip unchanged."""
 
-    def walk(value: Any, path: str) -> Any:
-        if value is None or isinstance(value, bool | int | str):
+    def mapping(value: Mapping[Any, Any], path: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = _text(str(key), path)
+            if name in out:
+                raise ValueError(f"audit detail {path} has two keys that both read {name!r}")
+            out[name] = walk(item, f"{path}.{name}" if path else name)
+        return out
+
+    def walk(value: Any, path: str) -> Any:  # noqa: PLR0911 - one branch per JSON type reads best
+        if value is None or isinstance(value, bool | int):
             return value
+        if isinstance(value, str):
+            return _text(value, path)
         if isinstance(value, float):
             if not math.isfinite(value):
                 raise ValueError(f"audit detail {path} is not a finite number")
@@ -91,14 +110,14 @@ def check_details(details: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, list | tuple):
             return [walk(item, f"{path}[{i}]") for i, item in enumerate(value)]
         if isinstance(value, Mapping):
-            return {str(k): walk(v, f"{path}.{k}") for k, v in value.items()}
+            return mapping(value, path)
         if isinstance(value, uuid.UUID):
             return str(value)
         if isinstance(value, datetime):
             return format_instant(value)
         raise ValueError(f"audit detail {path} has unsupported type {type(value).__name__}")
 
-    return {str(k): walk(v, str(k)) for k, v in details.items()}
+    return mapping(details, "")
 
 
 def entry_hash(fields: EntryFields) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "TokenRef",
     "UserRef",
     "check_sector",
+    "check_text",
     "normalise_email",
     "normalise_name",
 ]
@@ -99,9 +100,18 @@ class TokenRef:
 _SPACES = re.compile(r"\s+")
 
 
+def check_text(value: str, *, field: str) -> str:
+    """Refuse text that is not valid Unicode (lone surrogates can arrive as JSON escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationFailed(f"{field} contains characters that are not valid text", field=field) from exc
+    return value
+
+
 def normalise_name(value: str, *, field: str, max_length: int = 200) -> str:
     """Trim and collapse whitespace; refuse empty, control characters or over-long names."""
-    name = _SPACES.sub(" ", value).strip()
+    name = _SPACES.sub(" ", check_text(value, field=field)).strip()
     if len(name) < 2:
         raise ValidationFailed(f"{field} must have at least 2 characters", field=field)
     if len(name) > max_length:
@@ -118,6 +128,7 @@ def name_key(name: str) -> str:
 
 def normalise_email(value: str, *, field: str = "email") -> str:
     """Validate syntax (no DNS lookups) and return the lower-cased address."""
+    check_text(value, field=field)
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:

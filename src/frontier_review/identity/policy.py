@@ -9,7 +9,7 @@ from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
 from frontier_review.kernel.authz import Rule, superuser_only
 from frontier_review.kernel.decision import Allowed, Decision, Denied
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import OrgKind, Principal
+from frontier_review.kernel.principal import AuthMethod, OrgKind, Principal
 
 
 def can_read_organization(p: Principal, org: OrgRef, _now: datetime) -> Decision:
@@ -50,6 +50,16 @@ def can_read_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
     return Denied("you can only see users of your own organization")
 
 
+def can_list_members(p: Principal, org: OrgRef, _now: datetime) -> Decision:
+    if p.is_superuser:
+        return Allowed("superuser")
+    if p.is_member_of(org.id):
+        return Allowed("own organization")
+    if p.is_program_office_admin:
+        return Allowed("program-office admin")
+    return Denied("you can only list the members of your own organization")
+
+
 def can_update_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
     if p.is_superuser:
         return Allowed("superuser")
@@ -65,9 +75,16 @@ def can_update_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
 def can_set_cleared(p: Principal, user: UserRef, _now: datetime) -> Decision:
     if p.is_superuser:
         return Allowed("superuser")
-    if p.is_program_office_admin and p.is_member_of(user.org_id) and p.user_id != user.id:
-        return Allowed("program-office admin, own staff")
-    return Denied("only a program-office admin records clearances, for their own staff")
+    if p.is_program_office_admin and p.cleared and p.is_member_of(user.org_id) and p.user_id != user.id:
+        return Allowed("cleared program-office admin, own staff")
+    return Denied("only a cleared program-office admin records clearances, for their own staff")
+
+
+def can_issue_token(p: Principal, owner: UserRef, now: datetime) -> Decision:
+    # A token must not mint tokens: a leaked one could otherwise outlive its own revocation.
+    if p.method is AuthMethod.TOKEN:
+        return Denied("an API token cannot create tokens; sign in to create one")
+    return can_manage_own_tokens(p, owner, now)
 
 
 def can_manage_own_tokens(p: Principal, owner: UserRef, _now: datetime) -> Decision:
@@ -94,9 +111,11 @@ RULES: Mapping[Permission, Rule] = {
     Permission.ORGANIZATION_LIST_ALL: can_list_all_organizations,
     Permission.USER_CREATE: can_create_user,
     Permission.USER_READ: can_read_user,
+    Permission.USER_LIST: can_list_members,
+    Permission.USER_LOOKUP: superuser_only,
     Permission.USER_UPDATE: can_update_user,
     Permission.USER_SET_CLEARED: can_set_cleared,
-    Permission.TOKEN_ISSUE: can_manage_own_tokens,
+    Permission.TOKEN_ISSUE: can_issue_token,
     Permission.TOKEN_READ: can_manage_own_tokens,
     Permission.TOKEN_REVOKE: can_revoke_token,
 }

@@ -231,8 +231,9 @@ def create_user(
     clean_email = normalise_email(email)
     clean_name = normalise_name(full_name, field="full_name")
     _check_password(password)
-    if cleared and not (principal.is_superuser or principal.is_program_office_admin):
-        raise ValidationFailed("only a program-office admin or operator records a clearance", field="cleared")
+    if cleared:
+        probe = UserRef(uuid.UUID(int=0), org.id)  # the clearance rule only looks at the organization
+        authorize(uow, principal, Permission.USER_SET_CLEARED, probe)
     user = _new_user(uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=role, cleared=cleared)
     audit.record(
         uow,
@@ -326,7 +327,7 @@ def get_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> UserV
 
 def find_user_by_email(uow: UnitOfWork, principal: Principal, email: str) -> UserView | None:
     """The user with ``email``, or None (operators only; used by the CLI)."""
-    authorize(uow, principal, Permission.ORGANIZATION_LIST_ALL, None)
+    authorize(uow, principal, Permission.USER_LOOKUP, None)
     user = uow.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         return None
@@ -335,9 +336,9 @@ def find_user_by_email(uow: UnitOfWork, principal: Principal, email: str) -> Use
 
 
 def list_users(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID) -> list[UserView]:
-    """Members of an organization the principal may see."""
+    """Members of an organization (its own people, program-office admins, operators)."""
     org = _load_org(uow, org_id)
-    authorize(uow, principal, Permission.ORGANIZATION_READ, OrgRef(org.id, OrgKind(org.kind)))
+    authorize(uow, principal, Permission.USER_LIST, OrgRef(org.id, OrgKind(org.kind)))
     users = uow.session.scalars(select(User).where(User.organization_id == org.id).order_by(User.full_name))
     return [_user_view(u, org) for u in users]
 
@@ -416,7 +417,8 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     try:
         clean = normalise_email(email)
     except ValidationFailed:
-        clean = email.strip().lower()[:320]
+        # Still audited under what was typed, minus anything that is not valid text.
+        clean = email.encode("utf-8", "replace").decode("utf-8").strip().lower()[:320]
     user = uow.session.scalar(select(User).where(User.email == clean))
     if user is None:
         passwords.verify_password(passwords.dummy_hash(), password)
@@ -475,7 +477,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
                 details={"locked_until": locked_until.isoformat()},
             )
         raise NotAuthenticated(LOGIN_FAILED_MESSAGE)
-    if passwords.needs_rehash(user.password_hash):
+    if passwords.needs_rehash(user.password_hash) and passwords.password_problem(password) is None:
         user.password_hash = passwords.hash_password(password)
     user.failed_logins = 0
     user.locked_until = None

@@ -26,6 +26,8 @@ class FrozenClock:
     """A clock that only moves when told to; used by tests."""
 
     def __init__(self, start: datetime | None = None) -> None:
+        if start is not None and start.tzinfo is None:
+            raise ValueError("FrozenClock needs a timezone-aware start")
         self._now = (start or datetime(2026, 6, 2, 12, 0, tzinfo=UTC)).astimezone(UTC)
         self._lock = threading.Lock()
 

@@ -17,6 +17,8 @@ class Permission(StrEnum):
     ORGANIZATION_LIST_ALL = "identity:organization:list_all"
     USER_CREATE = "identity:user:create"
     USER_READ = "identity:user:read"
+    USER_LIST = "identity:user:list"
+    USER_LOOKUP = "identity:user:lookup"
     USER_UPDATE = "identity:user:update"
     USER_SET_CLEARED = "identity:user:set_cleared"
     TOKEN_ISSUE = "identity:token:issue"  # noqa: S105 - a permission name, not a secret

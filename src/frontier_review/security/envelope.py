@@ -93,6 +93,8 @@ def unwrap_data_key(master: MasterKeys, master_id: str, data_key_id: uuid.UUID, 
     key = master.keys.get(master_id)
     if key is None:
         raise UnknownMasterKey(f"master key {master_id} is not loaded")
+    if len(wrapped) < NONCE_BYTES + 16:
+        raise DecryptionFailed(f"wrapped data key {data_key_id} is truncated")
     try:
         return AESGCM(key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _data_key_aad(data_key_id))
     except InvalidTag as exc:

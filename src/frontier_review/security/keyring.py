@@ -41,15 +41,25 @@ def write_private_file(path: Path, content: str) -> None:
     os.replace(tmp, path)
 
 
-def keyring_document(keys: list[bytes], *, origin: str, now: datetime | None = None) -> dict[str, Any]:
-    """The JSON document of a key file whose first key is active."""
+def keyring_document(
+    keys: list[bytes], *, origin: str, now: datetime | None = None, created: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The JSON document of a key file whose first key is active.
+
+    ``created`` carries the creation times of keys already in the file, so rotating keeps them.
+    """
     stamp = (now or datetime.now(UTC)).isoformat()
+    known = created or {}
     return {
         "version": 1,
         "origin": origin,
         "active": master_key_id(keys[0]),
-        "keys": [{"id": master_key_id(k), "key": encode_key(k), "created_at": stamp} for k in keys],
+        "keys": [{"id": master_key_id(k), "key": encode_key(k), "created_at": known.get(master_key_id(k), stamp)} for k in keys],
     }
+
+
+def _created_times(doc: dict[str, Any]) -> dict[str, str]:
+    return {str(e.get("id")): str(e["created_at"]) for e in doc.get("keys", []) if e.get("created_at")}
 
 
 def _parse_document(path: Path, doc: Any) -> tuple[MasterKeys, str]:
@@ -125,7 +135,7 @@ class KeyringSource:
         with self._lock:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
             old = [decode_key(entry["key"]) for entry in doc["keys"]]
-            new_doc = keyring_document([key, *old], origin=str(doc.get("origin", "operator")))
+            new_doc = keyring_document([key, *old], origin=str(doc.get("origin", "operator")), created=_created_times(doc))
             write_private_file(self.path, json.dumps(new_doc, indent=2))
             self._keys = _parse_document(self.path, new_doc)[0]
             return self._keys
@@ -140,7 +150,7 @@ class KeyringSource:
             active = next(k for k in keys if master_key_id(k) == doc["active"])
             kept = [active] + [k for k in keys if k is not active and master_key_id(k) in keep]
             dropped = [master_key_id(k) for k in keys if k not in kept]
-            new_doc = keyring_document(kept, origin=str(doc.get("origin", "operator")))
+            new_doc = keyring_document(kept, origin=str(doc.get("origin", "operator")), created=_created_times(doc))
             write_private_file(self.path, json.dumps(new_doc, indent=2))
             self._keys = _parse_document(self.path, new_doc)[0]
             return dropped

@@ -24,7 +24,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     """True when ``password`` matches; never raises for a mismatch or a malformed hash."""
     try:
-        return _hasher().verify(password_hash, password)
+        # Bytes, so text with lone surrogates is a mismatch rather than an encoding error.
+        return _hasher().verify(password_hash, password.encode("utf-8", "surrogatepass"))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -45,6 +46,10 @@ def dummy_hash() -> str:
 
 def password_problem(password: str) -> str | None:
     """Explain why ``password`` is unacceptable, or return None."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return "password contains characters that are not valid text"
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"password must be at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > MAX_PASSWORD_LENGTH:

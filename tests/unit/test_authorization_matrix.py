@@ -1,0 +1,273 @@
+"""The full authorization decision matrix, pinned as data (STYLE.md, Authorization).
+
+Each ``GRID`` row is one (permission, resource) pair and each column one principal shape:
+``Y`` allowed, ``.`` denied. The expectations are written by hand from the product rules,
+not derived from the policy code, so changing any rule breaks exactly the cells it changes.
+``MATRIX`` spells the grid out as (principal, permission, resource, expected) rows.
+
+Principal shapes (columns):
+
+    su    platform operator (superuser, no organization)
+    sys   the system itself (``Principal.system``)
+    devA  admin of developer org DEV          devM  member of DEV
+    devT  devM acting through an API token
+    poAc  cleared admin of the program office  poAu  uncleared admin of the program office
+    poM   member of the program office
+    agA   agency admin     agM  agency member
+    paA   partner admin    paM  partner member
+    chA   clearinghouse admin  chM  clearinghouse member
+
+Resources: ``org:*`` are ``OrgRef``; ``user:*`` are ``UserRef`` of the principal of the same
+name (``user:su`` is the operator's account); ``token:*`` are ``TokenRef`` owned by that
+principal; ``org_id:*`` are bare organization ids (``org_id:none`` is None); ``none`` is None.
+``dev2`` is a second developer organization that no column belongs to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from frontier_review import policies
+from frontier_review.audit.policy import RULES as AUDIT_RULES
+from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
+from frontier_review.identity.policy import RULES as IDENTITY_RULES
+from frontier_review.kernel import authz
+from frontier_review.kernel.decision import Allowed, Denied
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import AuthMethod, OrgKind, Principal, Role
+from frontier_review.security.policy import RULES as SECURITY_RULES
+
+P = Permission  # keeps the grid rows short
+NOW = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
+
+ORGS: dict[str, tuple[uuid.UUID, OrgKind]] = {
+    "dev": (uuid.UUID(int=0xD0), OrgKind.DEVELOPER),
+    "dev2": (uuid.UUID(int=0xD2), OrgKind.DEVELOPER),
+    "po": (uuid.UUID(int=0x50), OrgKind.PROGRAM_OFFICE),
+    "agency": (uuid.UUID(int=0xA0), OrgKind.AGENCY),
+    "partner": (uuid.UUID(int=0xB0), OrgKind.PARTNER),
+    "ch": (uuid.UUID(int=0xC0), OrgKind.CLEARINGHOUSE),
+}
+
+# name -> (user id, org name or None, role, cleared)
+USERS: dict[str, tuple[uuid.UUID, str | None, Role, bool]] = {
+    "su": (uuid.UUID(int=0x1), None, Role.ADMIN, False),
+    "devA": (uuid.UUID(int=0x11), "dev", Role.ADMIN, False),
+    "devM": (uuid.UUID(int=0x12), "dev", Role.MEMBER, False),
+    "poAc": (uuid.UUID(int=0x21), "po", Role.ADMIN, True),
+    "poAu": (uuid.UUID(int=0x22), "po", Role.ADMIN, False),
+    "poM": (uuid.UUID(int=0x23), "po", Role.MEMBER, False),
+    "agA": (uuid.UUID(int=0x31), "agency", Role.ADMIN, False),
+    "agM": (uuid.UUID(int=0x32), "agency", Role.MEMBER, False),
+    "paA": (uuid.UUID(int=0x41), "partner", Role.ADMIN, False),
+    "paM": (uuid.UUID(int=0x42), "partner", Role.MEMBER, False),
+    "chA": (uuid.UUID(int=0x51), "ch", Role.ADMIN, False),
+    "chM": (uuid.UUID(int=0x52), "ch", Role.MEMBER, False),
+}
+
+
+def _user_principal(name: str, *, method: AuthMethod = AuthMethod.SESSION) -> Principal:
+    user_id, org, role, cleared = USERS[name]
+    org_id, kind = ORGS[org] if org else (None, None)
+    return Principal(
+        user_id=user_id,
+        org_id=org_id,
+        org_kind=kind,
+        role=role,
+        cleared=cleared,
+        is_superuser=name == "su",
+        label=f"{name}@example.org",
+        method=method,
+        token_id=uuid.UUID(int=0x7012) if method is AuthMethod.TOKEN else None,
+    )
+
+
+PRINCIPALS: dict[str, Principal] = {
+    "su": _user_principal("su"),
+    "sys": Principal.system("tests"),
+    "devA": _user_principal("devA"),
+    "devM": _user_principal("devM"),
+    "devT": _user_principal("devM", method=AuthMethod.TOKEN),
+    "poAc": _user_principal("poAc"),
+    "poAu": _user_principal("poAu"),
+    "poM": _user_principal("poM"),
+    "agA": _user_principal("agA"),
+    "agM": _user_principal("agM"),
+    "paA": _user_principal("paA"),
+    "paM": _user_principal("paM"),
+    "chA": _user_principal("chA"),
+    "chM": _user_principal("chM"),
+}
+COLUMNS = tuple(PRINCIPALS)
+
+
+def _user_ref(name: str) -> UserRef:
+    user_id, org, _role, _cleared = USERS[name]
+    return UserRef(user_id, ORGS[org][0] if org else None, is_superuser=name == "su")
+
+
+def _token_ref(name: str, token_int: int) -> TokenRef:
+    user = _user_ref(name)
+    return TokenRef(uuid.UUID(int=token_int), user.id, user.org_id)
+
+
+RESOURCES: dict[str, object] = {
+    "none": None,
+    **{f"org:{name}": OrgRef(org_id, kind) for name, (org_id, kind) in ORGS.items()},
+    **{f"user:{name}": _user_ref(name) for name in ("devA", "devM", "poAc", "poM", "agM", "su")},
+    "token:devA": _token_ref("devA", 0x7011),
+    "token:devM": _token_ref("devM", 0x7012),
+    "token:poM": _token_ref("poM", 0x7023),
+    "token:agM": _token_ref("agM", 0x7032),
+    "token:su": _token_ref("su", 0x7001),
+    **{f"org_id:{name}": org_id for name, (org_id, _kind) in ORGS.items()},
+    "org_id:none": None,
+}
+
+# fmt: off
+GRID: list[tuple[str, Permission, str]] = [
+    # su   sys  devA devM devT poAc poAu poM  agA  agM  paA  paM  chA  chM
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.ORGANIZATION_CREATE, "none"),
+
+    ("Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .", P.ORGANIZATION_READ, "org:dev"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.ORGANIZATION_READ, "org:dev2"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.ORGANIZATION_READ, "org:po"),
+    ("Y    Y    .    .    .    Y    Y    Y    Y    Y    .    .    .    .", P.ORGANIZATION_READ, "org:agency"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    Y    Y    .    .", P.ORGANIZATION_READ, "org:partner"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    Y    Y", P.ORGANIZATION_READ, "org:ch"),
+
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.ORGANIZATION_LIST_ALL, "none"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:dev"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:dev2"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.USER_CREATE, "org:po"),
+    ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.USER_CREATE, "org:agency"),
+    ("Y    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.USER_CREATE, "org:partner"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    Y    .", P.USER_CREATE, "org:ch"),
+
+    ("Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .    .", P.USER_READ, "user:devA"),
+    ("Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .    .", P.USER_READ, "user:devM"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.USER_READ, "user:poAc"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.USER_READ, "user:poM"),
+    ("Y    Y    .    .    .    Y    Y    .    Y    Y    .    .    .    .", P.USER_READ, "user:agM"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.USER_READ, "user:su"),
+
+    ("Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .    .", P.USER_LIST, "org:dev"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.USER_LIST, "org:dev2"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.USER_LIST, "org:po"),
+    ("Y    Y    .    .    .    Y    Y    .    Y    Y    .    .    .    .", P.USER_LIST, "org:agency"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    Y    Y    .    .", P.USER_LIST, "org:partner"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    Y    Y", P.USER_LIST, "org:ch"),
+
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_LOOKUP, "none"),
+
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:devA"),
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:devM"),
+    ("Y    Y    .    .    .    .    Y    .    .    .    .    .    .    .", P.USER_UPDATE, "user:poAc"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.USER_UPDATE, "user:poM"),
+    ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.USER_UPDATE, "user:agM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:su"),
+
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:devA"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:devM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:poAc"),
+    ("Y    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:poM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:agM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:su"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:devA"),
+    ("Y    Y    .    Y    .    .    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:devM"),
+    ("Y    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:poAc"),
+    ("Y    Y    .    .    .    .    .    Y    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:poM"),
+    ("Y    Y    .    .    .    .    .    .    .    Y    .    .    .    .", P.TOKEN_ISSUE, "user:agM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:su"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_READ, "user:devA"),
+    ("Y    Y    .    Y    Y    .    .    .    .    .    .    .    .    .", P.TOKEN_READ, "user:devM"),
+    ("Y    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.TOKEN_READ, "user:poAc"),
+    ("Y    Y    .    .    .    .    .    Y    .    .    .    .    .    .", P.TOKEN_READ, "user:poM"),
+    ("Y    Y    .    .    .    .    .    .    .    Y    .    .    .    .", P.TOKEN_READ, "user:agM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_READ, "user:su"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_REVOKE, "token:devA"),
+    ("Y    Y    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.TOKEN_REVOKE, "token:devM"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.TOKEN_REVOKE, "token:poM"),
+    ("Y    Y    .    .    .    .    .    .    Y    Y    .    .    .    .", P.TOKEN_REVOKE, "token:agM"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_REVOKE, "token:su"),
+
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.AUDIT_READ_ALL, "none"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.AUDIT_VERIFY, "none"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.AUDIT_CHECKPOINT, "none"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.AUDIT_EXPORT, "none"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:dev"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:dev2"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:po"),
+    ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:agency"),
+    ("Y    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.AUDIT_READ_ORG, "org_id:partner"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    Y    .", P.AUDIT_READ_ORG, "org_id:ch"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:none"),
+
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.KEYS_ROTATE, "none"),
+]
+# fmt: on
+
+
+def _cells(row: str) -> list[bool]:
+    cells = row.split()
+    assert len(cells) == len(COLUMNS), row
+    assert set(cells) <= {"Y", "."}, row
+    return [cell == "Y" for cell in cells]
+
+
+MATRIX: list[tuple[str, Permission, str, bool]] = [
+    (principal, permission, resource, expected)
+    for row, permission, resource in GRID
+    for principal, expected in zip(COLUMNS, _cells(row), strict=True)
+]
+
+
+@pytest.mark.parametrize(
+    ("principal", "permission", "resource", "expected"),
+    MATRIX,
+    ids=[f"{p}|{perm.value}|{res}" for p, perm, res, _ in MATRIX],
+)
+def test_decision_matrix(principal: str, permission: Permission, resource: str, expected: bool) -> None:
+    decision = policies.decide(PRINCIPALS[principal], permission, RESOURCES[resource], NOW)
+    assert decision.allowed is expected, decision
+    if expected:
+        assert isinstance(decision, Allowed)
+        assert decision.basis.strip()
+    else:
+        assert isinstance(decision, Denied)
+        assert decision.reason.strip()
+
+
+def test_grid_covers_every_permission_once_per_resource() -> None:
+    pairs = [(permission, resource) for _row, permission, resource in GRID]
+    assert len(pairs) == len(set(pairs)), "a (permission, resource) row is repeated"
+    assert {permission for permission, _ in pairs} == set(Permission)
+    assert {resource for _, resource in pairs} <= set(RESOURCES)
+
+
+def test_every_permission_has_a_rule() -> None:
+    assert set(policies.RULES) == set(Permission)
+
+
+def test_area_rule_sets_do_not_overlap() -> None:
+    # The composition merges dicts; an overlap would let one area silently replace another's rule.
+    areas = [set(IDENTITY_RULES), set(AUDIT_RULES), set(SECURITY_RULES)]
+    assert sum(len(a) for a in areas) == len(set().union(*areas))
+
+
+@pytest.mark.parametrize("permission", list(Permission), ids=str)
+def test_permission_without_rule_is_denied_even_to_the_operator(permission: Permission) -> None:
+    rules = {p: rule for p, rule in policies.RULES.items() if p is not permission}
+    for principal in (PRINCIPALS["su"], PRINCIPALS["sys"]):
+        decision = authz.decide(rules, principal, permission, None, NOW)
+        assert isinstance(decision, Denied)
+        assert decision.allowed is False
+        assert str(permission) in decision.reason
