@@ -1,0 +1,1 @@
+"""Performance measurements; each script prints its figures beside the baseline it names."""
