@@ -1,8 +1,8 @@
 """Login timing: an unknown user must cost about the same as a wrong password.
 
 Baseline: the wrong-password path (one argon2id verification against the user's hash).
-Measured: the unknown-user path and the locked-account path, through the real service on
-an SQLite database in a temporary directory.
+Measured: the unknown-user path (and, for reference, a correct password), through the real
+service on an SQLite database in a temporary directory.
 
     .venv/bin/python -m benchmarks.login_timing [--rounds 30]
 """

@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     token_default_days: int = Field(default=90, gt=0, le=366)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
-    base_url: str | None = None
+    trusted_proxies: str | None = Field(
+        default=None,
+        description="Comma-separated proxy addresses whose X-Forwarded-For is believed (for the audit log's client IP).",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -101,7 +104,7 @@ def check_production_ready(settings: Settings) -> None:
     problems: list[str] = []
     if settings.master_key is None and settings.master_key_file is None:
         problems.append("FR_MASTER_KEY or FR_MASTER_KEY_FILE must be set (no generated keys in prod)")
-    if settings.master_key_file is not None and not settings.master_key_file.exists():
+    if settings.master_key is None and settings.master_key_file is not None and not settings.master_key_file.exists():
         problems.append(f"FR_MASTER_KEY_FILE {settings.master_key_file} does not exist")
     secret = settings.session_secret.get_secret_value() if settings.session_secret else ""
     if len(secret) < 32:

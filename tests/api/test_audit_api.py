@@ -97,3 +97,17 @@ def test_checkpoint_verify_and_export_can_be_checked_independently(container: Co
 
     audited = http.get("/api/v1/audit/entries", params={"action": "audit:log:exported"}, headers=auth).json()
     assert len(audited) == 1
+
+
+def test_times_without_offset_are_taken_as_utc(container: Container, http: httpx.Client) -> None:
+    root = make_superuser(container)
+    auth = bearer(api_token(container, root))
+    entries = http.get("/api/v1/audit/entries", params={"since": "2026-06-02T11:00:00"}, headers=auth)
+    assert entries.status_code == 200, entries.text
+    assert len(entries.json()) >= 1
+    none_yet = http.get("/api/v1/audit/entries", params={"since": "2026-06-02T13:00:00"}, headers=auth)
+    assert none_yet.json() == []
+    assert_problem(http.get("/api/v1/audit/entries", params={"since": "yesterday"}, headers=auth), 422, field="since")
+    export = http.get("/api/v1/audit/export", params={"until": "2026-06-02T12:30:00"}, headers=auth)
+    assert export.status_code == 200
+    assert len(export.text.splitlines()) >= 1

@@ -18,6 +18,7 @@ from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind
 from frontier_review.identity.orm import Organization
 from frontier_review.kernel.principal import Principal
+from tests.conftest import START as START_TIME
 from tests.factories.identity import SYSTEM, make_org
 
 ACTOR = Principal.system("tests")
@@ -30,7 +31,7 @@ def _fill(container: Container, n: int = 6) -> None:
 
 def _verify(container: Container) -> VerifyReport:
     with container.uow() as uow:
-        return audit.verify_log(uow.session)
+        return audit.verify_log(uow.session, container.keyring)
 
 
 def _raw(container: Container, sql: str, **params: object) -> None:
@@ -210,3 +211,86 @@ def test_concurrent_appends_keep_one_unbroken_chain(container: Container) -> Non
     report = _verify(container)
     assert report.ok, report.problems
     assert report.entries == 30
+
+
+def test_a_key_planted_in_the_database_is_not_trusted(container: Container) -> None:
+    """Someone with database access but not the master key cannot re-sign a rewritten log."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from frontier_review.audit.domain import checkpoint_message
+    from frontier_review.audit.orm import AuditCheckpoint
+    from frontier_review.security.orm import InstanceKey
+    from frontier_review.security.service import public_key_id
+
+    _fill(container, 2)
+    with container.uow() as uow:
+        assert audit.create_checkpoint(uow, ACTOR) is not None
+    forger = Ed25519PrivateKey.generate()
+    public_raw = forger.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    forged_id = public_key_id(public_raw)
+    with container.sessions() as session, session.begin():
+        session.add(
+            InstanceKey(
+                id=forged_id,
+                purpose="audit-signing",
+                public_key=public_raw,
+                private_key_sealed=b"\x01" + b"\x00" * 60,
+                active=True,
+                created_at=START_TIME,
+            )
+        )
+        for cp in session.scalars(sa.select(AuditCheckpoint)):
+            cp.key_id = forged_id
+            cp.signature = forger.sign(checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, forged_id))
+    report = _verify(container)
+    assert not report.ok
+    assert "does not verify under a trusted key" in report.problems[0]
+
+
+def test_tail_verification_starts_at_the_latest_signed_checkpoint(container: Container) -> None:
+    _fill(container, 3)
+    with container.uow() as uow:
+        assert audit.create_checkpoint(uow, ACTOR) is not None  # signs #3; its own entry is #4
+    _fill_more = [make_org(container, OrgKind.AGENCY, name=f"Later {i}") for i in range(2)]
+    assert len(_fill_more) == 2
+    with container.uow() as uow:
+        tail = audit.verify_log(uow.session, container.keyring, tail_only=True)
+    assert tail.ok
+    assert (tail.from_seq, tail.entries, tail.last_seq) == (3, 3, 6)
+    _raw(container, "UPDATE audit_entries SET actor_label = 'x' WHERE seq = 5")
+    with container.uow() as uow:
+        assert audit.verify_log(uow.session, container.keyring, tail_only=True).first_bad_seq == 5
+    _raw(container, "UPDATE audit_entries SET actor_label = 'x' WHERE seq = 3")
+    with container.uow() as uow:
+        anchored = audit.verify_log(uow.session, container.keyring, tail_only=True)
+    assert anchored.first_bad_seq == 3
+    assert "signed checkpoint" in anchored.problems[0]
+
+
+def test_cli_verify_with_an_external_public_key(container: Container) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from frontier_review.security import service as security
+
+    _fill(container, 2)
+    with container.uow() as uow:
+        assert audit.create_checkpoint(uow, ACTOR) is not None
+        key = security.load_signing_key(uow.session, container.keyring)
+    assert key is not None
+    real = base64.b64encode(key.public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    other = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    env = _cli_env(container)
+    cmd = [sys.executable, "-m", "frontier_review.cli", "audit", "verify", "--public-key"]
+    good = subprocess.run([*cmd, real], env=env, capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stderr
+    assert "under the given key" in good.stdout
+    wrong = subprocess.run([*cmd, other], env=env, capture_output=True, text=True, check=False)
+    assert wrong.returncode == 1
+    assert "trusted key" in wrong.stderr
+    junk = subprocess.run([*cmd, "not-base64!"], env=env, capture_output=True, text=True, check=False)
+    assert junk.returncode == 2
+    assert "Traceback" not in junk.stderr

@@ -115,3 +115,26 @@ def test_audit_export_writes_json_lines(container: Container, tmp_path: object) 
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert lines[0]["action"] == "identity:organization:created"
     assert all(len(e["hash"]) == 64 for e in lines)
+
+
+def test_configuration_errors_are_one_line(container: Container) -> None:
+    env = {**_env(container), "FR_PORT": "not-a-port"}
+    done = subprocess.run(
+        [sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert "FR_PORT" in done.stderr
+    assert "Traceback" not in done.stderr
+    wrong_key = {**_env(container), "FR_MASTER_KEY": "A" * 43 + "="}
+    _cli(container, "audit", "checkpoint")  # creates the signing key under the right master key
+    _cli(container, "admin", "create-org", "--name", "Some Agency", "--kind", "agency")
+    refused = subprocess.run(
+        [sys.executable, "-m", "frontier_review.cli", "audit", "checkpoint"],
+        env=wrong_key,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "master key" in refused.stderr
+    assert "Traceback" not in refused.stderr

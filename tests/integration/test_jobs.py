@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from frontier_review.audit import service as audit
-from frontier_review.audit.tasks import CHECKPOINT_TASK
+from frontier_review.audit.tasks import CHECKPOINT_TASK, PERIODIC_CHECKPOINT_TASK
 from frontier_review.bootstrap import Container
 from frontier_review.config import Settings
 from frontier_review.identity.domain import OrgKind
@@ -63,17 +63,24 @@ def test_checkpoint_job_runs_through_the_queue(queued_container: Container) -> N
     assert seq == 1
     with container.uow() as uow:
         checkpoints = audit.list_checkpoints(uow, SYSTEM)
-        report = audit.verify_log(uow.session)
+        report = audit.verify_log(uow.session, container.keyring)
     assert [c.seq for c in checkpoints] == [1]
     assert report.ok and report.checkpoints == 1
 
 
-def test_periodic_checkpoint_is_scheduled(queued_container: Container) -> None:
-    """The consumer's scheduler finds the checkpoint due every N minutes, and not in between."""
-    from datetime import datetime
+def test_periodic_checkpoint_is_due_every_minute_and_signs_per_interval(queued_container: Container, clock: FrozenClock) -> None:
+    """The scheduler wakes the job each minute; it signs only once the interval has passed."""
+    from datetime import datetime, timedelta
 
-    huey = queued_container.jobs.huey
-    every = queued_container.settings.checkpoint_interval_minutes
-    due = [t.name for t in huey.read_periodic(datetime(2026, 6, 2, 12, every % 60))]
-    assert CHECKPOINT_TASK + ".periodic" in due
-    assert CHECKPOINT_TASK + ".periodic" not in [t.name for t in huey.read_periodic(datetime(2026, 6, 2, 12, 1))]
+    container = queued_container
+    due = [t.name for t in container.jobs.huey.read_periodic(datetime(2026, 6, 2, 12, 7))]
+    assert PERIODIC_CHECKPOINT_TASK in due
+    make_org(container, OrgKind.AGENCY)
+    every = timedelta(minutes=container.settings.checkpoint_interval_minutes)
+    run = container.jobs.tasks[PERIODIC_CHECKPOINT_TASK].call_local
+    assert run() == 1  # no checkpoint yet: sign now
+    make_org(container, OrgKind.AGENCY)
+    clock.advance(every - timedelta(seconds=1))
+    assert run() is None  # not due yet
+    clock.advance(timedelta(seconds=1))
+    assert run() == 3  # signs the tip: org 1, the first checkpoint's own entry, org 2

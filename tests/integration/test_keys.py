@@ -51,7 +51,7 @@ def test_rotation_rewraps_every_data_key_while_old_processes_keep_reading(settin
         assert moved == 8
         with operator.sessions() as session:
             assert set(session.scalars(sa.select(DataKey.master_key_id))) == {operator.keyring.current().active_id}
-        # The server still holds only the old key; it reloads the key file on demand.
+        # The server loaded only the old key; it notices the rewritten key file by itself.
         with server.uow() as uow:
             for i, value in enumerate(sealed):
                 assert (
@@ -59,7 +59,11 @@ def test_rotation_rewraps_every_data_key_while_old_processes_keep_reading(settin
                     == f"secret-{i}".encode()
                 )
             assert security.load_signing_key(uow.session, server.keyring) is not None
-        assert server.keyring.current().active_id != old_id
+        assert server.keyring.current().active_id == operator.keyring.current().active_id != old_id
+        with server.uow() as uow:  # and seals new secrets under the new key without a restart
+            security.seal_field(uow, b"after rotation", table="t", row_id="new", field="f")
+        with operator.sessions() as session:
+            assert set(session.scalars(sa.select(DataKey.master_key_id))) == {operator.keyring.current().active_id}
         dropped = operator.keyring.retire_keys(keep=set())
         assert dropped == [old_id]
         doc = json.loads(settings.resolved_master_key_file.read_text())
@@ -92,7 +96,8 @@ def test_keys_rotate_cli(settings: Settings, clock: FrozenClock, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert "data keys re-wrapped" in done.stdout
     doc = json.loads(settings.resolved_master_key_file.read_text())
-    assert doc["active"] != before and len(doc["keys"]) == 1
+    assert doc["active"] != before
+    assert [k["id"] for k in doc["keys"]] == [doc["active"], before]  # the old key stays until retired
     status = subprocess.run(
         [sys.executable, "-m", "frontier_review.cli", "keys", "status"], env=env, capture_output=True, text=True, check=False
     )
@@ -101,3 +106,9 @@ def test_keys_rotate_cli(settings: Settings, clock: FrozenClock, tmp_path: Path)
         [sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False
     )
     assert verify.returncode == 0, verify.stderr
+    retired = subprocess.run(
+        [sys.executable, "-m", "frontier_review.cli", "keys", "retire"], env=env, capture_output=True, text=True, check=False
+    )
+    assert retired.returncode == 0, retired.stderr
+    assert f"retired {before}" in retired.stdout
+    assert [k["id"] for k in json.loads(settings.resolved_master_key_file.read_text())["keys"]] == [doc["active"]]

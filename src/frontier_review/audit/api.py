@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from frontier_review.audit import service
@@ -42,11 +42,16 @@ def list_entries(
 
 
 @router.get("/verify", summary="Verify the hash chain and checkpoint signatures", description="Permission: `audit:log:verify`.")
-def verify(uow: UoW, principal: ApiPrincipal) -> VerifyOut:
-    report = service.verify(uow, principal)
+def verify(
+    uow: UoW,
+    principal: ApiPrincipal,
+    tail: bool = Query(default=False, description="Hash only the entries after the latest verified checkpoint."),
+) -> VerifyOut:
+    report = service.verify(uow, principal, tail_only=tail)
     return VerifyOut(
         ok=report.ok,
         entries=report.entries,
+        from_seq=report.from_seq,
         last_seq=report.last_seq,
         last_hash=report.last_hash,
         checkpoints=report.checkpoints,
@@ -89,21 +94,29 @@ def public_keys(uow: UoW, principal: ApiPrincipal) -> list[PublicKeyOut]:
 @router.get(
     "/export",
     summary="Export entries as JSON Lines",
-    description="Permission: `audit:log:export`. The export itself is audited.",
+    description="Permission: `audit:log:export`. The export itself is audited. Times without an offset are UTC.",
     response_class=StreamingResponse,
 )
 def export(
+    request: Request,
     uow: UoW,
     principal: ApiPrincipal,
     action: str | None = Query(default=None, max_length=100),
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> StreamingResponse:
-    flt = service.EntryFilter(action=action, since=since, until=until)
-    lines = [json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in service.export_entries(uow, principal, flt)]
+    scope = service.start_export(uow, principal, service.EntryFilter(action=action, since=since, until=until))
+    return jsonl_response(request, scope)
+
+
+def jsonl_response(request: Request, scope: service.ExportScope) -> StreamingResponse:
+    """Stream an export in its own read-only session, after the audited start has committed."""
+    sessions = request.app.state.container.sessions
 
     def body() -> Iterator[str]:
-        yield from lines
+        with sessions() as session:
+            for entry in service.iter_export(session, scope):
+                yield json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
 
     return StreamingResponse(
         body(), media_type="application/jsonl", headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'}

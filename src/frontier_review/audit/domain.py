@@ -157,6 +157,7 @@ class VerifyReport:
     checkpoints: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    from_seq: int = 0  # hashing started after this entry (0: from genesis)
 
     @property
     def ok(self) -> bool:
@@ -174,15 +175,19 @@ def verify_chain(
     head_seq: int,
     head_hash: str,
     checkpoints: Iterable[CheckpointRecord] = (),
+    start_seq: int = 0,
+    start_hash: str = GENESIS_HASH,
 ) -> VerifyReport:
     """Check links, hashes, sequence, the head row and each checkpoint.
 
-    ``entries`` must be ordered by ``seq``. Verification stops at the first broken entry
-    (everything after it is unanchored) but still reports head and checkpoint problems.
+    ``entries`` must be ordered by ``seq`` and start right after ``start_seq``, whose hash is
+    ``start_hash`` (genesis by default; a verified checkpoint for a quick check of the tail).
+    Verification stops at the first broken entry (everything after it is unanchored) but
+    still reports head and checkpoint problems.
     """
     report = VerifyReport()
-    expected_seq = 1
-    expected_prev = GENESIS_HASH
+    expected_seq = start_seq + 1
+    expected_prev = start_hash
     hashes_by_seq: dict[int, str] = {}
     for stored in entries:
         f = stored.fields
@@ -202,33 +207,39 @@ def verify_chain(
         expected_seq += 1
     report.last_seq = expected_seq - 1
     report.last_hash = expected_prev
-    if report.ok and (head_seq, head_hash) != (report.last_seq, report.last_hash):
-        if head_seq > report.last_seq:
-            report.fail(
-                report.last_seq + 1,
-                f"entries after #{report.last_seq} are missing: the chain head records #{head_seq}",
-            )
-        elif head_seq == report.last_seq:
-            report.fail(
-                head_seq,
-                f"entry #{head_seq}: hash differs from the chain head — the log was rewritten",
-            )
-        else:
-            report.fail(
-                head_seq + 1,
-                f"entry #{head_seq + 1} onwards were appended outside the log: the chain head records #{head_seq}",
-            )
+    if report.ok:
+        _check_head(report, head_seq, head_hash)
+    if start_seq:
+        hashes_by_seq[start_seq] = start_hash
+    _check_checkpoints(report, checkpoints, hashes_by_seq)
+    return report
+
+
+def _check_head(report: VerifyReport, head_seq: int, head_hash: str) -> None:
+    """The head row must name the last entry: catches a truncated or extended tail."""
+    if (head_seq, head_hash) == (report.last_seq, report.last_hash):
+        return
+    if head_seq > report.last_seq:
+        report.fail(report.last_seq + 1, f"entries after #{report.last_seq} are missing: the chain head records #{head_seq}")
+    elif head_seq == report.last_seq:
+        report.fail(head_seq, f"entry #{head_seq}: hash differs from the chain head — the log was rewritten")
+    else:
+        report.fail(
+            head_seq + 1, f"entry #{head_seq + 1} onwards were appended outside the log: the chain head records #{head_seq}"
+        )
+
+
+def _check_checkpoints(report: VerifyReport, checkpoints: Iterable[CheckpointRecord], hashes_by_seq: dict[int, str]) -> None:
     for cp in checkpoints:
         report.checkpoints += 1
         if not cp.signature_valid:
-            report.fail(cp.seq, f"checkpoint {cp.id} at #{cp.seq}: signature does not verify")
+            report.fail(cp.seq, f"checkpoint {cp.id} at #{cp.seq}: signature does not verify under a trusted key")
         elif cp.seq in hashes_by_seq and hashes_by_seq[cp.seq] != cp.entry_hash:
             report.fail(
                 cp.seq, f"checkpoint {cp.id} at #{cp.seq}: the signed hash differs from entry #{cp.seq} — the log was rewritten"
             )
         elif cp.seq > report.last_seq and report.ok:
             report.fail(cp.seq, f"checkpoint {cp.id} signs entry #{cp.seq}, which is missing")
-    return report
 
 
 def checkpoint_message(seq: int, entry_hash_hex: str, created_at: datetime, key_id: str) -> bytes:

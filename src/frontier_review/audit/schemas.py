@@ -27,7 +27,8 @@ class AuditEntryOut(BaseModel):
 
 class VerifyOut(BaseModel):
     ok: bool
-    entries: int
+    entries: int = Field(description="Entries hashed in this verification.")
+    from_seq: int = Field(description="Hashing started after this entry: 0 from genesis, else a verified checkpoint.")
     last_seq: int
     last_hash: str
     checkpoints: int

@@ -6,11 +6,12 @@ import base64
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import Select, select, update
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from frontier_review.audit.domain import (
@@ -27,12 +28,14 @@ from frontier_review.audit.domain import (
 )
 from frontier_review.audit.orm import AuditChainHead, AuditCheckpoint, AuditEntry
 from frontier_review.db.uow import PendingDenial, UnitOfWork
+from frontier_review.kernel.clock import utc
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
+from frontier_review.security.keyring import KeyringSource
 
 HEAD_ID = 1
 
@@ -182,11 +185,8 @@ def _iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditE
     yield from session.scalars(stmt.execution_options(yield_per=1000))
 
 
-def verify_log(session: Session) -> VerifyReport:
-    """Verify the whole chain, the head row and every checkpoint signature."""
-    head = session.get(AuditChainHead, HEAD_ID)
-    keys = security.public_keys(session)
-    checkpoints: list[CheckpointRecord] = []
+def _checkpoint_records(session: Session, keys: Mapping[str, Ed25519PublicKey]) -> list[CheckpointRecord]:
+    records: list[CheckpointRecord] = []
     for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
         public = keys.get(cp.key_id)
         valid = False
@@ -196,14 +196,54 @@ def verify_log(session: Session) -> VerifyReport:
                 valid = True
             except InvalidSignature:
                 valid = False
-        checkpoints.append(CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid))
-    entries = (_stored(row) for row in _iter_entries(session, select(AuditEntry).order_by(AuditEntry.seq)))
-    return verify_chain(
+        records.append(CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid))
+    return records
+
+
+def verify_log(
+    session: Session,
+    keyring: KeyringSource,
+    *,
+    trusted_keys: Mapping[str, Ed25519PublicKey] | None = None,
+    tail_only: bool = False,
+) -> VerifyReport:
+    """Verify the chain, the head row and every checkpoint signature.
+
+    Signatures count only under ``trusted_keys`` (public keys kept outside the database), or
+    by default under instance keys whose private half opens with our master key. With
+    ``tail_only``, hashing starts at the latest checkpoint whose signature verifies: quick
+    enough for a page view, and still anchored in a signature.
+    """
+    head = session.get(AuditChainHead, HEAD_ID)
+    keys = trusted_keys if trusted_keys is not None else security.trusted_public_keys(session, keyring)
+    checkpoints = _checkpoint_records(session, keys)
+    start_seq, start_hash = 0, GENESIS_HASH
+    if tail_only:
+        anchor = next((cp for cp in reversed(checkpoints) if cp.signature_valid), None)
+        if anchor is not None:
+            start_seq, start_hash = anchor.seq, anchor.entry_hash
+            checkpoints = [cp for cp in checkpoints if cp.seq >= anchor.seq]
+            anchored = session.get(AuditEntry, anchor.seq)
+            if (
+                anchored is None
+                or _stored(anchored).hash != anchor.entry_hash
+                or entry_hash(_stored(anchored).fields) != anchored.hash
+            ):
+                report = VerifyReport()
+                report.fail(anchor.seq, f"entry #{anchor.seq} no longer matches its signed checkpoint — the log was rewritten")
+                return report
+    stmt = select(AuditEntry).where(AuditEntry.seq > start_seq).order_by(AuditEntry.seq)
+    entries = (_stored(row) for row in _iter_entries(session, stmt))
+    report = verify_chain(
         entries,
         head_seq=head.last_seq if head else 0,
         head_hash=head.last_hash if head else GENESIS_HASH,
         checkpoints=checkpoints,
+        start_seq=start_seq,
+        start_hash=start_hash,
     )
+    report.from_seq = start_seq
+    return report
 
 
 @dataclass(frozen=True)
@@ -276,6 +316,13 @@ class EntryFilter:
     after_seq: int | None = None
     before_seq: int | None = None
 
+    def __post_init__(self) -> None:
+        # A time given without an offset means UTC, everywhere the filter is used or recorded.
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, utc(value))
+
 
 def _scope(principal: Principal, uow: UnitOfWork) -> uuid.UUID | None:
     """None means the whole log; an org id limits entries to that org's own actors."""
@@ -323,16 +370,44 @@ def export_object(row: AuditEntry) -> dict[str, Any]:
     return {**stored.fields.canonical(), "hash": stored.hash}
 
 
-def export_entries(uow: UnitOfWork, principal: Principal, flt: EntryFilter) -> Iterator[dict[str, Any]]:
-    """Every matching entry in chain order, for JSON Lines export (audited up front)."""
+@dataclass(frozen=True)
+class ExportScope:
+    """What an authorized, audited export may read."""
+
+    flt: EntryFilter
+    org_scope: uuid.UUID | None
+
+
+def start_export(uow: UnitOfWork, principal: Principal, flt: EntryFilter) -> ExportScope:
+    """Authorize and audit an export; the adapter commits, then streams with :func:`iter_export`.
+
+    Splitting the two keeps the chain's write lock (taken by the audit entry) for one short
+    transaction instead of for as long as a large export takes to stream.
+    """
     authorize(uow, principal, Permission.AUDIT_EXPORT, None)
     scope = _scope(principal, uow)
+    _filtered(select(AuditEntry), flt, scope)  # validate the filter before recording anything
     record(uow, principal, "audit:log:exported", details={"filter": {k: v for k, v in vars(flt).items() if v is not None}})
-    stmt = _filtered(select(AuditEntry), flt, scope).order_by(AuditEntry.seq)
-    return (export_object(row) for row in _iter_entries(uow.session, stmt))
+    return ExportScope(flt=flt, org_scope=scope)
 
 
-def verify(uow: UnitOfWork, principal: Principal) -> VerifyReport:
+def iter_export(session: Session, scope: ExportScope) -> Iterator[dict[str, Any]]:
+    """Stream the entries of an export started with :func:`start_export`, in chain order."""
+    stmt = _filtered(select(AuditEntry), scope.flt, scope.org_scope).order_by(AuditEntry.seq)
+    for row in _iter_entries(session, stmt):
+        yield export_object(row)
+
+
+def checkpoint_if_due(uow: UnitOfWork, principal: Principal, *, every: timedelta) -> CheckpointInfo | None:
+    """Sign a checkpoint when the latest one is older than ``every`` (the periodic job)."""
+    authorize(uow, principal, Permission.AUDIT_CHECKPOINT, None)
+    latest = uow.session.scalar(select(func.max(AuditCheckpoint.created_at)))
+    if latest is not None and uow.clock.now() - latest < every:
+        return None
+    return create_checkpoint(uow, principal)
+
+
+def verify(uow: UnitOfWork, principal: Principal, *, tail_only: bool = False) -> VerifyReport:
     """Authorized chain verification (web and API)."""
     authorize(uow, principal, Permission.AUDIT_VERIFY, None)
-    return verify_log(uow.session)
+    return verify_log(uow.session, uow.keyring, tail_only=tail_only)

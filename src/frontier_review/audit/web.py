@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from frontier_review.audit import service
+from frontier_review.audit.api import jsonl_response
 from frontier_review.audit.domain import Outcome
 from frontier_review.identity import service as identity
 from frontier_review.kernel.permissions import Permission
@@ -35,7 +36,7 @@ def audit_page(
     audit_all = decide(principal, Permission.AUDIT_READ_ALL, None, now).allowed
     report = checkpoints = None
     if decide(principal, Permission.AUDIT_VERIFY, None, now).allowed:
-        report = service.verify(uow, principal)
+        report = service.verify(uow, principal, tail_only=True)
         checkpoints = service.list_checkpoints(uow, principal, limit=1)
     params = {k: v for k, v in {"action": action, "actor": actor, "outcome": outcome}.items() if v}
     next_query = urlencode({**params, "before_seq": entries[-1]["seq"]}) if entries else ""
@@ -70,11 +71,13 @@ def checkpoint(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
 
 
 @router.get("/audit/export.jsonl")
-def export(uow: UoW, principal: WebPrincipal, action: str | None = None) -> StreamingResponse:
-    import json
-
-    flt = service.EntryFilter(action=action or None)
-    lines = [json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in service.export_entries(uow, principal, flt)]
-    return StreamingResponse(
-        iter(lines), media_type="application/jsonl", headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'}
-    )
+def export(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    action: str | None = None,
+    actor: str | None = None,
+    outcome: str | None = None,
+) -> StreamingResponse:
+    flt = service.EntryFilter(action=action or None, actor=actor or None, outcome=outcome or None)
+    return jsonl_response(request, service.start_export(uow, principal, flt))

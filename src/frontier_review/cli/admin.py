@@ -95,7 +95,7 @@ def create_user(
 def issue_token(
     email: str = typer.Option(..., help="The user the token acts as."),
     name: str = typer.Option(..., help="What the token is for."),
-    days: int = typer.Option(90, min=1, max=366, help="Days until it expires."),
+    days: int | None = typer.Option(None, min=1, max=366, help="Days until it expires (default FR_TOKEN_DEFAULT_DAYS)."),
 ) -> None:
     """Issue an API token for a user; it is printed once and never stored."""
     c = container()

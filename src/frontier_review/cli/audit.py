@@ -2,37 +2,60 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from frontier_review.audit import service
-from frontier_review.cli.common import console, container, err_console, handle_errors
+from frontier_review.cli.common import console, container, err_console, fail, handle_errors
 from frontier_review.kernel.principal import Principal
+from frontier_review.security.service import public_key_id
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 
 @app.command("verify")
 @handle_errors
-def verify() -> None:
+def verify(
+    public_key: list[str] = typer.Option(
+        [],
+        "--public-key",
+        help="Trust only this Ed25519 public key (base64, as published by /api/v1/audit/public-keys); repeatable.",
+    ),
+    tail: bool = typer.Option(False, "--tail", help="Hash only the entries after the latest verified checkpoint."),
+) -> None:
     """Check every link, hash and checkpoint signature; exit 1 naming the first bad entry."""
+    trusted = _trusted_keys(public_key) if public_key else None
     c = container()
     with c.uow() as uow:
-        report = service.verify_log(uow.session)
+        report = service.verify_log(uow.session, c.keyring, trusted_keys=trusted, tail_only=tail)
     if report.ok:
+        scope = f"entries #{report.from_seq + 1}–#{report.last_seq}" if report.from_seq else f"{report.entries} entries"
         console.print(
-            f"[green]audit log intact[/]: {report.entries} entries, tip #{report.last_seq} {report.last_hash[:16]}…, "
-            f"{report.checkpoints} signed checkpoints verified"
+            f"[green]audit log intact[/]: {scope}, tip #{report.last_seq} {report.last_hash[:16]}…, "
+            f"{report.checkpoints} signed checkpoints verified" + (" under the given key(s)" if trusted else "")
         )
         return
     err_console.print(f"[bold red]audit log FAILED verification[/] — first bad entry: #{report.first_bad_seq}")
     for problem in report.problems:
         err_console.print(f"  {problem}", highlight=False)
     raise typer.Exit(1)
+
+
+def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for value in values:
+        try:
+            raw = base64.b64decode(value, validate=True)
+            keys[public_key_id(raw)] = Ed25519PublicKey.from_public_bytes(raw)
+        except ValueError as exc:
+            raise fail(f"--public-key {value!r} is not a base64 Ed25519 public key", 2) from exc
+    return keys
 
 
 @app.command("export")
@@ -50,15 +73,16 @@ def export(
     flt = service.EntryFilter(action=action, since=utc(since) if since else None, until=utc(until) if until else None)
     count = 0
     with c.uow() as uow:
-        rows = service.export_entries(uow, Principal.system("cli"), flt)
-        handle = output.open("w", encoding="utf-8") if output else sys.stdout
-        try:
-            for entry in rows:
+        scope = service.start_export(uow, Principal.system("cli"), flt)
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        with c.sessions() as session:
+            for entry in service.iter_export(session, scope):
                 handle.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
                 count += 1
-        finally:
-            if output:
-                handle.close()
+    finally:
+        if output:
+            handle.close()
     if output:
         console.print(f"{count} entries written to {output}")
 

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from frontier_review.bootstrap import Container, build_container
 from frontier_review.config import ConfigurationError
 from frontier_review.kernel.errors import DomainError, FieldProblem, ValidationFailed
+from frontier_review.security import envelope
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +47,11 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise fail(_describe(exc)) from None
         except ConfigurationError as exc:
             raise fail(str(exc), 2) from None
+        except PydanticValidationError as exc:
+            problems = "; ".join(f"FR_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
+            raise fail(f"invalid configuration: {problems}", 2) from None
+        except (envelope.DecryptionFailed, envelope.UnknownMasterKey) as exc:
+            raise fail(f"cannot decrypt with the configured master key ({exc}); check FR_MASTER_KEY or the key file", 2) from None
         except OperationalError as exc:
             raise fail(f"database unavailable or not migrated (run `frontier-review db upgrade`): {exc.orig}", 3) from None
         except KeyboardInterrupt:

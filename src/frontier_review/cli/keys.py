@@ -57,14 +57,15 @@ def status() -> None:
 @app.command("rotate")
 @handle_errors
 def rotate(
-    retire: bool = typer.Option(True, help="Drop old keys from the key file once nothing uses them."),
     batch_size: int = typer.Option(500, min=1, max=10_000, help="Data keys re-wrapped per transaction."),
 ) -> None:
-    """Re-wrap every data key under a new master key, while servers keep running.
+    """Make a new master key active and re-wrap every data key under it, while servers keep running.
 
-    With a key file, a new key is generated and made active (old keys stay until every data
-    key has moved). With FR_MASTER_KEY, put the new key first in that variable on every
-    process beforehand; this command then moves every data key to it.
+    With a key file, a new key is generated and made active; processes on this machine pick
+    it up at once (they watch the file), and the old key stays in the file for decryption.
+    Copy the file to other machines, then run `keys retire`. With FR_MASTER_KEY, put the new
+    key first in that variable on every process beforehand; this command then moves every
+    data key to it.
     """
     c = container()
     system = Principal.system("keys-rotate")
@@ -76,16 +77,32 @@ def rotate(
     active = c.keyring.current().active_id
     moved = security.rewrap_data_keys(c.sessions, c.keyring, c.clock, batch_size=batch_size)
     with c.uow() as uow:
-        counts = security.count_keys_by_master(uow.session)
-        retired: list[str] = []
-        if retire and c.keyring.from_file and set(counts) <= {active}:
-            retired = c.keyring.retire_keys(keep=set(counts))
-        audit.record(
-            uow,
-            system,
-            "security:keys:rotated",
-            details={"from": before, "to": active, "rewrapped": moved, "retired": retired},
-        )
-    console.print(
-        f"active master key {active}; {moved} data keys re-wrapped" + (f"; retired {', '.join(retired)}" if retired else "")
-    )
+        audit.record(uow, system, "security:keys:rotated", details={"from": before, "to": active, "rewrapped": moved})
+    console.print(f"active master key {active}; {moved} data keys re-wrapped")
+    if c.keyring.from_file:
+        console.print("when every machine has the new key file, run `frontier-review keys retire` to drop the old key")
+
+
+@app.command("retire")
+@handle_errors
+def retire(
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Data keys re-wrapped per transaction."),
+) -> None:
+    """Drop master keys that no data key uses any more from the key file.
+
+    Re-wraps stragglers first (a data key sealed by a process that still had the old key),
+    then removes only keys with no data key left, so nothing can become unreadable.
+    """
+    c = container()
+    system = Principal.system("keys-retire")
+    with c.uow() as uow:
+        authorize(uow, system, Permission.KEYS_ROTATE, None)
+    moved = security.rewrap_data_keys(c.sessions, c.keyring, c.clock, batch_size=batch_size)
+    with c.uow() as uow:
+        in_use = set(security.count_keys_by_master(uow.session))
+        dropped = c.keyring.retire_keys(keep=in_use)
+        audit.record(uow, system, "security:keys:retired", details={"retired": dropped, "rewrapped": moved})
+    if dropped:
+        console.print(f"retired {', '.join(dropped)}; {moved} straggling data keys re-wrapped first")
+    else:
+        console.print("no key to retire")

@@ -40,7 +40,7 @@ def serve(
     if demo and demo_data.database_is_empty(c):
         demo_data.load_demo(c)
         console.print("[green]demo data loaded[/]")
-    if demo:
+    if demo and demo_data.demo_present(c):
         _print_logins(demo_data.demo_logins())
     consumer = None
     if embedded_worker if embedded_worker is not None else not settings.redis_url:
@@ -49,7 +49,16 @@ def serve(
     bind_port = port or settings.port
     console.print(f"Frontier Review is serving on [bold]http://{bind_host}:{bind_port}[/] (Ctrl+C to stop)")
     try:
-        uvicorn.run(create_app(c), host=bind_host, port=bind_port, log_level="info", proxy_headers=False, server_header=False)
+        uvicorn.run(
+            create_app(c),
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+            server_header=False,
+            # Only a configured proxy may tell us the client's address (it lands in audit entries).
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or "",
+        )
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

@@ -103,6 +103,12 @@ def database_is_empty(container: Container) -> bool:
         return not uow.session.scalar(select(func.count()).select_from(User))
 
 
+def demo_present(container: Container) -> bool:
+    """True when this database holds the demo scenario (its operator account exists)."""
+    with container.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(User).where(User.email == OPERATOR.email)) == 1
+
+
 def demo_logins() -> list[DemoLogin]:
     """The logins ``serve`` prints, one per demo role."""
     logins = [DemoLogin(OPERATOR.login_label or "", OPERATOR.email, "—")]

@@ -74,7 +74,7 @@ class UserOut(BaseModel):
 
 class TokenIn(StrictInput):
     name: StrictStr = Field(min_length=2, max_length=100, description="What the token is for.")
-    expires_in_days: StrictInt | None = Field(default=None, ge=1, le=366, description="Default 90 days.")
+    expires_in_days: StrictInt | None = Field(default=None, ge=1, le=366, description="Default: FR_TOKEN_DEFAULT_DAYS (90).")
 
 
 class TokenOut(BaseModel):

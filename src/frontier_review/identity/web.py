@@ -93,7 +93,7 @@ def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     if principal.is_superuser:
         orgs = service.list_organizations(uow, principal)
         kind_counts = [(k, sum(1 for o in orgs if o.kind is k)) for k in OrgKind]
-        chain = audit.verify(uow, principal)
+        chain = audit.verify(uow, principal, tail_only=True)
     return render(
         request,
         "home.html",
@@ -117,7 +117,15 @@ def _account(
 ) -> Response:
     assert principal.user_id is not None
     tokens = service.list_tokens(uow, principal, user_id=principal.user_id)
-    return render(request, "account.html", principal, tokens=tokens, new_token=new_token, status_code=status_code)
+    return render(
+        request,
+        "account.html",
+        principal,
+        tokens=tokens,
+        new_token=new_token,
+        status_code=status_code,
+        default_days=uow.settings.token_default_days,
+    )
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -149,7 +157,7 @@ def create_token(
     uow: UoW,
     principal: WebPrincipal,
     name: Annotated[str, Form(max_length=100)],
-    expires_in_days: Annotated[int, Form()] = 90,
+    expires_in_days: Annotated[int | None, Form()] = None,
 ) -> Response:
     assert principal.user_id is not None
     try:

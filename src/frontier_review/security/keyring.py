@@ -81,6 +81,7 @@ class KeyringSource:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
         self._keys = self._load()
 
     @property
@@ -92,8 +93,22 @@ class KeyringSource:
         return self._settings.resolved_master_key_file
 
     def current(self) -> MasterKeys:
+        """The keys, re-read first if the key file changed since they were loaded.
+
+        One ``stat`` per call is cheap, and it means every process on the machine seals with
+        the new active key as soon as ``keys rotate`` has written it.
+        """
         with self._lock:
+            if self.from_file and self._file_stamp() != self._stamp:
+                self._keys = self._load()
             return self._keys
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_mtime_ns, st.st_size
 
     def reload(self) -> MasterKeys:
         """Re-read the key source (after another process rotated the key file)."""
@@ -116,10 +131,12 @@ class KeyringSource:
             write_private_file(path, json.dumps(keyring_document([generate_key()], origin="generated"), indent=2))
         if path.stat().st_mode & 0o077:
             raise ConfigurationError(f"{path} must not be readable by group or others (chmod 600)")
+        stamp = self._file_stamp()
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigurationError(f"cannot read master key file {path}: {exc}") from exc
+        self._stamp = stamp
         keys, origin = _parse_document(path, doc)
         if settings.env is Environment.PROD and origin == "generated":
             raise ConfigurationError(f"refusing a generated master key file in prod: {path}")
@@ -138,6 +155,7 @@ class KeyringSource:
             new_doc = keyring_document([key, *old], origin=str(doc.get("origin", "operator")), created=_created_times(doc))
             write_private_file(self.path, json.dumps(new_doc, indent=2))
             self._keys = _parse_document(self.path, new_doc)[0]
+            self._stamp = self._file_stamp()
             return self._keys
 
     def retire_keys(self, keep: set[str]) -> list[str]:
@@ -153,4 +171,5 @@ class KeyringSource:
             new_doc = keyring_document(kept, origin=str(doc.get("origin", "operator")), created=_created_times(doc))
             write_private_file(self.path, json.dumps(new_doc, indent=2))
             self._keys = _parse_document(self.path, new_doc)[0]
+            self._stamp = self._file_stamp()
             return dropped

@@ -8,7 +8,6 @@ user can tell their tokens apart without the secret.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -41,8 +40,3 @@ def looks_like_token(value: str, prefix: str = API_TOKEN_PREFIX) -> bool:
     """Cheap shape check before touching the database."""
     parts = value.split("_", 2)
     return len(parts) == 3 and parts[0] == prefix and len(parts[1]) == 8 and len(parts[2]) >= 32
-
-
-def digests_equal(a: str, b: str) -> bool:
-    """Constant-time comparison of two digests."""
-    return hmac.compare_digest(a.encode(), b.encode())

@@ -16,6 +16,7 @@ from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import web as identity_web
+from frontier_review.security import passwords
 from frontier_review.web import problems
 from frontier_review.web.deps import web_principal_optional
 from frontier_review.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
@@ -46,6 +47,7 @@ def _render_error(request: Request, status: int, detail: str) -> Response:
 def create_app(container: Container) -> FastAPI:
     """Build the ASGI application around ``container``."""
     settings = container.settings
+    passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones
     app = FastAPI(
         title="Frontier Review API",
         version=__version__,
