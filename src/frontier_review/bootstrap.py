@@ -17,6 +17,7 @@ from frontier_review.db.engine import make_engine, make_session_factory
 from frontier_review.db.uow import UnitOfWorkFactory
 from frontier_review.kernel.clock import Clock, SystemClock
 from frontier_review.security.keyring import KeyringSource, write_private_file
+from frontier_review.security.ratelimit import LoginRateLimit
 
 if TYPE_CHECKING:
     from frontier_review.jobs.queue import JobQueue
@@ -50,6 +51,7 @@ class Container:
             self.sessions, clock=self.clock, settings=self.settings, keyring=self.keyring, denial_writer=write_denials
         )
         self.session_secret = _session_secret(self.settings)
+        self.login_rate_limit = LoginRateLimit(self.settings)
 
     @cached_property
     def jobs(self) -> JobQueue:

@@ -61,6 +61,7 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
         {"root", "dev_admin"},
     ),
     ("/api/v1/users/{dev_member}", R, None, {"root", "po_admin", "dev_admin", "dev_member"}),
+    ("/api/v1/users/{dev_member}/unlock", W, None, {"root", "dev_admin"}),
     ("/api/v1/users/{po_member}", R, None, {"root", "po_admin", "po_member"}),
     ("/api/v1/audit/entries", R, None, {"root", "po_admin", "dev_admin", "other_admin", "agency_admin"}),
     ("/api/v1/audit/verify", R, None, {"root", "po_admin"}),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.config import Settings
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.identity.orm import ApiToken, User
@@ -238,3 +239,48 @@ def test_operator_adds_an_organization_and_oversees_the_audit_log(container: Con
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("application/jsonl")
     assert len(export.text.splitlines()) >= 3
+
+
+def test_too_many_attempts_from_one_address_are_throttled_and_audited(settings: Settings, clock: FrozenClock) -> None:
+    from tests.live import serve
+
+    tight = Container(settings=settings.model_copy(update={"login_ip_max_attempts": 3}), clock=clock)
+    try:
+        org = make_org(tight, OrgKind.AGENCY)
+        person = make_user(tight, org)
+        with serve(tight) as url, httpx.Client(base_url=url) as client:
+            for _ in range(3):
+                assert web_login(client, "someone@example.org", "guessing a password").status_code == 401
+            throttled = web_login(client, person.email, person.password)
+            assert throttled.status_code == 429
+            assert "Too many sign-in attempts" in throttled.text
+        assert "identity:login:throttled" in _actions(tight, "identity:login")
+    finally:
+        tight.close()
+
+
+def test_admin_unlocks_a_locked_member_and_sessions_can_be_ended_everywhere(container: Container, base_url: str) -> None:
+    org = make_org(container, OrgKind.AGENCY)
+    admin = make_user(container, org, role=Role.ADMIN)
+    member = make_user(container, org)
+    with httpx.Client(base_url=base_url) as attacker:
+        for _ in range(container.settings.login_max_failures):
+            web_login(attacker, member.email, "wrong wrong wrong")
+        assert web_login(attacker, member.email, member.password).status_code == 401
+    with httpx.Client(base_url=base_url) as admin_browser:
+        web_login(admin_browser, admin.email, admin.password)
+        page = admin_browser.get(f"/organizations/{org.id}")
+        assert "Unlock" in page.text
+        unlocked = admin_browser.post(
+            f"/users/{member.user.id}/unlock", data={"csrf_token": csrf_from(page.text), "back": f"/organizations/{org.id}"}
+        )
+        assert unlocked.status_code == 303
+    assert "identity:user:unlocked" in _actions(container, "identity:user:unlocked")
+    with httpx.Client(base_url=base_url) as laptop, httpx.Client(base_url=base_url) as stolen:
+        assert web_login(laptop, member.email, member.password).status_code == 303
+        stolen.cookies = laptop.cookies  # a copied session cookie
+        assert stolen.get("/account").status_code == 200
+        page = laptop.get("/account")
+        assert laptop.post("/account/sessions/end", data={"csrf_token": csrf_from(page.text)}).status_code == 303
+        assert laptop.get("/account").status_code == 200
+        assert stolen.get("/account", follow_redirects=False).status_code == 303

@@ -104,6 +104,15 @@ def update_user(user_id: uuid.UUID, body: UserPatch, uow: UoW, principal: ApiPri
     return UserOut.of(view)
 
 
+@router.post(
+    "/users/{user_id}/unlock",
+    summary="End a sign-in lockout early",
+    description="Permission: `identity:user:update` (the user's organization admins, operators).",
+)
+def unlock_user(user_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> UserOut:
+    return UserOut.of(service.unlock_user(uow, principal, user_id))
+
+
 @router.get("/tokens", summary="List your API tokens")
 def list_tokens(uow: UoW, principal: ApiPrincipal) -> list[TokenOut]:
     assert principal.user_id is not None

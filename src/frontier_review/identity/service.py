@@ -487,6 +487,45 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     return LoginResult(principal=principal, session_epoch=user.session_epoch)
 
 
+def record_throttled_login(uow: UnitOfWork, *, email: str, client: str) -> None:
+    """Audit a sign-in refused because its client address tried too often."""
+    label = email.encode("utf-8", "replace").decode("utf-8").strip().lower()[:320] or "(empty)"
+    audit.append(
+        uow,
+        actor_label=label,
+        actor_user_id=None,
+        actor_org_id=None,
+        action="identity:login:throttled",
+        outcome=Outcome.DENIED,
+        reason="too many sign-in attempts from this address",
+        details={"client": client},
+    )
+
+
+def unlock_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> UserView:
+    """End a lockout early (the user's organization admins, operators)."""
+    user, org = _load_user(uow, user_id)
+    authorize(uow, principal, Permission.USER_UPDATE, _ref(user))
+    if user.locked_until is not None or user.failed_logins:
+        user.locked_until = None
+        user.failed_logins = 0
+        uow.session.flush()
+        audit.record(uow, principal, "identity:user:unlocked", target_type="user", target_id=user.id)
+    return _user_view(user, org)
+
+
+def sign_out_everywhere(uow: UnitOfWork, principal: Principal) -> int:
+    """End every session of the principal's user (copied cookies included); returns the new epoch."""
+    if principal.user_id is None:
+        raise ValidationFailed("only a user has sessions", field="user")
+    user = uow.session.get(User, principal.user_id)
+    if user is None:
+        raise NotFound("user not found")
+    user.session_epoch += 1
+    audit.record(uow, principal, "identity:sessions:ended", target_type="user", target_id=user.id)
+    return user.session_epoch
+
+
 def record_logout(uow: UnitOfWork, principal: Principal) -> None:
     """Audit a logout."""
     audit.record(uow, principal, "identity:logout", target_type="user", target_id=principal.user_id)

@@ -55,6 +55,18 @@ def login(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.container.login_rate_limit.hit(client):
+        service.record_throttled_login(uow, email=email, client=client)
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            next=_safe_next(next),
+            email=email,
+            error="Too many sign-in attempts from your network. Wait a few minutes and try again.",
+        )
     try:
         result = service.login(uow, email=email, password=password)
     except NotAuthenticated as exc:
@@ -149,6 +161,22 @@ def change_password(
     request.session["epoch"] = epoch
     flash(request, "Password changed. Other sessions were signed out.", "success")
     return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/sessions/end")
+def end_sessions(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    request.session["epoch"] = service.sign_out_everywhere(uow, principal)
+    flash(request, "Every other session was signed out, including copies of your session cookie.", "success")
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_member(
+    request: Request, uow: UoW, principal: WebPrincipal, user_id: uuid.UUID, back: Annotated[str, Form()] = "/"
+) -> Response:
+    view = service.unlock_user(uow, principal, user_id)
+    flash(request, f"{view.full_name} can sign in again.", "success")
+    return RedirectResponse(_safe_next(back), status_code=303)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
