@@ -284,3 +284,23 @@ def test_admin_unlocks_a_locked_member_and_sessions_can_be_ended_everywhere(cont
         assert laptop.post("/account/sessions/end", data={"csrf_token": csrf_from(page.text)}).status_code == 303
         assert laptop.get("/account").status_code == 200
         assert stolen.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_secure_cookie_and_hsts_when_configured(settings: Settings, clock: FrozenClock) -> None:
+    from tests.live import serve
+
+    secure = Container(settings=settings.model_copy(update={"cookie_secure": True}), clock=clock)
+    try:
+        org = make_org(secure, OrgKind.AGENCY)
+        person = make_user(secure, org)
+        with serve(secure) as url, httpx.Client(base_url=url) as client:
+            page = client.get("/login")
+            assert page.headers["strict-transport-security"].startswith("max-age=")
+            assert "secure" in page.headers["set-cookie"].lower()
+            # Over plain HTTP the client rightly withholds a Secure cookie, so the form's CSRF check fails.
+            response = client.post(
+                "/login", data={"email": person.email, "password": person.password, "csrf_token": csrf_from(page.text)}
+            )
+            assert response.status_code == 403
+    finally:
+        secure.close()

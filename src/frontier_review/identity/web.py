@@ -279,6 +279,8 @@ def _organization_page(
         kind_labels=ORG_KIND_LABELS,
         new_password=new_password,
         status_code=status_code,
+        # Clearance only means something in the program office (classified benchmark content).
+        show_cleared=org.kind is OrgKind.PROGRAM_OFFICE,
     )
 
 
