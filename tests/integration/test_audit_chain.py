@@ -18,6 +18,7 @@ from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind
 from frontier_review.identity.orm import Organization
 from frontier_review.kernel.principal import Principal
+from tests.cli import cli_env
 from tests.conftest import START as START_TIME
 from tests.factories.identity import SYSTEM, make_org
 
@@ -159,7 +160,7 @@ def test_rewritten_chain_is_caught_by_the_signed_checkpoint(container: Container
 
 def test_cli_verify_exits_non_zero_naming_the_entry(container: Container, tmp_path: object) -> None:
     _fill(container)
-    env = _cli_env(container)
+    env = cli_env(container)
     ok = subprocess.run(
         [sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False
     )
@@ -171,21 +172,6 @@ def test_cli_verify_exits_non_zero_naming_the_entry(container: Container, tmp_pa
     )
     assert bad.returncode == 1
     assert "#4" in bad.stderr
-
-
-def _cli_env(container: Container) -> dict[str, str]:
-    import os
-
-    s = container.settings
-    assert s.master_key is not None and s.session_secret is not None
-    return {
-        **os.environ,
-        "FR_DATA_DIR": str(s.data_dir),
-        "FR_DATABASE_URL": s.resolved_database_url,
-        "FR_MASTER_KEY": s.master_key.get_secret_value(),
-        "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
-        "COLUMNS": "200",
-    }
 
 
 def test_concurrent_appends_keep_one_unbroken_chain(container: Container) -> None:
@@ -283,7 +269,7 @@ def test_cli_verify_with_an_external_public_key(container: Container) -> None:
     assert key is not None
     real = base64.b64encode(key.public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
     other = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
-    env = _cli_env(container)
+    env = cli_env(container)
     cmd = [sys.executable, "-m", "frontier_review.cli", "audit", "verify", "--public-key"]
     good = subprocess.run([*cmd, real], env=env, capture_output=True, text=True, check=False)
     assert good.returncode == 0, good.stderr

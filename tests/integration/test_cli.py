@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -10,25 +9,11 @@ import sqlalchemy as sa
 
 from frontier_review.bootstrap import Container
 from frontier_review.identity.orm import Organization, User
-
-
-def _env(container: Container) -> dict[str, str]:
-    s = container.settings
-    assert s.master_key is not None and s.session_secret is not None
-    return {
-        **os.environ,
-        "FR_DATA_DIR": str(s.data_dir),
-        "FR_DATABASE_URL": s.resolved_database_url,
-        "FR_MASTER_KEY": s.master_key.get_secret_value(),
-        "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
-        "COLUMNS": "200",
-    }
+from tests.cli import cli_env, run_cli
 
 
 def _cli(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "frontier_review.cli", *args], env=_env(container), capture_output=True, text=True, check=False
-    )
+    return run_cli(container, *args)
 
 
 def test_operator_sets_up_an_instance(container: Container) -> None:
@@ -118,14 +103,14 @@ def test_audit_export_writes_json_lines(container: Container, tmp_path: object) 
 
 
 def test_configuration_errors_are_one_line(container: Container) -> None:
-    env = {**_env(container), "FR_PORT": "not-a-port"}
+    env = {**cli_env(container), "FR_PORT": "not-a-port"}
     done = subprocess.run(
         [sys.executable, "-m", "frontier_review.cli", "audit", "verify"], env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 2
     assert "FR_PORT" in done.stderr
     assert "Traceback" not in done.stderr
-    wrong_key = {**_env(container), "FR_MASTER_KEY": "A" * 43 + "="}
+    wrong_key = {**cli_env(container), "FR_MASTER_KEY": "A" * 43 + "="}
     _cli(container, "audit", "checkpoint")  # creates the signing key under the right master key
     _cli(container, "admin", "create-org", "--name", "Some Agency", "--kind", "agency")
     refused = subprocess.run(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.tasks import CHECKPOINT_TASK, PERIODIC_CHECKPOINT_TASK
@@ -16,22 +14,13 @@ from frontier_review.config import Settings
 from frontier_review.identity.domain import OrgKind
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.clock import FrozenClock
-from tests.conftest import IN_CI
 from tests.factories.identity import SYSTEM, make_org
-
-REDIS_URL = os.environ.get("FR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(params=["sqlite-queue", pytest.param("redis-queue", marks=pytest.mark.redis)])
 def queued_container(request: pytest.FixtureRequest, settings: Settings, clock: FrozenClock) -> Iterator[Container]:
     if request.param == "redis-queue":
-        try:
-            redis.Redis.from_url(REDIS_URL).ping()
-        except redis.RedisError as exc:
-            if IN_CI:
-                pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI=true: {exc}")
-            pytest.skip(f"Redis unreachable: {exc}")
-        settings = settings.model_copy(update={"redis_url": REDIS_URL})
+        settings = settings.model_copy(update={"redis_url": request.getfixturevalue("redis_url")})
     container = Container(settings=settings, clock=clock)
     try:
         yield container
