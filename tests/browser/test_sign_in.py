@@ -64,3 +64,13 @@ def test_phone_layout_keeps_navigation_usable(container: Container, live_url: st
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     if os.environ.get("FR_SCREENSHOTS"):
         page.screenshot(path=os.environ["FR_SCREENSHOTS"] + "/phone.png", full_page=True)
+
+
+def test_interactive_api_docs_render(live_url: str, page: Page) -> None:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(live_url + "/api/v1/docs")
+    expect(page.get_by_role("heading", name=re.compile("Frontier Review API"))).to_be_visible()
+    expect(page.get_by_text("/api/v1/organizations", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Authorize"))).to_be_visible()
+    assert errors == []  # nothing blocked by the CSP, no missing asset

@@ -5,10 +5,9 @@ from __future__ import annotations
 from importlib.resources import files
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
-from swagger_ui_bundle import swagger_ui_path
 
 from frontier_review import __version__
 from frontier_review.audit import api as audit_api
@@ -26,6 +25,7 @@ SESSION_COOKIE = "fr_session"
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Frontier Review API</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
@@ -74,6 +74,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(identity_web.router)
     app.include_router(audit_web.router)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -84,7 +88,8 @@ def create_app(container: Container) -> FastAPI:
             return JSONResponse({"status": "ready", "database": "ok"})
         return JSONResponse({"status": "unavailable", "database": "unreachable or not migrated"}, status_code=503)
 
-    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    # Swagger UI 5 (OpenAPI 3.1) as shipped, unmodified, by the swagger-ui-py package.
+    app.mount("/static/swagger-ui", StaticFiles(directory=str(files("swagger_ui") / "static")), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(files("frontier_review.web") / "static")), name="static")
 
     problems.install(app, _render_error)

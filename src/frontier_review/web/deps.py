@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontier_review.bootstrap import Container
 from frontier_review.db.uow import UnitOfWork
@@ -91,7 +92,14 @@ def _session_principal(request: Request, uow: UnitOfWork) -> Principal | None:
     return principal
 
 
-async def api_principal(request: Request, uow: UoW) -> Principal:
+# Declares the bearer scheme in the OpenAPI document (Swagger's "Authorize" button); the
+# header itself is parsed below so that a malformed one is refused rather than ignored.
+_bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="frt_…", description="A personal API token from your account page.")
+
+
+async def api_principal(
+    request: Request, uow: UoW, _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None
+) -> Principal:
     """API caller: a bearer token, or the browser session (with CSRF for changes)."""
     auth = request.headers.get("authorization")
     if auth:
