@@ -12,17 +12,20 @@ from frontier_review.bootstrap import Container
 def cli_env(container: Container, **overrides: str) -> dict[str, str]:
     """The environment that points the CLI at ``container``'s database, keys and data directory."""
     s = container.settings
-    assert s.master_key is not None
     assert s.session_secret is not None
-    return {
-        **os.environ,
-        "FR_DATA_DIR": str(s.data_dir),
-        "FR_DATABASE_URL": s.resolved_database_url,
-        "FR_MASTER_KEY": s.master_key.get_secret_value(),
-        "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
-        "COLUMNS": "200",
-        **overrides,
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FR_")}
+    env.update(
+        {
+            "FR_DATA_DIR": str(s.data_dir),
+            "FR_DATABASE_URL": s.resolved_database_url,
+            "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
+            "COLUMNS": "200",
+        }
+    )
+    if s.master_key is not None:  # otherwise the key file in the data directory is used
+        env["FR_MASTER_KEY"] = s.master_key.get_secret_value()
+    env.update(overrides)
+    return env
 
 
 def run_cli(container: Container, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -60,6 +60,17 @@ class Container:
 
         return build_queue(self)
 
+    def redis_ready(self) -> bool | None:
+        """True/False when Redis is configured and answers or not; None when it is not used."""
+        if not self.settings.redis_url:
+            return None
+        import redis
+
+        try:
+            return bool(redis.Redis.from_url(self.settings.redis_url, socket_timeout=2).ping())
+        except redis.RedisError:
+            return False
+
     def database_ready(self) -> bool:
         """True when the database answers and is migrated."""
         try:

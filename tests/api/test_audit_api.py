@@ -11,7 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from frontier_review.audit.domain import GENESIS_HASH, canonical_json, checkpoint_message
 from frontier_review.bootstrap import Container
+from frontier_review.config import Settings
 from frontier_review.identity.domain import OrgKind, Role
+from frontier_review.kernel.clock import FrozenClock
 from tests.api.helpers import assert_problem, bearer
 from tests.factories.identity import api_token, make_org, make_superuser, make_user
 
@@ -111,3 +113,59 @@ def test_times_without_offset_are_taken_as_utc(container: Container, http: httpx
     export = http.get("/api/v1/audit/export", params={"until": "2026-06-02T12:30:00"}, headers=auth)
     assert export.status_code == 200
     assert len(export.text.splitlines()) >= 1
+
+
+def test_a_wrong_master_key_is_a_503_not_a_tampering_report(container: Container, settings: Settings, clock: FrozenClock) -> None:
+    import os
+
+    from tests.live import serve
+
+    po = make_org(container, OrgKind.PROGRAM_OFFICE)
+    po_admin = make_user(container, po, role=Role.ADMIN)
+    token = api_token(container, po_admin)
+    with container.uow() as uow:
+        from frontier_review.audit import service as audit
+        from tests.factories.identity import SYSTEM
+
+        assert audit.create_checkpoint(uow, SYSTEM) is not None
+    from pydantic import SecretStr
+
+    other_key = SecretStr(base64.b64encode(os.urandom(32)).decode())
+    misconfigured = Container(settings=settings.model_copy(update={"master_key": other_key}), clock=clock)
+    try:
+        with serve(misconfigured) as url, httpx.Client(base_url=url) as client:
+            response = client.get("/api/v1/audit/verify", headers=bearer(token))
+            body = assert_problem(response, 503)
+            assert "master key" in str(body["detail"])
+    finally:
+        misconfigured.close()
+
+
+def test_public_keys_lists_only_keys_that_open_under_the_master_key(container: Container, http: httpx.Client) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from frontier_review.audit import service as audit
+    from frontier_review.security.orm import InstanceKey
+    from frontier_review.security.service import public_key_id
+    from tests.conftest import START
+    from tests.factories.identity import SYSTEM
+
+    with container.uow() as uow:
+        audit.create_checkpoint(uow, SYSTEM)
+    root = make_superuser(container)
+    planted = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with container.sessions() as session, session.begin():
+        session.add(
+            InstanceKey(
+                id=public_key_id(planted),
+                purpose="audit-signing",
+                public_key=planted,
+                private_key_sealed=b"\x01" + b"\x00" * 60,
+                active=True,
+                created_at=START,
+            )
+        )
+    keys = http.get("/api/v1/audit/public-keys", headers=bearer(api_token(container, root))).json()
+    assert len(keys) == 1
+    assert keys[0]["key_id"] != public_key_id(planted)

@@ -97,7 +97,7 @@ def test_keys_rotate_cli(settings: Settings, clock: FrozenClock, tmp_path: Path)
     assert "data keys re-wrapped" in done.stdout
     doc = json.loads(settings.resolved_master_key_file.read_text())
     assert doc["active"] != before
-    assert [k["id"] for k in doc["keys"]] == [doc["active"], before]  # the old key stays until retired
+    assert sorted(k["id"] for k in doc["keys"]) == sorted([doc["active"], before])  # the old key stays until retired
     status = subprocess.run(
         [sys.executable, "-m", "frontier_review.cli", "keys", "status"], env=env, capture_output=True, text=True, check=False
     )
@@ -112,3 +112,39 @@ def test_keys_rotate_cli(settings: Settings, clock: FrozenClock, tmp_path: Path)
     assert retired.returncode == 0, retired.stderr
     assert f"retired {before}" in retired.stdout
     assert [k["id"] for k in json.loads(settings.resolved_master_key_file.read_text())["keys"]] == [doc["active"]]
+
+
+def test_staged_key_is_activated_by_rotate_and_env_keys_are_not_retired_by_the_cli(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    from tests.cli import cli_env
+
+    file_settings = _file_keyed(settings)
+    c = Container(settings=file_settings, clock=clock)
+    with c.uow() as uow:
+        security.seal_field(uow, b"x", table="t", row_id="1", field="f")
+    first = c.keyring.current().active_id
+    env = cli_env(c)
+    run = [sys.executable, "-m", "frontier_review.cli", "keys"]
+    staged = subprocess.run([*run, "stage"], env=env, capture_output=True, text=True, check=False)
+    assert staged.returncode == 0, staged.stderr
+    doc = json.loads(file_settings.resolved_master_key_file.read_text())
+    staged_id = next(k["id"] for k in doc["keys"] if k.get("staged"))
+    assert doc["active"] == first  # nothing uses the staged key yet
+    with c.uow() as uow:
+        security.seal_field(uow, b"y", table="t", row_id="2", field="f")
+    with c.sessions() as session:
+        assert set(session.scalars(sa.select(DataKey.master_key_id))) == {first}
+    status = subprocess.run([*run, "status"], env=env, capture_output=True, text=True, check=False)
+    assert "staged" in status.stdout
+    rotated = subprocess.run([*run, "rotate"], env=env, capture_output=True, text=True, check=False)
+    assert rotated.returncode == 0, rotated.stderr
+    assert c.keyring.current().active_id == staged_id
+    c.close()
+    env_keyed = Container(settings=settings, clock=clock)
+    try:
+        refused = subprocess.run([*run, "retire"], env=cli_env(env_keyed), capture_output=True, text=True, check=False)
+        assert refused.returncode == 2
+        assert "FR_MASTER_KEY" in refused.stderr
+    finally:
+        env_keyed.close()

@@ -32,3 +32,12 @@ def test_memory_limit_without_redis(settings: Settings) -> None:
     limit = LoginRateLimit(settings.model_copy(update={"login_ip_max_attempts": 2}))
     assert limit.hit("a") and limit.hit("a")
     assert not limit.hit("a")
+
+
+def test_an_unreachable_counter_store_lets_sign_in_through(settings: Settings) -> None:
+    from tests.live import free_port
+
+    dead = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0", "login_ip_max_attempts": 1})
+    limit = LoginRateLimit(dead)
+    assert limit.hit("a")
+    assert limit.hit("a")  # fails open: account lockout still protects each account

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,7 +11,6 @@ from fastapi.responses import StreamingResponse
 
 from frontier_review.audit import service
 from frontier_review.audit.schemas import AuditEntryOut, CheckpointOut, PublicKeyOut, VerifyOut
-from frontier_review.security import service as security
 from frontier_review.web.deps import ApiPrincipal, UoW
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -82,13 +80,7 @@ def create_checkpoint(uow: UoW, principal: ApiPrincipal, response: Response) -> 
 
 @router.get("/public-keys", summary="The instance's audit signing public keys")
 def public_keys(uow: UoW, principal: ApiPrincipal) -> list[PublicKeyOut]:
-    del principal  # any authenticated user may fetch public keys
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    return [
-        PublicKeyOut(key_id=kid, public_key=base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode())
-        for kid, key in security.public_keys(uow.session).items()
-    ]
+    return [PublicKeyOut(key_id=kid, public_key=raw) for kid, raw in service.signing_public_keys(uow, principal).items()]
 
 
 @router.get(
@@ -101,11 +93,14 @@ def export(
     request: Request,
     uow: UoW,
     principal: ApiPrincipal,
-    action: str | None = Query(default=None, max_length=100),
+    action: str | None = Query(default=None, max_length=100, description="Action prefix."),
+    actor: str | None = Query(default=None, max_length=320),
+    outcome: str | None = Query(default=None, description="success | denied | failure"),
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> StreamingResponse:
-    scope = service.start_export(uow, principal, service.EntryFilter(action=action, since=since, until=until))
+    flt = service.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
+    scope = service.start_export(uow, principal, flt)
     return jsonl_response(request, scope)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -185,19 +186,30 @@ def _iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditE
     yield from session.scalars(stmt.execution_options(yield_per=1000))
 
 
+def _checkpoint_record(cp: AuditCheckpoint, keys: Mapping[str, Ed25519PublicKey]) -> CheckpointRecord:
+    public = keys.get(cp.key_id)
+    valid = False
+    if public is not None:
+        try:
+            public.verify(cp.signature, checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, cp.key_id))
+            valid = True
+        except InvalidSignature:
+            valid = False
+    return CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid)
+
+
 def _checkpoint_records(session: Session, keys: Mapping[str, Ed25519PublicKey]) -> list[CheckpointRecord]:
-    records: list[CheckpointRecord] = []
-    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
-        public = keys.get(cp.key_id)
-        valid = False
-        if public is not None:
-            try:
-                public.verify(cp.signature, checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, cp.key_id))
-                valid = True
-            except InvalidSignature:
-                valid = False
-        records.append(CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid))
-    return records
+    return [_checkpoint_record(cp, keys) for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))]
+
+
+def _latest_checkpoints_to_anchor(session: Session, keys: Mapping[str, Ed25519PublicKey]) -> list[CheckpointRecord]:
+    """Newest checkpoints back to (and including) the first whose signature verifies, in seq order."""
+    found: list[CheckpointRecord] = []
+    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).execution_options(yield_per=100)):
+        found.append(_checkpoint_record(cp, keys))
+        if found[-1].signature_valid:
+            break
+    return found[::-1]
 
 
 def verify_log(
@@ -216,13 +228,14 @@ def verify_log(
     """
     head = session.get(AuditChainHead, HEAD_ID)
     keys = trusted_keys if trusted_keys is not None else security.trusted_public_keys(session, keyring)
-    checkpoints = _checkpoint_records(session, keys)
+    checkpoints = _latest_checkpoints_to_anchor(session, keys) if tail_only else _checkpoint_records(session, keys)
     start_seq, start_hash = 0, GENESIS_HASH
     if tail_only:
         anchor = next((cp for cp in reversed(checkpoints) if cp.signature_valid), None)
-        if anchor is not None:
+        if anchor is None:  # nothing verifies: fall back to the full check, which reports everything
+            checkpoints = _checkpoint_records(session, keys)
+        else:
             start_seq, start_hash = anchor.seq, anchor.entry_hash
-            checkpoints = [cp for cp in checkpoints if cp.seq >= anchor.seq]
             anchored = session.get(AuditEntry, anchor.seq)
             if (
                 anchored is None
@@ -267,6 +280,20 @@ def _info(cp: AuditCheckpoint) -> CheckpointInfo:
         key_id=cp.key_id,
         signature=base64.b64encode(cp.signature).decode("ascii"),
     )
+
+
+def signing_public_keys(uow: UnitOfWork, principal: Principal) -> dict[str, str]:
+    """The instance's trusted signing public keys (base64, raw Ed25519), by key id.
+
+    Public by nature: any authenticated principal may fetch them to check exports and
+    checkpoints outside the platform. Only keys whose private half opens under the master
+    key are listed, so a key planted in the database is never published.
+    """
+    del principal
+    return {
+        kid: base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
+        for kid, key in security.trusted_public_keys(uow.session, uow.keyring).items()
+    }
 
 
 def create_checkpoint(uow: UnitOfWork, principal: Principal) -> CheckpointInfo | None:
@@ -402,7 +429,9 @@ def checkpoint_if_due(uow: UnitOfWork, principal: Principal, *, every: timedelta
     """Sign a checkpoint when the latest one is older than ``every`` (the periodic job)."""
     authorize(uow, principal, Permission.AUDIT_CHECKPOINT, None)
     latest = uow.session.scalar(select(func.max(AuditCheckpoint.created_at)))
-    if latest is not None and uow.clock.now() - latest < every:
+    # The job wakes on whole minutes, a moment after the previous run stamped its checkpoint;
+    # half a minute of slack keeps the cadence at N minutes rather than N + 1.
+    if latest is not None and uow.clock.now() - latest < every - timedelta(seconds=30):
         return None
     return create_checkpoint(uow, principal)
 

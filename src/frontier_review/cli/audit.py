@@ -63,14 +63,14 @@ def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
 def export(
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
     action: str | None = typer.Option(None, help="Only actions starting with this prefix."),
-    since: datetime | None = typer.Option(None, help="Only entries at or after this UTC time."),
-    until: datetime | None = typer.Option(None, help="Only entries before this UTC time."),
+    actor: str | None = typer.Option(None, help="Only actors whose label contains this."),
+    outcome: str | None = typer.Option(None, help="Only this outcome: success, denied or failure."),
+    since: datetime | None = typer.Option(None, help="Only entries at or after this time (UTC unless it has an offset)."),
+    until: datetime | None = typer.Option(None, help="Only entries before this time (UTC unless it has an offset)."),
 ) -> None:
     """Write entries as JSON Lines (one canonical object with its hash per line)."""
-    from frontier_review.kernel.clock import utc
-
     c = container()
-    flt = service.EntryFilter(action=action, since=utc(since) if since else None, until=utc(until) if until else None)
+    flt = service.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
     count = 0
     with c.uow() as uow:
         scope = service.start_export(uow, Principal.system("cli"), flt)

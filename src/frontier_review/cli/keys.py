@@ -42,6 +42,7 @@ def status() -> None:
     """Show the active master key and how many data keys each master key wraps."""
     c = container()
     keys = c.keyring.current()
+    staged = set(c.keyring.staged_key_ids())
     with c.uow() as uow:
         counts = security.count_keys_by_master(uow.session)
     table = Table(title=f"master keys ({'key file ' + str(c.keyring.path) if c.keyring.from_file else 'FR_MASTER_KEY'})")
@@ -49,9 +50,32 @@ def status() -> None:
     table.add_column("state")
     table.add_column("data keys", justify="right")
     for kid in sorted(set(keys.keys) | set(counts)):
-        state = "active" if kid == keys.active_id else ("retained" if kid in keys.keys else "MISSING")
+        if kid == keys.active_id:
+            state = "active"
+        elif kid in staged:
+            state = "staged"
+        else:
+            state = "retained" if kid in keys.keys else "MISSING"
         table.add_row(kid, state, str(counts.get(kid, 0)))
     console.print(table)
+
+
+@app.command("stage")
+@handle_errors
+def stage() -> None:
+    """Add a new master key to the key file without using it yet.
+
+    For key files copied to several machines: stage, copy the file everywhere, then run
+    `keys rotate`, which activates the staged key. Nothing is wrapped under a key until
+    every machine can read it.
+    """
+    c = container()
+    system = Principal.system("keys-stage")
+    with c.uow() as uow:
+        authorize(uow, system, Permission.KEYS_ROTATE, None)
+        key_id = c.keyring.stage_key(envelope.generate_key())
+        audit.record(uow, system, "security:keys:staged", details={"key": key_id})
+    console.print(f"staged master key {key_id}; copy {c.keyring.path} to every machine, then run `frontier-review keys rotate`")
 
 
 @app.command("rotate")
@@ -59,28 +83,31 @@ def status() -> None:
 def rotate(
     batch_size: int = typer.Option(500, min=1, max=10_000, help="Data keys re-wrapped per transaction."),
 ) -> None:
-    """Make a new master key active and re-wrap every data key under it, while servers keep running.
+    """Activate a new master key and re-wrap every data key under it, while servers keep running.
 
-    With a key file, a new key is generated and made active; processes on this machine pick
-    it up at once (they watch the file), and the old key stays in the file for decryption.
-    Copy the file to other machines, then run `keys retire`. With FR_MASTER_KEY, put the new
-    key first in that variable on every process beforehand; this command then moves every
-    data key to it.
+    With a key file: activates the key staged by `keys stage`, or generates one when none is
+    staged. Processes on this machine follow the file at once; the old key stays in the file
+    for decryption until `keys retire`. With FR_MASTER_KEY: put the new key first in that
+    variable on every process beforehand; this command then moves every data key to it.
     """
     c = container()
     system = Principal.system("keys-rotate")
     with c.uow() as uow:
         authorize(uow, system, Permission.KEYS_ROTATE, None)
-    before = c.keyring.current().active_id
+        before = sorted(security.count_keys_by_master(uow.session))
     if c.keyring.from_file:
-        c.keyring.add_active_key(envelope.generate_key())
+        staged = c.keyring.staged_key_ids()
+        if staged:
+            c.keyring.activate(staged[-1])
+        else:
+            c.keyring.add_active_key(envelope.generate_key())
     active = c.keyring.current().active_id
     moved = security.rewrap_data_keys(c.sessions, c.keyring, c.clock, batch_size=batch_size)
     with c.uow() as uow:
         audit.record(uow, system, "security:keys:rotated", details={"from": before, "to": active, "rewrapped": moved})
     console.print(f"active master key {active}; {moved} data keys re-wrapped")
     if c.keyring.from_file:
-        console.print("when every machine has the new key file, run `frontier-review keys retire` to drop the old key")
+        console.print("when every machine has the new key file, run `frontier-review keys retire` to drop old keys")
 
 
 @app.command("retire")
@@ -91,9 +118,16 @@ def retire(
     """Drop master keys that no data key uses any more from the key file.
 
     Re-wraps stragglers first (a data key sealed by a process that still had the old key),
-    then removes only keys with no data key left, so nothing can become unreadable.
+    then removes only keys with no data key left, so nothing can become unreadable. Staged
+    keys are kept.
     """
     c = container()
+    if not c.keyring.from_file:
+        raise fail(
+            "the master keys come from FR_MASTER_KEY: remove old keys from that variable yourself once "
+            "`frontier-review keys status` shows they wrap no data key",
+            2,
+        )
     system = Principal.system("keys-retire")
     with c.uow() as uow:
         authorize(uow, system, Permission.KEYS_ROTATE, None)

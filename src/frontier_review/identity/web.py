@@ -56,8 +56,10 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     client = request.client.host if request.client else "unknown"
-    if not request.app.state.container.login_rate_limit.hit(client):
-        service.record_throttled_login(uow, email=email, client=client)
+    limit = request.app.state.container.login_rate_limit
+    if not limit.hit(client):
+        if limit.first_refusal(client):
+            service.record_throttled_login(uow, email=email, client=client)
         return render(
             request,
             "login.html",

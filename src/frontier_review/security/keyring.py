@@ -3,10 +3,12 @@
 The key file is JSON with mode 0600::
 
     {"version": 1, "origin": "generated" | "operator", "active": "mk_…",
-     "keys": [{"id": "mk_…", "key": "<base64>", "created_at": "…"}]}
+     "keys": [{"id": "mk_…", "key": "<base64>", "created_at": "…", "staged": true?}]}
 
-A process re-reads the file when it meets a data key wrapped by a master key it does not
-hold yet; that is what lets ``keys rotate`` run while servers keep serving.
+Every key in the file decrypts; only the active one wraps new data keys; a staged key is
+known but not yet active (so it can be copied to every machine before anyone uses it).
+Processes watch the file and re-read it when it changes, which is what lets ``keys stage``,
+``keys rotate`` and ``keys retire`` run while servers keep serving.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,25 +44,15 @@ def write_private_file(path: Path, content: str) -> None:
     os.replace(tmp, path)
 
 
-def keyring_document(
-    keys: list[bytes], *, origin: str, now: datetime | None = None, created: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """The JSON document of a key file whose first key is active.
-
-    ``created`` carries the creation times of keys already in the file, so rotating keeps them.
-    """
+def keyring_document(keys: list[bytes], *, origin: str, now: datetime | None = None) -> dict[str, Any]:
+    """The JSON document of a new key file whose first key is active."""
     stamp = (now or datetime.now(UTC)).isoformat()
-    known = created or {}
     return {
         "version": 1,
         "origin": origin,
         "active": master_key_id(keys[0]),
-        "keys": [{"id": master_key_id(k), "key": encode_key(k), "created_at": known.get(master_key_id(k), stamp)} for k in keys],
+        "keys": [{"id": master_key_id(k), "key": encode_key(k), "created_at": stamp} for k in keys],
     }
-
-
-def _created_times(doc: dict[str, Any]) -> dict[str, str]:
-    return {str(e.get("id")): str(e["created_at"]) for e in doc.get("keys", []) if e.get("created_at")}
 
 
 def _parse_document(path: Path, doc: Any) -> tuple[MasterKeys, str]:
@@ -136,40 +129,75 @@ class KeyringSource:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigurationError(f"cannot read master key file {path}: {exc}") from exc
-        self._stamp = stamp
         keys, origin = _parse_document(path, doc)
         if settings.env is Environment.PROD and origin == "generated":
             raise ConfigurationError(f"refusing a generated master key file in prod: {path}")
+        self._stamp = stamp  # only a file that parsed counts as seen; a bad one fails every time
         return keys
 
-    def add_active_key(self, key: bytes) -> MasterKeys:
-        """Make ``key`` the active key of the key file, keeping the old ones for decryption."""
+    def _edit(self, edit: Callable[[dict[str, Any]], None]) -> MasterKeys:
+        """Apply ``edit`` to the key file document, validate it, and write it atomically."""
         if not self.from_file:
             raise ConfigurationError(
-                "the master key comes from FR_MASTER_KEY: put the new key first in that "
-                "variable on every process, then run `frontier-review keys rotate`"
+                "the master key comes from FR_MASTER_KEY: change that variable on every process "
+                "(new key first, old ones after it), then run `frontier-review keys rotate`"
             )
         with self._lock:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
-            old = [decode_key(entry["key"]) for entry in doc["keys"]]
-            new_doc = keyring_document([key, *old], origin=str(doc.get("origin", "operator")), created=_created_times(doc))
-            write_private_file(self.path, json.dumps(new_doc, indent=2))
-            self._keys = _parse_document(self.path, new_doc)[0]
+            edit(doc)
+            keys = _parse_document(self.path, doc)[0]  # never write a file we could not read back
+            write_private_file(self.path, json.dumps(doc, indent=2))
+            self._keys = keys
             self._stamp = self._file_stamp()
-            return self._keys
+            return keys
+
+    def staged_key_ids(self) -> list[str]:
+        """Keys in the file that were staged and not yet activated, oldest first."""
+        if not self.from_file:
+            return []
+        doc = json.loads(self.path.read_text(encoding="utf-8"))
+        return [str(e["id"]) for e in doc["keys"] if e.get("staged")]
+
+    def stage_key(self, key: bytes) -> str:
+        """Add ``key`` to the file without activating it; returns its id."""
+        key_id = master_key_id(key)
+
+        def edit(doc: dict[str, Any]) -> None:
+            if any(e.get("id") == key_id for e in doc["keys"]):
+                raise ConfigurationError(f"{key_id} is already in the key file")
+            doc["keys"].append(
+                {"id": key_id, "key": encode_key(key), "created_at": datetime.now(UTC).isoformat(), "staged": True}
+            )
+
+        self._edit(edit)
+        return key_id
+
+    def activate(self, key_id: str) -> MasterKeys:
+        """Make a key already in the file the active one."""
+
+        def edit(doc: dict[str, Any]) -> None:
+            entry = next((e for e in doc["keys"] if e.get("id") == key_id), None)
+            if entry is None:
+                raise ConfigurationError(f"{key_id} is not in the key file")
+            entry.pop("staged", None)
+            doc["active"] = key_id
+
+        return self._edit(edit)
+
+    def add_active_key(self, key: bytes) -> MasterKeys:
+        """Add ``key`` and make it active at once, keeping the old keys for decryption."""
+        return self.activate(self.stage_key(key))
 
     def retire_keys(self, keep: set[str]) -> list[str]:
         """Drop every key not in ``keep`` (the active key is always kept); returns dropped ids."""
         if not self.from_file:
             raise ConfigurationError("remove retired keys from FR_MASTER_KEY yourself")
-        with self._lock:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
-            keys = [decode_key(entry["key"]) for entry in doc["keys"]]
-            active = next(k for k in keys if master_key_id(k) == doc["active"])
-            kept = [active] + [k for k in keys if k is not active and master_key_id(k) in keep]
-            dropped = [master_key_id(k) for k in keys if k not in kept]
-            new_doc = keyring_document(kept, origin=str(doc.get("origin", "operator")), created=_created_times(doc))
-            write_private_file(self.path, json.dumps(new_doc, indent=2))
-            self._keys = _parse_document(self.path, new_doc)[0]
-            self._stamp = self._file_stamp()
-            return dropped
+        dropped: list[str] = []
+
+        def edit(doc: dict[str, Any]) -> None:
+            kept = [e for e in doc["keys"] if e.get("id") == doc["active"] or e.get("id") in keep or e.get("staged")]
+            dropped.extend(str(e.get("id")) for e in doc["keys"] if e not in kept)
+            doc["keys"] = kept
+
+        self._edit(edit)
+        return dropped

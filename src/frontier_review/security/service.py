@@ -115,17 +115,13 @@ def load_signing_key(session: Session, keyring: KeyringSource) -> SigningKey | N
     return SigningKey(key_id=row.id, private=private, public=private.public_key())
 
 
-def public_keys(session: Session) -> dict[str, Ed25519PublicKey]:
-    """Every signing public key stored by the instance, by key id (for publication)."""
-    rows = session.scalars(select(InstanceKey).where(InstanceKey.purpose == AUDIT_SIGNING))
-    return {row.id: Ed25519PublicKey.from_public_bytes(row.public_key) for row in rows}
-
-
 def trusted_public_keys(session: Session, keyring: KeyringSource) -> dict[str, Ed25519PublicKey]:
     """Signing keys whose sealed private half opens under our master key and matches.
 
     A row inserted by someone with database access but without the master key cannot pass,
-    so verification never trusts a public key merely because it sits in the database.
+    so verification never trusts a public key merely because it sits in the database. A data
+    key wrapped by a master key we do not hold is a configuration problem, not evidence of
+    tampering: ``envelope.UnknownMasterKey`` propagates.
     """
     trusted: dict[str, Ed25519PublicKey] = {}
     for row in session.scalars(select(InstanceKey).where(InstanceKey.purpose == AUDIT_SIGNING)):
@@ -134,21 +130,11 @@ def trusted_public_keys(session: Session, keyring: KeyringSource) -> dict[str, E
                 session, keyring, row.private_key_sealed, table="instance_keys", row_id=row.id, field="private_key_sealed"
             )
             derived = Ed25519PrivateKey.from_private_bytes(raw).public_key()
-        except (envelope.DecryptionFailed, envelope.UnknownMasterKey, ValueError):
+        except (envelope.DecryptionFailed, ValueError):
             continue
         if derived.public_bytes(Encoding.Raw, PublicFormat.Raw) == row.public_key and public_key_id(row.public_key) == row.id:
             trusted[row.id] = derived
     return trusted
-
-
-@dataclass(frozen=True)
-class RotationReport:
-    """What a rotation did."""
-
-    active_key_id: str
-    rewrapped: int
-    remaining_other: int
-    retired: tuple[str, ...]
 
 
 def count_keys_by_master(session: Session) -> dict[str, int]:

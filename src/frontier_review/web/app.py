@@ -82,11 +82,14 @@ def create_app(container: Container) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: the database answers and is migrated")
+    @app.get("/readyz", tags=["health"], summary="Readiness: the database (and Redis, when configured) answer")
     def readyz() -> JSONResponse:
-        if container.database_ready():
-            return JSONResponse({"status": "ready", "database": "ok"})
-        return JSONResponse({"status": "unavailable", "database": "unreachable or not migrated"}, status_code=503)
+        checks = {"database": "ok" if container.database_ready() else "unreachable or not migrated"}
+        redis_ok = container.redis_ready()
+        if redis_ok is not None:
+            checks["redis"] = "ok" if redis_ok else "unreachable"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
 
     # Swagger UI 5 (OpenAPI 3.1) as shipped, unmodified, by the swagger-ui-py package.
     app.mount("/static/swagger-ui", StaticFiles(directory=str(files("swagger_ui") / "static")), name="swagger-ui")

@@ -21,6 +21,7 @@ from frontier_review.kernel.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from frontier_review.security import envelope
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 
@@ -135,6 +137,14 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         if not is_api(request):
             return render_error(request, exc.status_code, str(exc.detail))
         return problem(exc.status_code, code=f"http_{exc.status_code}", detail=str(exc.detail))
+
+    @app.exception_handler(envelope.UnknownMasterKey)
+    async def keys_unavailable(request: Request, exc: envelope.UnknownMasterKey) -> Response:
+        log.error("master key unavailable on %s: %s", request.url.path, exc)
+        detail = "the server cannot open its encryption keys; an operator must check its master key configuration"
+        if not is_api(request):
+            return render_error(request, 503, detail)
+        return problem(503, code="keys_unavailable", detail=detail)
 
     @app.exception_handler(LoginRequired)
     async def login_required(_request: Request, exc: LoginRequired) -> Response:
