@@ -67,7 +67,8 @@ class Container:
         import redis
 
         try:
-            return bool(redis.Redis.from_url(self.settings.redis_url, socket_timeout=2).ping())
+            with redis.Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2) as client:
+                return bool(client.ping())
         except redis.RedisError:
             return False
 

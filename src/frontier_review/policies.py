@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from frontier_review.audit.policy import RULES as AUDIT_RULES
+from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
@@ -19,9 +20,10 @@ from frontier_review.kernel.decision import Allowed, Decision
 from frontier_review.kernel.errors import PermissionDenied
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
+from frontier_review.registry.policy import RULES as REGISTRY_RULES
 from frontier_review.security.policy import RULES as SECURITY_RULES
 
-RULES: Mapping[Permission, authz.Rule] = {**IDENTITY_RULES, **AUDIT_RULES, **SECURITY_RULES}
+RULES: Mapping[Permission, authz.Rule] = {**IDENTITY_RULES, **AUDIT_RULES, **SECURITY_RULES, **REGISTRY_RULES, **COVERAGE_RULES}
 
 
 def decide(principal: Principal, permission: Permission, resource: object, now: datetime) -> Decision:

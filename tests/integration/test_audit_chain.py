@@ -280,3 +280,39 @@ def test_cli_verify_with_an_external_public_key(container: Container) -> None:
     junk = subprocess.run([*cmd, "not-base64!"], env=env, capture_output=True, text=True, check=False)
     assert junk.returncode == 2
     assert "Traceback" not in junk.stderr
+
+
+def test_a_planted_key_under_an_unknown_master_key_is_untrusted_not_a_configuration_error(container: Container) -> None:
+    """Only a process that holds none of the data's master keys reports a configuration problem."""
+    import uuid
+
+    from frontier_review.security.orm import DataKey, InstanceKey
+
+    _fill(container, 2)
+    with container.uow() as uow:
+        assert audit.create_checkpoint(uow, ACTOR) is not None
+    fake_key = uuid.uuid4()
+    with container.sessions() as session, session.begin():
+        session.add(
+            DataKey(
+                id=fake_key,
+                master_key_id="mk_0000000000000000",
+                wrapped_key=b"\x00" * 60,
+                owner_table="instance_keys",
+                owner_id="planted",
+                owner_field="private_key_sealed",
+                created_at=START_TIME,
+            )
+        )
+        session.add(
+            InstanceKey(
+                id="ed25519_planted",
+                purpose="audit-signing",
+                public_key=b"\x00" * 32,
+                private_key_sealed=b"\x01" + fake_key.bytes + b"\x00" * 40,
+                active=False,
+                created_at=START_TIME,
+            )
+        )
+    report = _verify(container)
+    assert report.ok, report.problems

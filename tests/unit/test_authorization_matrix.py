@@ -32,12 +32,16 @@ import pytest
 
 from frontier_review import policies
 from frontier_review.audit.policy import RULES as AUDIT_RULES
+from frontier_review.coverage.policy import RULES as COVERAGE_RULES
+from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.decision import Allowed, Denied
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import AuthMethod, OrgKind, Principal, Role
+from frontier_review.registry.domain import ModelRef
+from frontier_review.registry.policy import RULES as REGISTRY_RULES
 from frontier_review.security.policy import RULES as SECURITY_RULES
 
 P = Permission  # keeps the grid rows short
@@ -125,6 +129,12 @@ RESOURCES: dict[str, object] = {
     "token:su": _token_ref("su", 0x7001),
     **{f"org_id:{name}": org_id for name, (org_id, _kind) in ORGS.items()},
     "org_id:none": None,
+    "model:dev": ModelRef(uuid.UUID(int=0xE0), ORGS["dev"][0]),
+    "model:dev2": ModelRef(uuid.UUID(int=0xE2), ORGS["dev2"][0]),
+    "owner:dev": VersionOwner(ORGS["dev"][0], "v1"),
+    "owner:dev2": VersionOwner(ORGS["dev2"][0], "v2"),
+    "public": Sensitivity(classified=False, id="p"),
+    "secret": Sensitivity(classified=True, id="s"),
 }
 
 # fmt: off
@@ -212,6 +222,36 @@ GRID: list[tuple[str, Permission, str]] = [
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:none"),
 
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.KEYS_ROTATE, "none"),
+
+    # registry and coverage
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.REGISTRY_MODEL_CREATE, "org_id:dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.REGISTRY_MODEL_CREATE, "org_id:dev2"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.REGISTRY_MODEL_CREATE, "org_id:po"),
+    ("Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .", P.REGISTRY_MODEL_READ, "model:dev"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.REGISTRY_MODEL_READ, "model:dev2"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.REGISTRY_MODEL_LIST_ALL, "none"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.REGISTRY_VERSION_EDIT, "model:dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.REGISTRY_VERSION_EDIT, "model:dev2"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.REGISTRY_VERSION_RELEASE, "model:dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.REGISTRY_VERSION_RELEASE, "model:dev2"),
+
+    (".    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.COVERAGE_POLICY_PUBLISH, "public"),
+    (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.COVERAGE_POLICY_PUBLISH, "secret"),
+    ("Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.COVERAGE_POLICY_READ, "none"),
+    ("Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.COVERAGE_THRESHOLDS_READ, "public"),
+    (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.COVERAGE_THRESHOLDS_READ, "secret"),
+    (".    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_BENCHMARK_MANAGE, "public"),
+    (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.COVERAGE_BENCHMARK_MANAGE, "secret"),
+    (".    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_DETERMINE, "public"),
+    (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.COVERAGE_DETERMINE, "secret"),
+    (".    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_REASSESS, "none"),
+    ("Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_READ, "owner:dev"),
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_READ, "owner:dev2"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.COVERAGE_INQUIRY_FILE, "owner:dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.COVERAGE_INQUIRY_FILE, "owner:dev2"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.COVERAGE_INQUIRY_RESPOND, "owner:dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.COVERAGE_INQUIRY_RESPOND, "owner:dev2"),
+    (".    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_INQUIRY_WORK, "none"),
 ]
 # fmt: on
 
@@ -259,7 +299,7 @@ def test_every_permission_has_a_rule() -> None:
 
 def test_area_rule_sets_do_not_overlap() -> None:
     # The composition merges dicts; an overlap would let one area silently replace another's rule.
-    areas = [set(IDENTITY_RULES), set(AUDIT_RULES), set(SECURITY_RULES)]
+    areas = [set(IDENTITY_RULES), set(AUDIT_RULES), set(SECURITY_RULES), set(REGISTRY_RULES), set(COVERAGE_RULES)]
     assert sum(len(a) for a in areas) == len(set().union(*areas))
 
 

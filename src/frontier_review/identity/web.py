@@ -15,6 +15,7 @@ from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Ro
 from frontier_review.kernel.errors import DomainError, NotAuthenticated, ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
+from frontier_review.security import envelope
 from frontier_review.web.deps import OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
 from frontier_review.web.templating import flash, render
 
@@ -104,10 +105,14 @@ def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     if audit_all or decide(principal, Permission.AUDIT_READ_ORG, principal.org_id, now).allowed:
         entries = audit.list_entries(uow, principal, audit.EntryFilter(), limit=10)
     orgs = kind_counts = chain = None
+    chain_error = None
     if principal.is_superuser:
         orgs = service.list_organizations(uow, principal)
         kind_counts = [(k, sum(1 for o in orgs if o.kind is k)) for k in OrgKind]
-        chain = audit.verify(uow, principal, tail_only=True)
+        try:
+            chain = audit.verify(uow, principal, tail_only=True)
+        except envelope.UnknownMasterKey:
+            chain_error = "the server cannot open its signing key: check the master key configuration"
     return render(
         request,
         "home.html",
@@ -121,6 +126,7 @@ def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
         orgs=orgs or [],
         kind_counts=kind_counts or [],
         chain=chain,
+        chain_error=chain_error,
         kind_labels=ORG_KIND_LABELS,
         kind_help=KIND_HELP,
     )

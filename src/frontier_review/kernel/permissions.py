@@ -32,3 +32,20 @@ class Permission(StrEnum):
     AUDIT_EXPORT = "audit:log:export"
     # security
     KEYS_ROTATE = "security:keys:rotate"
+    # registry
+    REGISTRY_MODEL_CREATE = "registry:model:create"
+    REGISTRY_MODEL_READ = "registry:model:read"
+    REGISTRY_MODEL_LIST_ALL = "registry:model:list_all"
+    REGISTRY_VERSION_EDIT = "registry:version:edit"
+    REGISTRY_VERSION_RELEASE = "registry:version:release"
+    # coverage
+    COVERAGE_POLICY_PUBLISH = "coverage:policy:publish"
+    COVERAGE_POLICY_READ = "coverage:policy:read"
+    COVERAGE_THRESHOLDS_READ = "coverage:thresholds:read"
+    COVERAGE_BENCHMARK_MANAGE = "coverage:benchmark:manage"
+    COVERAGE_DETERMINE = "coverage:determination:create"
+    COVERAGE_REASSESS = "coverage:policy:reassess"
+    COVERAGE_READ = "coverage:determination:read"
+    COVERAGE_INQUIRY_FILE = "coverage:inquiry:file"
+    COVERAGE_INQUIRY_RESPOND = "coverage:inquiry:respond"
+    COVERAGE_INQUIRY_WORK = "coverage:inquiry:work"

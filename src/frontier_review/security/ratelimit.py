@@ -23,7 +23,13 @@ class LoginRateLimit:
     def __init__(self, settings: Settings) -> None:
         storage: Storage
         if settings.redis_url:
-            storage = RedisStorage(settings.redis_url, key_prefix=f"{settings.queue_name}:ratelimit")
+            storage = RedisStorage(
+                settings.redis_url,
+                key_prefix=f"{settings.queue_name}:ratelimit",
+                # A sign-in must not hang on an unreachable Redis: give up fast and fail open.
+                socket_timeout=1,
+                socket_connect_timeout=1,
+            )
         else:
             storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(storage)

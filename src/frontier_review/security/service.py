@@ -119,22 +119,35 @@ def trusted_public_keys(session: Session, keyring: KeyringSource) -> dict[str, E
     """Signing keys whose sealed private half opens under our master key and matches.
 
     A row inserted by someone with database access but without the master key cannot pass,
-    so verification never trusts a public key merely because it sits in the database. A data
-    key wrapped by a master key we do not hold is a configuration problem, not evidence of
-    tampering: ``envelope.UnknownMasterKey`` propagates.
+    so verification never trusts a public key merely because it sits in the database.
+
+    A key wrapped by a master key we do not hold is ambiguous: a misconfigured process (none
+    of our keys wraps anything) or a planted row (our keys wrap other data). Only the first
+    is raised as ``envelope.UnknownMasterKey``; the second is simply not trusted.
     """
     trusted: dict[str, Ed25519PublicKey] = {}
+    unknown: envelope.UnknownMasterKey | None = None
     for row in session.scalars(select(InstanceKey).where(InstanceKey.purpose == AUDIT_SIGNING)):
         try:
             raw = open_field(
                 session, keyring, row.private_key_sealed, table="instance_keys", row_id=row.id, field="private_key_sealed"
             )
             derived = Ed25519PrivateKey.from_private_bytes(raw).public_key()
+        except envelope.UnknownMasterKey as exc:
+            unknown = exc
+            continue
         except (envelope.DecryptionFailed, ValueError):
             continue
         if derived.public_bytes(Encoding.Raw, PublicFormat.Raw) == row.public_key and public_key_id(row.public_key) == row.id:
             trusted[row.id] = derived
+    if unknown is not None and not trusted and not _wraps_anything(session, keyring):
+        raise unknown
     return trusted
+
+
+def _wraps_anything(session: Session, keyring: KeyringSource) -> bool:
+    held = list(keyring.current().keys)
+    return session.scalar(select(DataKey.id).where(DataKey.master_key_id.in_(held)).limit(1)) is not None
 
 
 def count_keys_by_master(session: Session) -> dict[str, int]:

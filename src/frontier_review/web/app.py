@@ -84,12 +84,17 @@ def create_app(container: Container) -> FastAPI:
 
     @app.get("/readyz", tags=["health"], summary="Readiness: the database (and Redis, when configured) answer")
     def readyz() -> JSONResponse:
-        checks = {"database": "ok" if container.database_ready() else "unreachable or not migrated"}
+        # Only the database decides readiness: without Redis, requests still work (sign-in rate
+        # limits fail open, jobs wait), and draining every web process at once would not help.
+        database_ok = container.database_ready()
+        checks = {"database": "ok" if database_ok else "unreachable or not migrated"}
         redis_ok = container.redis_ready()
         if redis_ok is not None:
             checks["redis"] = "ok" if redis_ok else "unreachable"
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+        if not database_ok:
+            return JSONResponse({"status": "unavailable", **checks}, status_code=503)
+        status = "ready" if redis_ok is not False else "degraded"
+        return JSONResponse({"status": status, **checks})
 
     # Swagger UI 5 (OpenAPI 3.1) as shipped, unmodified, by the swagger-ui-py package.
     app.mount("/static/swagger-ui", StaticFiles(directory=str(files("swagger_ui") / "static")), name="swagger-ui")

@@ -1,0 +1,1 @@
+"""Covered-frontier-model determination: policies as code, evaluation, inquiries, determinations."""

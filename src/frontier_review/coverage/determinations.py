@@ -1,0 +1,361 @@
+"""Determinations: evaluate a version under a policy version, store the decision immutably with
+its evidence, re-check it (C1), show it to each viewer at the right level of detail (C2), and
+reassess every version under a new policy version.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from frontier_review.audit import service as audit
+from frontier_review.coverage import policies
+from frontier_review.coverage.criteria import Evaluation, Evidence, Outcome, Policy, Score, Status, evaluate
+from frontier_review.coverage.orm import Benchmark, BenchmarkResult, Determination, PublishedPolicy
+from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.kernel.errors import NotFound, ValidationFailed
+from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.policies import authorize, decide
+from frontier_review.registry import service as registry
+from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
+from frontier_review.security import service as security
+
+TRACE_FIELD = "trace_sealed"
+
+
+@dataclass(frozen=True)
+class DeterminationView:
+    """A determination as one viewer may see it; ``trace`` is None when its details are classified for them."""
+
+    id: uuid.UUID
+    model_version_id: uuid.UUID
+    version_display: str
+    organization_id: uuid.UUID
+    policy_ref: str
+    policy_title: str
+    classified: bool
+    outcome: Outcome
+    met_criteria: tuple[str, ...]
+    criterion_names: tuple[str, ...]
+    trace: dict[str, Any] | None
+    evidence: dict[str, Any] | None
+    rationale: str
+    decided_by: str
+    decided_at: datetime
+    supersedes_id: uuid.UUID | None
+    superseded: bool
+    inquiry_id: uuid.UUID | None
+
+
+def _latest_results(
+    uow: UnitOfWork, *, version_id: uuid.UUID | None, reference: str | None, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], BenchmarkResult]:
+    """The newest result per (benchmark, version) for a version or a reference model."""
+    if not wanted:
+        return {}
+    stmt = select(BenchmarkResult, Benchmark).join(Benchmark, Benchmark.id == BenchmarkResult.benchmark_id)
+    stmt = (
+        stmt.where(BenchmarkResult.model_version_id == version_id)
+        if version_id
+        else stmt.where(BenchmarkResult.reference_model == reference)
+    )
+    found: dict[tuple[str, str], BenchmarkResult] = {}
+    for row, bench in uow.session.execute(stmt.order_by(BenchmarkResult.recorded_at)):
+        key = (bench.name, bench.version)
+        if key in wanted:
+            found[key] = row  # ordered by time: the last one wins
+    return found
+
+
+def _score(row: BenchmarkResult, bench: tuple[str, str]) -> Score:
+    return Score(benchmark=bench[0], benchmark_version=bench[1], score=row.score, result_id=str(row.id), stderr=row.stderr)
+
+
+def current_evidence(uow: UnitOfWork, version_id: uuid.UUID, policy: Policy) -> tuple[Evidence, dict[str, Any]]:
+    """Evidence as it stands now, and the ids that pin it down for a later re-check."""
+    facts = registry.current_fact_rows(uow, version_id)
+    wanted = policy.benchmarks()
+    own = _latest_results(uow, version_id=version_id, reference=None, wanted=wanted)
+    references: dict[tuple[str, str, str], BenchmarkResult] = {}
+    for criterion in policy.criteria():
+        ref = getattr(criterion, "reference_model", None)
+        if ref:
+            key = (criterion.benchmark, criterion.benchmark_version)  # type: ignore[union-attr]
+            hit = _latest_results(uow, version_id=None, reference=ref, wanted={key}).get(key)
+            if hit is not None:
+                references[(ref, *key)] = hit
+    evidence = Evidence(
+        facts={f.name: f.value for f in facts},
+        fact_ids={f.name: str(f.id) for f in facts},
+        scores={k: _score(v, k) for k, v in own.items()},
+        reference_scores={k: _score(v, (k[1], k[2])) for k, v in references.items()},
+    )
+    pinned = {
+        "facts": {f.name: str(f.id) for f in facts},
+        "results": {f"{k[0]}@{k[1]}": str(v.id) for k, v in own.items()},
+        "reference_results": {f"{k[0]}|{k[1]}@{k[2]}": str(v.id) for k, v in references.items()},
+    }
+    return evidence, pinned
+
+
+def pinned_evidence(uow: UnitOfWork, pinned: dict[str, Any]) -> Evidence:
+    """Rebuild exactly the evidence a determination used, from the ids it stored."""
+    facts: dict[str, Any] = {}
+    fact_ids: dict[str, str] = {}
+    for name, decl_id in pinned.get("facts", {}).items():
+        decl = uow.session.get(FactDeclaration, uuid.UUID(decl_id))
+        if decl is not None:
+            facts[name], fact_ids[name] = decl.value, decl_id
+    scores: dict[tuple[str, str], Score] = {}
+    for key, result_id in pinned.get("results", {}).items():
+        row = uow.session.get(BenchmarkResult, uuid.UUID(result_id))
+        name, _, version = key.rpartition("@")
+        if row is not None:
+            scores[(name, version)] = _score(row, (name, version))
+    references: dict[tuple[str, str, str], Score] = {}
+    for key, result_id in pinned.get("reference_results", {}).items():
+        row = uow.session.get(BenchmarkResult, uuid.UUID(result_id))
+        ref, _, bench = key.partition("|")
+        name, _, version = bench.rpartition("@")
+        if row is not None:
+            references[(ref, name, version)] = _score(row, (name, version))
+    return Evidence(facts=facts, fact_ids=fact_ids, scores=scores, reference_scores=references)
+
+
+def _met(evaluation: Evaluation) -> list[str]:
+    names: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.kind in ("fact", "benchmark") and node.status is Status.MET:
+            names.append(node.name)
+        for child in node.children:
+            walk(child)
+
+    walk(evaluation.trace)
+    return names
+
+
+def _trace(uow: UnitOfWork, row: Determination) -> dict[str, Any]:
+    if row.trace is not None:
+        return row.trace
+    assert row.trace_sealed is not None
+    raw = security.open_field(
+        uow.session, uow.keyring, row.trace_sealed, table="determinations", row_id=str(row.id), field=TRACE_FIELD
+    )
+    trace: dict[str, Any] = json.loads(raw)
+    return trace
+
+
+def _latest_determination(uow: UnitOfWork, version_id: uuid.UUID, policy_id: uuid.UUID) -> Determination | None:
+    return uow.session.scalars(
+        select(Determination)
+        .where(Determination.model_version_id == version_id, Determination.policy_id == policy_id)
+        .order_by(Determination.decided_at.desc())
+        .limit(1)
+    ).first()
+
+
+def record_determination(
+    uow: UnitOfWork,
+    principal: Principal,
+    version_id: uuid.UUID,
+    *,
+    policy_ref: str,
+    rationale: str = "",
+    inquiry_id: uuid.UUID | None = None,
+) -> DeterminationView:
+    """Evaluate on current evidence and store the decision (superseding the previous one)."""
+    version, model = registry.load_version(uow, version_id)
+    row = policies.find_policy_row(uow, policy_ref)
+    authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
+    if len(rationale) > 10_000:
+        raise ValidationFailed("rationale must have at most 10000 characters", field="rationale")
+    policy = policies.load_policy(uow, row)
+    evidence, pinned = current_evidence(uow, version.id, policy)
+    evaluation = evaluate(policy, evidence)
+    previous = _latest_determination(uow, version.id, row.id)
+    det = Determination(
+        id=new_id(),
+        model_version_id=version.id,
+        policy_id=row.id,
+        outcome=evaluation.outcome.value,
+        met_criteria=_met(evaluation),
+        evidence=pinned,
+        rationale=rationale.strip(),
+        inquiry_id=inquiry_id,
+        supersedes_id=previous.id if previous else None,
+        decided_by=principal.label,
+        decided_at=uow.clock.now(),
+    )
+    trace = evaluation.trace.to_json()
+    if row.classified:
+        det.trace_sealed = security.seal_field(
+            uow, json.dumps(trace).encode(), table="determinations", row_id=str(det.id), field=TRACE_FIELD
+        )
+    else:
+        det.trace = trace
+    uow.session.add(det)
+    uow.session.flush()
+    audit.record(
+        uow,
+        principal,
+        "coverage:determination:recorded",
+        target_type="determination",
+        target_id=det.id,
+        details={
+            "version": str(version.id),
+            "policy": f"{row.identifier}@{row.version}",
+            "outcome": det.outcome,
+            "evidence": evaluation.evidence_ids(),
+        },
+    )
+    return _view(uow, principal, det, row, version, model)
+
+
+def _view(
+    uow: UnitOfWork, principal: Principal, det: Determination, row: PublishedPolicy, version: ModelVersion, model: Model
+) -> DeterminationView:
+    detailed = decide(
+        principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), uow.clock.now()
+    ).allowed
+    superseded = uow.session.scalar(select(Determination.id).where(Determination.supersedes_id == det.id)) is not None
+    return DeterminationView(
+        id=det.id,
+        model_version_id=version.id,
+        version_display=f"{model.name} {version.label}",
+        organization_id=model.organization_id,
+        policy_ref=f"{row.identifier}@{row.version}",
+        policy_title=row.title,
+        classified=row.classified,
+        outcome=Outcome(det.outcome),
+        met_criteria=tuple(det.met_criteria),
+        criterion_names=tuple(row.criterion_names),
+        trace=_trace(uow, det) if detailed else None,
+        evidence=det.evidence if detailed else None,
+        rationale=det.rationale,
+        decided_by=det.decided_by,
+        decided_at=det.decided_at,
+        supersedes_id=det.supersedes_id,
+        superseded=superseded,
+        inquiry_id=det.inquiry_id,
+    )
+
+
+def get_determination(uow: UnitOfWork, principal: Principal, determination_id: uuid.UUID) -> DeterminationView:
+    """One determination, at the detail the viewer may see (classified traces are audited when shown)."""
+    det = uow.session.get(Determination, determination_id)
+    if det is None:
+        raise NotFound(f"determination {determination_id} not found")
+    version, model = registry.load_version(uow, det.model_version_id)
+    authorize(uow, principal, Permission.COVERAGE_READ, VersionOwner(model.organization_id, str(det.id), "determination"))
+    row = uow.session.get(PublishedPolicy, det.policy_id)
+    assert row is not None
+    view = _view(uow, principal, det, row, version, model)
+    if row.classified and view.trace is not None:
+        audit.record(uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id)
+    return view
+
+
+def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
+    """Every determination of a version, newest first."""
+    version, model = registry.load_version(uow, version_id)
+    authorize(uow, principal, Permission.COVERAGE_READ, VersionOwner(model.organization_id, str(version.id)))
+    out = []
+    for det in uow.session.scalars(
+        select(Determination).where(Determination.model_version_id == version.id).order_by(Determination.decided_at.desc())
+    ):
+        row = uow.session.get(PublishedPolicy, det.policy_id)
+        assert row is not None
+        out.append(_view(uow, principal, det, row, version, model))
+    return out
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """C1: the stored outcome, the outcome re-evaluated on the same evidence, and on today's evidence."""
+
+    determination_id: uuid.UUID | None
+    stored: Outcome | None
+    on_stored_evidence: Outcome | None
+    on_current_evidence: Outcome
+    trace_matches: bool | None
+
+    @property
+    def reproducible(self) -> bool | None:
+        if self.stored is None:
+            return None
+        return self.stored is self.on_stored_evidence and bool(self.trace_matches)
+
+
+def recheck(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, policy_ref: str) -> Recheck:
+    """Re-evaluate the latest stored determination on its own evidence, and on current evidence."""
+    version, _model = registry.load_version(uow, version_id)
+    row = policies.find_policy_row(uow, policy_ref)
+    authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
+    policy = policies.load_policy(uow, row)
+    current, _ = current_evidence(uow, version.id, policy)
+    now_outcome = evaluate(policy, current).outcome
+    stored = _latest_determination(uow, version.id, row.id)
+    if stored is None:
+        return Recheck(None, None, None, now_outcome, None)
+    again = evaluate(policy, pinned_evidence(uow, stored.evidence))
+    return Recheck(stored.id, Outcome(stored.outcome), again.outcome, now_outcome, again.trace.to_json() == _trace(uow, stored))
+
+
+@dataclass(frozen=True)
+class Change:
+    """A version whose outcome differs between two policy versions."""
+
+    version_id: uuid.UUID
+    version_display: str
+    organization_name: str
+    before: Outcome | None
+    after: Outcome
+
+
+def reassess(
+    uow: UnitOfWork, principal: Principal, *, policy_ref: str, against: str | None = None
+) -> tuple[str | None, list[Change]]:
+    """Every registered version whose outcome under ``policy_ref`` differs from the previous version's
+    (or ``against``'s), both evaluated on today's evidence. Returns (the compared version, changes).
+    """
+    authorize(uow, principal, Permission.COVERAGE_REASSESS, None)
+    new_row = policies.find_policy_row(uow, policy_ref)
+    old_row = policies.find_policy_row(uow, against) if against else policies.previous_version(uow, new_row)
+    for r in (new_row, old_row):
+        if r is not None:
+            authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(r.classified, str(r.id)))
+    new_policy = policies.load_policy(uow, new_row)
+    old_policy = policies.load_policy(uow, old_row) if old_row else None
+    changes: list[Change] = []
+    for version, model in uow.session.execute(
+        select(ModelVersion, Model).join(Model, Model.id == ModelVersion.model_id).order_by(Model.name, ModelVersion.label)
+    ):
+        after = evaluate(new_policy, current_evidence(uow, version.id, new_policy)[0]).outcome
+        before = evaluate(old_policy, current_evidence(uow, version.id, old_policy)[0]).outcome if old_policy else None
+        if after is not before:
+            from frontier_review.identity.orm import Organization
+
+            org = uow.session.get(Organization, model.organization_id)
+            changes.append(Change(version.id, f"{model.name} {version.label}", org.name if org else "?", before, after))
+    audit.record(
+        uow,
+        principal,
+        "coverage:policy:reassessed",
+        target_type="coverage_policy",
+        target_id=new_row.id,
+        details={
+            "policy": f"{new_row.identifier}@{new_row.version}",
+            "against": f"{old_row.identifier}@{old_row.version}" if old_row else None,
+            "changes": len(changes),
+        },
+    )
+    return (f"{old_row.identifier}@{old_row.version}" if old_row else None), changes

@@ -1,0 +1,326 @@
+"""Coverage inquiries: a developer asks, the program office works the queue and decides.
+
+Every step is audited, recorded in the inquiry's thread and notified in-app to the other side.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+
+from frontier_review.audit import service as audit
+from frontier_review.coverage import determinations
+from frontier_review.coverage.orm import BenchmarkResult, Inquiry, InquiryEvent
+from frontier_review.coverage.policy import VersionOwner
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.identity.orm import Organization, User
+from frontier_review.kernel.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import OrgKind, Principal
+from frontier_review.notifications import service as notifications
+from frontier_review.policies import authorize, decide
+from frontier_review.registry import service as registry
+
+
+class InquiryStatus(StrEnum):
+    """Where an inquiry stands."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    NEEDS_INFORMATION = "needs_information"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+ACTIVE = {InquiryStatus.OPEN, InquiryStatus.ASSIGNED, InquiryStatus.NEEDS_INFORMATION}
+
+
+@dataclass(frozen=True)
+class EventView:
+    kind: str
+    actor: str
+    body: str
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class InquiryView:
+    id: uuid.UUID
+    model_version_id: uuid.UUID
+    version_display: str
+    organization_id: uuid.UUID
+    organization_name: str
+    question: str
+    status: InquiryStatus
+    assignee: str | None
+    determination_id: uuid.UUID | None
+    filed_by: str
+    filed_at: datetime
+    updated_at: datetime
+    version: int
+    events: tuple[EventView, ...] = ()
+
+
+def _text(value: str, field: str, *, required: bool = True, limit: int = 10_000) -> str:
+    clean = value.strip()
+    if required and not clean:
+        raise ValidationFailed(f"{field} must not be empty", field=field)
+    if len(clean) > limit:
+        raise ValidationFailed(f"{field} must have at most {limit} characters", field=field)
+    try:
+        clean.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationFailed(f"{field} contains characters that are not valid text", field=field) from exc
+    return clean
+
+
+def _view(uow: UnitOfWork, inquiry: Inquiry, *, with_events: bool) -> InquiryView:
+    version, model = registry.load_version(uow, inquiry.model_version_id)
+    org = uow.session.get(Organization, inquiry.organization_id)
+    events: tuple[EventView, ...] = ()
+    if with_events:
+        rows = uow.session.scalars(
+            select(InquiryEvent).where(InquiryEvent.inquiry_id == inquiry.id).order_by(InquiryEvent.position)
+        )
+        events = tuple(EventView(e.kind, e.actor_label, e.body, e.data, e.at) for e in rows)
+    return InquiryView(
+        id=inquiry.id,
+        model_version_id=version.id,
+        version_display=f"{model.name} {version.label}",
+        organization_id=inquiry.organization_id,
+        organization_name=org.name if org else "?",
+        question=inquiry.question,
+        status=InquiryStatus(inquiry.status),
+        assignee=inquiry.assignee_label,
+        determination_id=inquiry.determination_id,
+        filed_by=inquiry.filed_by,
+        filed_at=inquiry.filed_at,
+        updated_at=inquiry.updated_at,
+        version=inquiry.version,
+        events=events,
+    )
+
+
+def _event(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, kind: str, body: str = "", **data: Any) -> None:
+    now = uow.clock.now()
+    position = (
+        uow.session.scalar(select(func.count()).select_from(InquiryEvent).where(InquiryEvent.inquiry_id == inquiry.id)) or 0
+    )
+    uow.session.add(
+        InquiryEvent(
+            id=new_id(),
+            position=position + 1,
+            inquiry_id=inquiry.id,
+            kind=kind,
+            actor_label=principal.label,
+            actor_org_id=principal.org_id,
+            body=body,
+            data={k: str(v) for k, v in data.items()},
+            at=now,
+        )
+    )
+    inquiry.updated_at = now
+    audit.record(
+        uow,
+        principal,
+        f"coverage:inquiry:{kind}",
+        target_type="coverage_inquiry",
+        target_id=inquiry.id,
+        details={k: str(v) for k, v in data.items()},
+    )
+
+
+def _program_offices(uow: UnitOfWork) -> list[uuid.UUID]:
+    return list(uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)))
+
+
+def _notify_program_office(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, title: str) -> None:
+    for org_id in _program_offices(uow):
+        notifications.notify_organization(
+            uow, org_id, kind="coverage_inquiry", title=title, link=f"/coverage/inquiries/{inquiry.id}", exclude=principal.user_id
+        )
+
+
+def _notify_developer(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, title: str) -> None:
+    notifications.notify_organization(
+        uow,
+        inquiry.organization_id,
+        kind="coverage_inquiry",
+        title=title,
+        link=f"/coverage/inquiries/{inquiry.id}",
+        exclude=principal.user_id,
+    )
+
+
+def _load(uow: UnitOfWork, inquiry_id: uuid.UUID, expected_version: int | None) -> Inquiry:
+    inquiry = uow.session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise NotFound(f"inquiry {inquiry_id} not found")
+    if expected_version is not None and expected_version != inquiry.version:
+        raise Conflict("the inquiry changed since you loaded it; reload and try again", field="version")
+    return inquiry
+
+
+def _owner(inquiry: Inquiry) -> VersionOwner:
+    return VersionOwner(inquiry.organization_id, str(inquiry.id), "coverage_inquiry")
+
+
+def _require_active(inquiry: Inquiry) -> None:
+    if InquiryStatus(inquiry.status) not in ACTIVE:
+        raise InvalidTransition(f"the inquiry is {inquiry.status}")
+
+
+def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, question: str) -> InquiryView:
+    """A developer asks whether its version (released or not) is a covered frontier model."""
+    version, model = registry.load_version(uow, version_id)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_FILE, VersionOwner(model.organization_id, str(version.id)))
+    text = _text(question, "question")
+    open_one = uow.session.scalar(
+        select(Inquiry.id).where(Inquiry.model_version_id == version.id, Inquiry.status.in_([s.value for s in ACTIVE]))
+    )
+    if open_one is not None:
+        raise Conflict("this version already has an open inquiry", field="model_version_id")
+    now = uow.clock.now()
+    inquiry = Inquiry(
+        id=new_id(),
+        model_version_id=version.id,
+        organization_id=model.organization_id,
+        question=text,
+        status=InquiryStatus.OPEN.value,
+        filed_by=principal.label,
+        filed_at=now,
+        updated_at=now,
+    )
+    uow.session.add(inquiry)
+    uow.session.flush()
+    _event(uow, principal, inquiry, "filed", text)
+    _notify_program_office(uow, principal, inquiry, f"New coverage inquiry: {model.name} {version.label}")
+    return _view(uow, inquiry, with_events=True)
+
+
+def list_inquiries(uow: UnitOfWork, principal: Principal, *, status: InquiryStatus | None = None) -> list[InquiryView]:
+    """The program office's queue (every inquiry), or a developer's own inquiries."""
+    stmt = select(Inquiry).order_by(Inquiry.filed_at.desc())
+    if not decide(principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed and not principal.is_superuser:
+        if principal.org_id is None:
+            return []
+        stmt = stmt.where(Inquiry.organization_id == principal.org_id)
+    if status is not None:
+        stmt = stmt.where(Inquiry.status == status.value)
+    return [_view(uow, i, with_events=False) for i in uow.session.scalars(stmt)]
+
+
+def get_inquiry(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID) -> InquiryView:
+    inquiry = _load(uow, inquiry_id, None)
+    authorize(uow, principal, Permission.COVERAGE_READ, _owner(inquiry))
+    return _view(uow, inquiry, with_events=True)
+
+
+def assign(
+    uow: UnitOfWork,
+    principal: Principal,
+    inquiry_id: uuid.UUID,
+    *,
+    assignee_id: uuid.UUID | None = None,
+    expected_version: int | None = None,
+) -> InquiryView:
+    """Assign an inquiry to a program-office member (oneself by default)."""
+    inquiry = _load(uow, inquiry_id, expected_version)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    _require_active(inquiry)
+    target_id = assignee_id or principal.user_id
+    user = uow.session.get(User, target_id) if target_id else None
+    org = uow.session.get(Organization, user.organization_id) if user and user.organization_id else None
+    if user is None or org is None or org.kind != OrgKind.PROGRAM_OFFICE.value or not user.is_active:
+        raise ValidationFailed("the assignee must be an active program-office member", field="assignee_id")
+    inquiry.assignee_id, inquiry.assignee_label = user.id, user.email
+    if inquiry.status == InquiryStatus.OPEN.value:
+        inquiry.status = InquiryStatus.ASSIGNED.value
+    _event(uow, principal, inquiry, "assigned", assignee=user.email)
+    return _view(uow, inquiry, with_events=True)
+
+
+def request_information(
+    uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, message: str, expected_version: int | None = None
+) -> InquiryView:
+    """Ask the developer for more facts; the inquiry waits for their answer."""
+    inquiry = _load(uow, inquiry_id, expected_version)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    _require_active(inquiry)
+    text = _text(message, "message")
+    inquiry.status = InquiryStatus.NEEDS_INFORMATION.value
+    _event(uow, principal, inquiry, "information_requested", text)
+    _notify_developer(uow, principal, inquiry, "The program office asks for more information on your coverage inquiry")
+    return _view(uow, inquiry, with_events=True)
+
+
+def respond(
+    uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, message: str, expected_version: int | None = None
+) -> InquiryView:
+    """The developer answers (typically after declaring more facts on the version)."""
+    inquiry = _load(uow, inquiry_id, expected_version)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, _owner(inquiry))
+    _require_active(inquiry)
+    text = _text(message, "message")
+    inquiry.status = (InquiryStatus.ASSIGNED if inquiry.assignee_id else InquiryStatus.OPEN).value
+    _event(uow, principal, inquiry, "responded", text)
+    _notify_program_office(uow, principal, inquiry, "A developer answered on a coverage inquiry")
+    return _view(uow, inquiry, with_events=True)
+
+
+def attach_results(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, result_ids: list[uuid.UUID]) -> InquiryView:
+    """Record which benchmark results the program office weighed (program-office side of the thread)."""
+    inquiry = _load(uow, inquiry_id, None)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    _require_active(inquiry)
+    if not result_ids:
+        raise ValidationFailed("attach at least one result", field="result_ids")
+    for rid in result_ids:
+        row = uow.session.get(BenchmarkResult, rid)
+        if row is None or row.model_version_id != inquiry.model_version_id:
+            raise ValidationFailed(f"result {rid} is not a result of this inquiry's version", field="result_ids")
+    _event(uow, principal, inquiry, "results_attached", results=",".join(str(r) for r in result_ids))
+    return _view(uow, inquiry, with_events=True)
+
+
+def decide_inquiry(
+    uow: UnitOfWork,
+    principal: Principal,
+    inquiry_id: uuid.UUID,
+    *,
+    policy_ref: str,
+    rationale: str = "",
+    expected_version: int | None = None,
+) -> InquiryView:
+    """Answer with a determination under ``policy_ref``; the developer is notified."""
+    inquiry = _load(uow, inquiry_id, expected_version)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    _require_active(inquiry)
+    det = determinations.record_determination(
+        uow, principal, inquiry.model_version_id, policy_ref=policy_ref, rationale=rationale, inquiry_id=inquiry.id
+    )
+    inquiry.status = InquiryStatus.DECIDED.value
+    inquiry.determination_id = det.id
+    _event(
+        uow, principal, inquiry, "decided", det.rationale, outcome=det.outcome.value, policy=det.policy_ref, determination=det.id
+    )
+    _notify_developer(uow, principal, inquiry, f"Your coverage inquiry was decided: {det.outcome.value.replace('_', ' ')}")
+    return _view(uow, inquiry, with_events=True)
+
+
+def withdraw(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID) -> InquiryView:
+    """The developer withdraws its question."""
+    inquiry = _load(uow, inquiry_id, None)
+    authorize(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, _owner(inquiry))
+    _require_active(inquiry)
+    inquiry.status = InquiryStatus.WITHDRAWN.value
+    _event(uow, principal, inquiry, "withdrawn")
+    _notify_program_office(uow, principal, inquiry, "A coverage inquiry was withdrawn")
+    return _view(uow, inquiry, with_events=True)

@@ -1,0 +1,205 @@
+"""Benchmarks known to the platform and the aggregate results that serve as coverage evidence.
+
+The evaluations area seals benchmark items and runs them; here a benchmark is its name,
+version and classification, and a result is an aggregate score with its provenance (a run
+reference, or a recorded import by program-office staff).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from frontier_review.audit import service as audit
+from frontier_review.coverage.orm import Benchmark, BenchmarkResult
+from frontier_review.coverage.policy import Sensitivity
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
+from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.policies import authorize
+from frontier_review.registry import service as registry
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+
+
+@dataclass(frozen=True)
+class BenchmarkView:
+    id: uuid.UUID
+    name: str
+    version: str
+    title: str
+    domain: str
+    classified: bool
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class ResultView:
+    id: uuid.UUID
+    benchmark: str
+    benchmark_version: str
+    subject: str
+    model_version_id: uuid.UUID | None
+    reference_model: str | None
+    score: float
+    stderr: float | None
+    samples: int | None
+    scaffold_version: str
+    run_ref: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+def _bview(b: Benchmark) -> BenchmarkView:
+    return BenchmarkView(b.id, b.name, b.version, b.title, b.domain, b.classified)
+
+
+def register_benchmark(
+    uow: UnitOfWork, principal: Principal, *, name: str, version: str, title: str, domain: str, classified: bool
+) -> BenchmarkView:
+    """Make a benchmark version known (so policies may put thresholds on it)."""
+    authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(classified, f"{name}@{version}", "benchmark"))
+    if not NAME.match(name):
+        raise ValidationFailed("name: lower-case letters, digits, '.', '_' or '-' (2-80)", field="name")
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", version):
+        raise ValidationFailed("version must be text such as 1 or 2026.1", field="version")
+    if uow.session.scalar(select(Benchmark.id).where(Benchmark.name == name, Benchmark.version == version)):
+        raise Conflict(f"benchmark {name}@{version} already exists", field="version")
+    row = Benchmark(
+        id=new_id(),
+        name=name,
+        version=version,
+        title=title.strip() or name,
+        domain=domain.strip() or "general",
+        classified=classified,
+        registered_at=uow.clock.now(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    audit.record(
+        uow,
+        principal,
+        "coverage:benchmark:registered",
+        target_type="benchmark",
+        target_id=row.id,
+        details={"benchmark": f"{name}@{version}", "classified": classified},
+    )
+    return _bview(row)
+
+
+def find_benchmark(uow: UnitOfWork, name: str, version: str) -> Benchmark:
+    row = uow.session.scalar(select(Benchmark).where(Benchmark.name == name, Benchmark.version == version))
+    if row is None:
+        raise NotFound(f"unknown benchmark {name}@{version}")
+    return row
+
+
+def list_benchmarks(uow: UnitOfWork, principal: Principal) -> list[BenchmarkView]:
+    """Benchmark metadata (never items): visible to every participant."""
+    authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
+    return [_bview(b) for b in uow.session.scalars(select(Benchmark).order_by(Benchmark.name, Benchmark.version))]
+
+
+def record_result(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    benchmark: str,
+    benchmark_version: str,
+    score: float,
+    model_version_id: uuid.UUID | None = None,
+    reference_model: str | None = None,
+    stderr: float | None = None,
+    samples: int | None = None,
+    scaffold_version: str = "",
+    run_ref: str | None = None,
+    note: str = "",
+) -> ResultView:
+    """Record an aggregate result for a registered version or a named reference model."""
+    bench = find_benchmark(uow, benchmark, benchmark_version)
+    authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified, str(bench.id), "benchmark"))
+    if (model_version_id is None) == (reference_model is None or not reference_model.strip()):
+        raise ValidationFailed("give exactly one of model_version_id or reference_model", field="model_version_id")
+    if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0 <= score <= 1:
+        raise ValidationFailed("score must be a number between 0 and 1", field="score")
+    if stderr is not None and (not math.isfinite(stderr) or stderr < 0):
+        raise ValidationFailed("stderr must be a non-negative number", field="stderr")
+    if samples is not None and samples < 1:
+        raise ValidationFailed("samples must be at least 1", field="samples")
+    subject = reference_model.strip() if reference_model else ""
+    if model_version_id is not None:
+        version, model = registry.load_version(uow, model_version_id)
+        subject = f"{model.name} {version.label}"
+    row = BenchmarkResult(
+        id=new_id(),
+        benchmark_id=bench.id,
+        model_version_id=model_version_id,
+        reference_model=reference_model.strip() if reference_model else None,
+        score=float(score),
+        stderr=stderr,
+        samples=samples,
+        scaffold_version=scaffold_version.strip(),
+        run_ref=run_ref,
+        note=note.strip(),
+        recorded_by=principal.label,
+        recorded_at=uow.clock.now(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    audit.record(
+        uow,
+        principal,
+        "coverage:result:recorded",
+        target_type="benchmark_result",
+        target_id=row.id,
+        details={"benchmark": f"{benchmark}@{benchmark_version}", "subject": subject},
+    )
+    return _rview(row, bench, subject)
+
+
+def _rview(row: BenchmarkResult, bench: Benchmark, subject: str) -> ResultView:
+    return ResultView(
+        id=row.id,
+        benchmark=bench.name,
+        benchmark_version=bench.version,
+        subject=subject,
+        model_version_id=row.model_version_id,
+        reference_model=row.reference_model,
+        score=row.score,
+        stderr=row.stderr,
+        samples=row.samples,
+        scaffold_version=row.scaffold_version,
+        run_ref=row.run_ref,
+        recorded_by=row.recorded_by,
+        recorded_at=row.recorded_at,
+    )
+
+
+def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[ResultView]:
+    """A version's results the viewer may see: classified benchmarks' scores only for cleared staff."""
+    version, model = registry.load_version(uow, version_id)
+    from frontier_review.coverage.policy import VersionOwner
+    from frontier_review.policies import decide
+
+    authorize(uow, principal, Permission.COVERAGE_READ, VersionOwner(model.organization_id, str(version.id)))
+    out = []
+    rows = uow.session.execute(
+        select(BenchmarkResult, Benchmark)
+        .join(Benchmark, Benchmark.id == BenchmarkResult.benchmark_id)
+        .where(BenchmarkResult.model_version_id == version.id)
+        .order_by(BenchmarkResult.recorded_at.desc())
+    )
+    for row, bench in rows:
+        if decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(bench.classified), uow.clock.now()).allowed:
+            out.append(_rview(row, bench, f"{model.name} {version.label}"))
+    return out

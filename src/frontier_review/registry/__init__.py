@@ -1,0 +1,1 @@
+"""Models and their versions (release candidates), with declared facts and provenance."""
