@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from frontier_review.cli import admin, audit, db, keys, serve
+from frontier_review.cli import admin, audit, coverage, db, keys, policy, registry, serve
 
 app = typer.Typer(
     name="frontier-review",
@@ -21,6 +21,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")
+app.add_typer(registry.app, name="registry")
+app.add_typer(policy.app, name="policy")
+app.add_typer(coverage.app, name="coverage")
 
 
 def main() -> None:

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from importlib.resources import files
 
 from sqlalchemy import func, select
 
 from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
+from frontier_review.coverage import inquiries, policies, results
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
 from frontier_review.identity.orm import User
 from frontier_review.kernel.errors import ConfigurationRefused
 from frontier_review.kernel.principal import Principal
+from frontier_review.registry import service as registry
+from frontier_review.registry.domain import VersionStatus
+from frontier_review.registry.service import FactInput
+
+REFERENCE_POLICIES = files("frontier_review.coverage") / "reference_policies"
 
 # Demo accounts share one password; `serve` prints it. Never used outside dev.
 DEMO_PASSWORD = "frontier-demo-2026"
@@ -139,5 +148,130 @@ def load_demo(container: Container) -> list[DemoLogin]:
                     role=user.role,
                     cleared=user.cleared,
                 )
+        _coverage_scenario(uow, system)
         audit.create_checkpoint(uow, system)
     return demo_logins()
+
+
+def _person(uow: UnitOfWork, email: str) -> Principal:
+    user = uow.session.scalar(select(User).where(User.email == email))
+    assert user is not None
+    principal = identity.principal_for_session(uow, user_id=user.id, session_epoch=user.session_epoch)
+    assert principal is not None
+    return principal
+
+
+def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
+    """Two developers with versions on both sides of the thresholds, published policies (one
+    classified), benchmark results, an answered inquiry and an open one.
+    """
+    director = _person(uow, "director@program.demo")
+    northwind = _person(uow, "policy@northwind.demo")
+    helix = _person(uow, "admin@helix.demo")
+    results.register_benchmark(
+        uow,
+        system,
+        name="cyber-offense-sample",
+        version="1",
+        title="Sample offensive-cyber suite (unclassified, project-written)",
+        domain="cyber-offense",
+        classified=True,
+    )
+    for path in sorted(REFERENCE_POLICIES.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".toml"):
+            policies.publish_policy(uow, system, path.read_text(encoding="utf-8"))
+
+    def version(dev: Principal, model: str, label: str, facts: dict[str, object], source: str) -> uuid.UUID:
+        found = [m for m in registry.list_models(uow, dev) if m.name == model]
+        model_id = found[0].id if found else registry.register_model(uow, dev, name=model).id
+        view = registry.add_version(uow, dev, model_id, label=label)
+        registry.declare_facts(uow, dev, view.id, facts=[FactInput(k, v) for k, v in facts.items()], source_document=source)
+        return view.id
+
+    atlas_rc1 = version(
+        northwind,
+        "Atlas",
+        "3.0-rc1",
+        {
+            "training_compute_flop": 3.2e26,
+            "parameter_count": 1_200_000_000_000,
+            "modalities": ["text", "code", "image"],
+            "primarily_biological_sequence_data": False,
+            "planned_release_at": "2026-12-15T16:00:00+00:00",
+        },
+        "Atlas 3.0 system card draft, §2.1 (training compute incl. RL)",
+    )
+    version(
+        northwind,
+        "Atlas",
+        "3.0-rc2",
+        {"training_compute_flop": 3.4e26, "parameter_count": 1_200_000_000_000, "modalities": ["text", "code", "image"]},
+        "Atlas 3.0 system card draft v2",
+    )
+    breeze = version(
+        northwind,
+        "Breeze",
+        "1.0",
+        {
+            "training_compute_flop": 8.0e24,
+            "parameter_count": 30_000_000_000,
+            "modalities": ["text"],
+            "primarily_biological_sequence_data": False,
+        },
+        "Breeze 1.0 model card",
+    )
+    registry.set_status(uow, northwind, breeze, status=VersionStatus.RELEASED)
+    helix_bio = version(
+        helix,
+        "Helix-Bio",
+        "0.9-rc1",
+        {
+            "training_compute_flop": 4.0e23,
+            "parameter_count": 7_000_000_000,
+            "modalities": ["biological_sequence"],
+            "primarily_biological_sequence_data": True,
+        },
+        "Helix-Bio technical report, appendix B",
+    )
+    version(
+        helix, "Helix-Chat", "2.0-rc1", {"training_compute_flop": 6.0e25, "modalities": ["text", "code"]}, "Helix-Chat 2 card"
+    )
+    for subject, score in ((atlas_rc1, 0.68), (breeze, 0.21)):
+        results.record_result(
+            uow,
+            director,
+            benchmark="cyber-offense-sample",
+            benchmark_version="1",
+            score=score,
+            model_version_id=subject,
+            stderr=0.06,
+            samples=60,
+            scaffold_version="generate/v1",
+            note="demo result",
+        )
+    results.record_result(
+        uow,
+        director,
+        benchmark="cyber-offense-sample",
+        benchmark_version="1",
+        score=0.55,
+        reference_model="reference-frontier-2026",
+        stderr=0.06,
+        samples=60,
+        scaffold_version="generate/v1",
+        note="demo reference",
+    )
+    answered = inquiries.file_inquiry(
+        uow, northwind, atlas_rc1, question="Is Atlas 3.0-rc1 a covered frontier model under EO 14409?"
+    )
+    inquiries.assign(uow, director, answered.id)
+    inquiries.decide_inquiry(
+        uow,
+        director,
+        answered.id,
+        policy_ref="eo14409-covered-cyber-example@1",
+        rationale="Benchmark performance meets the covered-frontier-model threshold.",
+    )
+    inquiries.file_inquiry(
+        uow, helix, helix_bio, question="Helix-Bio is trained mostly on protein sequences. Is 0.9-rc1 covered?"
+    )

@@ -148,3 +148,30 @@ def normalise_value(spec: FactSpec, value: Any, *, field: str = "value") -> Any:
     if len(value) > spec.max_length:
         raise ValidationFailed(f"{spec.name} must have at most {spec.max_length} characters", field=field)
     return value
+
+
+def parse_form_value(spec: FactSpec, text: str, *, field: str = "value") -> Any:
+    """Turn what a person typed in a web form into the fact's typed value (then validate it).
+
+    Forms only carry text, so this is where "3.2e26" becomes a number; the JSON API never
+    converts, so a JSON string stays a string there and is refused.
+    """
+    raw = text.strip()
+    kind = spec.kind
+    try:
+        if kind is FactKind.NUMBER:
+            value: Any = float(raw.replace("_", "").replace(",", ""))
+        elif kind is FactKind.INTEGER:
+            value = int(float(raw.replace("_", "").replace(",", ""))) if raw else raw
+        elif kind is FactKind.BOOLEAN:
+            lowered = raw.lower()
+            if lowered not in {"true", "false", "yes", "no"}:
+                raise ValidationFailed(f"{spec.name} must be yes or no", field=field)
+            value = lowered in {"true", "yes"}
+        elif kind is FactKind.SET:
+            value = [part.strip() for part in raw.split(",") if part.strip()]
+        else:
+            value = raw
+    except ValueError as exc:
+        raise ValidationFailed(f"{spec.name} must be a number, e.g. 3.2e26", field=field) from exc
+    return normalise_value(spec, value, field=field)

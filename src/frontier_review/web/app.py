@@ -13,8 +13,13 @@ from frontier_review import __version__
 from frontier_review.audit import api as audit_api
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
+from frontier_review.coverage import api as coverage_api
+from frontier_review.coverage import web as coverage_web
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import web as identity_web
+from frontier_review.notifications import web as notifications_web
+from frontier_review.registry import api as registry_api
+from frontier_review.registry import web as registry_web
 from frontier_review.security import passwords
 from frontier_review.web import problems
 from frontier_review.web.deps import web_principal_optional
@@ -65,6 +70,8 @@ def create_app(container: Container) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(identity_api.router)
     api.include_router(audit_api.router)
+    api.include_router(registry_api.router)
+    api.include_router(coverage_api.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -73,6 +80,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(api)
     app.include_router(identity_web.router)
     app.include_router(audit_web.router)
+    app.include_router(registry_web.router)
+    app.include_router(coverage_web.router)
+    app.include_router(notifications_web.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

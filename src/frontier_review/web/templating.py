@@ -43,6 +43,9 @@ class NavItem:
 # Areas add their pages here as they land; each kind sees only what it can use.
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/"),
+    NavItem("Models", "/models", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
+    NavItem("Coverage inquiries", "/coverage/inquiries", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
+    NavItem("Policies", "/coverage/policies"),
     NavItem("Organizations", "/organizations", permission=Permission.ORGANIZATION_LIST_ALL),
     NavItem("My organization", "/organization"),
     NavItem("Audit log", "/audit", permission=Permission.AUDIT_READ_ORG),
@@ -88,6 +91,12 @@ def render(
     """Render ``template`` with the shared page context."""
     now = request.app.state.container.clock.now()
     messages = request.session.pop("flash", []) if "flash" in request.session else []
+    unread = 0
+    if principal is not None:
+        from frontier_review.notifications import service as notifications
+
+        with request.app.state.container.uow() as uow:
+            unread = notifications.unread_count(uow, principal)
     return templates.TemplateResponse(
         request,
         template,
@@ -97,6 +106,7 @@ def render(
             "nav": nav_for(principal, now),
             "current_path": request.url.path,
             "messages": messages,
+            "unread": unread,
             "now": now,
             **context,
         },

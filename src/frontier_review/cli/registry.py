@@ -1,0 +1,29 @@
+"""``frontier-review registry``: see registered models and versions."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from frontier_review.cli.common import console, container, handle_errors
+from frontier_review.kernel.principal import Principal
+from frontier_review.registry import service
+
+app = typer.Typer(help="Registered models and release candidates.", no_args_is_help=True)
+
+
+@app.command("list")
+@handle_errors
+def list_() -> None:
+    """Every model version with its status and declared facts."""
+    c = container()
+    with c.uow() as uow:
+        models = service.list_models(uow, Principal.system("cli"))
+    table = Table(title="model versions")
+    for col in ("developer", "model:label", "status", "facts", "version id"):
+        table.add_column(col)
+    for model in models:
+        for v in model.versions:
+            facts = ", ".join(f"{f.name}={f.value}" for f in v.facts if f.name != "notes")
+            table.add_row(model.organization_name, f"{model.name}:{v.label}", v.status.value, facts, str(v.id))
+    console.print(table)

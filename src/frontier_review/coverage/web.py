@@ -1,0 +1,262 @@
+"""Web pages of coverage: inquiries, policies (with a rendered diff), determinations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from frontier_review.coverage import determinations, inquiries, policies
+from frontier_review.coverage.inquiries import InquiryStatus
+from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.coverage.policy_file import PolicyInvalid
+from frontier_review.kernel.errors import DomainError
+from frontier_review.kernel.permissions import Permission
+from frontier_review.policies import decide
+from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.templating import flash, render
+
+router = APIRouter(prefix="/coverage", include_in_schema=False, dependencies=[Depends(check_csrf)])
+EXPECTED = {"validation_failed", "conflict", "invalid_transition"}
+MAX_POLICY_BYTES = 256 * 1024
+
+
+def _soft(request: Request, exc: DomainError, back: str) -> Response:
+    if exc.code not in EXPECTED:
+        raise exc
+    flash(request, exc.message, "error")
+    return RedirectResponse(back, status_code=303)
+
+
+# Inquiries -------------------------------------------------------------------------------
+
+
+@router.get("/inquiries", response_class=HTMLResponse)
+def inquiry_list(request: Request, uow: UoW, principal: WebPrincipal, status: str = "") -> Response:
+    wanted = InquiryStatus(status) if status in {s.value for s in InquiryStatus} else None
+    rows = inquiries.list_inquiries(uow, principal, status=wanted)
+    queue = decide(principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed
+    return render(
+        request, "coverage/inquiries.html", principal, inquiries=rows, queue=queue, status=status, statuses=list(InquiryStatus)
+    )
+
+
+@router.post("/inquiries")
+def file_inquiry(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    model_version_id: Annotated[uuid.UUID, Form()],
+    question: Annotated[str, Form(max_length=10_000)],
+) -> Response:
+    try:
+        view = inquiries.file_inquiry(uow, principal, model_version_id, question=question)
+    except DomainError as exc:
+        return _soft(request, exc, f"/versions/{model_version_id}")
+    flash(request, "Inquiry filed. The program office has been notified.", "success")
+    return RedirectResponse(f"/coverage/inquiries/{view.id}", status_code=303)
+
+
+@router.get("/inquiries/{inquiry_id}", response_class=HTMLResponse)
+def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
+    view = inquiries.get_inquiry(uow, principal, inquiry_id)
+    now = uow.clock.now()
+    owner = VersionOwner(view.organization_id, str(view.id), "coverage_inquiry")
+    can_work = decide(principal, Permission.COVERAGE_INQUIRY_WORK, owner, now).allowed
+    can_respond = decide(principal, Permission.COVERAGE_INQUIRY_RESPOND, owner, now).allowed
+    determination = determinations.get_determination(uow, principal, view.determination_id) if view.determination_id else None
+    policy_list = policies.list_policies(uow, principal) if can_work else []
+    return render(
+        request,
+        "coverage/inquiry.html",
+        principal,
+        inquiry=view,
+        can_work=can_work,
+        can_respond=can_respond,
+        determination=determination,
+        policies=policy_list,
+        active=view.status.value in {"open", "assigned", "needs_information"},
+    )
+
+
+def _inquiry_action(request: Request, inquiry_id: uuid.UUID, action: object, done: str) -> Response:
+    back = f"/coverage/inquiries/{inquiry_id}"
+    try:
+        action()  # type: ignore[operator]
+    except DomainError as exc:
+        return _soft(request, exc, back)
+    flash(request, done, "success")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/inquiries/{inquiry_id}/assign")
+def assign(
+    request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID, version: Annotated[int, Form()]
+) -> Response:
+    return _inquiry_action(
+        request, inquiry_id, lambda: inquiries.assign(uow, principal, inquiry_id, expected_version=version), "Assigned to you."
+    )
+
+
+@router.post("/inquiries/{inquiry_id}/request-information")
+def request_information(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    inquiry_id: uuid.UUID,
+    message: Annotated[str, Form(max_length=10_000)],
+    version: Annotated[int, Form()],
+) -> Response:
+    return _inquiry_action(
+        request,
+        inquiry_id,
+        lambda: inquiries.request_information(uow, principal, inquiry_id, message=message, expected_version=version),
+        "Request sent to the developer.",
+    )
+
+
+@router.post("/inquiries/{inquiry_id}/respond")
+def respond(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    inquiry_id: uuid.UUID,
+    message: Annotated[str, Form(max_length=10_000)],
+    version: Annotated[int, Form()],
+) -> Response:
+    return _inquiry_action(
+        request,
+        inquiry_id,
+        lambda: inquiries.respond(uow, principal, inquiry_id, message=message, expected_version=version),
+        "Answer sent.",
+    )
+
+
+@router.post("/inquiries/{inquiry_id}/decide")
+def decide_inquiry(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    inquiry_id: uuid.UUID,
+    policy: Annotated[str, Form(max_length=130)],
+    version: Annotated[int, Form()],
+    rationale: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    return _inquiry_action(
+        request,
+        inquiry_id,
+        lambda: inquiries.decide_inquiry(
+            uow, principal, inquiry_id, policy_ref=policy, rationale=rationale, expected_version=version
+        ),
+        "Decided. The developer has been notified.",
+    )
+
+
+@router.post("/inquiries/{inquiry_id}/withdraw")
+def withdraw(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
+    return _inquiry_action(request, inquiry_id, lambda: inquiries.withdraw(uow, principal, inquiry_id), "Inquiry withdrawn.")
+
+
+# Determinations --------------------------------------------------------------------------
+
+
+@router.post("/determinations")
+def record_determination(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    model_version_id: Annotated[uuid.UUID, Form()],
+    policy: Annotated[str, Form(max_length=130)],
+    rationale: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    try:
+        view = determinations.record_determination(uow, principal, model_version_id, policy_ref=policy, rationale=rationale)
+    except DomainError as exc:
+        return _soft(request, exc, f"/versions/{model_version_id}")
+    return RedirectResponse(f"/coverage/determinations/{view.id}", status_code=303)
+
+
+@router.get("/determinations/{determination_id}", response_class=HTMLResponse)
+def determination_page(request: Request, uow: UoW, principal: WebPrincipal, determination_id: uuid.UUID) -> Response:
+    view = determinations.get_determination(uow, principal, determination_id)
+    return render(request, "coverage/determination.html", principal, determination=view)
+
+
+# Policies --------------------------------------------------------------------------------
+
+
+@router.get("/policies", response_class=HTMLResponse)
+def policy_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    rows = policies.list_policies(uow, principal)
+    can_publish = decide(principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
+    return render(request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source="")
+
+
+@router.post("/policies", response_class=HTMLResponse)
+async def publish(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    source: Annotated[str, Form(max_length=MAX_POLICY_BYTES)] = "",
+    upload: UploadFile | None = None,
+    action: Annotated[str, Form()] = "publish",
+) -> Response:
+    text = source
+    if upload is not None and upload.filename:
+        raw = await upload.read(MAX_POLICY_BYTES + 1)
+        if len(raw) > MAX_POLICY_BYTES:
+            flash(request, "the policy file is too large", "error")
+            return RedirectResponse("/coverage/policies", status_code=303)
+        text = raw.decode("utf-8", "replace")
+    rows = policies.list_policies(uow, principal)
+    can_publish = decide(principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
+    try:
+        if action == "validate":
+            checked = policies.validate_policy(uow, text)
+            flash(request, f"Valid: {checked.ref}, {len(checked.criteria())} criteria. Not published yet.", "success")
+            return render(
+                request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source=text
+            )
+        view, created = policies.publish_policy(uow, principal, text)
+    except PolicyInvalid as exc:
+        problems = [p.message for p in exc.problems]
+        return render(
+            request,
+            "coverage/policies.html",
+            principal,
+            policies=rows,
+            can_publish=can_publish,
+            problems=problems,
+            source=text,
+            status_code=422,
+        )
+    except DomainError as exc:
+        if exc.code not in EXPECTED:
+            raise
+        return render(
+            request,
+            "coverage/policies.html",
+            principal,
+            policies=rows,
+            can_publish=can_publish,
+            problems=[exc.message],
+            source=text,
+            status_code=409,
+        )
+    flash(request, f"{view.ref} {'published' if created else 'was already published with this content'}.", "success")
+    return RedirectResponse(f"/coverage/policies/{view.ref}", status_code=303)
+
+
+@router.get("/policies/{ref}", response_class=HTMLResponse)
+def policy_page(request: Request, uow: UoW, principal: WebPrincipal, ref: str) -> Response:
+    view = policies.get_policy(uow, principal, ref)
+    versions = [p for p in policies.list_policies(uow, principal) if p.identifier == view.identifier]
+    return render(request, "coverage/policy.html", principal, policy=view, versions=versions)
+
+
+@router.get("/policy-diff", response_class=HTMLResponse)
+def policy_diff(request: Request, uow: UoW, principal: WebPrincipal, a: str, b: str) -> Response:
+    lines = policies.diff_policies(uow, principal, a, b)
+    return render(request, "coverage/diff.html", principal, a=a, b=b, lines=lines)

@@ -1,0 +1,141 @@
+"""Web pages of the registry: models, versions, facts, release."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from frontier_review.coverage import determinations, inquiries, policies, results
+from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.kernel.errors import DomainError
+from frontier_review.kernel.permissions import Permission
+from frontier_review.policies import decide
+from frontier_review.registry import service
+from frontier_review.registry.domain import ModelRef, VersionStatus
+from frontier_review.registry.facts import CATALOGUE, parse_form_value, spec_for
+from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+EXPECTED = {"validation_failed", "conflict", "invalid_transition"}
+
+
+def _fail_soft(request: Request, exc: DomainError, back: str) -> Response:
+    if exc.code not in EXPECTED:
+        raise exc
+    flash(request, exc.message, "error")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    rows = service.list_models(uow, principal)
+    can_register = decide(principal, Permission.REGISTRY_MODEL_CREATE, principal.org_id, uow.clock.now()).allowed
+    return render(request, "registry/models.html", principal, models=rows, can_register=can_register)
+
+
+@router.post("/models")
+def register_model(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    try:
+        view = service.register_model(uow, principal, name=name, description=description)
+    except DomainError as exc:
+        return _fail_soft(request, exc, "/models")
+    flash(request, f"Model “{view.name}” registered. Add its first release candidate.", "success")
+    return RedirectResponse(f"/models/{view.id}", status_code=303)
+
+
+@router.get("/models/{model_id}", response_class=HTMLResponse)
+def model(request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UUID) -> Response:
+    view = service.get_model(uow, principal, model_id)
+    can_edit = decide(
+        principal, Permission.REGISTRY_VERSION_EDIT, ModelRef(view.id, view.organization_id), uow.clock.now()
+    ).allowed
+    return render(request, "registry/model.html", principal, model=view, can_edit=can_edit)
+
+
+@router.post("/models/{model_id}/versions")
+def add_version(
+    request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UUID, label: Annotated[str, Form(max_length=100)]
+) -> Response:
+    try:
+        view = service.add_version(uow, principal, model_id, label=label)
+    except DomainError as exc:
+        return _fail_soft(request, exc, f"/models/{model_id}")
+    flash(request, f"Version {view.label} added. Declare its facts below.", "success")
+    return RedirectResponse(f"/versions/{view.id}", status_code=303)
+
+
+@router.get("/versions/{version_id}", response_class=HTMLResponse)
+def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID) -> Response:
+    view = service.get_version(uow, principal, version_id)
+    now = uow.clock.now()
+    ref = ModelRef(view.model_id, view.organization_id)
+    owner = VersionOwner(view.organization_id, str(view.id))
+    can_edit = decide(principal, Permission.REGISTRY_VERSION_EDIT, ref, now).allowed
+    can_release = decide(principal, Permission.REGISTRY_VERSION_RELEASE, ref, now).allowed
+    can_inquire = decide(principal, Permission.COVERAGE_INQUIRY_FILE, owner, now).allowed
+    can_determine = decide(principal, Permission.COVERAGE_DETERMINE, Sensitivity(False), now).allowed
+    dets = determinations.determinations_for_version(uow, principal, view.id)
+    version_results = results.results_for_version(uow, principal, view.id)
+    version_inquiries = [i for i in inquiries.list_inquiries(uow, principal) if i.model_version_id == view.id]
+    policy_list = policies.list_policies(uow, principal) if can_determine else []
+    return render(
+        request,
+        "registry/version.html",
+        principal,
+        version=view,
+        catalogue=CATALOGUE,
+        can_edit=can_edit,
+        can_release=can_release,
+        can_inquire=can_inquire,
+        can_determine=can_determine,
+        determinations=dets,
+        results=version_results,
+        inquiries=version_inquiries,
+        policies=policy_list,
+    )
+
+
+@router.post("/versions/{version_id}/facts")
+def declare_fact(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    version_id: uuid.UUID,
+    name: Annotated[str, Form(max_length=64)],
+    value: Annotated[str, Form(max_length=5000)],
+    source_document: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    back = f"/versions/{version_id}"
+    try:
+        spec = spec_for(name)
+        typed = parse_form_value(spec, value)
+        service.declare_facts(
+            uow, principal, version_id, facts=[service.FactInput(spec.name, typed, spec.unit)], source_document=source_document
+        )
+    except DomainError as exc:
+        return _fail_soft(request, exc, back)
+    flash(request, f"{name} declared.", "success")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/versions/{version_id}/status")
+def set_status(
+    request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID, status: Annotated[VersionStatus, Form()]
+) -> Response:
+    back = f"/versions/{version_id}"
+    try:
+        view = service.set_status(uow, principal, version_id, status=status)
+    except DomainError as exc:
+        return _fail_soft(request, exc, back)
+    flash(request, f"{view.display} is now {view.status.value}.", "success")
+    return RedirectResponse(back, status_code=303)
