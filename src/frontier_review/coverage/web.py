@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.coverage import determinations, inquiries, policies
+from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.inquiries import InquiryStatus
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.coverage.policy_file import PolicyInvalid
@@ -68,6 +68,7 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
     can_respond = decide(principal, Permission.COVERAGE_INQUIRY_RESPOND, owner, now).allowed
     determination = determinations.get_determination(uow, principal, view.determination_id) if view.determination_id else None
     policy_list = policies.list_policies(uow, principal) if can_work else []
+    version_results = results.results_for_version(uow, principal, view.model_version_id) if can_work else []
     return render(
         request,
         "coverage/inquiry.html",
@@ -77,7 +78,23 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
         can_respond=can_respond,
         determination=determination,
         policies=policy_list,
+        results=version_results,
         active=view.status.value in {"open", "assigned", "needs_information"},
+    )
+
+
+@router.post("/inquiries/{inquiry_id}/attach-results")
+async def attach_results(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
+    form = await request.form()
+    try:
+        ids = [uuid.UUID(str(v)) for v in form.getlist("result_ids")]
+    except ValueError:
+        ids = []
+    return _inquiry_action(
+        request,
+        inquiry_id,
+        lambda: inquiries.attach_results(uow, principal, inquiry_id, result_ids=ids),
+        "Results attached to the thread.",
     )
 
 
@@ -253,7 +270,15 @@ async def publish(
 def policy_page(request: Request, uow: UoW, principal: WebPrincipal, ref: str) -> Response:
     view = policies.get_policy(uow, principal, ref)
     versions = [p for p in policies.list_policies(uow, principal) if p.identifier == view.identifier]
-    return render(request, "coverage/policy.html", principal, policy=view, versions=versions)
+    against, changes = None, None
+    if (
+        len(versions) > 1
+        and view.content is not None
+        and decide(principal, Permission.COVERAGE_REASSESS, None, uow.clock.now()).allowed
+    ):
+        # Which registered versions this policy version decides differently from its predecessor.
+        against, changes = determinations.reassess(uow, principal, policy_ref=view.ref)
+    return render(request, "coverage/policy.html", principal, policy=view, versions=versions, against=against, changes=changes)
 
 
 @router.get("/policy-diff", response_class=HTMLResponse)
