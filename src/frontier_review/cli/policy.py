@@ -54,7 +54,9 @@ def publish(file: Path = typer.Argument(..., help="The policy TOML file.")) -> N
             view, created = policies.publish_policy(uow, OPERATOR, _read(file))
         except PolicyInvalid as exc:
             raise _report_invalid(file, exc) from None
-    console.print(f"{'published' if created else 'already published (same content)'}: {view.ref} digest {view.digest[:16]}…")
+    console.print(
+        f"{'published' if created else 'already published (same content)'}: {view.ref} digest {(view.digest or '')[:16]}…"
+    )
 
 
 @app.command("list")

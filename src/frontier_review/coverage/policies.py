@@ -37,7 +37,7 @@ class PolicyView:
     title: str
     effective_from: datetime
     classified: bool
-    digest: str
+    digest: str | None  # withheld with the content: a classified policy's hash would confirm guessed thresholds
     criterion_names: tuple[str, ...]
     published_by: str
     published_at: datetime
@@ -110,7 +110,7 @@ def _view(uow: UnitOfWork, principal: Principal, row: PublishedPolicy) -> Policy
         title=row.title,
         effective_from=row.effective_from,
         classified=row.classified,
-        digest=row.digest,
+        digest=row.digest if visible.allowed else None,
         criterion_names=tuple(row.criterion_names),
         published_by=row.published_by,
         published_at=row.published_at,
@@ -123,6 +123,8 @@ def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[
     """Publish a policy file. Returns (view, created): republishing identical content is a no-op,
     different content under a published identifier+version is a Conflict.
     """
+    # Whoever may not publish at all is refused before the file is even read (and the refusal audited).
+    authorize(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(classified=False))
     policy = validate_policy(uow, source)
     authorize(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(policy.classified, policy.ref))
     existing = uow.session.scalar(
@@ -159,7 +161,7 @@ def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[
         "coverage:policy:published",
         target_type="coverage_policy",
         target_id=row.id,
-        details={"policy": policy.ref, "classified": policy.classified, "digest": row.digest},
+        details={"policy": policy.ref, "classified": policy.classified, **({} if policy.classified else {"digest": row.digest})},
     )
     return _view(uow, principal, row), True
 
@@ -191,7 +193,7 @@ def _summary(row: PublishedPolicy) -> PolicyView:
         title=row.title,
         effective_from=row.effective_from,
         classified=row.classified,
-        digest=row.digest,
+        digest=None if row.classified else row.digest,
         criterion_names=tuple(row.criterion_names),
         published_by=row.published_by,
         published_at=row.published_at,

@@ -27,7 +27,7 @@ class PolicyOut(BaseModel):
     title: str
     effective_from: datetime
     classified: bool
-    digest: str
+    digest: str | None = Field(description="SHA-256 of the canonical content; null when the content is classified for you.")
     criterion_names: list[str]
     published_by: str
     published_at: datetime
@@ -69,10 +69,10 @@ class BenchmarkOut(BaseModel):
 class ResultIn(_In):
     benchmark: StrictStr
     benchmark_version: StrictStr
-    score: StrictFloat | StrictInt = Field(description="Aggregate score in [0, 1].")
+    score: StrictFloat = Field(description="Aggregate score in [0, 1] (a JSON number; never a string).")
     model_version_id: uuid.UUID | None = None
     reference_model: StrictStr | None = Field(default=None, max_length=120)
-    stderr: StrictFloat | StrictInt | None = None
+    stderr: StrictFloat | None = None
     samples: StrictInt | None = None
     scaffold_version: StrictStr = Field(default="", max_length=80)
     run_ref: StrictStr | None = Field(default=None, max_length=80)

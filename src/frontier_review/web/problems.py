@@ -84,8 +84,16 @@ def problem(status: int, *, code: str, detail: str, **extra: Any) -> JSONRespons
 
 
 def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
-    return ".".join(parts) if parts else "body"
+    """``("body", "facts", 0, "value")`` → ``facts[0].value``, the same paths services use."""
+    field = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header", "cookie"):
+            continue
+        if isinstance(part, int):
+            field += f"[{part}]"
+        else:
+            field += f".{part}" if field else str(part)
+    return field or "body"
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
