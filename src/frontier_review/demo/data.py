@@ -201,7 +201,7 @@ def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
         },
         "Atlas 3.0 system card draft, §2.1 (training compute incl. RL)",
     )
-    version(
+    atlas_rc2 = version(
         northwind,
         "Atlas",
         "3.0-rc2",
@@ -233,10 +233,10 @@ def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
         },
         "Helix-Bio technical report, appendix B",
     )
-    version(
+    helix_chat = version(
         helix, "Helix-Chat", "2.0-rc1", {"training_compute_flop": 6.0e25, "modalities": ["text", "code"]}, "Helix-Chat 2 card"
     )
-    for subject, score in ((atlas_rc1, 0.68), (breeze, 0.21)):
+    for subject, score in ((atlas_rc1, 0.68), (atlas_rc2, 0.71), (breeze, 0.21), (helix_chat, 0.34)):
         results.record_result(
             uow,
             director,
