@@ -59,6 +59,22 @@ class UnitOfWork:
         """Run ``action`` once the transaction has committed (never on rollback)."""
         self.after_commit.append(action)
 
+    def flush_unique(self, message: str, field: str) -> None:
+        """Flush in a savepoint, turning a unique-constraint race into a Conflict on ``field``.
+
+        Services check for duplicates first to give a clear message; this catches the race
+        where another transaction inserted the same key in between.
+        """
+        from sqlalchemy.exc import IntegrityError
+
+        from frontier_review.kernel.errors import Conflict
+
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict(message, field=field) from exc
+
 
 class UnitOfWorkFactory:
     """Opens units of work; built once by the composition root."""

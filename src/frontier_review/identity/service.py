@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
@@ -133,15 +132,6 @@ def _token_view(token: ApiToken) -> TokenView:
     )
 
 
-def _flush_unique(uow: UnitOfWork, message: str, field: str) -> None:
-    """Flush in a savepoint, turning a unique-constraint race into a Conflict."""
-    try:
-        with uow.session.begin_nested():
-            uow.session.flush()
-    except IntegrityError as exc:
-        raise Conflict(message, field=field) from exc
-
-
 # Organizations -------------------------------------------------------------------------
 
 
@@ -164,7 +154,7 @@ def create_organization(
         created_at=uow.clock.now(),
     )
     uow.session.add(org)
-    _flush_unique(uow, f"an organization named {clean!r} already exists", "name")
+    uow.flush_unique(f"an organization named {clean!r} already exists", "name")
     audit.record(
         uow,
         principal,
@@ -274,7 +264,7 @@ def _new_user(
         created_at=uow.clock.now(),
     )
     uow.session.add(user)
-    _flush_unique(uow, f"a user with e-mail {email} already exists", "email")
+    uow.flush_unique(f"a user with e-mail {email} already exists", "email")
     return user
 
 

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
@@ -164,17 +163,9 @@ def register_model(uow: UnitOfWork, principal: Principal, *, name: str, descript
         created_by=principal.user_id,
     )
     uow.session.add(model)
-    _flush(uow, f"your organization already has a model named {clean!r}", "name")
+    uow.flush_unique(f"your organization already has a model named {clean!r}", "name")
     audit.record(uow, principal, "registry:model:registered", target_type="model", target_id=model.id, details={"name": clean})
     return _model_view(uow, model)
-
-
-def _flush(uow: UnitOfWork, message: str, field: str) -> None:
-    try:
-        with uow.session.begin_nested():
-            uow.session.flush()
-    except IntegrityError as exc:
-        raise Conflict(message, field=field) from exc
 
 
 def list_models(uow: UnitOfWork, principal: Principal) -> list[ModelView]:
@@ -211,7 +202,7 @@ def add_version(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID, *, l
         created_at=uow.clock.now(),
     )
     uow.session.add(version)
-    _flush(uow, f"{model.name} already has a version {clean!r}", "label")
+    uow.flush_unique(f"{model.name} already has a version {clean!r}", "label")
     audit.record(
         uow,
         principal,
