@@ -14,6 +14,7 @@ from datetime import datetime
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.uow import PendingDenial, UnitOfWork
+from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.decision import Allowed, Decision
@@ -23,7 +24,14 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.registry.policy import RULES as REGISTRY_RULES
 from frontier_review.security.policy import RULES as SECURITY_RULES
 
-RULES: Mapping[Permission, authz.Rule] = {**IDENTITY_RULES, **AUDIT_RULES, **SECURITY_RULES, **REGISTRY_RULES, **COVERAGE_RULES}
+RULES: Mapping[Permission, authz.Rule] = {
+    **IDENTITY_RULES,
+    **AUDIT_RULES,
+    **SECURITY_RULES,
+    **REGISTRY_RULES,
+    **COVERAGE_RULES,
+    **EVALS_RULES,
+}
 
 
 def decide(principal: Principal, permission: Permission, resource: object, now: datetime) -> Decision:

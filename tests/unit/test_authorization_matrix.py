@@ -34,6 +34,7 @@ from frontier_review import policies
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
@@ -252,6 +253,10 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.COVERAGE_INQUIRY_RESPOND, "owner:dev"),
     (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.COVERAGE_INQUIRY_RESPOND, "owner:dev2"),
     (".    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.COVERAGE_INQUIRY_WORK, "none"),
+
+    # evals
+    (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.EVALS_ITEMS_READ, "secret"),
+    (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.EVALS_ITEMS_READ, "public"),
 ]
 # fmt: on
 
@@ -299,7 +304,14 @@ def test_every_permission_has_a_rule() -> None:
 
 def test_area_rule_sets_do_not_overlap() -> None:
     # The composition merges dicts; an overlap would let one area silently replace another's rule.
-    areas = [set(IDENTITY_RULES), set(AUDIT_RULES), set(SECURITY_RULES), set(REGISTRY_RULES), set(COVERAGE_RULES)]
+    areas = [
+        set(IDENTITY_RULES),
+        set(AUDIT_RULES),
+        set(SECURITY_RULES),
+        set(REGISTRY_RULES),
+        set(COVERAGE_RULES),
+        set(EVALS_RULES),
+    ]
     assert sum(len(a) for a in areas) == len(set().union(*areas))
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from frontier_review.cli import admin, audit, coverage, db, keys, policy, registry, serve
+from frontier_review.cli import admin, audit, benchmark, coverage, db, keys, policy, registry, serve
 
 app = typer.Typer(
     name="frontier-review",
@@ -24,6 +24,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(registry.app, name="registry")
 app.add_typer(policy.app, name="policy")
 app.add_typer(coverage.app, name="coverage")
+app.add_typer(benchmark.app, name="benchmark")
 
 
 def main() -> None:

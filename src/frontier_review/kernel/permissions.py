@@ -49,3 +49,5 @@ class Permission(StrEnum):
     COVERAGE_INQUIRY_FILE = "coverage:inquiry:file"
     COVERAGE_INQUIRY_RESPOND = "coverage:inquiry:respond"
     COVERAGE_INQUIRY_WORK = "coverage:inquiry:work"
+    # evals
+    EVALS_ITEMS_READ = "evals:items:read"

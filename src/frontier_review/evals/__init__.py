@@ -1,0 +1,1 @@
+"""Benchmark suites: sealed packages, runs on Inspect AI, results that feed coverage."""
