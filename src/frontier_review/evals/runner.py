@@ -1,0 +1,211 @@
+"""One benchmark run in its own process: ``python -m frontier_review.evals.runner RUN_ID``.
+
+Inspect runs one eval per process, so each run gets a fresh one. Everything Inspect writes
+(logs, data, traces) stays under ``<data dir>/evals``; the log is sealed into the database
+and the plaintext removed. Nothing item-related is printed or stored outside the sealed log (E1).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from frontier_review.bootstrap import build_container
+from frontier_review.coverage import results
+from frontier_review.coverage.orm import Benchmark
+from frontier_review.evals import runs
+from frontier_review.evals import service as suites
+from frontier_review.evals.domain import RunStatus, transition
+from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
+from frontier_review.kernel.principal import Principal
+from frontier_review.security import service as security
+
+RUNNER = Principal.system("evals-runner")
+
+
+def _scrub(message: str, secrets: list[str]) -> str:
+    """A failure reason never quotes an item, a target or an answer (E1)."""
+    text = message.splitlines()[0][:300] if message else ""
+    for secret in secrets:
+        if len(secret) >= 4 and secret in text:
+            text = text.replace(secret, "[item text]")
+    return text
+
+
+def _prepare_environment(data_dir: Path, run_id: uuid.UUID, target: ModelTarget, api_key: str | None) -> Path:
+    base = data_dir / "evals"
+    log_dir = base / "logs" / str(run_id)
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(base, 0o700)
+    # Inspect's data directory and traces go under the instance's data directory, not $HOME.
+    os.environ["XDG_DATA_HOME"] = str(base / "inspect-data")
+    os.environ["XDG_CACHE_HOME"] = str(base / "inspect-cache")
+    os.environ["INSPECT_LOG_DIR"] = str(log_dir)
+    os.environ["INSPECT_DISPLAY"] = "none"
+    if target.model.startswith("openai-api/"):
+        service = target.model.split("/")[1].upper().replace("-", "_")
+        os.environ[f"{service}_API_KEY"] = api_key or "no-key"
+        if target.base_url:
+            os.environ[f"{service}_BASE_URL"] = target.base_url
+    return log_dir
+
+
+def _offline_token_counting() -> None:
+    """Inspect estimates tokens with tiktoken, which downloads its encoding on first use. Usage
+    comes from the model's responses; the rare estimate uses a character count instead."""
+    from inspect_ai.model import _model, _tokens
+
+    def estimate(text: str) -> int:
+        return max(1, int(len(text) / 3.5))
+
+    _tokens.count_text_tokens = estimate
+    _model.count_text_tokens = estimate  # type: ignore[attr-defined]
+
+
+def _register_progress(sessions: Any, run_id: uuid.UUID) -> None:
+    from inspect_ai.hooks import Hooks, SampleEnd, hooks
+
+    @hooks(name="frontier_review_progress", description="Frontier Review run progress")
+    class Progress(Hooks):
+        async def on_sample_end(self, data: SampleEnd) -> None:
+            errored = 1 if getattr(data.sample, "error", None) else 0
+            with sessions() as session, session.begin():
+                run = session.get(BenchmarkRun, run_id)
+                if run is not None:
+                    run.samples_done += 1
+                    run.errors += errored
+
+
+def _value(sample: Any) -> float:
+    """A sample's score as 0..1; a sample that errored or was not scored counts as 0 (E3)."""
+    if sample.error or not sample.scores:
+        return 0.0
+    from inspect_ai.scorer import value_to_float
+
+    first = next(iter(sample.scores.values()))
+    return float(value_to_float()(first.value))
+
+
+def _summary(log: Any) -> dict[str, Any]:
+    """Aggregates over every sample. Unlike Inspect's own accuracy, which leaves errored samples
+    out, a sample that failed counts as wrong here, so errors can never raise a score."""
+    out: dict[str, Any] = {"status": log.status, "score": None, "stderr": None, "errors": 0, "limits": 0}
+    out.update({"in": 0, "out": 0, "done": 0})
+    values = []
+    for sample in log.samples or []:
+        out["done"] += 1
+        out["errors"] += 1 if sample.error else 0
+        out["limits"] += 1 if sample.limit else 0
+        values.append(_value(sample))
+    if values:
+        mean = sum(values) / len(values)
+        out["score"] = mean
+        if len(values) > 1:
+            out["stderr"] = (sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values)) ** 0.5
+    for usage in (log.stats.model_usage or {}).values():
+        out["in"] += usage.input_tokens
+        out["out"] += usage.output_tokens
+    return out
+
+
+def run(run_id: uuid.UUID) -> int:
+    container = build_container()
+    started = time.monotonic()
+    with container.uow() as uow:
+        row = uow.session.get(BenchmarkRun, run_id)
+        if row is None or row.status != RunStatus.RUNNING.value:
+            return 0
+        target = uow.session.get(ModelTarget, row.target_id)
+        bench = uow.session.get(Benchmark, row.benchmark_id)
+        suite = uow.session.query(SealedSuite).filter(SealedSuite.benchmark_id == row.benchmark_id).one()
+        assert target is not None
+        assert bench is not None
+        samples = suites._open(uow, suite)
+        manifest = dict(suite.manifest)
+        api_key = runs.target_api_key(uow, target)
+        settings = (row.max_connections, row.max_retries, row.timeout_seconds)
+    secrets = [s.input for s in samples] + [s.target for s in samples] + [c for s in samples for c in s.choices]
+    log_dir = _prepare_environment(container.settings.data_dir, run_id, target, api_key)
+    try:
+        from inspect_ai import eval as inspect_eval
+
+        from frontier_review.evals.inspect_task import build_task
+
+        _offline_token_counting()
+        _register_progress(container.sessions, run_id)
+        logs = inspect_eval(
+            build_task(manifest, samples),
+            model=target.model,
+            model_base_url=target.base_url,
+            log_dir=str(log_dir),
+            display="none",
+            max_connections=settings[0],
+            max_retries=settings[1],
+            timeout=settings[2],
+            fail_on_error=False,
+            log_format="eval",
+        )
+        summary = _summary(logs[0])
+        error = logs[0].error.message if logs[0].error else ""
+    except Exception as exc:  # the run fails with a readable reason; the worker lives on
+        summary, error = (
+            {"status": "error", "score": None, "stderr": None, "errors": 0, "limits": 0, "in": 0, "out": 0, "done": 0},
+            f"{type(exc).__name__}: {exc}",
+        )
+    log_bytes = b"".join(p.read_bytes() for p in sorted(log_dir.glob("*.eval")))
+    with container.uow() as uow:
+        row = uow.session.get(BenchmarkRun, run_id)
+        assert row is not None
+        if row.status != RunStatus.RUNNING.value:  # cancelled or re-queued meanwhile
+            return 0
+        if log_bytes:
+            row.log_sealed = security.seal_field(uow, log_bytes, table="benchmark_runs", row_id=str(row.id), field="log_sealed")
+        row.samples_done, row.errors, row.limits_hit = summary["done"], summary["errors"], summary["limits"]
+        row.input_tokens, row.output_tokens = summary["in"], summary["out"]
+        row.duration_seconds = round(time.monotonic() - started, 3)
+        row.finished_at = uow.clock.now()
+        ok = summary["status"] == "success" and summary["score"] is not None
+        row.status = transition(RunStatus.RUNNING, RunStatus.SUCCEEDED if ok else RunStatus.FAILED).value
+        row.score, row.stderr = summary["score"], summary["stderr"]
+        if ok:
+            result = results.record_result(
+                uow,
+                RUNNER,
+                benchmark=bench.name,
+                benchmark_version=bench.version,
+                score=float(summary["score"]),
+                model_version_id=target.model_version_id,
+                reference_model=target.reference_model,
+                stderr=float(summary["stderr"]) if summary["stderr"] is not None else None,
+                samples=summary["done"] or None,
+                scaffold_version=row.scaffold_version,
+                run_ref=str(row.id),
+            )
+            row.result_id = result.id
+        else:
+            row.failure_reason = _scrub(error, secrets) or "the evaluation did not produce a score"
+        from frontier_review.audit import service as audit
+
+        audit.record(
+            uow,
+            RUNNER,
+            f"evals:run:{row.status}",
+            target_type="benchmark_run",
+            target_id=row.id,
+            details={"score": row.score, "errors": row.errors, "samples": row.samples_done},
+        )
+    shutil.rmtree(log_dir, ignore_errors=True)
+    return 0
+
+
+def main() -> None:
+    sys.exit(run(uuid.UUID(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    main()

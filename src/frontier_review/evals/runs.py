@@ -1,0 +1,353 @@
+"""Targets and runs: who runs which benchmark against which model, and what came of it.
+
+Runs execute as jobs in worker processes (``evals.tasks``); the web process only queues them
+and reads their aggregate state. Item text and model outputs never leave the sealed log,
+except to cleared program-office staff through an audited view (E1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+from sqlalchemy import select, update
+
+from frontier_review.audit import service as audit
+from frontier_review.coverage import results
+from frontier_review.coverage.orm import Benchmark
+from frontier_review.coverage.policy import Sensitivity
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.evals.domain import RunStatus, transition
+from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
+from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
+from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.policies import authorize
+from frontier_review.registry import service as registry
+from frontier_review.security import service as security
+
+Dispatch = Callable[[uuid.UUID], None]
+STALE_AFTER = timedelta(seconds=90)
+
+
+@dataclass(frozen=True)
+class TargetView:
+    id: uuid.UUID
+    name: str
+    model: str
+    base_url: str | None
+    has_key: bool
+    subject: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run's aggregate state: what anyone allowed to see runs may see (never items or outputs)."""
+
+    id: uuid.UUID
+    benchmark: str
+    target: str
+    subject: str
+    status: RunStatus
+    samples_total: int
+    samples_done: int
+    errors: int
+    limits_hit: int
+    score: float | None
+    stderr: float | None
+    input_tokens: int
+    output_tokens: int
+    duration_seconds: float | None
+    failure_reason: str | None
+    scaffold_version: str
+    attempts: int
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _manage(uow: UnitOfWork, principal: Principal, classified: bool, what: str) -> None:
+    authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(classified, what, "benchmark"))
+
+
+def check_base_url(url: str) -> str:
+    """An http(s) URL without credentials or fragments (the key travels separately, sealed)."""
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ValidationFailed("base_url must be an http or https URL", field="base_url")
+    if parsed.username or parsed.password or parsed.fragment:
+        raise ValidationFailed("base_url must not carry credentials or a fragment", field="base_url")
+    return url.strip().rstrip("/")
+
+
+def create_target(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    name: str,
+    model: str,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    model_version_id: uuid.UUID | None = None,
+    reference_model: str | None = None,
+) -> TargetView:
+    """Register a model target. ``openai-api/<service>/<model>`` needs a base URL (not ``openai/…``,
+    whose Responses API most compatible servers lack)."""
+    _manage(uow, principal, False, name)
+    clean_name = name.strip()
+    if not 2 <= len(clean_name) <= 120:
+        raise ValidationFailed("name must have 2 to 120 characters", field="name")
+    if not model or "/" not in model or model.startswith("openai/"):
+        raise ValidationFailed(
+            "model is an Inspect model string such as openai-api/local/smollm2 or mockllm/model", field="model"
+        )
+    if model.startswith("openai-api/") and (model.count("/") < 2 or not base_url):
+        raise ValidationFailed("openai-api/<service>/<model> targets need a base_url", field="base_url")
+    if (model_version_id is None) == (not reference_model):
+        raise ValidationFailed(
+            "a target stands for exactly one of a model version or a reference model", field="model_version_id"
+        )
+    if model_version_id is not None:
+        registry.load_version(uow, model_version_id)
+    if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == clean_name)):
+        raise Conflict(f"a target named {clean_name!r} exists", field="name")
+    row = ModelTarget(
+        id=new_id(),
+        name=clean_name,
+        model=model,
+        base_url=check_base_url(base_url) if base_url else None,
+        model_version_id=model_version_id,
+        reference_model=reference_model.strip() if reference_model else None,
+        created_by=principal.label,
+        created_at=uow.clock.now(),
+    )
+    if api_key:
+        row.api_key_sealed = security.seal_field(
+            uow, api_key.encode(), table="model_targets", row_id=str(row.id), field="api_key_sealed"
+        )
+    uow.session.add(row)
+    uow.flush_unique(f"a target named {clean_name!r} exists", "name")
+    audit.record(
+        uow,
+        principal,
+        "evals:target:created",
+        target_type="model_target",
+        target_id=row.id,
+        details={"name": clean_name, "model": model},
+    )
+    return _target_view(uow, row)
+
+
+def _subject(uow: UnitOfWork, row: ModelTarget) -> str:
+    if row.model_version_id is not None:
+        version, model = registry.load_version(uow, row.model_version_id)
+        return f"{model.name} {version.label}"
+    return row.reference_model or "?"
+
+
+def _target_view(uow: UnitOfWork, row: ModelTarget) -> TargetView:
+    return TargetView(
+        row.id, row.name, row.model, row.base_url, row.api_key_sealed is not None, _subject(uow, row), row.created_at
+    )
+
+
+def list_targets(uow: UnitOfWork, principal: Principal) -> list[TargetView]:
+    _manage(uow, principal, False, "targets")
+    return [_target_view(uow, t) for t in uow.session.scalars(select(ModelTarget).order_by(ModelTarget.name))]
+
+
+def target_api_key(uow: UnitOfWork, row: ModelTarget) -> str | None:
+    """The decrypted key, for the runner only (never returned by any interface)."""
+    if row.api_key_sealed is None:
+        return None
+    return security.open_field(
+        uow.session, uow.keyring, row.api_key_sealed, table="model_targets", row_id=str(row.id), field="api_key_sealed"
+    ).decode()
+
+
+def scaffold_version(manifest: dict[str, object]) -> str:
+    """Solver, scorer and prompt, so a changed scaffold is never compared silently with an old one."""
+    prompt = hashlib.sha256(str(manifest.get("system_prompt", "")).encode()).hexdigest()[:8]
+    return f"{manifest.get('solver')}/{manifest.get('scorer')}/prompt-{prompt}"
+
+
+def start_run(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    benchmark: str,
+    target: str,
+    dispatch: Dispatch,
+    max_connections: int = 8,
+    max_retries: int = 2,
+    timeout_seconds: int = 120,
+) -> RunView:
+    """Queue a run; the job is dispatched only after the run is committed."""
+    name, _, version = benchmark.partition("@")
+    bench = results.find_benchmark(uow, name, version or "1")
+    _manage(uow, principal, bench.classified, str(bench.id))
+    suite = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
+    if suite is None:
+        raise ValidationFailed(f"{benchmark} has no sealed items; seal it first", field="benchmark")
+    target_row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == target))
+    if target_row is None:
+        raise NotFound(f"no target named {target!r}")
+    for field, value, low, high in (
+        ("max_connections", max_connections, 1, 256),
+        ("max_retries", max_retries, 0, 10),
+        ("timeout_seconds", timeout_seconds, 1, 3600),
+    ):
+        if not low <= value <= high:
+            raise ValidationFailed(f"{field} must be between {low} and {high}", field=field)
+    run = BenchmarkRun(
+        id=new_id(),
+        benchmark_id=bench.id,
+        target_id=target_row.id,
+        status=RunStatus.QUEUED.value,
+        max_connections=max_connections,
+        max_retries=max_retries,
+        timeout_seconds=timeout_seconds,
+        scaffold_version=scaffold_version(suite.manifest),
+        samples_total=suite.sample_count,
+        created_by=principal.label,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(run)
+    uow.session.flush()
+    audit.record(
+        uow,
+        principal,
+        "evals:run:queued",
+        target_type="benchmark_run",
+        target_id=run.id,
+        details={"benchmark": f"{bench.name}@{bench.version}", "target": target_row.name},
+    )
+    run_id = run.id
+    uow.on_commit(lambda: dispatch(run_id))
+    return run_view(uow, run)
+
+
+def run_view(uow: UnitOfWork, run: BenchmarkRun) -> RunView:
+    bench = uow.session.get(Benchmark, run.benchmark_id)
+    target = uow.session.get(ModelTarget, run.target_id)
+    assert bench is not None
+    assert target is not None
+    return RunView(
+        id=run.id,
+        benchmark=f"{bench.name}@{bench.version}",
+        target=target.name,
+        subject=_subject(uow, target),
+        status=RunStatus(run.status),
+        samples_total=run.samples_total,
+        samples_done=run.samples_done,
+        errors=run.errors,
+        limits_hit=run.limits_hit,
+        score=run.score,
+        stderr=run.stderr,
+        input_tokens=run.input_tokens,
+        output_tokens=run.output_tokens,
+        duration_seconds=run.duration_seconds,
+        failure_reason=run.failure_reason,
+        scaffold_version=run.scaffold_version,
+        attempts=run.attempts,
+        created_by=run.created_by,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
+
+
+def _load_run(uow: UnitOfWork, run_id: uuid.UUID) -> BenchmarkRun:
+    run = uow.session.get(BenchmarkRun, run_id)
+    if run is None:
+        raise NotFound(f"run {run_id} not found")
+    return run
+
+
+def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:
+    run = _load_run(uow, run_id)
+    bench = uow.session.get(Benchmark, run.benchmark_id)
+    assert bench is not None
+    _manage(uow, principal, bench.classified, str(bench.id))
+    return run_view(uow, run)
+
+
+def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> list[RunView]:
+    _manage(uow, principal, False, "runs")
+    rows = uow.session.scalars(select(BenchmarkRun).order_by(BenchmarkRun.created_at.desc()).limit(limit))
+    return [run_view(uow, r) for r in rows]
+
+
+def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:
+    """Cancel a queued run at once; a running one stops at the worker's next check."""
+    run = _load_run(uow, run_id)
+    bench = uow.session.get(Benchmark, run.benchmark_id)
+    assert bench is not None
+    _manage(uow, principal, bench.classified, str(bench.id))
+    status = RunStatus(run.status)
+    if status.finished:
+        raise Conflict(f"the run already {status.value}", field="status")
+    run.cancel_requested = True
+    if status is RunStatus.QUEUED:
+        run.status = transition(status, RunStatus.CANCELLED).value
+        run.finished_at = uow.clock.now()
+    audit.record(uow, principal, "evals:run:cancel_requested", target_type="benchmark_run", target_id=run.id)
+    return run_view(uow, run)
+
+
+# Worker side ------------------------------------------------------------------------------
+
+
+def claim(uow: UnitOfWork, run_id: uuid.UUID, worker: str) -> bool:
+    """Atomically move a queued run to running for this worker; False if someone else has it."""
+    now = uow.clock.now()
+    result = uow.session.execute(
+        update(BenchmarkRun)
+        .where(BenchmarkRun.id == run_id, BenchmarkRun.status == RunStatus.QUEUED.value, BenchmarkRun.cancel_requested.is_(False))
+        .values(
+            status=RunStatus.RUNNING.value,
+            worker=worker,
+            heartbeat_at=now,
+            attempts=BenchmarkRun.attempts + 1,
+            started_at=now,
+            samples_done=0,
+            errors=0,
+            limits_hit=0,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
+    """E2: running runs whose worker stopped beating, and queued runs whose job may be lost; re-queued."""
+    now = uow.clock.now()
+    found: list[uuid.UUID] = []
+    for run in uow.session.scalars(
+        select(BenchmarkRun).where(BenchmarkRun.status.in_([RunStatus.RUNNING.value, RunStatus.QUEUED.value]))
+    ):
+        last = run.heartbeat_at or run.created_at
+        if now - last < STALE_AFTER:
+            continue
+        if run.status == RunStatus.RUNNING.value:
+            run.status = transition(RunStatus.RUNNING, RunStatus.QUEUED).value
+            run.worker = None
+            audit.append(
+                uow,
+                actor_label="system:evals-sweeper",
+                actor_user_id=None,
+                actor_org_id=None,
+                action="evals:run:requeued",
+                target_type="benchmark_run",
+                target_id=str(run.id),
+                reason="worker stopped without finishing the run",
+            )
+        run.heartbeat_at = now
+        found.append(run.id)
+    return found

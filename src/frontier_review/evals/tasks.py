@@ -1,0 +1,106 @@
+"""Evaluation jobs: run a benchmark in a child process, and sweep runs whose worker died (E2)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from huey import Huey, crontab
+from huey.api import TaskWrapper
+
+from frontier_review.evals import runs
+from frontier_review.evals.domain import RunStatus
+from frontier_review.evals.orm import BenchmarkRun
+
+if TYPE_CHECKING:
+    from frontier_review.bootstrap import Container
+
+RUN_TASK = "evals.run"
+SWEEP_TASK = "evals.sweep"
+HEARTBEAT_SECONDS = 2.0
+
+
+def child_environment(container: Container) -> dict[str, str]:
+    """The runner process gets exactly this instance's configuration."""
+    s = container.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FR_")}
+    env["FR_DATA_DIR"] = str(s.data_dir)
+    env["FR_DATABASE_URL"] = s.resolved_database_url
+    env["FR_ENV"] = s.env.value
+    env["FR_QUEUE_NAME"] = s.queue_name
+    if s.master_key is not None:
+        env["FR_MASTER_KEY"] = s.master_key.get_secret_value()
+    if s.master_key_file is not None:
+        env["FR_MASTER_KEY_FILE"] = str(s.master_key_file)
+    env["FR_SESSION_SECRET"] = container.session_secret
+    if s.redis_url:
+        env["FR_REDIS_URL"] = s.redis_url
+    return env
+
+
+def execute(container: Container, run_id: uuid.UUID) -> str:
+    """Claim the run, run it in a child process while beating the heartbeat; returns the final status."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    with container.uow() as uow:
+        if not runs.claim(uow, run_id, worker):
+            return "not-claimed"
+    child = subprocess.Popen(  # noqa: S603 - our own module, no shell, no user input in argv
+        [sys.executable, "-m", "frontier_review.evals.runner", str(run_id)],
+        env=child_environment(container),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    while child.poll() is None:
+        time.sleep(HEARTBEAT_SECONDS)
+        with container.uow() as uow:
+            run = uow.session.get(BenchmarkRun, run_id)
+            if run is None:
+                break
+            run.heartbeat_at = uow.clock.now()
+            if run.cancel_requested and run.status == RunStatus.RUNNING.value:
+                os.killpg(child.pid, signal.SIGTERM)
+                child.wait(timeout=30)
+                run.status = RunStatus.CANCELLED.value
+                run.finished_at = uow.clock.now()
+                return RunStatus.CANCELLED.value
+    with container.uow() as uow:
+        run = uow.session.get(BenchmarkRun, run_id)
+        if run is not None and run.status == RunStatus.RUNNING.value:
+            # The child died without recording an outcome (killed, out of memory, …).
+            run.status = RunStatus.FAILED.value
+            run.failure_reason = f"the runner process exited with code {child.returncode} before finishing"
+            run.finished_at = uow.clock.now()
+        return run.status if run else "missing"
+
+
+def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
+    """Register the run job and the sweeper (every minute, and once when a consumer starts)."""
+
+    def run_job(run_id: str) -> str:
+        return execute(container, uuid.UUID(run_id))
+
+    run_task = huey.task(name=RUN_TASK)(run_job)
+
+    def sweep() -> int:
+        with container.uow() as uow:
+            found = runs.stale_runs(uow)
+        for run_id in found:
+            run_task(str(run_id))
+        return len(found)
+
+    def sweep_on_startup() -> None:
+        sweep()
+
+    huey.on_startup(name="evals.sweep-on-startup")(sweep_on_startup)
+
+    return {
+        RUN_TASK: run_task,
+        SWEEP_TASK: huey.periodic_task(crontab(minute="*"), name=SWEEP_TASK)(sweep),
+    }

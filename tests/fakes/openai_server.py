@@ -1,0 +1,70 @@
+"""A local OpenAI-compatible chat server for tests: deterministic answers with real usage numbers.
+
+It answers multiple-choice prompts with ``ANSWER: <letter>`` and other prompts with a fixed
+text, fails (HTTP 500) on prompts containing ``PLEASE-FAIL``, and can add latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from tests.live import free_port
+
+
+def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0) -> FastAPI:
+    app = FastAPI()
+    app.state.calls = 0
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "tests"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> JSONResponse:
+        body = await request.json()
+        app.state.calls += 1
+        if latency:
+            await asyncio.sleep(latency)
+        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        if "PLEASE-FAIL" in prompt:
+            return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, status_code=500)
+        answer = f"ANSWER: {letter}" if re.search(r"^[A-D]\)", prompt, re.MULTILINE) else text
+        usage = {"prompt_tokens": max(1, len(prompt) // 4), "completion_tokens": 3, "total_tokens": max(1, len(prompt) // 4) + 3}
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{app.state.calls}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+                "usage": usage,
+            }
+        )
+
+    return app
+
+
+@contextmanager
+def serve_fake(**kwargs: Any) -> Iterator[str]:
+    """Run the fake on loopback; yields its base URL (ending in /v1)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(make_app(**kwargs), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
