@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="frontier-review", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     login_ip_max_attempts: int = Field(default=30, gt=0, description="Sign-in attempts allowed per client address per window.")
     login_ip_window_minutes: int = Field(default=5, gt=0, le=1440)
+    run_stale_seconds: int = Field(
+        default=90, gt=0, le=3600, description="A running benchmark run whose worker has not beaten for this long is re-queued."
+    )
     checkpoint_interval_minutes: int = Field(default=15, gt=0, le=1440)
     token_default_days: int = Field(default=90, gt=0, le=366)
     host: str = "127.0.0.1"

@@ -635,5 +635,7 @@ def test_benchmark_and_result_input_is_checked(container: Container, http: httpx
     recorded = _ok(http.post("/api/v1/results", json={**result, "score": 0.5, "run_ref": "run-1"}, headers=admin), 201)
     assert (recorded["subject"], recorded["score"], recorded["recorded_by"]) == ("Atlas rc1", 0.5, world.email("po_admin"))
     # An unclassified benchmark's score is evidence the developer may see.
-    assert [r["id"] for r in _ok(http.get(f"/api/v1/versions/{version}/results", headers=world.auth["dev"]))] == [recorded["id"]]
+    # Developers never see scores, not even their own on an unclassified suite.
+    assert _ok(http.get(f"/api/v1/versions/{version}/results", headers=world.auth["dev"])) == []
+    assert [r["id"] for r in _ok(http.get(f"/api/v1/versions/{version}/results", headers=admin))] == [recorded["id"]]
     assert _count(container, Benchmark) == 1

@@ -322,7 +322,9 @@ def _version_problems(http: httpx.Client, world: World, actor: str, auth: dict[s
     if http.get(f"/api/v1/determinations/{world.ids['open_det']}", headers=auth).json()["trace"] is None:
         problems.append(f"{actor}: open trace withheld")
     scores = sorted(r["score"] for r in http.get(f"/api/v1/versions/{world.ids['version']}/results", headers=auth).json())
-    if scores != ([0.41, 0.77] if cleared else [0.41]):
+    # Scores are program-office material: developers (and web operators) see none, even unclassified.
+    expected_scores = [0.41, 0.77] if cleared else [0.41] if actor in PROGRAM_OFFICE else []
+    if scores != expected_scores:
         problems.append(f"{actor}: results {scores}")
     history = http.get(f"/api/v1/versions/{world.ids['version']}/determinations", headers=auth).json()
     traced = {d["policy_ref"] for d in history if d["trace"] is not None}

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.config import Settings
 from frontier_review.coverage import determinations
 from frontier_review.coverage.criteria import Outcome
 from frontier_review.evals import runs, service
@@ -154,3 +156,78 @@ def test_an_unreachable_target_fails_the_run_with_a_readable_reason(container: C
         assert finished.errors == finished.samples_done
     with container.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(BenchmarkRun)) == 1
+
+
+def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Settings, tmp_path: Path) -> None:
+    """E2: kill the worker process (and its runner) mid-run; the next worker re-queues and finishes it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    from frontier_review.kernel.clock import SystemClock
+    from tests.cli import cli_env
+
+    container = Container(settings=settings.model_copy(update={"run_stale_seconds": 3}), clock=SystemClock())
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        env = cli_env(container, FR_RUN_STALE_SECONDS="3", FR_QUEUE_NAME=container.settings.queue_name)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "frontier_review.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        workers.append(proc)
+        return proc
+
+    try:
+        with serve_fake(letter="B", text="7", latency=0.4) as base_url:
+            director, _developer, _version = _setup(container, tmp_path, base_url)
+            queue = container.jobs
+            with container.uow() as uow:
+                run = runs.start_run(
+                    uow,
+                    director.principal,
+                    benchmark="cyber-offense-sample@1",
+                    target="atlas-rc1",
+                    dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
+                    max_connections=1,
+                    max_retries=0,
+                    timeout_seconds=20,
+                )
+            first = start_worker()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with container.sessions() as session:
+                    row = session.get(BenchmarkRun, run.id)
+                    assert row is not None
+                    if row.status == RunStatus.RUNNING.value and row.samples_done >= 2:
+                        break
+                time.sleep(0.2)
+            else:
+                raise AssertionError("the run never got going")
+            victims = [first.pid] + [c.pid for c in psutil.Process(first.pid).children(recursive=True)]
+            for pid in victims:
+                os.kill(pid, signal.SIGKILL)
+            first.wait(timeout=10)
+            time.sleep(4)  # longer than the stale threshold
+            start_worker()
+            finished = _wait(container, run.id, timeout=90)
+        assert finished.status == RunStatus.SUCCEEDED.value, finished.failure_reason
+        assert finished.attempts == 2
+        assert finished.samples_done == 12
+        with container.sessions() as session:
+            actions = list(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.startswith("evals:run"))))
+        assert "evals:run:requeued" in actions
+        assert actions.count("evals:run:succeeded") == 1
+    finally:
+        for proc in workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=20)
+        container.close()

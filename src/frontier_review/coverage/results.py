@@ -186,7 +186,11 @@ def _rview(row: BenchmarkResult, bench: Benchmark, subject: str) -> ResultView:
 
 
 def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[ResultView]:
-    """A version's results the viewer may see: classified benchmarks' scores only for cleared staff."""
+    """A version's results, for the program office only (cleared staff for classified benchmarks).
+
+    Developers never see scores, even their own on an unclassified suite: a score read next to a
+    classified policy's outcome would reveal where its threshold lies.
+    """
     version, model = registry.load_version(uow, version_id)
     from frontier_review.coverage.policy import VersionOwner
     from frontier_review.policies import decide
@@ -200,6 +204,6 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
         .order_by(BenchmarkResult.recorded_at.desc())
     )
     for row, bench in rows:
-        if decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(bench.classified), uow.clock.now()).allowed:
+        if decide(principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), uow.clock.now()).allowed:
             out.append(_rview(row, bench, f"{model.name} {version.label}"))
     return out

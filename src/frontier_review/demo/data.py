@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -23,6 +24,7 @@ from frontier_review.registry.domain import VersionStatus
 from frontier_review.registry.service import FactInput
 
 REFERENCE_POLICIES = files("frontier_review.coverage") / "reference_policies"
+SAMPLE_SUITE = files("frontier_review.evals") / "sample_benchmark"
 
 # Demo accounts share one password; `serve` prints it. Never used outside dev.
 DEMO_PASSWORD = "frontier-demo-2026"
@@ -168,15 +170,11 @@ def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
     director = _person(uow, "director@program.demo")
     northwind = _person(uow, "policy@northwind.demo")
     helix = _person(uow, "admin@helix.demo")
-    results.register_benchmark(
-        uow,
-        system,
-        name="cyber-offense-sample",
-        version="1",
-        title="Sample offensive-cyber suite (unclassified, project-written)",
-        domain="cyber-offense",
-        classified=True,
-    )
+    # The project's own unclassified sample suite, sealed like any operator-imported suite.
+    from frontier_review.evals import service as evals
+    from frontier_review.evals.package import load_package
+
+    evals.seal_package(uow, system, load_package(Path(str(SAMPLE_SUITE))))
     for path in sorted(REFERENCE_POLICIES.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".toml"):
             policies.publish_policy(uow, system, path.read_text(encoding="utf-8"))

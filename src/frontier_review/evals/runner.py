@@ -113,12 +113,12 @@ def _summary(log: Any) -> dict[str, Any]:
     return out
 
 
-def run(run_id: uuid.UUID) -> int:
+def run(run_id: uuid.UUID, attempt: int) -> int:
     container = build_container()
     started = time.monotonic()
     with container.uow() as uow:
         row = uow.session.get(BenchmarkRun, run_id)
-        if row is None or row.status != RunStatus.RUNNING.value:
+        if row is None or row.status != RunStatus.RUNNING.value or row.attempts != attempt:
             return 0
         target = uow.session.get(ModelTarget, row.target_id)
         bench = uow.session.get(Benchmark, row.benchmark_id)
@@ -161,7 +161,9 @@ def run(run_id: uuid.UUID) -> int:
     with container.uow() as uow:
         row = uow.session.get(BenchmarkRun, run_id)
         assert row is not None
-        if row.status != RunStatus.RUNNING.value:  # cancelled or re-queued meanwhile
+        # Cancelled, or re-queued and claimed again after this runner's worker was presumed dead:
+        # only the current attempt records an outcome.
+        if row.status != RunStatus.RUNNING.value or row.attempts != attempt:
             return 0
         if log_bytes:
             row.log_sealed = security.seal_field(uow, log_bytes, table="benchmark_runs", row_id=str(row.id), field="log_sealed")
@@ -204,7 +206,7 @@ def run(run_id: uuid.UUID) -> int:
 
 
 def main() -> None:
-    sys.exit(run(uuid.UUID(sys.argv[1])))
+    sys.exit(run(uuid.UUID(sys.argv[1]), int(sys.argv[2])))
 
 
 if __name__ == "__main__":

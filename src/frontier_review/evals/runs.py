@@ -32,7 +32,6 @@ from frontier_review.registry import service as registry
 from frontier_review.security import service as security
 
 Dispatch = Callable[[uuid.UUID], None]
-STALE_AFTER = timedelta(seconds=90)
 
 
 @dataclass(frozen=True)
@@ -328,12 +327,13 @@ def claim(uow: UnitOfWork, run_id: uuid.UUID, worker: str) -> bool:
 def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
     """E2: running runs whose worker stopped beating, and queued runs whose job may be lost; re-queued."""
     now = uow.clock.now()
+    stale_after = timedelta(seconds=uow.settings.run_stale_seconds)
     found: list[uuid.UUID] = []
     for run in uow.session.scalars(
         select(BenchmarkRun).where(BenchmarkRun.status.in_([RunStatus.RUNNING.value, RunStatus.QUEUED.value]))
     ):
         last = run.heartbeat_at or run.created_at
-        if now - last < STALE_AFTER:
+        if now - last < stale_after:
             continue
         if run.status == RunStatus.RUNNING.value:
             run.status = transition(RunStatus.RUNNING, RunStatus.QUEUED).value

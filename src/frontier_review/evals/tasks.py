@@ -50,8 +50,11 @@ def execute(container: Container, run_id: uuid.UUID) -> str:
     with container.uow() as uow:
         if not runs.claim(uow, run_id, worker):
             return "not-claimed"
+        claimed = uow.session.get(BenchmarkRun, run_id)
+        assert claimed is not None
+        attempt = claimed.attempts
     child = subprocess.Popen(  # noqa: S603 - our own module, no shell, no user input in argv
-        [sys.executable, "-m", "frontier_review.evals.runner", str(run_id)],
+        [sys.executable, "-m", "frontier_review.evals.runner", str(run_id), str(attempt)],
         env=child_environment(container),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -61,8 +64,8 @@ def execute(container: Container, run_id: uuid.UUID) -> str:
         time.sleep(HEARTBEAT_SECONDS)
         with container.uow() as uow:
             run = uow.session.get(BenchmarkRun, run_id)
-            if run is None:
-                break
+            if run is None or run.attempts != attempt:
+                break  # re-queued elsewhere: this attempt is no longer the run's
             run.heartbeat_at = uow.clock.now()
             if run.cancel_requested and run.status == RunStatus.RUNNING.value:
                 os.killpg(child.pid, signal.SIGTERM)
@@ -72,7 +75,7 @@ def execute(container: Container, run_id: uuid.UUID) -> str:
                 return RunStatus.CANCELLED.value
     with container.uow() as uow:
         run = uow.session.get(BenchmarkRun, run_id)
-        if run is not None and run.status == RunStatus.RUNNING.value:
+        if run is not None and run.status == RunStatus.RUNNING.value and run.attempts == attempt:
             # The child died without recording an outcome (killed, out of memory, …).
             run.status = RunStatus.FAILED.value
             run.failure_reason = f"the runner process exited with code {child.returncode} before finishing"
