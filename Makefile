@@ -37,10 +37,11 @@ test-only: install
 
 test: lint typecheck migrations-check test-only
 
-# requirements.lock: what production installs; requirements-dev.lock adds the test and lint tools.
+# requirements.lock: what production installs; requirements-dev.lock adds the test and lint tools
+# and the local-model extra (llama-cpp-python builds from source once, then uv's cache is used).
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra local-model --generate-hashes --python-version 3.11 -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -70,3 +70,164 @@ def items(ref: str = typer.Argument(..., help="name@version (or name for the lat
         console.print(sample.input, markup=False, highlight=False)
         for letter, choice in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", sample.choices, strict=False):
             console.print(f"  {letter}. {choice}", markup=False, highlight=False)
+
+
+target_app = typer.Typer(help="Model targets: how to reach a model under evaluation.", no_args_is_help=True)
+app.add_typer(target_app, name="target")
+
+
+@target_app.command("add")
+@handle_errors
+def target_add(
+    name: str = typer.Option(..., help="A short unique name."),
+    model: str = typer.Option(..., help="Inspect model string, e.g. openai-api/local/smollm2."),
+    base_url: str | None = typer.Option(None, help="OpenAI-compatible base URL (…/v1)."),
+    api_key_env: str | None = typer.Option(
+        None, help="Name of an environment variable holding the key (never pass keys as arguments)."
+    ),
+    version: str | None = typer.Option(None, help="The registered version it serves: id or MODEL:LABEL."),
+    reference: str | None = typer.Option(None, help="Or: the reference model label it serves."),
+) -> None:
+    """Register a target; its key is sealed at rest and never shown again."""
+    import os
+
+    from frontier_review.cli.coverage import resolve_version
+    from frontier_review.evals import runs
+
+    key = os.environ.get(api_key_env) if api_key_env else None
+    if api_key_env and key is None:
+        raise fail(f"environment variable {api_key_env} is not set")
+    c = container()
+    with c.uow() as uow:
+        version_id = resolve_version(uow, version) if version else None
+        view = runs.create_target(
+            uow,
+            OPERATOR,
+            name=name,
+            model=model,
+            base_url=base_url,
+            api_key=key,
+            model_version_id=version_id,
+            reference_model=reference,
+        )
+    console.print(f"target {view.name}: {view.model} for {view.subject}{' (key sealed)' if view.has_key else ''}")
+
+
+@target_app.command("list")
+@handle_errors
+def target_list() -> None:
+    """Registered targets (keys are never shown)."""
+    from frontier_review.evals import runs
+
+    c = container()
+    with c.uow() as uow:
+        rows = runs.list_targets(uow, OPERATOR)
+    table = Table(title="model targets")
+    for col in ("name", "model", "base URL", "key", "serves"):
+        table.add_column(col)
+    for t in rows:
+        table.add_row(t.name, t.model, t.base_url or "—", "set" if t.has_key else "—", t.subject)
+    console.print(table)
+
+
+@app.command("run")
+@handle_errors
+def run(
+    benchmark: str = typer.Argument(..., help="name@version"),
+    target: str = typer.Option(..., "--target", help="Target name."),
+    max_connections: int = typer.Option(8, min=1, max=256),
+    max_retries: int = typer.Option(2, min=0, max=10, help="Per model call; never unlimited."),
+    timeout: int = typer.Option(120, min=1, max=3600, help="Seconds per model call."),
+    follow: bool = typer.Option(False, "--follow", help="Show a progress bar until the run finishes."),
+) -> None:
+    """Queue a run (a worker executes it: `serve` runs one, or `frontier-review worker`)."""
+    import time as _time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from frontier_review.evals import runs
+    from frontier_review.evals.tasks import RUN_TASK
+
+    c = container()
+    queue = c.jobs
+
+    def dispatch(run_id: object) -> None:
+        queue.enqueue(RUN_TASK, str(run_id))
+
+    with c.uow() as uow:
+        view = runs.start_run(
+            uow,
+            OPERATOR,
+            benchmark=benchmark,
+            target=target,
+            dispatch=dispatch,
+            max_connections=max_connections,
+            max_retries=max_retries,
+            timeout_seconds=timeout,
+        )
+    console.print(f"queued run {view.id}: {view.benchmark} on {view.target} ({view.samples_total} samples)")
+    if not follow:
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("errors {task.fields[errors]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(view.status.value, total=view.samples_total, errors=0)
+        while True:
+            with c.uow() as uow:
+                view = runs.get_run(uow, OPERATOR, view.id)
+            bar.update(task, completed=view.samples_done, description=view.status.value, errors=view.errors)
+            if view.status.finished:
+                break
+            _time.sleep(1)
+    if view.status.value == "succeeded":
+        stderr = f" ± {view.stderr:.3f}" if view.stderr is not None else ""
+        console.print(
+            f"[green]succeeded[/]: score {view.score:.3f}{stderr} over {view.samples_done} samples, {view.errors} errors"
+        )
+    else:
+        raise fail(f"run {view.status.value}: {view.failure_reason or ''}")
+
+
+@app.command("runs")
+@handle_errors
+def runs_list() -> None:
+    """Recent runs with their aggregate results."""
+    from frontier_review.evals import runs
+
+    c = container()
+    with c.uow() as uow:
+        rows = runs.list_runs(uow, OPERATOR)
+    table = Table(title="benchmark runs")
+    for col in ("run", "benchmark", "target", "status", "progress", "errors", "score", "created"):
+        table.add_column(col)
+    for r in rows:
+        score = f"{r.score:.3f}" if r.score is not None else "—"
+        table.add_row(
+            str(r.id)[:8],
+            r.benchmark,
+            r.target,
+            r.status.value,
+            f"{r.samples_done}/{r.samples_total}",
+            str(r.errors),
+            score,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@app.command("cancel")
+@handle_errors
+def cancel(run_id: str = typer.Argument(..., help="The run id.")) -> None:
+    """Cancel a queued or running run."""
+    from frontier_review.evals import runs
+    from frontier_review.kernel.ids import parse_id
+
+    c = container()
+    with c.uow() as uow:
+        view = runs.cancel_run(uow, OPERATOR, parse_id(run_id, field="run_id"))
+    console.print(f"run {view.id}: {view.status.value}{' (stopping)' if view.status.value == 'running' else ''}")

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from frontier_review.cli import admin, audit, benchmark, coverage, db, keys, policy, registry, serve
+from frontier_review.cli import admin, audit, benchmark, coverage, db, keys, local_model, policy, registry, serve
 
 app = typer.Typer(
     name="frontier-review",
@@ -25,6 +25,7 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(policy.app, name="policy")
 app.add_typer(coverage.app, name="coverage")
 app.add_typer(benchmark.app, name="benchmark")
+app.add_typer(local_model.app, name="local-model")
 
 
 def main() -> None:

