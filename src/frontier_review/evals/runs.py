@@ -27,7 +27,7 @@ from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize
+from frontier_review.policies import authorize, decide
 from frontier_review.registry import service as registry
 from frontier_review.security import service as security
 
@@ -279,9 +279,20 @@ def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView
 
 
 def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> list[RunView]:
+    """Recent runs; runs of classified suites only for viewers cleared to see their scores."""
     _manage(uow, principal, False, "runs")
-    rows = uow.session.scalars(select(BenchmarkRun).order_by(BenchmarkRun.created_at.desc()).limit(limit))
-    return [run_view(uow, r) for r in rows]
+    now = uow.clock.now()
+    rows = uow.session.execute(
+        select(BenchmarkRun, Benchmark)
+        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
+        .order_by(BenchmarkRun.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        run_view(uow, run)
+        for run, bench in rows
+        if decide(principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), now).allowed
+    ]
 
 
 def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:

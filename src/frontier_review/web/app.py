@@ -15,6 +15,7 @@ from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import web as coverage_web
+from frontier_review.evals import web as evals_web
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import web as identity_web
 from frontier_review.notifications import web as notifications_web
@@ -82,6 +83,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(audit_web.router)
     app.include_router(registry_web.router)
     app.include_router(coverage_web.router)
+    app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -29,11 +29,12 @@ class NavItem:
     kinds: frozenset[OrgKind] = frozenset()
     permission: Permission | None = None
     superuser_only: bool = False
+    operators: bool = True  # operators (superusers) see kind-specific items unless this is False
 
     def visible_to(self, principal: Principal, now: datetime) -> bool:
         if self.superuser_only and not principal.is_superuser:
             return False
-        if self.kinds and principal.org_kind not in self.kinds and not principal.is_superuser:
+        if self.kinds and principal.org_kind not in self.kinds and not (principal.is_superuser and self.operators):
             return False
         if self.permission is not None:
             return decide(principal, self.permission, principal.org_id, now).allowed
@@ -46,6 +47,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Models", "/models", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
     NavItem("Coverage inquiries", "/coverage/inquiries", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
     NavItem("Policies", "/coverage/policies"),
+    NavItem("Benchmarks", "/evals", kinds=frozenset({OrgKind.PROGRAM_OFFICE}), operators=False),
     NavItem("Organizations", "/organizations", permission=Permission.ORGANIZATION_LIST_ALL),
     NavItem("My organization", "/organization"),
     NavItem("Audit log", "/audit", permission=Permission.AUDIT_READ_ORG),

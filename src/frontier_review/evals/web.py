@@ -1,0 +1,122 @@
+"""Web pages of benchmark runs (program office): suites, targets, runs with live progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from frontier_review.evals import runs, service
+from frontier_review.evals.tasks import RUN_TASK
+from frontier_review.kernel.errors import DomainError
+from frontier_review.registry import service as registry
+from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.templating import flash, render
+
+router = APIRouter(prefix="/evals", include_in_schema=False, dependencies=[Depends(check_csrf)])
+EXPECTED = {"validation_failed", "conflict", "invalid_transition", "not_found"}
+
+
+def _soft(request: Request, exc: DomainError, back: str) -> Response:
+    if exc.code not in EXPECTED:
+        raise exc
+    flash(request, exc.message, "error")
+    return RedirectResponse(back, status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    suites = service.list_suites(uow, principal)
+    targets = runs.list_targets(uow, principal)
+    recent = runs.list_runs(uow, principal, limit=50)
+    versions = [v for m in registry.list_models(uow, principal) for v in m.versions]
+    return render(request, "evals/index.html", principal, suites=suites, targets=targets, runs=recent, versions=versions)
+
+
+@router.get("/runs-table", response_class=HTMLResponse)
+def runs_table(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    """The runs table alone, polled by htmx for live progress."""
+    return render(request, "evals/_runs.html", principal, runs=runs.list_runs(uow, principal, limit=50))
+
+
+@router.post("/targets")
+def add_target(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=120)],
+    model: Annotated[str, Form(max_length=200)],
+    base_url: Annotated[str, Form(max_length=500)] = "",
+    api_key: Annotated[str, Form(max_length=500)] = "",
+    serves: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    version_id: uuid.UUID | None = None
+    reference: str | None = None
+    if serves.startswith("version:"):
+        try:
+            version_id = uuid.UUID(serves.removeprefix("version:"))
+        except ValueError:
+            version_id = None
+    elif serves.startswith("reference:"):
+        reference = serves.removeprefix("reference:")
+    try:
+        runs.create_target(
+            uow,
+            principal,
+            name=name,
+            model=model,
+            base_url=base_url or None,
+            api_key=api_key or None,
+            model_version_id=version_id,
+            reference_model=reference,
+        )
+    except DomainError as exc:
+        return _soft(request, exc, "/evals")
+    flash(request, f"Target {name} registered; its key is sealed and will not be shown again.", "success")
+    return RedirectResponse("/evals", status_code=303)
+
+
+@router.post("/runs")
+def start_run(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    benchmark: Annotated[str, Form(max_length=130)],
+    target: Annotated[str, Form(max_length=120)],
+    max_connections: Annotated[int, Form()] = 8,
+) -> Response:
+    queue = request.app.state.container.jobs
+
+    def dispatch(run_id: uuid.UUID) -> None:
+        queue.enqueue(RUN_TASK, str(run_id))
+
+    try:
+        view = runs.start_run(
+            uow, principal, benchmark=benchmark, target=target, dispatch=dispatch, max_connections=max_connections
+        )
+    except DomainError as exc:
+        return _soft(request, exc, "/evals")
+    flash(request, f"Run queued: {view.benchmark} on {view.target}.", "success")
+    return RedirectResponse(f"/evals/runs/{view.id}", status_code=303)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
+    return render(request, "evals/run.html", principal, run=runs.get_run(uow, principal, run_id))
+
+
+@router.get("/runs/{run_id}/status", response_class=HTMLResponse)
+def run_status(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
+    return render(request, "evals/_run_status.html", principal, run=runs.get_run(uow, principal, run_id))
+
+
+@router.post("/runs/{run_id}/cancel")
+def cancel(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
+    try:
+        runs.cancel_run(uow, principal, run_id)
+    except DomainError as exc:
+        return _soft(request, exc, f"/evals/runs/{run_id}")
+    flash(request, "Cancellation requested.", "success")
+    return RedirectResponse(f"/evals/runs/{run_id}", status_code=303)
