@@ -7,6 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
@@ -21,6 +22,7 @@ from frontier_review.evals.package import load_package
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
+from frontier_review.kernel.errors import PermissionDenied
 from tests.factories.coverage import make_version
 from tests.factories.identity import Person, make_org, make_user
 from tests.fakes.openai_server import serve_fake
@@ -126,6 +128,22 @@ def test_a_run_goes_through_the_queue_and_feeds_a_determination(container: Conta
     assert det.evidence is not None
     assert str(finished.result_id) in json.dumps(det.evidence)
     assert seen_by_developer.trace is None
+    # Transcripts: cleared staff only, every view audited (E1).
+    uncleared = make_user(container, make_org(container, OrgKind.PROGRAM_OFFICE), role=Role.ADMIN)
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        runs.run_transcripts(uow, uncleared.principal, run.id)
+    with container.uow() as uow:
+        shown = runs.run_transcripts(uow, director.principal, run.id)
+        exported = runs.export_log(uow, director.principal, run.id)
+    assert len(shown) == 14
+    first = next(t for t in shown if t.sample_id == "mc-0")
+    assert SECRET_ITEM in first.input
+    assert "ANSWER: B" in first.output
+    assert sum(1 for t in shown if t.error) == 2
+    assert exported[:2] == b"PK"  # an .eval zip for inspect view
+    with container.sessions() as session:
+        actions = set(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.startswith("evals:run:"))))
+    assert {"evals:run:transcripts_viewed", "evals:run:log_exported"} <= actions
 
 
 def test_an_unreachable_target_fails_the_run_with_a_readable_reason(container: Container, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.evals.domain import RunStatus, transition
+from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -362,3 +363,28 @@ def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
         run.heartbeat_at = now
         found.append(run.id)
     return found
+
+
+def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action: str) -> tuple[BenchmarkRun, bytes]:
+    run = _load_run(uow, run_id)
+    bench = uow.session.get(Benchmark, run.benchmark_id)
+    assert bench is not None
+    authorize(uow, principal, Permission.EVALS_ITEMS_READ, Sensitivity(bench.classified, str(run.id), "benchmark_run"))
+    if run.log_sealed is None:
+        raise NotFound("this run has no stored log")
+    raw = security.open_field(
+        uow.session, uow.keyring, run.log_sealed, table="benchmark_runs", row_id=str(run.id), field="log_sealed"
+    )
+    audit.record(uow, principal, action, target_type="benchmark_run", target_id=run.id)
+    return run, raw
+
+
+def run_transcripts(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> list[Transcript]:
+    """Per-sample transcripts: cleared program-office staff only, and every view is audited (E1)."""
+    _run, raw = _sealed_log(uow, principal, run_id, "evals:run:transcripts_viewed")
+    return transcripts(raw)
+
+
+def export_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> bytes:
+    """The Inspect log, for ``inspect view`` on a cleared workstation (audited)."""
+    return _sealed_log(uow, principal, run_id, "evals:run:log_exported")[1]

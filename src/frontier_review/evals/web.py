@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frontier_review.evals import runs, service
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.errors import DomainError
+from frontier_review.kernel.permissions import Permission
+from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.templating import flash, render
@@ -104,7 +106,25 @@ def start_run(
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
-    return render(request, "evals/run.html", principal, run=runs.get_run(uow, principal, run_id))
+    view = runs.get_run(uow, principal, run_id)
+    can_read_items = decide(principal, Permission.EVALS_ITEMS_READ, None, uow.clock.now()).allowed
+    return render(request, "evals/run.html", principal, run=view, can_read_items=can_read_items)
+
+
+@router.get("/runs/{run_id}/transcripts", response_class=HTMLResponse)
+def transcripts_page(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
+    view = runs.get_run(uow, principal, run_id)
+    return render(
+        request, "evals/transcripts.html", principal, run=view, transcripts=runs.run_transcripts(uow, principal, run_id)
+    )
+
+
+@router.get("/runs/{run_id}/log.eval")
+def log_export(uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
+    data = runs.export_log(uow, principal, run_id)
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="run-{run_id}.eval"'}
+    )
 
 
 @router.get("/runs/{run_id}/status", response_class=HTMLResponse)
