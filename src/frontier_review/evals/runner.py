@@ -148,6 +148,7 @@ def run(run_id: uuid.UUID, attempt: int) -> int:
             max_retries=settings[1],
             timeout=settings[2],
             fail_on_error=False,
+            ctl_server=False,  # no control socket: nothing outside this process can reach the eval
             # Bounded output per call: a small model that never stops must not hold a run hostage.
             max_tokens=min(int(manifest.get("token_limit", 4096)), 256),
             log_format="eval",
@@ -207,7 +208,25 @@ def run(run_id: uuid.UUID, attempt: int) -> int:
     return 0
 
 
+def warm() -> int:
+    """Import everything first, then wait for one run id on stdin (``--warm``).
+
+    Workers keep one such process ready, so the seconds Inspect takes to import are not spent
+    while a run waits; each process still runs exactly one eval.
+    """
+    import inspect_ai  # noqa: F401 - imported now, before the run is known
+
+    from frontier_review.evals import inspect_task  # noqa: F401
+
+    line = sys.stdin.readline().split()
+    if len(line) != 2:
+        return 0  # the worker went away without giving us a run
+    return run(uuid.UUID(line[0]), int(line[1]))
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--warm"]:
+        sys.exit(warm())
     sys.exit(run(uuid.UUID(sys.argv[1]), int(sys.argv[2])))
 
 

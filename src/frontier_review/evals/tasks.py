@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,46 @@ def child_environment(container: Container) -> dict[str, str]:
     return env
 
 
+_warm_lock = threading.Lock()
+_warm: dict[int, subprocess.Popen[str]] = {}
+
+
+def _spawn_runner(container: Container) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "frontier_review.evals.runner", "--warm"],
+        env=child_environment(container),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
+
+
+def prewarm(container: Container) -> None:
+    """Start this worker thread's next runner process now, so it has imported Inspect by the time a run comes."""
+    with _warm_lock:
+        current = _warm.get(threading.get_ident())
+        if current is None or current.poll() is not None:
+            _warm[threading.get_ident()] = _spawn_runner(container)
+
+
+def release_warm() -> None:
+    """Let this worker thread's waiting runner go (closing its stdin makes it exit)."""
+    with _warm_lock:
+        child = _warm.pop(threading.get_ident(), None)
+    if child is not None and child.poll() is None and child.stdin is not None:
+        child.stdin.close()
+
+
+def _take_runner(container: Container) -> subprocess.Popen[str]:
+    with _warm_lock:
+        child = _warm.pop(threading.get_ident(), None)
+    if child is None or child.poll() is not None:
+        child = _spawn_runner(container)
+    return child
+
+
 def execute(container: Container, run_id: uuid.UUID) -> str:
     """Claim the run, run it in a child process while beating the heartbeat; returns the final status."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -53,15 +93,24 @@ def execute(container: Container, run_id: uuid.UUID) -> str:
         claimed = uow.session.get(BenchmarkRun, run_id)
         assert claimed is not None
         attempt = claimed.attempts
-    child = subprocess.Popen(  # noqa: S603 - our own module, no shell, no user input in argv
-        [sys.executable, "-m", "frontier_review.evals.runner", str(run_id), str(attempt)],
-        env=child_environment(container),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    while child.poll() is None:
-        time.sleep(HEARTBEAT_SECONDS)
+    child = _take_runner(container)
+    assert child.stdin is not None
+    child.stdin.write(f"{run_id} {attempt}\n")
+    child.stdin.close()
+    try:
+        return _watch(container, run_id, attempt, child)
+    finally:
+        prewarm(container)
+
+
+def _watch(container: Container, run_id: uuid.UUID, attempt: int, child: subprocess.Popen[str]) -> str:
+    """Beat the heartbeat while the runner works; stop it on cancellation; record a crash."""
+    while True:
+        try:
+            child.wait(timeout=HEARTBEAT_SECONDS)  # returns the moment the runner finishes
+            break
+        except subprocess.TimeoutExpired:
+            pass
         with container.uow() as uow:
             run = uow.session.get(BenchmarkRun, run_id)
             if run is None or run.attempts != attempt:
@@ -99,9 +148,11 @@ def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
         return len(found)
 
     def sweep_on_startup() -> None:
+        prewarm(container)
         sweep()
 
     huey.on_startup(name="evals.sweep-on-startup")(sweep_on_startup)
+    huey.on_shutdown(name="evals.release-warm-runner")(release_warm)
 
     return {
         RUN_TASK: run_task,

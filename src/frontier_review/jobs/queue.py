@@ -29,6 +29,11 @@ class JobQueue:
         return self.tasks[name](*args, **kwargs)
 
 
+# An idle consumer polls the SQLite queue less and less often (huey's backoff, 10 s by default);
+# half a second keeps a queued benchmark run from waiting (Redis storage blocks instead of polling).
+MAX_POLL_DELAY = 0.5
+
+
 def build_queue(container: Container) -> JobQueue:
     """The queue for this instance, with every task registered."""
     settings = container.settings
@@ -55,12 +60,14 @@ class EmbeddedConsumer(Consumer):  # type: ignore[misc]
 
 def start_embedded_consumer(huey: Huey, *, workers: int = 1) -> EmbeddedConsumer:
     """Start worker and scheduler threads in this process (used by ``serve``)."""
-    consumer = EmbeddedConsumer(huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+    consumer = EmbeddedConsumer(
+        huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=False, max_delay=MAX_POLL_DELAY
+    )
     consumer.start()
     return consumer
 
 
 def run_worker(huey: Huey, *, workers: int = 1) -> None:
     """Run a standalone consumer in the foreground until it is signalled (``worker``)."""
-    consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
+    consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY)
     consumer.run()
