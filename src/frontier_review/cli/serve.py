@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+
 import typer
 
+from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, handle_errors
 from frontier_review.db import migrate
 from frontier_review.demo import data as demo_data
@@ -15,6 +19,24 @@ def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
     width = max(len(login.role) for login in logins)
     for login in logins:
         console.print(f"  {login.role.ljust(width)}  {login.email}", highlight=False, soft_wrap=True)
+
+
+def _start_demo_model(c: Container, port: int = 8081) -> subprocess.Popen[bytes] | None:
+    """With the local-model extra, serve SmolLM2 for the demo and register it as a target."""
+    try:
+        from frontier_review.cli.local_model import server_command
+
+        command = server_command("127.0.0.1", port)
+    except (ModuleNotFoundError, typer.Exit):
+        return None  # the extra is not installed: the demo runs without a live model
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            console.print(f"port {port} is busy; the demo's local model is not started")
+            return None
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own argv
+    demo_data.ensure_demo_target(c, f"http://127.0.0.1:{port}/v1")
+    console.print(f"local model SmolLM2-135M serving at http://127.0.0.1:{port}/v1 (demo target: {demo_data.DEMO_TARGET})")
+    return process
 
 
 @handle_errors
@@ -42,6 +64,7 @@ def serve(
         console.print("[green]demo data loaded[/]")
     if demo and demo_data.demo_present(c):
         _print_logins(demo_data.demo_logins())
+    local_model = _start_demo_model(c) if demo and demo_data.demo_present(c) else None
     consumer = None
     if embedded_worker if embedded_worker is not None else not settings.redis_url:
         consumer = start_embedded_consumer(c.jobs.huey)
@@ -62,6 +85,8 @@ def serve(
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+        if local_model is not None:
+            local_model.terminate()
         c.close()
 
 

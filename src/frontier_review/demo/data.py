@@ -114,6 +114,35 @@ def database_is_empty(container: Container) -> bool:
         return not uow.session.scalar(select(func.count()).select_from(User))
 
 
+DEMO_TARGET = "atlas-3.0-rc2 (local SmolLM2 stand-in)"
+
+
+def ensure_demo_target(container: Container, base_url: str) -> None:
+    """Register the local model as the demo's stand-in for Atlas 3.0-rc2 (once)."""
+    from frontier_review.evals import runs
+    from frontier_review.evals.orm import ModelTarget
+    from frontier_review.registry.orm import Model, ModelVersion
+
+    with container.uow() as uow:
+        if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == DEMO_TARGET)) is not None:
+            return
+        version_id = uow.session.scalar(
+            select(ModelVersion.id)
+            .join(Model, Model.id == ModelVersion.model_id)
+            .where(Model.name == "Atlas", ModelVersion.label == "3.0-rc2")
+        )
+        if version_id is None:
+            return
+        runs.create_target(
+            uow,
+            Principal.system("demo"),
+            name=DEMO_TARGET,
+            model="openai-api/local/smollm2",
+            base_url=base_url,
+            model_version_id=version_id,
+        )
+
+
 def demo_present(container: Container) -> bool:
     """True when this database holds the demo scenario (its operator account exists)."""
     with container.uow() as uow:
