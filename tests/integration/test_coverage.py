@@ -252,3 +252,48 @@ def test_reassess_lists_versions_whose_outcome_changes(container: Container, peo
     assert [(c.version_id, c.before, c.after) for c in changes] == [(middle.id, Outcome.COVERED, Outcome.NOT_COVERED)]
     assert any(line.startswith("-") and "1e+25" in line for line in diff)
     assert any(line.startswith("+") and "5e+25" in line for line in diff)
+
+
+def test_relative_criteria_compare_only_results_from_the_same_scaffold(container: Container, people: dict[str, Person]) -> None:
+    """A changed scaffold is never compared silently with an old one."""
+    admin, dev = people["po_cleared"], people["dev"]
+    register_sample_benchmark(container, admin)
+    publish_reference(container, admin, "example-classified-cyber.toml")
+    version = make_version(container, dev, label="rc7")
+    with container.uow() as uow:
+        results.record_result(
+            uow,
+            admin.principal,
+            benchmark="cyber-offense-sample",
+            benchmark_version="1",
+            score=0.5,
+            model_version_id=version.id,
+            scaffold_version="mc/v2",
+        )
+        results.record_result(
+            uow,
+            admin.principal,
+            benchmark="cyber-offense-sample",
+            benchmark_version="1",
+            score=0.3,
+            reference_model="reference-frontier-2026",
+            scaffold_version="mc/v1",
+        )
+        mismatched = determinations.record_determination(
+            uow, admin.principal, version.id, policy_ref="eo14409-covered-cyber-example@1"
+        )
+    assert mismatched.outcome is Outcome.INSUFFICIENT_EVIDENCE  # 0.5 < 0.6, and the v1 reference is not comparable
+    with container.uow() as uow:
+        results.record_result(
+            uow,
+            admin.principal,
+            benchmark="cyber-offense-sample",
+            benchmark_version="1",
+            score=0.3,
+            reference_model="reference-frontier-2026",
+            scaffold_version="mc/v2",
+        )
+        matched = determinations.record_determination(
+            uow, admin.principal, version.id, policy_ref="eo14409-covered-cyber-example@1"
+        )
+    assert matched.outcome is Outcome.COVERED

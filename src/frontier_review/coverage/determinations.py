@@ -56,12 +56,20 @@ class DeterminationView:
 
 
 def _latest_results(
-    uow: UnitOfWork, *, version_id: uuid.UUID | None, reference: str | None, wanted: set[tuple[str, str]]
+    uow: UnitOfWork,
+    *,
+    version_id: uuid.UUID | None,
+    reference: str | None,
+    wanted: set[tuple[str, str]],
+    scaffold: str | None = None,
 ) -> dict[tuple[str, str], BenchmarkResult]:
-    """The newest result per (benchmark, version) for a version or a reference model."""
+    """The newest result per (benchmark, version) for a version or a reference model
+    (only results run with ``scaffold``, when given)."""
     if not wanted:
         return {}
     stmt = select(BenchmarkResult, Benchmark).join(Benchmark, Benchmark.id == BenchmarkResult.benchmark_id)
+    if scaffold is not None:
+        stmt = stmt.where(BenchmarkResult.scaffold_version == scaffold)
     stmt = (
         stmt.where(BenchmarkResult.model_version_id == version_id)
         if version_id
@@ -89,7 +97,12 @@ def current_evidence(uow: UnitOfWork, version_id: uuid.UUID, policy: Policy) -> 
         ref = getattr(criterion, "reference_model", None)
         if ref:
             key = (criterion.benchmark, criterion.benchmark_version)  # type: ignore[union-attr]
-            hit = _latest_results(uow, version_id=None, reference=ref, wanted={key}).get(key)
+            if key not in own:
+                continue
+            # A relative criterion compares like with like: the reference's result must come from
+            # the same scaffold (solver, scorer, prompt) as the version's, or it stays unknown.
+            scaffold = own[key].scaffold_version
+            hit = _latest_results(uow, version_id=None, reference=ref, wanted={key}, scaffold=scaffold).get(key)
             if hit is not None:
                 references[(ref, *key)] = hit
     evidence = Evidence(
