@@ -26,6 +26,7 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.security import service as security
 
 RUNNER = Principal.system("evals-runner")
+PROGRESS_INTERVAL = 1.0  # seconds between progress writes
 
 
 def _scrub(message: str, secrets: list[str]) -> str:
@@ -70,15 +71,24 @@ def _offline_token_counting() -> None:
 def _register_progress(sessions: Any, run_id: uuid.UUID) -> None:
     from inspect_ai.hooks import Hooks, SampleEnd, hooks
 
+    pending = {"done": 0, "errors": 0, "flushed_at": 0.0}
+
     @hooks(name="frontier_review_progress", description="Frontier Review run progress")
     class Progress(Hooks):
         async def on_sample_end(self, data: SampleEnd) -> None:
-            errored = 1 if getattr(data.sample, "error", None) else 0
+            pending["done"] += 1
+            pending["errors"] += 1 if getattr(data.sample, "error", None) else 0
+            # At most one write a second: progress is for people watching, and a write per
+            # sample costs throughput at high concurrency. The final counts come from the log.
+            if time.monotonic() - pending["flushed_at"] < PROGRESS_INTERVAL:
+                return
+            done, errors = int(pending["done"]), int(pending["errors"])
+            pending.update(done=0, errors=0, flushed_at=time.monotonic())
             with sessions() as session, session.begin():
                 run = session.get(BenchmarkRun, run_id)
                 if run is not None:
-                    run.samples_done += 1
-                    run.errors += errored
+                    run.samples_done += done
+                    run.errors += errors
 
 
 def _value(sample: Any) -> float:
