@@ -23,6 +23,7 @@ from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.errors import PermissionDenied
+from frontier_review.kernel.principal import Principal
 from tests.factories.coverage import make_version
 from tests.factories.identity import Person, make_org, make_user
 from tests.fakes.openai_server import serve_fake
@@ -73,6 +74,20 @@ def _setup(container: Container, tmp_path: Path, base_url: str, *, failing: int 
     return director, developer, version.id
 
 
+def queue_run(container: Container, principal: Principal, target: str, **limits: int) -> runs.RunView:
+    """Queue a run of the sample-named suite on ``target``, dispatched to this container's job queue."""
+    queue = container.jobs
+    with container.uow() as uow:
+        return runs.start_run(
+            uow,
+            principal,
+            benchmark="cyber-offense-sample@1",
+            target=target,
+            dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
+            **limits,
+        )
+
+
 def _wait(container: Container, run_id: uuid.UUID, timeout: float = 120) -> BenchmarkRun:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,17 +107,7 @@ def test_a_run_goes_through_the_queue_and_feeds_a_determination(container: Conta
         director, developer, version_id = _setup(container, tmp_path, base_url, failing=2)
         publish_reference(container, director, "example-classified-cyber.toml")
         queue = container.jobs
-        with container.uow() as uow:
-            run = runs.start_run(
-                uow,
-                director.principal,
-                benchmark="cyber-offense-sample@1",
-                target="atlas-rc1",
-                dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
-                max_connections=4,
-                max_retries=0,
-                timeout_seconds=20,
-            )
+        run = queue_run(container, director.principal, "atlas-rc1", max_connections=4, max_retries=0, timeout_seconds=20)
         assert run.status is RunStatus.QUEUED
         consumer = start_embedded_consumer(queue.huey)
         try:
@@ -151,16 +156,7 @@ def test_an_unreachable_target_fails_the_run_with_a_readable_reason(container: C
 
     director, _developer, _version = _setup(container, tmp_path, f"http://127.0.0.1:{free_port()}/v1")
     queue = container.jobs
-    with container.uow() as uow:
-        run = runs.start_run(
-            uow,
-            director.principal,
-            benchmark="cyber-offense-sample@1",
-            target="atlas-rc1",
-            dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
-            max_retries=0,
-            timeout_seconds=5,
-        )
+    run = queue_run(container, director.principal, "atlas-rc1", max_retries=0, timeout_seconds=5)
     consumer = start_embedded_consumer(queue.huey)
     try:
         finished = _wait(container, run.id)
@@ -206,18 +202,7 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
     try:
         with serve_fake(letter="B", text="7", latency=0.4) as base_url:
             director, _developer, _version = _setup(container, tmp_path, base_url)
-            queue = container.jobs
-            with container.uow() as uow:
-                run = runs.start_run(
-                    uow,
-                    director.principal,
-                    benchmark="cyber-offense-sample@1",
-                    target="atlas-rc1",
-                    dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
-                    max_connections=1,
-                    max_retries=0,
-                    timeout_seconds=20,
-                )
+            run = queue_run(container, director.principal, "atlas-rc1", max_connections=1, max_retries=0, timeout_seconds=20)
             first = start_worker()
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

@@ -20,13 +20,12 @@ from frontier_review.coverage import determinations
 from frontier_review.evals import runs, service
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.package import load_package
-from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from tests.conftest import IN_CI
 from tests.factories.coverage import make_version
 from tests.factories.identity import make_org, make_user
-from tests.integration.test_evals_runs import _wait
+from tests.integration.test_evals_runs import _wait, queue_run
 from tests.live import free_port
 
 pytestmark = pytest.mark.slow
@@ -97,17 +96,7 @@ def test_sample_suite_against_the_real_model_feeds_a_determination(container: Co
         )
         policies.publish_policy(uow, director.principal, POLICY)
     queue = container.jobs
-    with container.uow() as uow:
-        run = runs.start_run(
-            uow,
-            director.principal,
-            benchmark="cyber-offense-sample@1",
-            target="smollm2",
-            dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
-            max_connections=2,
-            max_retries=1,
-            timeout_seconds=120,
-        )
+    run = queue_run(container, director.principal, "smollm2", max_connections=2, max_retries=1, timeout_seconds=120)
     consumer = start_embedded_consumer(queue.huey)
     try:
         finished = _wait(container, run.id, timeout=900)
