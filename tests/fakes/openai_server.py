@@ -1,7 +1,8 @@
 """A local OpenAI-compatible chat server for tests: deterministic answers with real usage numbers.
 
-It answers multiple-choice prompts with ``ANSWER: <letter>`` and other prompts with a fixed
-text, fails (HTTP 500) on prompts containing ``PLEASE-FAIL``, and can add latency.
+It answers multiple-choice prompts with ``ANSWER: <letter>``, grading prompts (Inspect's
+``model_graded_fact``) with ``GRADE: C`` when the submission contains the expert answer and
+``GRADE: I`` otherwise, and other prompts with a fixed text; it fails (HTTP 500) on prompts containing ``PLEASE-FAIL``, and can add latency.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0) -> Fas
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         if "PLEASE-FAIL" in prompt:
             return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, status_code=500)
-        answer = f"ANSWER: {letter}" if re.search(r"^[A-D]\)", prompt, re.MULTILINE) else text
+        expert = re.search(r"^\[Expert\]: (.*)$", prompt, re.MULTILINE)
+        submission = re.search(r"^\[Submission\]: (.*)$", prompt, re.MULTILINE)
+        if expert and submission:
+            answer = "GRADE: C" if expert.group(1).strip() in submission.group(1) else "GRADE: I"
+        elif re.search(r"^[A-D]\)", prompt, re.MULTILINE):
+            answer = f"ANSWER: {letter}"
+        else:
+            answer = text
         usage = {"prompt_tokens": max(1, len(prompt) // 4), "completion_tokens": 3, "total_tokens": max(1, len(prompt) // 4) + 3}
         return JSONResponse(
             {

@@ -22,7 +22,7 @@ from frontier_review.evals.package import load_package
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
-from frontier_review.kernel.errors import PermissionDenied
+from frontier_review.kernel.errors import PermissionDenied, ValidationFailed
 from frontier_review.kernel.principal import Principal
 from tests.factories.coverage import make_version
 from tests.factories.identity import Person, make_org, make_user
@@ -162,14 +162,88 @@ def test_an_unreachable_target_fails_the_run_with_a_readable_reason(container: C
         finished = _wait(container, run.id)
     finally:
         consumer.stop(graceful=True)
-    assert finished.status in {RunStatus.FAILED.value, RunStatus.SUCCEEDED.value}
-    if finished.status == RunStatus.FAILED.value:
-        assert finished.failure_reason
-        assert "marker-7781" not in finished.failure_reason
-    else:  # every sample errored but Inspect still produced a (zero) score: all errors are counted
-        assert finished.errors == finished.samples_done
+    # Every sample failed, so the run measured nothing: it fails rather than recording a zero.
+    assert finished.status == RunStatus.FAILED.value
+    assert finished.failure_reason is not None
+    assert finished.failure_reason.startswith("every sample failed")
+    assert "marker-7781" not in finished.failure_reason
+    assert finished.errors == finished.samples_done == 12
+    assert finished.result_id is None
     with container.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(BenchmarkRun)) == 1
+
+
+def _graded_suite(container: Container, director: Person, tmp_path: Path) -> None:
+    folder = tmp_path / "graded"
+    folder.mkdir()
+    manifest = MANIFEST.replace('name = "tiny-suite"', 'name = "graded-suite"')
+    manifest = manifest.replace('kind = "choice_or_match"', 'kind = "model_graded"\ngrader = "grader-1"')
+    manifest = manifest.replace('kind = "multiple_choice_or_generate"', 'kind = "generate"')
+    (folder / "manifest.toml").write_text(manifest)
+    items = [{"id": f"q-{i}", "input": f"Which line of snippet {i} is exploitable?", "target": "7" if i < 3 else "12"} for i in range(5)]
+    (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
+    with container.uow() as uow:
+        service.seal_package(uow, director.principal, load_package(folder))
+
+
+def _graded_run(container: Container, director: Person) -> BenchmarkRun:
+    queue = container.jobs
+    with container.uow() as uow:
+        run = runs.start_run(
+            uow,
+            director.principal,
+            benchmark="graded-suite@1",
+            target="atlas-rc1",
+            dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
+            max_retries=0,
+            timeout_seconds=5,
+        )
+    assert run.scaffold_version.startswith("generate/model_graded:grader-1/")
+    consumer = start_embedded_consumer(queue.huey)
+    try:
+        return _wait(container, run.id)
+    finally:
+        consumer.stop(graceful=True)
+
+
+def test_a_model_graded_suite_is_scored_by_its_grader_target(container: Container, tmp_path: Path) -> None:
+    with serve_fake(text="7") as base_url:
+        director, _developer, _version = _setup(container, tmp_path, base_url)
+        _graded_suite(container, director, tmp_path)
+        with container.uow() as uow, pytest.raises(ValidationFailed, match="grader-1"):
+            runs.start_run(uow, director.principal, benchmark="graded-suite@1", target="atlas-rc1", dispatch=lambda _: None)
+        with container.uow() as uow:
+            runs.create_target(
+                uow, director.principal, name="grader-1", model="openai-api/grader/fake", base_url=base_url, api_key="sk-g", reference_model="grader"
+            )
+        finished = _graded_run(container, director)
+    assert finished.status == RunStatus.SUCCEEDED.value, finished.failure_reason
+    # The model always answers 7; the grader finds it right on the three items whose key is 7.
+    assert finished.score is not None
+    assert abs(finished.score - 3 / 5) < 1e-9
+    assert finished.errors == 0
+
+
+def test_a_failing_grader_fails_the_run_with_a_readable_reason(container: Container, tmp_path: Path) -> None:
+    from tests.live import free_port
+
+    with serve_fake(text="7") as base_url:
+        director, _developer, _version = _setup(container, tmp_path, base_url)
+        _graded_suite(container, director, tmp_path)
+        with container.uow() as uow:
+            runs.create_target(
+                uow,
+                director.principal,
+                name="grader-1",
+                model="openai-api/grader/fake",
+                base_url=f"http://127.0.0.1:{free_port()}/v1",
+                reference_model="grader",
+            )
+        finished = _graded_run(container, director)
+    assert finished.status == RunStatus.FAILED.value
+    assert finished.failure_reason is not None
+    assert finished.failure_reason.startswith("every sample failed")
+    assert finished.errors == 5
 
 
 def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Settings, tmp_path: Path) -> None:

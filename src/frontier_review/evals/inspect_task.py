@@ -8,7 +8,19 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.dataset import Sample as InspectSample
-from inspect_ai.scorer import Score, Scorer, Target, accuracy, choice, includes, match, scorer, stderr
+from inspect_ai.model import Model
+from inspect_ai.scorer import (
+    Score,
+    Scorer,
+    Target,
+    accuracy,
+    choice,
+    includes,
+    match,
+    model_graded_fact,
+    scorer,
+    stderr,
+)
 from inspect_ai.solver import Generate, Solver, TaskState, generate, multiple_choice, solver, system_message
 
 from frontier_review.evals.package import Sample
@@ -40,8 +52,12 @@ def choice_or_match() -> Scorer:
     return score
 
 
-def build_task(manifest: dict[str, Any], samples: list[Sample]) -> Task:
-    """The Inspect task for a suite, with the manifest's solver, scorer and per-sample limits."""
+def build_task(manifest: dict[str, Any], samples: list[Sample], grader: Model | None = None) -> Task:
+    """The Inspect task for a suite, with the manifest's solver, scorer and per-sample limits.
+
+    A model-graded suite needs ``grader``: the model behind the suite's named grader target,
+    which compares each answer with the answer key (Inspect's ``model_graded_fact``).
+    """
     dataset = MemoryDataset(
         [
             InspectSample(id=s.id, input=s.input, target=s.target, choices=list(s.choices) or None, metadata=s.metadata or {})
@@ -65,13 +81,19 @@ def build_task(manifest: dict[str, Any], samples: list[Sample]) -> Task:
         "choice": choice,
         "choice_or_match": choice_or_match,
     }
-    make_scorer = scorers.get(str(manifest.get("scorer")))
-    if make_scorer is None:
-        raise ValueError(f"scorer {manifest.get('scorer')!r} is not supported by this runner yet")
+    kind = str(manifest.get("scorer"))
+    if kind == "model_graded":
+        if grader is None:
+            raise ValueError("a model-graded suite needs its grader target")
+        chosen = model_graded_fact(model=grader)
+    elif kind in scorers:
+        chosen = scorers[kind]()
+    else:
+        raise ValueError(f"unknown scorer {kind!r}")
     return Task(
         dataset=dataset,
         solver=steps,
-        scorer=make_scorer(),
+        scorer=chosen,
         time_limit=int(manifest.get("time_limit_seconds", 120)),
         token_limit=int(manifest.get("token_limit", 4096)),
     )

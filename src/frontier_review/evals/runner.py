@@ -123,6 +123,25 @@ def _summary(log: Any) -> dict[str, Any]:
     return out
 
 
+def _grader(uow: Any, manifest: dict[str, Any]) -> tuple[ModelTarget, str | None] | None:
+    """The grader target of a model-graded suite, with its key; ``None`` for other scorers."""
+    if manifest.get("scorer") != "model_graded":
+        return None
+    row = uow.session.query(ModelTarget).filter(ModelTarget.name == manifest.get("grader")).one_or_none()
+    if row is None:
+        raise LookupError(f"the grader target {manifest.get('grader')!r} is not registered")
+    return row, runs.target_api_key(uow, row)
+
+
+def _all_failed(log: Any) -> str:
+    """A run whose every sample failed measured nothing: it fails, with the first sample's error
+    as the reason, rather than recording a score of zero as evidence."""
+    samples = log.samples or []
+    if not samples or not all(s.error for s in samples):
+        return ""
+    return f"every sample failed; the first: {samples[0].error.message}"
+
+
 def run(run_id: uuid.UUID, attempt: int) -> int:
     container = build_container()
     started = time.monotonic()
@@ -139,17 +158,29 @@ def run(run_id: uuid.UUID, attempt: int) -> int:
         manifest = dict(suite.manifest)
         api_key = runs.target_api_key(uow, target)
         settings = (row.max_connections, row.max_retries, row.timeout_seconds)
+        try:
+            grader, setup_error = _grader(uow, manifest), ""
+        except LookupError as exc:  # removed since the run was queued: the run fails, readably
+            grader, setup_error = None, str(exc)
     secrets = [s.input for s in samples] + [s.target for s in samples] + [c for s in samples for c in s.choices]
     log_dir = _prepare_environment(container.settings.data_dir, run_id, target, api_key)
     try:
+        if setup_error:
+            raise RuntimeError(setup_error)
         from inspect_ai import eval as inspect_eval
 
         from frontier_review.evals.inspect_task import build_task
 
         _offline_token_counting()
         _register_progress(container.sessions, run_id)
+        grader_model = None
+        if grader is not None:
+            from inspect_ai.model import get_model
+
+            # Explicit URL and key: the grader may live on another server than the target.
+            grader_model = get_model(grader[0].model, base_url=grader[0].base_url, api_key=grader[1] or "no-key")
         logs = inspect_eval(
-            build_task(manifest, samples),
+            build_task(manifest, samples, grader_model),
             model=target.model,
             model_base_url=target.base_url,
             log_dir=str(log_dir),
@@ -164,7 +195,7 @@ def run(run_id: uuid.UUID, attempt: int) -> int:
             log_format="eval",
         )
         summary = _summary(logs[0])
-        error = logs[0].error.message if logs[0].error else ""
+        error = logs[0].error.message if logs[0].error else _all_failed(logs[0])
     except Exception as exc:  # the run fails with a readable reason; the worker lives on
         summary, error = (
             {"status": "error", "score": None, "stderr": None, "errors": 0, "limits": 0, "in": 0, "out": 0, "done": 0},
@@ -184,7 +215,7 @@ def run(run_id: uuid.UUID, attempt: int) -> int:
         row.input_tokens, row.output_tokens = summary["in"], summary["out"]
         row.duration_seconds = round(time.monotonic() - started, 3)
         row.finished_at = uow.clock.now()
-        ok = summary["status"] == "success" and summary["score"] is not None
+        ok = summary["status"] == "success" and summary["score"] is not None and not error
         row.status = transition(RunStatus.RUNNING, RunStatus.SUCCEEDED if ok else RunStatus.FAILED).value
         row.score, row.stderr = summary["score"], summary["stderr"]
         if ok:

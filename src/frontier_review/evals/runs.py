@@ -175,7 +175,10 @@ def target_api_key(uow: UnitOfWork, row: ModelTarget) -> str | None:
 def scaffold_version(manifest: dict[str, object]) -> str:
     """Solver, scorer and prompt, so a changed scaffold is never compared silently with an old one."""
     prompt = hashlib.sha256(str(manifest.get("system_prompt", "")).encode()).hexdigest()[:8]
-    return f"{manifest.get('solver')}/{manifest.get('scorer')}/prompt-{prompt}"
+    scorer = str(manifest.get("scorer"))
+    if scorer == "model_graded":  # another grader is another scaffold
+        scorer = f"model_graded:{manifest.get('grader')}"
+    return f"{manifest.get('solver')}/{scorer}/prompt-{prompt}"
 
 
 def start_run(
@@ -199,6 +202,13 @@ def start_run(
     target_row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == target))
     if target_row is None:
         raise NotFound(f"no target named {target!r}")
+    grader = suite.manifest.get("grader")
+    if suite.manifest.get("scorer") == "model_graded" and not uow.session.scalar(
+        select(ModelTarget.id).where(ModelTarget.name == grader)
+    ):
+        raise ValidationFailed(
+            f"{benchmark} is graded by the target {grader!r}, which is not registered; add it first", field="target"
+        )
     for field, value, low, high in (
         ("max_connections", max_connections, 1, 256),
         ("max_retries", max_retries, 0, 10),
