@@ -124,6 +124,7 @@ def settings(tmp_path: Path, db_url: str, master_key: str) -> Settings:
         master_key=master_key,
         session_secret="test-session-secret-" + "x" * 32,
         queue_name=f"fr-test-{uuid.uuid4().hex[:8]}",
+        gateway_allow_private_upstreams=True,  # test upstreams listen on loopback
     )
 
 

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     token_default_days: int = Field(default=90, gt=0, le=366)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
+    gateway_allow_private_upstreams: bool = Field(
+        default=False,
+        description="Let developers register upstreams on loopback, private or link-local addresses (tests, demo).",
+    )
+    gateway_upstream_timeout_seconds: float = Field(default=300.0, gt=0, le=3600)
+    gateway_max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest gateway request body (the prompt).")
+    artifact_max_bytes: int = Field(default=100 * 1024 * 1024, gt=0, description="Largest artifact or evidence upload.")
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:password@]host:port for outgoing email; unset keeps mail in the local sink shown at /mail.",
+    )
+    mail_from: str = "frontier-review@localhost"
     trusted_proxies: str | None = Field(
         default=None,
         description="Comma-separated proxy addresses whose X-Forwarded-For is believed (for the audit log's client IP).",

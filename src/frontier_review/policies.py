@@ -14,6 +14,7 @@ from datetime import datetime
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.uow import PendingDenial, UnitOfWork
+from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
@@ -31,6 +32,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **REGISTRY_RULES,
     **COVERAGE_RULES,
     **EVALS_RULES,
+    **ENGAGEMENT_RULES,
 }
 
 

@@ -8,21 +8,39 @@ It answers multiple-choice prompts with ``ANSWER: <letter>``, grading prompts (I
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from tests.live import free_port
 
 
-def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0) -> FastAPI:
+async def _sse(call: int, body: dict[str, Any], answer: str, usage: dict[str, int], delay: float) -> AsyncIterator[bytes]:
+    """OpenAI's streaming shape: a role chunk, one chunk per word, a finish chunk, usage if asked."""
+    base = {"id": f"chatcmpl-{call}", "object": "chat.completion.chunk", "created": int(time.time()), "model": body.get("model")}
+    words = answer.split(" ")
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    deltas += [{"content": (" " if i else "") + w} for i, w in enumerate(words)]
+    for delta in deltas:
+        chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+        yield f"data: {json.dumps(chunk)}\n\n".encode()
+        if delay:
+            await asyncio.sleep(delay)
+    yield f"data: {json.dumps({**base, 'choices': [{'index': 0, 'delta': {}, 'finish_reason': 'stop'}]})}\n\n".encode()
+    if (body.get("stream_options") or {}).get("include_usage"):
+        yield f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode()
+    yield b"data: [DONE]\n\n"
+
+
+def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0, stream_delay: float = 0.0) -> FastAPI:
     app = FastAPI()
     app.state.calls = 0
 
@@ -48,6 +66,8 @@ def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0) -> Fas
         else:
             answer = text
         usage = {"prompt_tokens": max(1, len(prompt) // 4), "completion_tokens": 3, "total_tokens": max(1, len(prompt) // 4) + 3}
+        if body.get("stream"):
+            return StreamingResponse(_sse(app.state.calls, body, answer, usage, stream_delay), media_type="text/event-stream")
         return JSONResponse(
             {
                 "id": f"chatcmpl-{app.state.calls}",

@@ -180,7 +180,10 @@ def _graded_suite(container: Container, director: Person, tmp_path: Path) -> Non
     manifest = manifest.replace('kind = "choice_or_match"', 'kind = "model_graded"\ngrader = "grader-1"')
     manifest = manifest.replace('kind = "multiple_choice_or_generate"', 'kind = "generate"')
     (folder / "manifest.toml").write_text(manifest)
-    items = [{"id": f"q-{i}", "input": f"Which line of snippet {i} is exploitable?", "target": "7" if i < 3 else "12"} for i in range(5)]
+    items = [
+        {"id": f"q-{i}", "input": f"Which line of snippet {i} is exploitable?", "target": "7" if i < 3 else "12"}
+        for i in range(5)
+    ]
     (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
     with container.uow() as uow:
         service.seal_package(uow, director.principal, load_package(folder))
@@ -214,7 +217,13 @@ def test_a_model_graded_suite_is_scored_by_its_grader_target(container: Containe
             runs.start_run(uow, director.principal, benchmark="graded-suite@1", target="atlas-rc1", dispatch=lambda _: None)
         with container.uow() as uow:
             runs.create_target(
-                uow, director.principal, name="grader-1", model="openai-api/grader/fake", base_url=base_url, api_key="sk-g", reference_model="grader"
+                uow,
+                director.principal,
+                name="grader-1",
+                model="openai-api/grader/fake",
+                base_url=base_url,
+                api_key="sk-g",
+                reference_model="grader",
             )
         finished = _graded_run(container, director)
     assert finished.status == RunStatus.SUCCEEDED.value, finished.failure_reason

@@ -57,6 +57,12 @@ def _lock_head(session: Session) -> AuditChainHead:
     ).scalar_one()
 
 
+def lock_chain(uow: UnitOfWork) -> None:
+    """Take the chain's write lock now (before reading what to append, so two writers never
+    append the same thing)."""
+    _lock_head(uow.session)
+
+
 def append(
     uow: UnitOfWork,
     *,
@@ -69,8 +75,12 @@ def append(
     target_id: str | None = None,
     reason: str | None = None,
     details: Mapping[str, Any] | None = None,
+    occurred_at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
+    """Append one entry in the caller's transaction (it commits or rolls back with the change).
+
+    ``occurred_at`` is for entries chained after the fact (gateway calls): when it happened.
+    """
     merged = dict(details or {})
     if uow.request_meta:
         merged.setdefault("request", dict(uow.request_meta))
@@ -83,7 +93,7 @@ def append(
     fields = EntryFields(
         seq=head.last_seq + 1,
         id=new_id(),
-        occurred_at=uow.clock.now(),
+        occurred_at=occurred_at or uow.clock.now(),
         actor_label=actor_label,
         actor_user_id=actor_user_id,
         actor_org_id=actor_org_id,

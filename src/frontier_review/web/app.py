@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 
 from fastapi import APIRouter, FastAPI, Request
@@ -17,6 +19,7 @@ from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import web as coverage_web
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
+from frontier_review.gateway.app import GatewayApp, GatewayDispatch
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import web as identity_web
 from frontier_review.notifications import web as notifications_web
@@ -55,7 +58,15 @@ def create_app(container: Container) -> FastAPI:
     """Build the ASGI application around ``container``."""
     settings = container.settings
     passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones
+    gateway = GatewayApp(container)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await gateway.aclose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Frontier Review API",
         version=__version__,
         description=(
@@ -68,6 +79,7 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.gateway = gateway
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(identity_api.router)
@@ -128,4 +140,6 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
+    # The gateway answers before any of the web stack: its own auth, errors and limits.
+    app.add_middleware(GatewayDispatch, gateway=gateway)
     return app

@@ -1,0 +1,1 @@
+"""Prerelease review engagements (DESIGN §3.4)."""

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible model gateway: every call authenticated, admitted, metered, audited."""

@@ -1,0 +1,375 @@
+"""The gateway's ASGI application: ``/gateway/v1/models``, ``/chat/completions``, ``/completions``.
+
+A plain ASGI app (no framework routing on the hot path). Each call: token → one query for the
+caller and the engagement → admission (G1, pure) → quotas → forward → meter → access-log row
+committed → response. Responses are rebuilt from the upstream's JSON, so no upstream header,
+URL or credential reaches the reviewer (G4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from functools import partial
+from typing import Any
+
+from frontier_review.bootstrap import Container
+from frontier_review.config import Environment
+from frontier_review.engagements.domain import admission
+from frontier_review.gateway import context, errors
+from frontier_review.gateway.proxy import Upstreams, error_message, sse_lines
+from frontier_review.gateway.quotas import QuotaCounter
+from frontier_review.gateway.recorder import AccessRecord, AccessRecorder, Chainer
+from frontier_review.security.tokens import digest_token, looks_like_token
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+PREFIX = "/gateway/v1"
+ROUTES = {("GET", "/models"), ("POST", "/chat/completions"), ("POST", "/completions")}
+REDUCED = ":reduced-safeguard"
+JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-store"), (b"x-accel-buffering", b"no")]
+# Response fields passed through from the upstream; anything else (provider extras) is dropped.
+KEEP = ("id", "object", "created", "choices", "usage")
+
+
+class GatewayApp:
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        settings = container.settings
+        self.max_body = settings.gateway_max_body_bytes
+        self.quotas = QuotaCounter(settings)
+        self.upstreams = Upstreams(
+            allow_private=settings.gateway_allow_private_upstreams, timeout_seconds=settings.gateway_upstream_timeout_seconds
+        )
+        self.cache = context.UpstreamCache()
+        self._recorder: AccessRecorder | None = None
+        self._chainer: Chainer | None = None
+
+    @property
+    def recorder(self) -> AccessRecorder:
+        if self._recorder is None:
+            self._recorder = AccessRecorder(self.container.uow)
+            self._chainer = Chainer(self.container.uow)
+        return self._recorder
+
+    async def aclose(self) -> None:
+        await self.upstreams.close()
+        if self._recorder is not None:
+            self._recorder.close()
+        if self._chainer is not None:
+            self._chainer.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        path = scope["path"][len(PREFIX) :]
+        if (scope["method"], path) not in ROUTES:
+            status = 405 if path in {p for _, p in ROUTES} else 404
+            await _send_error(send, errors.GatewayError(status, f"no such gateway route: {scope['method']} {scope['path']}"))
+            return
+        call = _Call(self, scope, started)
+        try:
+            await call.run(receive, send)
+        except errors.GatewayError as exc:
+            await call.refuse(send, exc)
+        except Exception:
+            log.exception("gateway call failed")
+            await call.refuse(send, errors.GatewayError(500, "the gateway failed; the call was not served", "server_error"))
+
+
+class _Call:
+    """One gateway call, from token to recorded response."""
+
+    def __init__(self, app: GatewayApp, scope: Scope, started: float) -> None:
+        self.app = app
+        self.scope = scope
+        self.started = started
+        self.path = scope["path"][len(PREFIX) :]
+        self.ctx: context.CallContext | None = None
+        self.variant: str | None = None
+        self.responded = False
+        self.now = app.container.clock.now()
+
+    def _record(self, status: int, outcome: str, **extra: Any) -> AccessRecord | None:
+        if self.ctx is None:
+            return None
+        ctx = self.ctx
+        return AccessRecord(
+            kind="gateway",
+            at=self.now,
+            engagement_id=ctx.access.engagement_id,
+            actor_label=ctx.user_label,
+            status=status,
+            outcome=outcome,
+            participant_id=ctx.participant_id,
+            organization_id=ctx.organization_id,
+            user_id=ctx.access.user_id,
+            token_id=ctx.token_id,
+            variant=self.variant,
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            detail={"route": self.path},
+            **extra,
+        )
+
+    async def refuse(self, send: Send, exc: errors.GatewayError) -> None:
+        if self.responded:
+            return  # a stream already started; its end was recorded by the stream
+        record = self._record(exc.status, exc.outcome)
+        if record is not None:
+            try:
+                await self.app.recorder.record(record)
+            except Exception:
+                exc = errors.GatewayError(503, "the call could not be recorded, so it was not served", "service_unavailable")
+        await _send_error(send, exc)
+
+    async def run(self, receive: Receive, send: Send) -> None:
+        token = _bearer(self.scope)
+        if token is None or not looks_like_token(token, "frg"):
+            raise errors.unauthenticated()
+        body = await _read_body(receive, self.app.max_body) if self.scope["method"] == "POST" else b""
+        loop = asyncio.get_running_loop()
+        self.ctx = await loop.run_in_executor(None, context.load, self.app.container.engine, digest_token(token))
+        if self.ctx is None:
+            raise errors.unauthenticated("this gateway token is unknown or revoked")
+        refusal = admission(self.ctx.access, self.now)
+        if refusal is not None:
+            raise errors.forbidden(refusal.message, refusal.code)
+        assert self.ctx.quotas is not None and self.ctx.participant_id is not None
+        upstreams = await loop.run_in_executor(
+            None,
+            self.app.cache.get,
+            self.ctx.access.engagement_id,
+            self.ctx.access_epoch,
+            partial(context.load_upstreams, self.app.container.uow),
+        )
+        if self.path == "/models":
+            await self.models(send, upstreams)
+            return
+        request = _parse(body, self.path)
+        target = self._target(request, upstreams)
+        await self.app.quotas.admit(self.ctx.participant_id, self.ctx.quotas, self.now)
+        if request.get("stream"):
+            await self.stream(send, request, target)
+        else:
+            await self.complete(send, request, target)
+
+    def _target(self, request: dict[str, Any], upstreams: dict[str, context.UpstreamTarget]) -> context.UpstreamTarget:
+        assert self.ctx is not None
+        model = request.get("model")
+        base = self.ctx.model_id
+        variant = {base: "standard", base + REDUCED: "reduced-safeguard"}.get(str(model))
+        if variant is None:
+            raise errors.GatewayError(
+                404,
+                f"the model {model!r} is not offered here; this engagement offers {base!r}",
+                "invalid_request_error",
+                "model_not_found",
+                "model",
+            )
+        self.variant = variant
+        target = upstreams.get(variant)
+        if target is None:
+            raise errors.GatewayError(
+                503, f"the developer has not connected the {variant} variant yet", "service_unavailable", "upstream_missing"
+            )
+        return target
+
+    async def models(self, send: Send, upstreams: dict[str, context.UpstreamTarget]) -> None:
+        assert self.ctx is not None
+        ids = [self.ctx.model_id + ("" if v == "standard" else REDUCED) for v in sorted(upstreams)]
+        created = int(self.now.timestamp())
+        payload = {
+            "object": "list",
+            "data": [{"id": i, "object": "model", "created": created, "owned_by": "frontier-review"} for i in ids],
+        }
+        record = self._record(200, "ok")
+        assert record is not None
+        await self.app.recorder.record(record)
+        await _send_json(send, 200, payload)
+
+    async def complete(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
+        assert self.ctx is not None
+        upstream = await self.app.upstreams.open(target, self.path, {**request, "model": target.upstream_model})
+        if upstream.status != 200:
+            raise errors.upstream_failed(
+                await error_message(upstream, target), 502 if upstream.status >= 500 else upstream.status
+            )
+        try:
+            payload = await upstream.json(content_type=None)
+        except ValueError:
+            raise errors.upstream_failed("the model's server answered with something that is not JSON") from None
+        finally:
+            upstream.release()
+        if not isinstance(payload, dict) or "choices" not in payload:
+            raise errors.upstream_failed("the model's server answered without choices")
+        out = {k: payload[k] for k in KEEP if k in payload}
+        out["model"] = request["model"]
+        usage = payload.get("usage") or {}
+        prompt, completion = _tokens(usage)
+        record = self._record(200, "ok", prompt_tokens=prompt, completion_tokens=completion)
+        assert record is not None
+        if self.ctx.transcripts:
+            record.transcript = {"request": request, "response": out}
+        await self.app.recorder.record(record)
+        assert self.ctx.participant_id is not None
+        await self.app.quotas.charge_tokens(self.ctx.participant_id, prompt + completion, self.now)
+        await _send_json(send, 200, out)
+
+    async def stream(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
+        assert self.ctx is not None and self.ctx.participant_id is not None
+        wants_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+        forwarded = {**request, "model": target.upstream_model, "stream_options": {"include_usage": True}}
+        upstream = await self.app.upstreams.open(target, self.path, forwarded)
+        if upstream.status != 200:
+            raise errors.upstream_failed(
+                await error_message(upstream, target), 502 if upstream.status >= 500 else upstream.status
+            )
+        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        self.responded = True
+        prompt = completion = 0
+        pieces: list[str] = []
+        outcome = "ok"
+        try:
+            async for data in sse_lines(upstream):
+                if data == b"[DONE]":
+                    break
+                try:
+                    chunk = json.loads(data)
+                except ValueError:
+                    continue  # a keep-alive or a comment: nothing to forward
+                if not isinstance(chunk, dict):
+                    continue
+                if chunk.get("usage"):
+                    prompt, completion = _tokens(chunk["usage"])
+                choices = chunk.get("choices") or []
+                if not choices and not wants_usage:
+                    continue  # the usage-only chunk we asked for ourselves
+                if self.ctx.transcripts:
+                    pieces.extend(_delta_text(choices))
+                out = {k: chunk[k] for k in KEEP if k in chunk}
+                out["model"] = request["model"]
+                if not wants_usage:
+                    out.pop("usage", None)
+                await send(
+                    {"type": "http.response.body", "body": b"data: " + json.dumps(out).encode() + b"\n\n", "more_body": True}
+                )
+        except (TimeoutError, OSError):
+            outcome = "upstream_interrupted"
+        finally:
+            upstream.release()
+        record = self._record(200, outcome, prompt_tokens=prompt, completion_tokens=completion)
+        assert record is not None
+        record.detail["stream"] = True
+        if self.ctx.transcripts:
+            record.transcript = {"request": request, "response": "".join(pieces)}
+        await self.app.recorder.record(record)  # durable before the stream completes
+        await self.app.quotas.charge_tokens(self.ctx.participant_id, prompt + completion, self.now)
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+def _tokens(usage: Any) -> tuple[int, int]:
+    if not isinstance(usage, dict):
+        return 0, 0
+    prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+    return (prompt if isinstance(prompt, int) else 0), (completion if isinstance(completion, int) else 0)
+
+
+def _delta_text(choices: list[Any]) -> list[str]:
+    out = []
+    for choice in choices:
+        if isinstance(choice, dict):
+            delta = choice.get("delta") or {}
+            text = delta.get("content") if isinstance(delta, dict) else None
+            text = text if text is not None else choice.get("text")
+            if isinstance(text, str):
+                out.append(text)
+    return out
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else None
+    return None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise errors.bad_request("the client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise errors.GatewayError(
+                413, f"the request is larger than {limit} bytes", "invalid_request_error", "request_too_large"
+            )
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _parse(body: bytes, path: str) -> dict[str, Any]:
+    """The request, checked for what the gateway relies on; the upstream checks the rest."""
+    try:
+        request = json.loads(body)
+    except ValueError:
+        raise errors.bad_request("the request body is not valid JSON") from None
+    if not isinstance(request, dict):
+        raise errors.bad_request("the request body must be a JSON object")
+    if not isinstance(request.get("model"), str):
+        raise errors.bad_request("model is required", "model")
+    if path == "/chat/completions":
+        messages = request.get("messages")
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) and "role" in m for m in messages):
+            raise errors.bad_request("messages must be a non-empty list of {role, content} objects", "messages")
+    else:
+        prompt = request.get("prompt")
+        if not isinstance(prompt, str | list) or not prompt:
+            raise errors.bad_request("prompt must be a non-empty string or list", "prompt")
+    if "stream" in request and not isinstance(request["stream"], bool):
+        raise errors.bad_request("stream must be true or false", "stream")
+    for name in ("max_tokens", "max_completion_tokens", "n"):
+        value = request.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise errors.bad_request(f"{name} must be a positive whole number", name)
+    return request
+
+
+async def _send_json(send: Send, status: int, payload: Any) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": JSON_HEADERS})
+    await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+
+
+async def _send_error(send: Send, exc: errors.GatewayError) -> None:
+    await send({"type": "http.response.start", "status": exc.status, "headers": JSON_HEADERS})
+    await send({"type": "http.response.body", "body": exc.body()})
+
+
+class GatewayDispatch:
+    """Outermost middleware: gateway paths go straight to the gateway, past the web stack."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], gateway: GatewayApp) -> None:
+        self.app = app
+        self.gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
+            await self.gateway(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def production(container: Container) -> bool:
+    return container.settings.env is Environment.PROD

@@ -1,0 +1,200 @@
+"""The access log: one row per gateway call or artifact download, durable before the response
+completes, chained into the audit log by a background writer within a bounded delay (DESIGN §3.7).
+
+Rows are written by one thread per process in group commits: concurrent calls share one
+transaction, and each call waits only for the commit that holds its row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from frontier_review.audit import service as audit
+from frontier_review.audit.domain import Outcome
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.engagements.orm import AccessLog
+from frontier_review.security import service as security
+
+log = logging.getLogger(__name__)
+BATCH = 256
+
+
+@dataclass
+class AccessRecord:
+    kind: str
+    at: datetime
+    engagement_id: uuid.UUID
+    actor_label: str
+    status: int
+    outcome: str
+    participant_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    token_id: uuid.UUID | None = None
+    variant: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+    transcript: dict[str, Any] | None = None
+    ref: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+def write(uow: UnitOfWork, records: list[AccessRecord]) -> None:
+    """Insert records in the caller's transaction, sealing transcripts."""
+    for r in records:
+        sealed = None
+        if r.transcript is not None:
+            sealed = security.seal_field(
+                uow, json.dumps(r.transcript).encode(), table="access_log", row_id=str(r.ref), field="transcript_sealed"
+            )
+        uow.session.add(
+            AccessLog(
+                ref=r.ref,
+                at=r.at,
+                kind=r.kind,
+                engagement_id=r.engagement_id,
+                participant_id=r.participant_id,
+                organization_id=r.organization_id,
+                user_id=r.user_id,
+                actor_label=r.actor_label,
+                token_id=r.token_id,
+                variant=r.variant,
+                status=r.status,
+                outcome=r.outcome,
+                prompt_tokens=r.prompt_tokens,
+                completion_tokens=r.completion_tokens,
+                latency_ms=round(r.latency_ms, 3),
+                day=r.at.date(),
+                detail=r.detail,
+                transcript_sealed=sealed,
+            )
+        )
+
+
+class AccessRecorder:
+    """Group-commit writer thread; ``await record(r)`` returns once ``r`` is committed."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self._uow = uow_factory
+        self._queue: queue.SimpleQueue[tuple[AccessRecord, asyncio.Future[None], asyncio.AbstractEventLoop] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="access-recorder", daemon=True)
+        self._thread.start()
+
+    async def record(self, record: AccessRecord) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queue.put((record, done, loop))
+        await done
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            error: BaseException | None = None
+            try:
+                with self._uow() as uow:
+                    write(uow, [r for r, _, _ in batch])
+            except Exception as exc:  # the callers answer 503; nothing is served unrecorded
+                log.exception("access log write failed")
+                error = exc
+            for _, done, loop in batch:
+                loop.call_soon_threadsafe(_settle, done, error)
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
+def chain_pending(uow_factory: Callable[[], UnitOfWork], *, limit: int = 2000) -> int:
+    """Append an audit entry for each unchained access-log row, oldest first; returns how many."""
+    with uow_factory() as uow:
+        audit.lock_chain(uow)  # before reading: two chainers never append the same row
+        rows = list(
+            uow.session.scalars(select(AccessLog).where(AccessLog.audit_entry_id.is_(None)).order_by(AccessLog.id).limit(limit))
+        )
+        for row in rows:
+            entry = audit.append(
+                uow,
+                actor_label=row.actor_label,
+                actor_user_id=row.user_id,
+                actor_org_id=row.organization_id,
+                action="gateway:call" if row.kind == "gateway" else f"engagements:{row.kind}",
+                outcome=Outcome.SUCCESS if row.status < 400 else Outcome.DENIED,
+                target_type="engagement",
+                target_id=str(row.engagement_id),
+                reason=None if row.status < 400 else row.outcome,
+                occurred_at=row.at,
+                details={
+                    "access_log": str(row.ref),
+                    "status": row.status,
+                    "variant": row.variant,
+                    "prompt_tokens": row.prompt_tokens,
+                    "completion_tokens": row.completion_tokens,
+                    "latency_ms": row.latency_ms,
+                    "token": str(row.token_id) if row.token_id else None,
+                    **row.detail,
+                },
+            )
+            row.audit_entry_id = entry.id
+        return len(rows)
+
+
+class Chainer:
+    """Chains the access log every ``interval`` seconds in a background thread."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], interval: float = 1.0) -> None:
+        self._uow = uow_factory
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="access-chainer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                while chain_pending(self._uow) >= 2000:
+                    pass
+            except Exception:
+                log.exception("chaining the access log failed; will retry")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        try:
+            chain_pending(self._uow)
+        except Exception:
+            log.exception("final chaining of the access log failed")
