@@ -25,7 +25,9 @@ def free_port() -> int:
 def serve(container: Container) -> Iterator[str]:
     """Serve ``container``'s app on 127.0.0.1 and yield its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on", server_header=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

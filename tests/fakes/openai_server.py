@@ -48,6 +48,15 @@ def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0, stream
     async def models() -> dict[str, Any]:
         return {"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "tests"}]}
 
+    @app.post("/v1/completions")
+    async def completions(request: Request) -> JSONResponse:
+        body = await request.json()
+        app.state.calls += 1
+        usage = {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7}
+        choice = {"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}
+        payload = {"id": f"cmpl-{app.state.calls}", "object": "text_completion", "created": int(time.time())}
+        return JSONResponse({**payload, "model": body.get("model", "fake"), "choices": [choice], "usage": usage})
+
     @app.post("/v1/chat/completions")
     async def chat(request: Request) -> JSONResponse:
         body = await request.json()

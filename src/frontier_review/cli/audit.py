@@ -10,9 +10,14 @@ from pathlib import Path
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.table import Table
+from sqlalchemy import func, select
 
 from frontier_review.audit import service
+from frontier_review.audit.orm import AuditEntry
+from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, err_console, fail, handle_errors
+from frontier_review.gateway.recorder import ACCESS_ACTIONS, chain_pending
 from frontier_review.kernel.principal import Principal
 from frontier_review.security.service import public_key_id
 
@@ -28,10 +33,16 @@ def verify(
         help="Trust only this Ed25519 public key (base64, as published by /api/v1/audit/public-keys); repeatable.",
     ),
     tail: bool = typer.Option(False, "--tail", help="Hash only the entries after the latest verified checkpoint."),
+    calls: int = typer.Option(10, "--calls", min=0, help="Show this many of the latest gateway calls and downloads."),
 ) -> None:
     """Check every link, hash and checkpoint signature; exit 1 naming the first bad entry."""
     trusted = _trusted_keys(public_key) if public_key else None
     c = container()
+    # Gateway calls are durable in the access log first; chain any not chained yet, so the
+    # verification covers every call made so far.
+    chained = 0
+    while (batch := chain_pending(c.uow)) > 0:
+        chained += batch
     with c.uow() as uow:
         report = service.verify_log(uow.session, c.keyring, trusted_keys=trusted, tail_only=tail)
     if report.ok:
@@ -40,11 +51,38 @@ def verify(
             f"[green]audit log intact[/]: {scope}, tip #{report.last_seq} {report.last_hash[:16]}…, "
             f"{report.checkpoints} signed checkpoints verified" + (" under the given key(s)" if trusted else "")
         )
+        _show_calls(c, chained, calls)
         return
     err_console.print(f"[bold red]audit log FAILED verification[/] — first bad entry: #{report.first_bad_seq}")
     for problem in report.problems:
         err_console.print(f"  {problem}", highlight=False)
     raise typer.Exit(1)
+
+
+def _show_calls(c: Container, chained: int, limit: int) -> None:
+    """The latest gateway calls and artifact downloads in the verified log."""
+    with c.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.in_(ACCESS_ACTIONS)))
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(ACCESS_ACTIONS)).order_by(AuditEntry.seq.desc()).limit(limit)
+        ).all()
+    note = f" ({chained} chained just now)" if chained else ""
+    console.print(f"gateway calls and downloads in the log: {total}{note}")
+    if not rows:
+        return
+    table = Table("#", "when (UTC)", "who", "what", "status", "tokens in/out", "ms")
+    for row in rows:
+        d = row.details or {}
+        table.add_row(
+            str(row.seq),
+            row.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.actor_label,
+            f"{row.action} {d.get('route') or d.get('filename') or ''}".strip(),
+            str(d.get("status", "")),
+            f"{d.get('prompt_tokens', 0)}/{d.get('completion_tokens', 0)}",
+            str(d.get("latency_ms", "")),
+        )
+    console.print(table)
 
 
 def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:

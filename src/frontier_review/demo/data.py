@@ -14,6 +14,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.engagements import service as engagements
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
 from frontier_review.identity.orm import User
@@ -247,7 +248,7 @@ def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
         },
         "Breeze 1.0 model card",
     )
-    registry.set_status(uow, northwind, breeze, status=VersionStatus.RELEASED)
+    engagements.set_version_status(uow, northwind, breeze, status=VersionStatus.RELEASED)
     helix_bio = version(
         helix,
         "Helix-Bio",

@@ -28,6 +28,7 @@ from frontier_review.security import service as security
 
 log = logging.getLogger(__name__)
 BATCH = 256
+ACCESS_ACTIONS = ("gateway:call", "engagements:artifact_download")
 
 
 @dataclass

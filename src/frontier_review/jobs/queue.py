@@ -43,11 +43,13 @@ def build_queue(container: Container) -> JobQueue:
     else:
         huey = SqliteHuey(name=settings.queue_name, filename=str(settings.data_dir / "jobs.db"), utc=True)
     from frontier_review.audit import tasks as audit_tasks
+    from frontier_review.engagements import tasks as engagements_tasks
     from frontier_review.evals import tasks as evals_tasks
 
     queue = JobQueue(huey)
     queue.tasks.update(audit_tasks.register(huey, container))
     queue.tasks.update(evals_tasks.register(huey, container))
+    queue.tasks.update(engagements_tasks.register(huey, container))
     return queue
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.engagements import service as engagements
 from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
@@ -134,7 +135,7 @@ def set_status(
 ) -> Response:
     back = f"/versions/{version_id}"
     try:
-        view = service.set_status(uow, principal, version_id, status=status)
+        view = engagements.set_version_status(uow, principal, version_id, status=status)
     except DomainError as exc:
         return _fail_soft(request, exc, back)
     flash(request, f"{view.display} is now {view.status.value}.", "success")

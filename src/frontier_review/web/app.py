@@ -17,6 +17,7 @@ from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import web as coverage_web
+from frontier_review.engagements import api as engagements_api
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
 from frontier_review.gateway.app import GatewayApp, GatewayDispatch
@@ -87,6 +88,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(registry_api.router)
     api.include_router(coverage_api.router)
     api.include_router(evals_api.router)
+    api.include_router(engagements_api.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

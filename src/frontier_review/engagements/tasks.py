@@ -1,0 +1,38 @@
+"""Engagement jobs, every minute: record window transitions (with their notices), chain any
+access-log rows a gateway process left behind, and deliver queued email."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from huey import Huey, crontab
+from huey.api import TaskWrapper
+
+from frontier_review.engagements import service
+from frontier_review.gateway.recorder import chain_pending
+from frontier_review.notifications import email
+
+if TYPE_CHECKING:
+    from frontier_review.bootstrap import Container
+
+HOUSEKEEPING_TASK = "engagements.housekeeping"
+MAIL_TASK = "notifications.mail"
+
+
+def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
+    def deliver() -> int:
+        settings = container.settings
+        return email.deliver_pending(container.sessions, container.clock, smtp_url=settings.smtp_url, sender=settings.mail_from)
+
+    def housekeeping() -> int:
+        with container.uow() as uow:
+            changed = service.sweep(uow)
+        while chain_pending(container.uow) >= 2000:
+            pass
+        deliver()
+        return changed
+
+    return {
+        HOUSEKEEPING_TASK: huey.periodic_task(crontab(minute="*"), name=HOUSEKEEPING_TASK)(housekeeping),
+        MAIL_TASK: huey.task(name=MAIL_TASK)(deliver),
+    }
