@@ -11,6 +11,7 @@ import httpx
 import openai
 import pytest
 import sqlalchemy as sa
+from openai.types.chat import ChatCompletionMessageParam
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
@@ -26,7 +27,7 @@ from tests.fakes.openai_server import serve_fake
 
 ANSWER = "The vulnerable line is 7."
 UPSTREAM_KEY = "sk-upstream-secret-123"
-HI = [{"role": "user", "content": "Which line?"}]
+HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Which line?"}]
 
 
 @pytest.fixture
@@ -45,21 +46,21 @@ def client(base_url: str, token: str) -> openai.OpenAI:
 
 
 def ask(sdk: openai.OpenAI, setup: Setup) -> str:
-    reply = sdk.chat.completions.create(model=setup.engagement.model_id, messages=HI)  # type: ignore[arg-type]
+    reply = sdk.chat.completions.create(model=setup.engagement.model_id, messages=HI)
     return reply.choices[0].message.content or ""
 
 
 def test_a_reviewer_chats_through_the_gateway_streaming_and_not(container: Container, base_url: str, setup: Setup) -> None:
     sdk = client(base_url, gateway_token(container, setup.reviewer, setup))
     assert [m.id for m in sdk.models.list()] == [setup.engagement.model_id]
-    reply = sdk.chat.completions.create(model=setup.engagement.model_id, messages=HI)  # type: ignore[arg-type]
+    reply = sdk.chat.completions.create(model=setup.engagement.model_id, messages=HI)
     assert reply.choices[0].message.content == ANSWER
     assert reply.model == setup.engagement.model_id
     assert reply.usage is not None
     assert reply.usage.completion_tokens == 3
     stream = sdk.chat.completions.create(
         model=setup.engagement.model_id,
-        messages=HI,  # type: ignore[arg-type]
+        messages=HI,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -186,7 +187,7 @@ def test_release_always_succeeds_and_closes_every_access_at_once(container: Cont
     partner = client(base_url, gateway_token(container, setup.partner_reviewer, setup))
     assert ask(agency, setup) == ANSWER
     assert ask(partner, setup) == ANSWER
-    stream = agency.chat.completions.create(model=setup.engagement.model_id, messages=HI, stream=True)  # type: ignore[arg-type]
+    stream = agency.chat.completions.create(model=setup.engagement.model_id, messages=HI, stream=True)
     received: list[str] = []
     first = next(iter(stream))
     received.append(first.choices[0].delta.content or "")

@@ -2,7 +2,8 @@
 
 It answers multiple-choice prompts with ``ANSWER: <letter>``, grading prompts (Inspect's
 ``model_graded_fact``) with ``GRADE: C`` when the submission contains the expert answer and
-``GRADE: I`` otherwise, and other prompts with a fixed text; it fails (HTTP 500) on prompts containing ``PLEASE-FAIL``, and can add latency.
+``GRADE: I`` otherwise, and other prompts with a fixed text. It streams (SSE) when asked, fails
+(HTTP 500) on prompts containing ``PLEASE-FAIL``, and can add latency.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.live import free_port
 
@@ -58,7 +59,7 @@ def make_app(*, letter: str = "B", text: str = "7", latency: float = 0.0, stream
         return JSONResponse({**payload, "model": body.get("model", "fake"), "choices": [choice], "usage": usage})
 
     @app.post("/v1/chat/completions")
-    async def chat(request: Request) -> JSONResponse:
+    async def chat(request: Request) -> Response:
         body = await request.json()
         app.state.calls += 1
         if latency:

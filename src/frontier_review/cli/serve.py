@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 
@@ -55,6 +56,9 @@ def serve(
     from frontier_review.jobs.queue import start_embedded_consumer
     from frontier_review.web.app import create_app
 
+    if demo and os.environ.get("FR_ENV", "dev") != "prod":
+        # The demo engagement's upstream is the local model on loopback.
+        os.environ.setdefault("FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS", "true")
     c = container()
     settings = c.settings
     if migrate_first:

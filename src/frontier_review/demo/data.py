@@ -181,6 +181,7 @@ def load_demo(container: Container) -> list[DemoLogin]:
                     cleared=user.cleared,
                 )
         _coverage_scenario(uow, system)
+        _engagement_scenario(uow)
         audit.create_checkpoint(uow, system)
     return demo_logins()
 
@@ -303,3 +304,77 @@ def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
     inquiries.file_inquiry(
         uow, helix, helix_bio, question="Helix-Bio is trained mostly on protein sequences. Is 0.9-rc1 covered?"
     )
+
+
+DEMO_UPSTREAM = "http://127.0.0.1:8081/v1"  # the local SmolLM2 server that `serve --demo` starts
+DEMO_REVIEWER = "reviewer@cisa.demo"
+
+
+def _engagement_scenario(uow: UnitOfWork) -> None:
+    """Designated partners and an active engagement on Atlas 3.0-rc2, accepted by CISA and a
+    hospital, with the demo's local model as its upstream."""
+    from datetime import timedelta
+
+    from frontier_review.engagements import access, partners
+    from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
+    from frontier_review.identity.orm import Organization
+    from frontier_review.registry.orm import Model, ModelVersion
+
+    director = _person(uow, "director@program.demo")
+    northwind = _person(uow, "policy@northwind.demo")
+    now = uow.clock.now()
+
+    def org(name: str) -> uuid.UUID:
+        found = uow.session.scalar(select(Organization.id).where(Organization.name == name))
+        assert found is not None
+        return found
+
+    for name, sector, basis in (
+        ("Mercy Health System", "healthcare", "Regional hospital network; vetted for the 2026 prerelease pilot."),
+        ("First Federal Bank", "financial_services", "Systemically important bank; FS-ISAC member, vetted by Treasury."),
+    ):
+        partners.designate(
+            uow, director, organization_id=org(name), sector=sector, basis=basis, expires_at=now + timedelta(days=365)
+        )
+    rc2 = uow.session.scalar(
+        select(ModelVersion.id)
+        .join(Model, Model.id == ModelVersion.model_id)
+        .where(Model.name == "Atlas", ModelVersion.label == "3.0-rc2")
+    )
+    assert rc2 is not None
+    view = engagements.open_engagement(
+        uow,
+        northwind,
+        version_id=rc2,
+        title="Atlas 3.0-rc2 prerelease review",
+        window=Window(now - timedelta(days=3), now + timedelta(days=18)),
+        recipients=Recipients.FEDERAL_AND_PARTNERS,
+        partners_from=now - timedelta(days=1),
+        materials=Materials(api_access=True, system_card=True, evaluation_results=True),
+        protections=Protections(
+            confidentiality_text=(
+                "Recipients keep all outputs, materials and findings confidential, use them only for this "
+                "national-security review, and disclose nothing outside their organization without Northwind's consent."
+            ),
+            use_restrictions="No training of other models on outputs. No automated scraping beyond the quotas.",
+            materials_retention_days=45,
+            transcript_retention=True,
+        ),
+        quotas=Quotas(requests_per_day=500, tokens_per_day=200_000, requests_per_minute=30),
+    )
+    for name in ("DHS CISA", "National Security Agency", "Mercy Health System"):
+        engagements.invite(uow, northwind, view.id, organization_id=org(name))
+    access.set_upstream(
+        uow,
+        northwind,
+        view.id,
+        variant="standard",
+        base_url=DEMO_UPSTREAM,
+        api_key="demo-upstream-key",
+        upstream_model="smollm2",
+        require_https=False,
+        allow_private=True,  # the demo's model runs on loopback
+    )
+    engagements.offer(uow, northwind, view.id)
+    engagements.accept_terms(uow, _person(uow, "lead@cisa.demo"), view.id, terms_number=1)
+    engagements.accept_terms(uow, _person(uow, "secops@mercyhealth.demo"), view.id, terms_number=1)

@@ -40,7 +40,9 @@ def list_engagements(uow: UoW, principal: ApiPrincipal) -> list[EngagementOut]:
     "/engagements",
     status_code=status.HTTP_201_CREATED,
     summary="Open an engagement (draft)",
-    description="For one of your prerelease versions; the window lasts at most 30 days (G3). Permission: `engagements:engagement:open`.",
+    description=(
+        "For one of your prerelease versions; the window lasts at most 30 days (G3). Permission: `engagements:engagement:open`."
+    ),
 )
 def open_engagement(body: EngagementIn, uow: UoW, principal: ApiPrincipal) -> EngagementOut:
     return EngagementOut.of(

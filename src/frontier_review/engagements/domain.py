@@ -115,7 +115,7 @@ def check_partners_from(window: Window, recipients: Recipients, partners_from: d
     return start
 
 
-def effective_state(
+def effective_state(  # noqa: PLR0911 - one early answer per state, in order of precedence
     stored: EngagementState, reason: ClosedReason | None, window: Window, version_status: str, now: datetime
 ) -> tuple[EngagementState, ClosedReason | None]:
     """The state at ``now``: release and withdrawal close at once (G2); the clock does the rest."""
@@ -181,7 +181,7 @@ def _stamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def admission(ctx: AccessContext, now: datetime) -> Refusal | None:
+def admission(ctx: AccessContext, now: datetime) -> Refusal | None:  # noqa: PLR0911 - one refusal per G1 rule
     """G1: admitted only inside the active window and cohort, after terms acceptance, not revoked,
     not released. ``None`` means admitted (quotas are checked separately)."""
     state, reason = effective_state(ctx.state, ctx.closed_reason, ctx.window, ctx.version_status, now)

@@ -47,7 +47,7 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.registry import service as registry
-from frontier_review.registry.domain import ModelRef, VersionStatus
+from frontier_review.registry.domain import VersionStatus
 from frontier_review.registry.orm import Model, ModelVersion
 
 
@@ -733,6 +733,32 @@ def mark_upstream_used(uow: UnitOfWork, engagement_id: uuid.UUID, variant: str, 
     )
 
 
-def version_ref(uow: UnitOfWork, version_id: uuid.UUID) -> ModelRef:
-    version, model = registry.load_version(uow, version_id)
-    return ModelRef(model.id, model.organization_id)
+@dataclass(frozen=True)
+class Invitable:
+    id: uuid.UUID
+    name: str
+    kind: str
+    sector: str | None
+
+
+def invitable(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[Invitable]:
+    """Agencies, and designated partners where the terms include partners, not yet invited."""
+    row = _manage(uow, principal, engagement_id)
+    taken = set(uow.session.scalars(select(Participant.organization_id).where(Participant.engagement_id == row.id)))
+    now = uow.clock.now()
+    out = []
+    for org in uow.session.scalars(
+        select(Organization)
+        .where(Organization.kind.in_([OrgKind.AGENCY.value, OrgKind.PARTNER.value]))
+        .order_by(Organization.name)
+    ):
+        if org.id in taken:
+            continue
+        if org.kind == OrgKind.PARTNER.value:
+            if row.recipients != Recipients.FEDERAL_AND_PARTNERS.value:
+                continue
+            designation = partners.current_designation(uow, org.id)
+            if designation is None or designation.expires_at <= now:
+                continue
+        out.append(Invitable(org.id, org.name, org.kind, org.sector))
+    return out

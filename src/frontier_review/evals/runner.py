@@ -142,7 +142,7 @@ def _all_failed(log: Any) -> str:
     return f"every sample failed; the first: {samples[0].error.message}"
 
 
-def run(run_id: uuid.UUID, attempt: int) -> int:
+def run(run_id: uuid.UUID, attempt: int) -> int:  # noqa: PLR0915 - one linear script: load, evaluate, record
     container = build_container()
     started = time.monotonic()
     with container.uow() as uow:

@@ -142,7 +142,8 @@ class _Call:
         refusal = admission(self.ctx.access, self.now)
         if refusal is not None:
             raise errors.forbidden(refusal.message, refusal.code)
-        assert self.ctx.quotas is not None and self.ctx.participant_id is not None
+        assert self.ctx.quotas is not None
+        assert self.ctx.participant_id is not None
         upstreams = await loop.run_in_executor(
             None,
             self.app.cache.get,
@@ -224,7 +225,8 @@ class _Call:
         await _send_json(send, 200, out)
 
     async def stream(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
-        assert self.ctx is not None and self.ctx.participant_id is not None
+        assert self.ctx is not None
+        assert self.ctx.participant_id is not None
         wants_usage = bool((request.get("stream_options") or {}).get("include_usage"))
         forwarded = {**request, "model": target.upstream_model, "stream_options": {"include_usage": True}}
         upstream = await self.app.upstreams.open(target, self.path, forwarded)

@@ -112,11 +112,12 @@ def load(engine: Engine, digest: str) -> CallContext | None:
         row = conn.execute(QUERY, {"digest": digest}).first()
     if row is None:
         return None
-    (token_id, token_revoked, user_id, email, active, org_id, eng_id, state, reason, start, end, recipients, partners_from) = row[
-        :13
-    ]
-    (current, epoch, v_status, v_label, m_name, part_id, cohort, accepted, part_revoked) = row[13:22]
-    (rpd, tpd, rpm, user_revoked, designation_until, protections) = row[22:28]
+    values: tuple[Any, ...] = tuple(row)
+    (token_id, token_revoked, user_id, email, active, org_id, eng_id, state, reason, start, end, recipients, partners_from) = (
+        values[:13]
+    )
+    (current, epoch, v_status, v_label, m_name, part_id, cohort, accepted, part_revoked) = values[13:22]
+    (rpd, tpd, rpm, user_revoked, designation_until, protections) = values[22:28]
     if token_revoked is not None:
         return None
     ctx = AccessContext(

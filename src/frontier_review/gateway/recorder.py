@@ -13,7 +13,6 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy import select
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
-from frontier_review.db.uow import UnitOfWork
+from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.engagements.orm import AccessLog
 from frontier_review.security import service as security
 
@@ -87,7 +86,7 @@ def write(uow: UnitOfWork, records: list[AccessRecord]) -> None:
 class AccessRecorder:
     """Group-commit writer thread; ``await record(r)`` returns once ``r`` is committed."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow = uow_factory
         self._queue: queue.SimpleQueue[tuple[AccessRecord, asyncio.Future[None], asyncio.AbstractEventLoop] | None] = (
             queue.SimpleQueue()
@@ -140,7 +139,7 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
         done.set_exception(error)
 
 
-def chain_pending(uow_factory: Callable[[], UnitOfWork], *, limit: int = 2000) -> int:
+def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = 2000) -> int:
     """Append an audit entry for each unchained access-log row, oldest first; returns how many."""
     with uow_factory() as uow:
         audit.lock_chain(uow)  # before reading: two chainers never append the same row
@@ -177,7 +176,7 @@ def chain_pending(uow_factory: Callable[[], UnitOfWork], *, limit: int = 2000) -
 class Chainer:
     """Chains the access log every ``interval`` seconds in a background thread."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], interval: float = 1.0) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, interval: float = 1.0) -> None:
         self._uow = uow_factory
         self._interval = interval
         self._stop = threading.Event()

@@ -18,6 +18,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import web as coverage_web
 from frontier_review.engagements import api as engagements_api
+from frontier_review.engagements import web as engagements_web
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
 from frontier_review.gateway.app import GatewayApp, GatewayDispatch
@@ -101,6 +102,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(coverage_web.router)
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
+    app.include_router(engagements_web.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

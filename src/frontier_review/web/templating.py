@@ -48,9 +48,16 @@ NAVIGATION: list[NavItem] = [
     NavItem("Coverage inquiries", "/coverage/inquiries", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
     NavItem("Policies", "/coverage/policies"),
     NavItem("Benchmarks", "/evals", kinds=frozenset({OrgKind.PROGRAM_OFFICE}), operators=False),
+    NavItem(
+        "Engagements",
+        "/engagements",
+        kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE, OrgKind.AGENCY, OrgKind.PARTNER}),
+    ),
+    NavItem("Trusted partners", "/partners", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
     NavItem("Organizations", "/organizations", permission=Permission.ORGANIZATION_LIST_ALL),
     NavItem("My organization", "/organization"),
     NavItem("Audit log", "/audit", permission=Permission.AUDIT_READ_ORG),
+    NavItem("Mail", "/mail"),
     NavItem("Account", "/account"),
 ]
 

@@ -88,4 +88,19 @@
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
+
+  // Countdowns: <span data-countdown="ISO" data-prefix="…"> shows the time left, every second.
+  function tickCountdowns() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var end = new Date(el.getAttribute("data-countdown"));
+      if (isNaN(end)) return;
+      if (!el.title) el.title = end.toISOString().replace(".000Z", "Z") + " (UTC)";
+      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+      var text = (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + s + "s";
+      el.textContent = (el.getAttribute("data-prefix") || "") + text;
+    });
+  }
+  setInterval(tickCountdowns, 1000);
+  document.addEventListener("DOMContentLoaded", tickCountdowns);
 })();
