@@ -21,6 +21,13 @@ Resources: ``org:*`` are ``OrgRef``; ``user:*`` are ``UserRef`` of the principal
 name (``user:su`` is the operator's account); ``token:*`` are ``TokenRef`` owned by that
 principal; ``org_id:*`` are bare organization ids (``org_id:none`` is None); ``none`` is None.
 ``dev2`` is a second developer organization that no column belongs to.
+
+Engagements (``eng:*``, ``EngagementRef``) have the agency (government cohort) and the partner
+(partner cohort) as participants: ``eng:offered`` is DEV's, offered, terms including partners;
+``eng:federal_only`` the same with partners excluded; ``eng:draft`` a draft; ``eng:agency_revoked``
+one where the agency's participation is revoked; ``eng:dev2`` one of DEV2's. Findings
+(``finding:*``, ``FindingRef``) were filed by the agency on ``eng:offered`` with the TLP label
+named (``finding:green_federal_only``: TLP:GREEN on ``eng:federal_only``).
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ from frontier_review import policies
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.engagements.domain import Cohort
+from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
+from frontier_review.engagements.policy import EngagementRef, FindingRef
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
@@ -119,6 +129,34 @@ def _token_ref(name: str, token_int: int) -> TokenRef:
     return TokenRef(uuid.UUID(int=token_int), user.id, user.org_id)
 
 
+def _engagement(
+    number: int, org: str = "dev", *, draft: bool = False, partners: bool = True, agency_revoked: bool = False
+) -> EngagementRef:
+    return EngagementRef(
+        id=uuid.UUID(int=0xE600 + number),
+        developer_org_id=ORGS[org][0],
+        draft=draft,
+        partners_included=partners,
+        participants={
+            ORGS["agency"][0]: (Cohort.GOVERNMENT.value, agency_revoked),
+            ORGS["partner"][0]: (Cohort.PARTNER.value, False),
+        },
+    )
+
+
+ENGAGEMENTS: dict[str, EngagementRef] = {
+    "eng:offered": _engagement(1),
+    "eng:federal_only": _engagement(2, partners=False),
+    "eng:draft": _engagement(3, draft=True),
+    "eng:agency_revoked": _engagement(4, agency_revoked=True),
+    "eng:dev2": _engagement(5, "dev2"),
+}
+
+
+def _finding(number: int, tlp: str, engagement: str = "eng:offered") -> FindingRef:
+    return FindingRef(ENGAGEMENTS[engagement], uuid.UUID(int=0xF100 + number), ORGS["agency"][0], tlp)
+
+
 RESOURCES: dict[str, object] = {
     "none": None,
     **{f"org:{name}": OrgRef(org_id, kind) for name, (org_id, kind) in ORGS.items()},
@@ -136,6 +174,12 @@ RESOURCES: dict[str, object] = {
     "owner:dev2": VersionOwner(ORGS["dev2"][0], "v2"),
     "public": Sensitivity(classified=False, id="p"),
     "secret": Sensitivity(classified=True, id="s"),
+    **ENGAGEMENTS,
+    "finding:clear": _finding(1, "TLP:CLEAR"),
+    "finding:green": _finding(2, "TLP:GREEN"),
+    "finding:amber": _finding(3, "TLP:AMBER"),
+    "finding:red": _finding(4, "TLP:RED"),
+    "finding:green_federal_only": _finding(5, "TLP:GREEN", "eng:federal_only"),
 }
 
 # fmt: off
@@ -257,6 +301,88 @@ GRID: list[tuple[str, Permission, str]] = [
     # evals
     (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.EVALS_ITEMS_READ, "secret"),
     (".    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.EVALS_ITEMS_READ, "public"),
+
+    # engagements: the developer opens and manages its own; the program office sees every
+    # non-draft one but manages none; operators list but never act for a developer; the system
+    # reads. Participants see only engagements they take part in: no drafts, not once revoked,
+    # partners only where the terms include partners (G6). Participant admins accept the terms.
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_OPEN, "org_id:dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_OPEN, "org_id:dev2"),
+
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_MANAGE, "eng:offered"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_MANAGE, "eng:federal_only"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_MANAGE, "eng:draft"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_MANAGE, "eng:agency_revoked"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_MANAGE, "eng:dev2"),
+
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:offered"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.ENGAGEMENT_READ, "eng:federal_only"),
+    (".    Y    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_READ, "eng:draft"),
+    (".    Y    Y    Y    Y    Y    Y    Y    .    .    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:agency_revoked"),
+    (".    Y    .    .    .    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:dev2"),
+
+    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.ENGAGEMENT_LIST_ALL, "none"),
+
+    (".    .    .    .    .    .    .    .    Y    .    Y    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:offered"),
+    (".    .    .    .    .    .    .    .    Y    .    .    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:federal_only"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:draft"),
+    (".    .    .    .    .    .    .    .    .    .    Y    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:agency_revoked"),
+    (".    .    .    .    .    .    .    .    Y    .    Y    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:dev2"),
+
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_USAGE_READ, "eng:offered"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.ENGAGEMENT_USAGE_READ, "eng:federal_only"),
+    (".    Y    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ENGAGEMENT_USAGE_READ, "eng:draft"),
+    (".    Y    Y    Y    Y    Y    Y    Y    .    .    Y    Y    .    .", P.ENGAGEMENT_USAGE_READ, "eng:agency_revoked"),
+    (".    Y    .    .    .    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_USAGE_READ, "eng:dev2"),
+
+    # participant members (not revoked) use the engagement; the window is checked elsewhere (G1)
+    (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:offered"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:federal_only"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:draft"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:agency_revoked"),
+    (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:dev2"),
+
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ARTIFACT_UPLOAD, "eng:offered"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ARTIFACT_UPLOAD, "eng:federal_only"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ARTIFACT_UPLOAD, "eng:draft"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.ARTIFACT_UPLOAD, "eng:agency_revoked"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.ARTIFACT_UPLOAD, "eng:dev2"),
+
+    (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.ARTIFACT_DOWNLOAD, "eng:offered"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.ARTIFACT_DOWNLOAD, "eng:federal_only"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.ARTIFACT_DOWNLOAD, "eng:draft"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.ARTIFACT_DOWNLOAD, "eng:agency_revoked"),
+    (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.ARTIFACT_DOWNLOAD, "eng:dev2"),
+
+    (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.FINDING_FILE, "eng:offered"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_FILE, "eng:federal_only"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.FINDING_FILE, "eng:draft"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.FINDING_FILE, "eng:agency_revoked"),
+    (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.FINDING_FILE, "eng:dev2"),
+
+    # findings (filed by the agency): the developer, the finder and the program office always
+    # read; other participants only TLP:CLEAR and TLP:GREEN. The developer alone sets the status.
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.FINDING_READ, "finding:clear"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.FINDING_READ, "finding:green"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:amber"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:red"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:green_federal_only"),
+
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:clear"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:green"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:amber"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:red"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:green_federal_only"),
+
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:clear"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:amber"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:red"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green_federal_only"),
+
+    # trusted partners: program-office admins (and the system) designate; oversight and developers list
+    (".    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.PARTNER_DESIGNATE, "none"),
+    ("Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .", P.PARTNER_LIST, "none"),
 ]
 # fmt: on
 
@@ -311,6 +437,7 @@ def test_area_rule_sets_do_not_overlap() -> None:
         set(REGISTRY_RULES),
         set(COVERAGE_RULES),
         set(EVALS_RULES),
+        set(ENGAGEMENT_RULES),
     ]
     assert sum(len(a) for a in areas) == len(set().union(*areas))
 

@@ -169,8 +169,10 @@ def _rechunk(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
     for piece in _pieces(stream):
         buffer += piece
         while len(buffer) >= CHUNK_BYTES:
-            yield bytes(buffer[:CHUNK_BYTES])
+            with memoryview(buffer) as view:
+                chunk = bytes(view[:CHUNK_BYTES])  # one copy, not two
             del buffer[:CHUNK_BYTES]
+            yield chunk
     if buffer:
         yield bytes(buffer)
 
