@@ -8,6 +8,7 @@ and the plaintext removed. Nothing item-related is printed or stored outside the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -29,6 +30,24 @@ RUNNER = Principal.system("evals-runner")
 PROGRESS_INTERVAL = 1.0  # seconds between progress writes
 
 
+_ERROR_CLASS = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Timeout|Failure|Exceeded))\b")
+_HTTP_STATUS = re.compile(r"(?:[Ee]rror code|[Ss]tatus(?: code)?)[:= ]+(\d{3})\b")
+
+
+def _safe_reason(message: str) -> str:
+    """Only an error's class and HTTP status, never its text: Inspect's messages can quote the
+    whole request, items included (E1). Cleared staff read each full error in the transcripts."""
+    kind = match.group(1) if (match := _ERROR_CLASS.search(message or "")) else "error"
+    status = f", HTTP {found.group(1)}" if (found := _HTTP_STATUS.search(message or "")) else ""
+    return f"{kind}{status}"
+
+
+def _exception_reason(exc: Exception) -> str:
+    """An exception's class and HTTP status, for the same reason as :func:`_safe_reason`."""
+    status = _HTTP_STATUS.search(str(exc))
+    return type(exc).__name__ + (f", HTTP {status.group(1)}" if status else "")
+
+
 def _scrub(message: str, secrets: list[str]) -> str:
     """A failure reason never quotes an item, a target or an answer (E1)."""
     text = message.splitlines()[0][:300] if message else ""
@@ -47,6 +66,9 @@ def _prepare_environment(data_dir: Path, run_id: uuid.UUID, target: ModelTarget,
     os.environ["XDG_DATA_HOME"] = str(base / "inspect-data")
     os.environ["XDG_CACHE_HOME"] = str(base / "inspect-cache")
     os.environ["INSPECT_LOG_DIR"] = str(log_dir)
+    # Inspect's trace log keeps every sample error, which can quote whole requests: it lives in
+    # the run's own directory, removed with the plaintext log when the run ends (E1).
+    os.environ["INSPECT_TRACE_FILE"] = str(log_dir / "trace.log")
     os.environ["INSPECT_DISPLAY"] = "none"
     if target.model.startswith("openai-api/"):
         service = target.model.split("/")[1].upper().replace("-", "_")
@@ -139,7 +161,8 @@ def _all_failed(log: Any) -> str:
     samples = log.samples or []
     if not samples or not all(s.error for s in samples):
         return ""
-    return f"every sample failed; the first: {samples[0].error.message}"
+    first = _safe_reason(samples[0].error.message)
+    return f"every sample failed; the first: {first} (cleared staff see each error in the transcripts)"
 
 
 def run(run_id: uuid.UUID, attempt: int) -> int:  # noqa: PLR0915 - one linear script: load, evaluate, record
@@ -195,11 +218,11 @@ def run(run_id: uuid.UUID, attempt: int) -> int:  # noqa: PLR0915 - one linear s
             log_format="eval",
         )
         summary = _summary(logs[0])
-        error = logs[0].error.message if logs[0].error else _all_failed(logs[0])
+        error = f"the evaluation failed: {_safe_reason(logs[0].error.message)}" if logs[0].error else _all_failed(logs[0])
     except Exception as exc:  # the run fails with a readable reason; the worker lives on
         summary, error = (
             {"status": "error", "score": None, "stderr": None, "errors": 0, "limits": 0, "in": 0, "out": 0, "done": 0},
-            f"{type(exc).__name__}: {exc}",
+            setup_error or _exception_reason(exc),
         )
     log_bytes = b"".join(p.read_bytes() for p in sorted(log_dir.glob("*.eval")))
     with container.uow() as uow:

@@ -1,0 +1,738 @@
+"""E1 end to end: after real benchmark runs, no API response, web page, log line or stored file
+that an uncleared user, a developer or an operator can see carries an item, a choice, an
+answer key or a model output.
+
+Two suites, one classified and one not, are sealed with unique markers in every item field and
+run through the real job queue and runner process against the local OpenAI-compatible fake,
+whose free-text answers carry a marker too; a third run fails. A determination and a decided
+inquiry are recorded from the results. Then every GET route of the app is fetched by every
+kind of uncleared principal, through the web session and through an API token, following the
+links and htmx fragments in the pages, and every response, every log record of the server and
+worker, the runner processes' output, the database (audit log included) and the instance's
+data directory are searched for the markers. The positive control: a cleared program-office
+user's transcripts do show the markers, so the same search would catch a leak.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import io
+import json
+import logging
+import re
+import subprocess
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from itertools import product
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlencode, urlsplit
+
+import fastapi.routing
+import httpx
+import markupsafe
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
+
+import frontier_review.evals.logfile  # noqa: F401 - teaches zipfile to read Inspect's Zstandard members
+from frontier_review.audit.orm import AuditEntry
+from frontier_review.bootstrap import Container
+from frontier_review.coverage import determinations, inquiries
+from frontier_review.db.models import Base
+from frontier_review.evals import runs, service, tasks
+from frontier_review.evals.domain import RunStatus
+from frontier_review.evals.orm import BenchmarkRun
+from frontier_review.evals.package import load_package
+from frontier_review.identity.domain import OrgKind, Role
+from frontier_review.jobs.queue import start_embedded_consumer
+from frontier_review.web.app import create_app
+from tests.api.helpers import bearer, csrf_from, web_login
+from tests.factories.coverage import make_version, publish_reference
+from tests.factories.engagements import make_engagement
+from tests.factories.identity import Person, api_token, make_org, make_superuser, make_user
+from tests.fakes.openai_server import serve_fake
+from tests.live import free_port
+from tests.unit.test_benchmark_package import MANIFEST
+
+pytestmark = pytest.mark.slow
+
+POLICY = "eo14409-covered-cyber-example@1"  # the reference policy reads cyber-offense-sample@1
+CLASSIFIED_SUITE = "cyber-offense-sample"
+OPEN_SUITE = "e1-open-sample"
+KINDS = ("input", "choice", "target", "metadata", "output")
+# Everyone here must see aggregates at most: no item, choice, answer key or model output.
+UNCLEARED = (
+    "developer",
+    "dev_member",
+    "po_admin",
+    "po_member",
+    "superuser",
+    "agency_admin",
+    "partner_admin",
+    "clearinghouse_admin",
+)
+LINKS_RE = re.compile(r'(?:href|hx-get)="(/[^"]*)"')
+MAX_LINKS_PER_PRINCIPAL = 300
+
+
+@dataclass(frozen=True)
+class Markers:
+    """Unique strings planted in every item field and in the model's answers."""
+
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def of(self, kind: str) -> str:
+        return f"e1-{kind}-{self.tag}"
+
+    def found_in(self, text: str) -> list[str]:
+        """The kinds of marker in ``text`` (the bare tag catches a partial quote)."""
+        if self.tag not in text:
+            return []
+        return [k for k in KINDS if self.of(k) in text] or ["part of a marker"]
+
+    def context(self, text: str) -> str:
+        at = text.find(self.tag)
+        return text[max(0, at - 120) : at + 60].replace("\n", "\\n")
+
+
+# Setup -------------------------------------------------------------------------------------
+
+
+def _write_suite(root: Path, name: str, m: Markers, *, classified: bool) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    manifest = MANIFEST.replace('name = "tiny-suite"', f'name = "{name}"')
+    if not classified:
+        manifest = manifest.replace('classification = "classified"', 'classification = "unclassified"')
+    assert f'name = "{name}"' in manifest
+    assert ('"unclassified"' in manifest) is not classified
+    items: list[dict[str, object]] = [
+        {
+            "id": f"mc-{i}",
+            "input": f"{m.of('input')}: which weakness is question {i} about?",
+            "choices": [f"{m.of('choice')} CWE-79", "CWE-89", "CWE-22", "CWE-78"],
+            "target": "B",
+            "metadata": {"source": m.of("metadata")},
+        }
+        for i in range(3)
+    ]
+    items += [
+        {"id": f"em-{i}", "input": f"{m.of('input')}: which line of snippet {i} is exploitable?", "target": m.of("target")}
+        for i in range(2)
+    ]
+    # The fake answers HTTP 500 to this one: a failing sample carries item text too.
+    items.append({"id": "fail-0", "input": f"{m.of('input')} PLEASE-FAIL", "target": m.of("target")})
+    (folder / "manifest.toml").write_text(manifest)
+    (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
+    return folder
+
+
+@dataclass
+class World:
+    director: Person  # cleared program-office admin: the only one who may read items
+    people: dict[str, Person]
+    version_id: uuid.UUID
+    model_id: uuid.UUID
+    org_ids: list[uuid.UUID]
+    inquiry_id: uuid.UUID
+    engagement_id: uuid.UUID
+    runs: dict[str, uuid.UUID] = field(default_factory=dict)
+    determination_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> World:
+    po = make_org(container, OrgKind.PROGRAM_OFFICE)
+    dev = make_org(container, OrgKind.DEVELOPER)
+    orgs = {
+        "po": po,
+        "dev": dev,
+        "agency": make_org(container, OrgKind.AGENCY),
+        "partner": make_org(container, OrgKind.PARTNER),
+        "clearinghouse": make_org(container, OrgKind.CLEARINGHOUSE),
+    }
+    director = make_user(container, po, role=Role.ADMIN, cleared=True)
+    people = {
+        "developer": make_user(container, dev, role=Role.ADMIN),
+        "dev_member": make_user(container, dev),
+        "po_admin": make_user(container, po, role=Role.ADMIN),
+        "po_member": make_user(container, po),
+        "superuser": make_superuser(container),
+        "agency_admin": make_user(container, orgs["agency"], role=Role.ADMIN),
+        "partner_admin": make_user(container, orgs["partner"], role=Role.ADMIN),
+        "clearinghouse_admin": make_user(container, orgs["clearinghouse"], role=Role.ADMIN),
+    }
+    assert set(people) == set(UNCLEARED)
+    version = make_version(container, people["developer"], label="rc1")
+    suites = tmp_path / "suites"
+    with container.uow() as uow:
+        service.seal_package(uow, director.principal, load_package(_write_suite(suites, CLASSIFIED_SUITE, m, classified=True)))
+        service.seal_package(uow, director.principal, load_package(_write_suite(suites, OPEN_SUITE, m, classified=False)))
+        runs.create_target(
+            uow,
+            director.principal,
+            name="atlas-rc1",
+            model="openai-api/local/fake",
+            base_url=fake_url,
+            api_key="sk-test-e1",
+            model_version_id=version.id,
+        )
+        inquiry = inquiries.file_inquiry(
+            uow, people["developer"].principal, version.id, question="Is Atlas rc1 a covered frontier model?"
+        )
+    publish_reference(container, director, "example-classified-cyber.toml")  # reads the suite sealed above
+    engagement = make_engagement(container).engagement
+    return World(
+        director=director,
+        people=people,
+        version_id=version.id,
+        model_id=version.model_id,
+        org_ids=[o.id for o in orgs.values()],
+        inquiry_id=inquiry.id,
+        engagement_id=engagement.id,
+    )
+
+
+class _RunnerOutput:
+    """Stands in for ``subprocess`` inside ``evals.tasks`` so that whatever runner processes
+    print goes to a file this test reads, instead of /dev/null."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self._sink = sink
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    def Popen(self, *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802 - mirrors subprocess.Popen
+        kwargs["stdout"] = kwargs["stderr"] = self._sink
+        return subprocess.Popen(*args, **kwargs)
+
+
+@contextmanager
+def _capture_runner_output(monkeypatch: pytest.MonkeyPatch, path: Path) -> Iterator[Path]:
+    with path.open("ab") as sink:
+        monkeypatch.setattr(tasks, "subprocess", _RunnerOutput(sink))
+        yield path
+
+
+# Crawling ----------------------------------------------------------------------------------
+
+
+def _expand(content: bytes) -> str:
+    """The content as text; a zip (an Inspect ``.eval`` log) is searched member by member, and
+    gzip (Inspect's trace files) decompressed."""
+    if content[:2] == b"\x1f\x8b":
+        try:
+            return _expand(gzip.decompress(content))
+        except (OSError, EOFError):
+            pass
+    if content[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+        except zipfile.BadZipFile:
+            pass
+    return content.decode("utf-8", "replace")
+
+
+@dataclass
+class Crawl:
+    markers: Markers
+    leaks: list[str] = field(default_factory=list)
+    ok: dict[str, set[str]] = field(default_factory=dict)  # route → who got a 200
+    fetched: int = 0
+
+    def check(self, who: str, how: str, route: str, response: httpx.Response) -> None:
+        """Record one response; a marker in its headers or body is a leak."""
+        self.fetched += 1
+        if response.status_code == 200:
+            self.ok.setdefault(route, set()).add(who)
+        text = "\n".join(f"{k}: {v}" for k, v in response.headers.items()) + "\n" + _expand(response.content)
+        if kinds := self.markers.found_in(text):
+            self.leaks.append(
+                f"{response.request.method} {response.request.url.raw_path.decode()} as {who} ({how}) → "
+                f"{response.status_code} shows {', '.join(kinds)}: …{self.markers.context(text)}…"
+            )
+
+
+@dataclass
+class Visitor:
+    """Someone crawling the app as one principal."""
+
+    name: str
+    web: httpx.Client  # signed in through the login form (empty for the anonymous visitor)
+    api: httpx.Client | None  # bearer token
+
+
+def _route_values(world: World) -> dict[str, list[str]]:
+    """Real values for every path and required query parameter of the app's GET routes."""
+    ref = POLICY
+    return {
+        "run_id": [str(r) for r in world.runs.values()],
+        "version_id": [str(world.version_id)],
+        "model_version_id": [str(world.version_id)],
+        "model_id": [str(world.model_id)],
+        "determination_id": [str(d) for d in world.determination_ids],
+        "inquiry_id": [str(world.inquiry_id)],
+        "engagement_id": [str(world.engagement_id)],
+        "org_id": [str(o) for o in world.org_ids],
+        "user_id": [str(p.user.id) for p in (world.director, world.people["developer"], world.people["po_admin"])],
+        "ref": [ref, ref.split("@")[0]],
+        "a": [ref],
+        "b": [ref],
+        "policy": [ref],
+    }
+
+
+# Deeper pages of what the defaults would cut short.
+EXTRA_URLS = (
+    "/api/v1/audit/entries?limit=500",
+    "/api/v1/audit/entries?action=evals&limit=500",
+    "/api/v1/audit/entries?action=coverage&limit=500",
+    "/audit?action=evals",
+    "/audit?action=coverage",
+    "/audit/export.jsonl?action=evals",
+)
+
+
+def _required_query(dependant: Dependant) -> set[str]:
+    """The query parameters a route needs, its dependencies' included."""
+    own = {q.alias for q in dependant.query_params if q.field_info.is_required()}
+    return own.union(*(_required_query(d) for d in dependant.dependencies))
+
+
+def _get_routes(app: FastAPI) -> list[tuple[str, Dependant | None]]:
+    """Every GET route as (path template, dependant), routers included at any depth."""
+    # FastAPI 0.16x includes routers lazily and flattens them with iter_route_contexts;
+    # older versions list the routes themselves.
+    flatten = getattr(fastapi.routing, "iter_route_contexts", iter)
+    contexts: Iterable[Any] = flatten(app.routes)
+    found = []
+    for context in contexts:
+        path, methods = getattr(context, "path", None), getattr(context, "methods", None) or set()
+        if path and "GET" in methods:
+            found.append((str(path), getattr(context, "dependant", None)))
+    return found
+
+
+def _plan(container: Container, world: World) -> list[tuple[str, list[str]]]:
+    """Every GET route of the app (route template, concrete URLs); fails on an unknown parameter."""
+    values = _route_values(world)
+    plan: list[tuple[str, list[str]]] = []
+    unknown: list[str] = []
+    for template, dependant in _get_routes(create_app(container)):
+        names = re.findall(r"\{(\w+)", template)
+        required = sorted(_required_query(dependant)) if dependant is not None else []
+        missing = [n for n in names + required if n not in values]
+        if missing:
+            unknown.append(f"{template}: {missing}")
+            continue
+        urls = []
+        for combo in product(*(values[n] for n in names)):
+            path = template
+            for name, value in zip(names, combo, strict=True):
+                path = re.sub(r"\{" + name + r"(?::\w+)?\}", value, path)
+            query = urlencode({q: values[q][0] for q in required})
+            urls.append(f"{path}?{query}" if query else path)
+        plan.append((template, urls))
+    assert len(plan) >= 40, f"the route listing looks broken: {[t for t, _ in plan]}"
+    assert not unknown, f"give these GET routes' parameters a value in _route_values: {unknown}"
+    return plan
+
+
+def _links(page: str) -> list[str]:
+    out = []
+    for raw in LINKS_RE.findall(page):
+        link = html.unescape(raw).split("#", 1)[0]
+        if link and not link.startswith(("//", "/static/")):
+            out.append(link)
+    return out
+
+
+def _crawl(who: Visitor, plan: list[tuple[str, list[str]]], crawl: Crawl) -> None:
+    seen: set[str] = set()
+    pending: list[str] = []
+
+    def visit(route: str, url: str) -> None:
+        response = who.web.get(url)
+        crawl.check(who.name, "session", route, response)
+        seen.add(url)
+        if response.status_code == 200 and response.headers.get("content-type", "").startswith("text/html"):
+            pending.extend(link for link in _links(response.text) if link not in seen)
+
+    for route, urls in [*plan, *((u.split("?")[0], [u]) for u in EXTRA_URLS)]:
+        for url in urls:
+            visit(route, url)
+            if route.startswith("/api/") and who.api is not None:
+                crawl.check(who.name, "token", route, who.api.get(url))
+    followed = 0
+    while pending and followed < MAX_LINKS_PER_PRINCIPAL:
+        url = pending.pop()
+        if url in seen:
+            continue
+        followed += 1
+        visit(f"link {urlsplit(url).path}", url)
+
+
+# Waiting for the runs, watching their progress as uncleared users do ----------------------
+
+
+def _wait(container: Container, run_ids: list[uuid.UUID], watch: list[Visitor], crawl: Crawl) -> dict[uuid.UUID, BenchmarkRun]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for who in watch:
+            for run_id in run_ids:
+                crawl.check(who.name, "session", "/evals/runs/{run_id}/status", who.web.get(f"/evals/runs/{run_id}/status"))
+            crawl.check(who.name, "session", "/evals/runs-table", who.web.get("/evals/runs-table"))
+            if who.api is not None:
+                crawl.check(who.name, "token", "/api/v1/runs", who.api.get("/api/v1/runs"))
+        with container.sessions() as session:
+            rows = {rid: session.get(BenchmarkRun, rid) for rid in run_ids}
+            if all(r is not None and RunStatus(r.status).finished for r in rows.values()):
+                return {rid: r for rid, r in rows.items() if r is not None}
+        time.sleep(0.5)
+    raise AssertionError("the runs did not finish in time")
+
+
+# Everything stored ------------------------------------------------------------------------
+
+
+def _database_text(container: Container, *, known: str = "") -> tuple[str, int]:
+    """Every row of every table (the audit log among them) as text, and how many rows; a value
+    equal to ``known`` (a leak already recorded) is left out."""
+    parts: list[str] = []
+    count = 0
+    with container.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = session.execute(sa.select(table)).all()
+            count += len(rows)
+            parts.extend(f"{table.name}: {tuple(None if known and v == known else v for v in row)!r}" for row in rows)
+    return "\n".join(parts), count
+
+
+def _stored_leaks(m: Markers, container: Container, tmp_path: Path, *, known: str = "") -> tuple[list[str], int]:
+    """Files holding a marker: the instance's data directory (Inspect's data, traces and logs,
+    the job queue) and, on SQLite, the database files; not the suites this test wrote. Copies
+    of ``known`` (a leak already recorded) are left out."""
+    roots = {container.settings.data_dir, *tmp_path.glob("db.sqlite*")}
+    leaks: list[str] = []
+    scanned = 0
+    for root in sorted(roots):
+        for path in sorted([root, *root.rglob("*")] if root.is_dir() else [root]):
+            if path.is_file():
+                scanned += 1
+                text = _expand(path.read_bytes())
+                if known:
+                    text = text.replace(known, "")
+                if kinds := m.found_in(text):
+                    leaks.append(f"{path.relative_to(tmp_path)} holds {', '.join(kinds)}: …{m.context(text)}…")
+    return leaks, scanned
+
+
+# The test ----------------------------------------------------------------------------------
+
+
+def test_uncleared_users_developers_and_logs_never_see_items_or_outputs(
+    container: Container, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every level, every logger, every thread of this process
+    caplog.set_level(logging.INFO, logger="httpcore")  # the test clients' connection chatter
+    m = Markers()
+    crawl = Crawl(m)
+    runner_log = tmp_path / "runner-output.log"
+    with ExitStack() as stack:
+        stack.enter_context(_capture_runner_output(monkeypatch, runner_log))
+
+        def client(person: Person | None = None, *, token: bool = False) -> httpx.Client:
+            headers = bearer(api_token(container, person)) if person is not None and token else None
+            c = stack.enter_context(httpx.Client(base_url=base_url, timeout=30, follow_redirects=False, headers=headers))
+            if person is not None and not token:
+                assert web_login(c, person.email, person.password).status_code == 303, person.email
+            return c
+
+        with serve_fake(letter="B", text=f"{m.of('output')} 7") as fake_url:
+            world = _world(container, tmp_path, fake_url, m)
+            principals = [Visitor(n, client(world.people[n]), client(world.people[n], token=True)) for n in UNCLEARED]
+            principals.append(Visitor("anonymous", client(), None))
+            watchers = [p for p in principals if p.name == "po_admin"]  # sees the open suite's run live
+            world.runs = _start_runs(container, world, principals[UNCLEARED.index("po_admin")], crawl)
+            consumer = start_embedded_consumer(container.jobs.huey, workers=3)
+            try:
+                finished = _wait(container, list(world.runs.values()), watchers, crawl)
+            finally:
+                consumer.stop(graceful=True)
+        _assert_runs(finished, world)
+        _record_decisions(container, world)
+
+        plan = _plan(container, world)
+        started = time.monotonic()
+        for who in principals:
+            _crawl(who, plan, crawl)
+        crawl_seconds = time.monotonic() - started
+
+        # Positive control: cleared staff do see the markers, so the search above would find a leak.
+        director_web, director_api = client(world.director), client(world.director, token=True)
+        for run in ("classified", "open"):
+            for shown in (
+                director_web.get(f"/evals/runs/{world.runs[run]}/transcripts"),
+                director_api.get(f"/api/v1/runs/{world.runs[run]}/transcripts"),
+            ):
+                assert shown.status_code == 200, shown.text
+                assert {"input", "target", "output"} <= set(m.found_in(shown.text)), shown.text[:2000]
+
+    assert not crawl.leaks, f"{len(crawl.leaks)} responses show item text or model output:\n" + "\n".join(crawl.leaks[:40])
+    _assert_not_vacuous(crawl, plan, crawl_seconds)
+
+    # Logs of the server, the worker threads and the runner processes.
+    log_text = caplog.text + "\n".join(repr(vars(r)) for r in caplog.records)
+    assert any(r.name.startswith("huey") for r in caplog.records), "the worker's log records were not captured"
+    assert not m.found_in(log_text), f"a log record shows item text: …{m.context(log_text)}…"
+    runner_text = runner_log.read_text(errors="replace")
+    assert not m.found_in(runner_text), f"a runner process printed item text: …{m.context(runner_text)}…"
+
+    # The audit log, every other table, and every file in the instance's data directory.
+    with container.sessions() as session:
+        actions = set(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.startswith("evals:"))))
+    assert {"evals:benchmark:sealed", "evals:run:queued", "evals:run:succeeded", "evals:run:failed"} <= actions
+    assert "evals:run:transcripts_viewed" in actions
+    db_text, rows = _database_text(container)
+    assert rows > 50
+    assert not m.found_in(db_text), f"the database stores item text in plaintext: …{m.context(db_text)}…"
+    leaks, scanned = _stored_leaks(m, container, tmp_path)
+    assert scanned >= 1, "the data directory was not searched"
+    assert not leaks, "\n".join(leaks)
+
+
+def _start_runs(container: Container, world: World, po_admin: Visitor, crawl: Crawl) -> dict[str, uuid.UUID]:
+    """Three runs: the classified suite (the cleared director), the open suite (an uncleared
+    program-office admin, over REST) and one on a target Inspect cannot resolve (the same admin,
+    through the web form), which fails."""
+    queue = container.jobs
+
+    def dispatch(run_id: uuid.UUID) -> None:
+        queue.enqueue(tasks.RUN_TASK, str(run_id))
+
+    with container.uow() as uow:
+        classified = runs.start_run(
+            uow,
+            world.director.principal,
+            benchmark=f"{CLASSIFIED_SUITE}@1",
+            target="atlas-rc1",
+            dispatch=dispatch,
+            max_connections=4,
+            max_retries=0,
+            timeout_seconds=20,
+        )
+    assert po_admin.api is not None
+    response = po_admin.api.post(
+        "/api/v1/runs", json={"benchmark": f"{OPEN_SUITE}@1", "target": "atlas-rc1", "max_connections": 4, "max_retries": 0}
+    )
+    crawl.check(po_admin.name, "token", "POST /api/v1/runs", response)
+    assert response.status_code == 201, response.text
+    open_run = uuid.UUID(response.json()["id"])
+    response = po_admin.api.post(
+        "/api/v1/targets", json={"name": "e1-unresolvable", "model": "no-such-provider/model", "reference_model": "ref"}
+    )
+    crawl.check(po_admin.name, "token", "POST /api/v1/targets", response)
+    assert response.status_code == 201, response.text
+    page = po_admin.web.get("/evals")
+    crawl.check(po_admin.name, "session", "/evals", page)
+    response = po_admin.web.post(
+        "/evals/runs", data={"benchmark": f"{OPEN_SUITE}@1", "target": "e1-unresolvable", "csrf_token": csrf_from(page.text)}
+    )
+    crawl.check(po_admin.name, "session", "POST /evals/runs", response)
+    assert response.status_code == 303, response.text
+    failing = uuid.UUID(response.headers["location"].rsplit("/", 1)[1])
+    return {"classified": classified.id, "open": open_run, "failing": failing}
+
+
+def _assert_runs(finished: dict[uuid.UUID, BenchmarkRun], world: World) -> None:
+    classified, open_run, failing = (finished[world.runs[k]] for k in ("classified", "open", "failing"))
+    for row in (classified, open_run):
+        assert row.status == RunStatus.SUCCEEDED.value, row.failure_reason
+        assert row.samples_done == 6
+        assert row.errors == 1
+        assert row.log_sealed is not None
+        assert row.result_id is not None
+    assert failing.status == RunStatus.FAILED.value
+    assert failing.failure_reason
+
+
+def _record_decisions(container: Container, world: World) -> None:
+    director = world.director.principal
+    with container.sessions() as session:
+        result_ids = [r for r in session.scalars(sa.select(BenchmarkRun.result_id)) if r is not None]
+    with container.uow() as uow:
+        det = determinations.record_determination(uow, director, world.version_id, policy_ref=POLICY)
+        inquiries.attach_results(uow, director, world.inquiry_id, result_ids=result_ids)
+        decided = inquiries.decide_inquiry(uow, director, world.inquiry_id, policy_ref=POLICY, rationale="Scores below the line.")
+    assert decided.determination_id is not None
+    world.determination_ids = [det.id, decided.determination_id]
+
+
+def _assert_not_vacuous(crawl: Crawl, plan: list[tuple[str, list[str]]], seconds: float) -> None:
+    """The crawl reached the pages that show runs, results and decisions, as the people who may see them."""
+    reached = {route for route, who in crawl.ok.items() if not route.startswith("link ")}
+    assert len(reached) >= 30, f"only {len(reached)} of {len(plan)} GET routes answered 200: {sorted(reached)}"
+    must = {
+        "/evals": "po_admin",
+        "/evals/runs/{run_id}": "po_admin",
+        "/evals/runs/{run_id}/status": "po_admin",
+        "/evals/runs-table": "po_admin",
+        "/api/v1/runs/{run_id}": "po_admin",
+        "/api/v1/benchmark-suites": "developer",
+        "/api/v1/versions/{version_id}/results": "developer",
+        "/coverage/determinations/{determination_id}": "developer",
+        "/coverage/inquiries/{inquiry_id}": "developer",
+        "/notifications": "developer",
+        "/versions/{version_id}": "developer",
+        "/api/v1/audit/export": "superuser",
+        "/audit/export.jsonl": "po_admin",
+    }
+    missing = {route: who for route, who in must.items() if who not in crawl.ok.get(route, set())}
+    assert not missing, f"these routes never answered 200 to the principal that may see them: {missing}"
+    for items_route in ("/evals/runs/{run_id}/transcripts", "/api/v1/runs/{run_id}/transcripts", "/evals/runs/{run_id}/log.eval"):
+        assert not crawl.ok.get(items_route), f"{items_route} answered 200 to {crawl.ok[items_route]}"
+    print(f"E1 crawl: {crawl.fetched} responses over {len(plan)} GET routes, {len(reached)} answered 200; {seconds:.1f} s")
+
+
+# A refused model call ---------------------------------------------------------------------
+
+
+def _refusing_app() -> FastAPI:
+    """An OpenAI-compatible server that turns every request down with HTTP 400, as real ones do
+    for a parameter the model does not support (the error quotes no part of the prompt)."""
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def chat() -> JSONResponse:
+        error = {"message": "Unsupported value: 'max_tokens' is not supported with this model.", "type": "invalid_request_error"}
+        return JSONResponse({"error": {**error, "code": "unsupported_value"}}, status_code=400)
+
+    return app
+
+
+@contextmanager
+def _serve(app: FastAPI) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the refusing server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_model_that_refuses_every_item_leaves_their_text_nowhere(
+    container: Container, base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inspect's error for an HTTP 400 carries the whole request, item text included. Neither the
+    run's pages nor its failure reason, the runner's output or any file may show it. The items
+    span two lines, as code snippets do."""
+    m = Markers()
+    runner_log = tmp_path / "runner-output.log"
+    po = make_org(container, OrgKind.PROGRAM_OFFICE)
+    director = make_user(container, po, role=Role.ADMIN, cleared=True)
+    po_admin = make_user(container, po, role=Role.ADMIN)
+    developer = make_user(container, make_org(container, OrgKind.DEVELOPER), role=Role.ADMIN)
+    version = make_version(container, developer, label="rc1")
+    folder = tmp_path / "suites" / OPEN_SUITE
+    folder.mkdir(parents=True)
+    (folder / "manifest.toml").write_text(
+        MANIFEST.replace('name = "tiny-suite"', f'name = "{OPEN_SUITE}"').replace('"classified"', '"unclassified"')
+    )
+    items = [{"id": f"q-{i}", "input": f"{m.of('input')}: explain\nline {i}", "target": m.of("target")} for i in range(2)]
+    (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
+    with ExitStack() as stack:
+        stack.enter_context(_capture_runner_output(monkeypatch, runner_log))
+        refusing_url = stack.enter_context(_serve(_refusing_app()))
+        with container.uow() as uow:
+            service.seal_package(uow, director.principal, load_package(folder))
+            runs.create_target(
+                uow,
+                director.principal,
+                name="refuses",
+                model="openai-api/local/fake",
+                base_url=refusing_url,
+                api_key="sk-test-e1",
+                model_version_id=version.id,
+            )
+        queue = container.jobs
+
+        def dispatch(run_id: uuid.UUID) -> None:
+            queue.enqueue(tasks.RUN_TASK, str(run_id))
+
+        with container.uow() as uow:
+            run_id = runs.start_run(
+                uow, po_admin.principal, benchmark=f"{OPEN_SUITE}@1", target="refuses", dispatch=dispatch, max_retries=0
+            ).id
+        consumer = start_embedded_consumer(queue.huey)
+        try:
+            finished = _wait(container, [run_id], [], Crawl(m))[run_id]
+        finally:
+            consumer.stop(graceful=True)
+        assert finished.errors == finished.samples_done == 2, finished.failure_reason
+        assert finished.log_sealed is not None
+        reason = finished.failure_reason or ""
+
+        # The uncleared program-office admin may see this (unclassified) run, the developer not.
+        # A leak through the failure reason is recorded below; anything else fails at once.
+        crawl = Crawl(m)
+        for person, name in ((po_admin, "po_admin"), (developer, "developer")):
+            web = stack.enter_context(httpx.Client(base_url=base_url, timeout=30, follow_redirects=False))
+            assert web_login(web, person.email, person.password).status_code == 303
+            api = stack.enter_context(
+                httpx.Client(base_url=base_url, timeout=30, follow_redirects=False, headers=bearer(api_token(container, person)))
+            )
+            pages = [(r, web.get(r), "session") for r in ("/evals", "/evals/runs-table", f"/evals/runs/{run_id}")]
+            pages.append((f"/evals/runs/{run_id}/status", web.get(f"/evals/runs/{run_id}/status"), "session"))
+            for route in ("/api/v1/runs", f"/api/v1/runs/{run_id}", "/api/v1/audit/entries?action=evals"):
+                pages.append((route, api.get(route), "token"))
+            for route, response, how in pages:
+                crawl.check(name, how, route, _without(response, reason))
+        assert not crawl.leaks, "\n".join(crawl.leaks)
+        assert {f"/evals/runs/{run_id}", f"/api/v1/runs/{run_id}"} <= set(crawl.ok)
+
+    runner_text = runner_log.read_text(errors="replace")
+    assert not m.found_in(runner_text), f"a runner process printed item text: …{m.context(runner_text)}…"
+    db_text, _rows = _database_text(container, known=reason)
+    assert not m.found_in(db_text), f"the database stores item text in plaintext: …{m.context(db_text)}…"
+    leaks, _scanned = _stored_leaks(m, container, tmp_path, known=reason)
+    traces = [leak for leak in leaks if "/inspect_ai/traces/" in leak]
+    assert not [leak for leak in leaks if leak not in traces], "\n".join(leaks)
+    known = []
+    if m.found_in(reason):
+        # evals/runner.py: _all_failed quotes the first sample's error (for an HTTP 400, the whole
+        # request) and _scrub only replaces exact copies of an item, so the item's escaped form
+        # (a newline becomes \\n) in the error stays, shown to every uncleared user who may see the run.
+        known.append(f"the failure reason quotes the item, shown on the run's pages: …{m.context(reason)}…")
+    if traces:
+        # evals/runner.py: _prepare_environment points Inspect's data directory into the
+        # instance's, run() removes only the run's log directory, and Inspect's trace log keeps
+        # every sample error (here the whole request) in plaintext.
+        known.append("Inspect's trace files keep the requests in plaintext: " + "; ".join(traces))
+    assert not known, "\n".join(known)
+
+
+def _without(response: httpx.Response, reason: str) -> httpx.Response:
+    """The response with the run's failure reason cut out (raw, HTML- and JSON-escaped)."""
+    body = response.text
+    for form in {reason, str(markupsafe.escape(reason)), json.dumps(reason)[1:-1], json.dumps(reason, ensure_ascii=False)[1:-1]}:
+        if form:
+            body = body.replace(form, "[failure reason]")
+    return httpx.Response(response.status_code, headers=response.headers, content=body.encode(), request=response.request)
