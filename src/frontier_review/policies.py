@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import NoReturn
 
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
@@ -67,3 +68,20 @@ def authorize(uow: UnitOfWork, principal: Principal, permission: Permission, res
         )
     )
     raise PermissionDenied(decision.reason)
+
+
+def refuse(uow: UnitOfWork, principal: Principal, permission: Permission, reason: str, target: tuple[str, str]) -> NoReturn:
+    """Refuse like :func:`authorize` does (audited after the rollback), for refusals that come from
+    the state of things (a closed window, a revoked participant) rather than from a rule."""
+    uow.denials.append(
+        PendingDenial(
+            actor_label=principal.label,
+            actor_user_id=principal.user_id,
+            actor_org_id=principal.org_id,
+            permission=str(permission),
+            reason=reason,
+            target_type=target[0],
+            target_id=target[1],
+        )
+    )
+    raise PermissionDenied(reason)

@@ -373,6 +373,10 @@ def test_purge_after_retention(container: Container, clock: FrozenClock) -> None
     with container.uow() as uow:
         assert artifacts.purge_expired(uow) == 0
     assert count(container, sa.select(sa.func.count()).where(SealedChunk.owner_id == view.id)) == 0
+    # Crypto-shredding: the chunks' data keys are gone too; the later file's keys stay.
+    keys = sa.select(sa.func.count()).where(DataKey.owner_id.startswith(f"{view.id}:"))
+    assert count(container, keys) == 0
+    assert count(container, sa.select(sa.func.count()).where(DataKey.owner_id.startswith(f"{later.id}:"))) == 1
     assert download(container, setup.reviewer, setup, later.id)[0] == b"later"
     with container.uow() as uow:
         listed = {a.id: a for a in artifacts.list_artifacts(uow, setup.reviewer.principal, setup.engagement.id)}

@@ -321,7 +321,6 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    Y    Y    Y    Y    Y    Y    Y    .    .    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:agency_revoked"),
     (".    Y    .    .    .    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:dev2"),
 
-    ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.ENGAGEMENT_LIST_ALL, "none"),
 
     (".    .    .    .    .    .    .    .    Y    .    Y    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:offered"),
     (".    .    .    .    .    .    .    .    Y    .    .    .    .    .", P.ENGAGEMENT_ACCEPT_TERMS, "eng:federal_only"),
@@ -373,6 +372,11 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:amber"),
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:red"),
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:green_federal_only"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:clear"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:amber"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:red"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green_federal_only"),
 
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:clear"),
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green"),

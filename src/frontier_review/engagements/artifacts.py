@@ -22,13 +22,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import BinaryIO, NamedTuple, NoReturn
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from frontier_review.audit import service as audit
-from frontier_review.db.uow import PendingDenial, UnitOfWork
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import notices, partners, service
 from frontier_review.engagements.domain import (
     AccessContext,
@@ -45,11 +45,11 @@ from frontier_review.engagements.domain import (
 from frontier_review.engagements.orm import Artifact, Engagement, Participant, RevokedUser, SealedChunk, TermsVersion
 from frontier_review.gateway import recorder
 from frontier_review.identity.orm import User
-from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize
+from frontier_review.policies import authorize, refuse
 from frontier_review.security import service as security
 
 CHUNK_BYTES = 1024 * 1024
@@ -74,6 +74,7 @@ class ArtifactView:
 
     id: uuid.UUID
     engagement_id: uuid.UUID
+    kind: str
     filename: str
     content_type: str
     size: int
@@ -235,25 +236,10 @@ def iter_chunks(uow: UnitOfWork, owner_id: uuid.UUID, count: int) -> Iterator[by
 
 
 def delete_chunks(uow: UnitOfWork, owner_id: uuid.UUID) -> None:
-    """Delete every sealed chunk of ``owner_id`` (their data keys stay; see the security area)."""
+    """Delete every sealed chunk of ``owner_id`` and the data keys that opened them, so no copy
+    of the chunks (a backup) can be read any more."""
     uow.session.execute(delete(SealedChunk).where(SealedChunk.owner_id == owner_id))
-
-
-def refuse(uow: UnitOfWork, principal: Principal, permission: Permission, reason: str, target: tuple[str, str]) -> NoReturn:
-    """Refuse like ``policies.authorize`` does (the denial is audited after the rollback), for
-    refusals that come from state rather than from a policy rule."""
-    uow.denials.append(
-        PendingDenial(
-            actor_label=principal.label,
-            actor_user_id=principal.user_id,
-            actor_org_id=principal.org_id,
-            permission=str(permission),
-            reason=reason,
-            target_type=target[0],
-            target_id=target[1],
-        )
-    )
-    raise PermissionDenied(reason)
+    security.forget_data_keys(uow, table=_CHUNK_TABLE, owner_prefix=f"{owner_id}:")
 
 
 # --- artifacts ----------------------------------------------------------------------------
@@ -263,6 +249,7 @@ def _view(a: Artifact) -> ArtifactView:
     return ArtifactView(
         id=a.id,
         engagement_id=a.engagement_id,
+        kind=a.kind,
         filename=a.filename,
         content_type=a.content_type,
         size=a.size,
@@ -334,6 +321,7 @@ def upload(
     artifact = Artifact(
         id=artifact_id,
         engagement_id=row.id,
+        kind=chosen.value,
         filename=name,
         content_type=ctype,
         size=stored.size,

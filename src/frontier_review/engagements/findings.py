@@ -29,7 +29,6 @@ from frontier_review.engagements.artifacts import (
     clean_content_type,
     clean_filename,
     iter_chunks,
-    refuse,
     store_chunks,
 )
 from frontier_review.engagements.domain import ClosedReason, EngagementState, Window, effective_state
@@ -37,12 +36,11 @@ from frontier_review.engagements.orm import Engagement, Finding, FindingComment,
 from frontier_review.engagements.policy import TLP_LEVELS, FindingRef
 from frontier_review.identity.orm import Organization
 from frontier_review.kernel.clock import utc
-from frontier_review.kernel.decision import Allowed, Decision, Denied
 from frontier_review.kernel.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize, decide, refuse
 from frontier_review.security import service as security
 
 MAX_TITLE = 200
@@ -176,13 +174,6 @@ def count_by_severity(findings: Iterable[FindingSummary]) -> dict[Severity, int]
 
 
 # --- rules and loading ---------------------------------------------------------------------
-
-
-def finder_member(p: Principal, f: FindingRef, _now: datetime) -> Decision:
-    """Evidence is added by the finder's organization while it still takes part."""
-    if p.user_id is not None and p.is_member_of(f.finder_org_id) and f.engagement.participates(p.org_id):
-        return Allowed("member of the finder's organization")
-    return Denied("only the finder's organization adds evidence to a finding")
 
 
 def _parse_tlp(value: str) -> Tlp:
@@ -325,13 +316,17 @@ def _view(uow: UnitOfWork, principal: Principal, f: Finding, fref: FindingRef) -
         evidence_files=evidence,
         may_comment=decide(principal, Permission.FINDING_COMMENT, fref, now).allowed,
         may_set_status=decide(principal, Permission.FINDING_SET_STATUS, fref, now).allowed,
-        may_attach_evidence=finder_member(principal, fref, now).allowed,
+        may_attach_evidence=decide(principal, Permission.FINDING_ATTACH_EVIDENCE, fref, now).allowed,
     )
 
 
-def _notify_program_office(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str) -> None:
+def _notify_program_office(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str, link: str) -> None:
     for org_id in uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)):
-        notices.to_org(uow, row, org_id, kind, title, key)
+        notices.to_org(uow, row, org_id, kind, title, key, link)
+
+
+def finding_link(engagement_id: uuid.UUID, finding_id: uuid.UUID) -> str:
+    return f"/engagements/{engagement_id}/findings/{finding_id}"
 
 
 # --- use cases ------------------------------------------------------------------------------
@@ -414,9 +409,10 @@ def file_finding(
         },
     )
     notice = f"{row.title}: {_org_name(uow, principal.org_id)} filed a {parsed_severity.value} finding"
-    notices.to_developer(uow, row, "finding_filed", notice, key=f"finding:{finding.id}")
+    link = finding_link(row.id, finding.id)
+    notices.to_developer(uow, row, "finding_filed", notice, key=f"finding:{finding.id}", link=link)
     if parsed_severity in {Severity.HIGH, Severity.CRITICAL}:
-        _notify_program_office(uow, row, "finding_filed", notice, key=f"finding:{finding.id}")
+        _notify_program_office(uow, row, "finding_filed", notice, f"finding:{finding.id}", link)
     return _view(uow, principal, finding, _finding_ref(uow, finding, row))
 
 
@@ -491,14 +487,15 @@ def comment(
         details={"comment": str(note.id), **({"from": previous, "to": changed.value} if changed else {})},
     )
     key = f"comment:{note.id}"
+    link = finding_link(row.id, finding.id)
     if principal.is_member_of(row.developer_org_id):
         what = f"the developer set a finding to {changed.value}" if changed else "the developer answered a finding"
-        notices.to_org(uow, row, finding.organization_id, "finding_answered", f"{row.title}: {what}", key)
+        notices.to_org(uow, row, finding.organization_id, "finding_answered", f"{row.title}: {what}", key, link)
     else:
         said = f"{row.title}: {_org_name(uow, principal.org_id)} commented on a finding"
-        notices.to_developer(uow, row, "finding_comment", said, key)
+        notices.to_developer(uow, row, "finding_comment", said, key, link)
         if not principal.is_member_of(finding.organization_id):
-            notices.to_org(uow, row, finding.organization_id, "finding_comment", said, key)
+            notices.to_org(uow, row, finding.organization_id, "finding_comment", said, key, link)
     return _view(uow, principal, finding, fref)
 
 
@@ -515,10 +512,8 @@ def attach_evidence(
     organization only, while it may still file findings."""
     finding, row, fref = _readable(uow, principal, finding_id)
     target = ("finding", str(finding.id))
-    decision = finder_member(principal, fref, uow.clock.now())
-    if isinstance(decision, Denied):
-        refuse(uow, principal, Permission.FINDING_FILE, decision.reason, target)
-    _still_open(uow, principal, row, Permission.FINDING_FILE, target)
+    authorize(uow, principal, Permission.FINDING_ATTACH_EVIDENCE, fref)
+    _still_open(uow, principal, row, Permission.FINDING_ATTACH_EVIDENCE, target)
     name = clean_filename(filename)
     ctype = clean_content_type(content_type)
     evidence_id = new_id()

@@ -22,17 +22,18 @@ def _link(row: Engagement) -> str:
     return f"/engagements/{row.id}"
 
 
-def _send(uow: UnitOfWork, users: list[User], row: Engagement, kind: str, title: str, key: str) -> None:
+def _send(uow: UnitOfWork, users: list[User], row: Engagement, kind: str, title: str, key: str, link: str | None = None) -> None:
     now = uow.clock.now()
+    target = link or _link(row)
     for user in users:
         uow.session.add(
-            Notification(id=new_id(), user_id=user.id, kind=kind, title=title[:300], body="", link=_link(row), created_at=now)
+            Notification(id=new_id(), user_id=user.id, kind=kind, title=title[:300], body="", link=target, created_at=now)
         )
         email.queue_email(
             uow,
             to=user.email,
             subject=f"[Frontier Review] {title}"[:300],
-            body=f"{title}\n\nOpen the engagement: {_link(row)}\n",
+            body=f"{title}\n\nOpen it in Frontier Review: {target}\n",
             dedupe_key=f"{kind}:{row.id}:{key}:{user.id}",
         )
 
@@ -41,8 +42,10 @@ def _members(uow: UnitOfWork, org_id: uuid.UUID) -> list[User]:
     return list(uow.session.scalars(select(User).where(User.organization_id == org_id, User.is_active.is_(True))))
 
 
-def to_org(uow: UnitOfWork, row: Engagement, org_id: uuid.UUID, kind: str, title: str, key: str = "") -> None:
-    _send(uow, _members(uow, org_id), row, kind, title, key or str(row.access_epoch))
+def to_org(
+    uow: UnitOfWork, row: Engagement, org_id: uuid.UUID, kind: str, title: str, key: str = "", link: str | None = None
+) -> None:
+    _send(uow, _members(uow, org_id), row, kind, title, key or str(row.access_epoch), link)
 
 
 def to_user(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID, kind: str, title: str) -> None:
@@ -51,8 +54,8 @@ def to_user(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID, kind: str, tit
         _send(uow, [user], row, kind, title, str(row.access_epoch))
 
 
-def to_developer(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str = "") -> None:
-    to_org(uow, row, row.developer_org_id, kind, title, key)
+def to_developer(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str = "", link: str | None = None) -> None:
+    to_org(uow, row, row.developer_org_id, kind, title, key, link)
 
 
 def to_participants(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str = "") -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -208,9 +209,10 @@ class Artifact(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     engagement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), server_default="other")
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     chunks: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(320))
@@ -275,7 +277,7 @@ class FindingEvidence(Base):
     finding_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("findings.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     chunks: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(320))

@@ -15,7 +15,7 @@ from datetime import datetime
 from frontier_review.kernel.authz import Rule
 from frontier_review.kernel.decision import Allowed, Decision, Denied
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import OrgKind, Principal, Role
+from frontier_review.kernel.principal import AuthMethod, OrgKind, Principal, Role
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,10 @@ def can_read(p: Principal, ref: EngagementRef, _now: datetime) -> Decision:
     return Denied("you do not take part in this engagement")
 
 
-def can_list_all(p: Principal, _resource: object, _now: datetime) -> Decision:
-    if p.org_kind is OrgKind.PROGRAM_OFFICE or p.is_superuser:
-        return Allowed("program office or operator")
-    return Denied("only the program office and operators see every engagement")
+def can_issue_gateway_token(p: Principal, ref: EngagementRef, now: datetime) -> Decision:
+    if p.method is AuthMethod.TOKEN:
+        return Denied("gateway tokens are created by a signed-in person, not with an API token")
+    return participant_member(p, ref, now)
 
 
 def participant_admin(p: Principal, ref: EngagementRef, _now: datetime) -> Decision:
@@ -147,6 +147,13 @@ def can_comment_finding(p: Principal, f: FindingRef, now: datetime) -> Decision:
     return Denied("only the developer, the finder's organization and the program office take part in a finding's thread")
 
 
+def finder_member(p: Principal, f: FindingRef, _now: datetime) -> Decision:
+    """Evidence is added by the finder's organization while it still takes part."""
+    if p.user_id is not None and p.is_member_of(f.finder_org_id) and f.engagement.participates(p.org_id):
+        return Allowed("member of the finder's organization")
+    return Denied("only the finder's organization adds evidence to a finding")
+
+
 def developer_of_finding(p: Principal, f: FindingRef, _now: datetime) -> Decision:
     if _developer(p, f.engagement):
         return Allowed("developer organization")
@@ -157,16 +164,16 @@ RULES: Mapping[Permission, Rule] = {
     Permission.ENGAGEMENT_OPEN: can_open,
     Permission.ENGAGEMENT_MANAGE: owner_manages,
     Permission.ENGAGEMENT_READ: can_read,
-    Permission.ENGAGEMENT_LIST_ALL: can_list_all,
     Permission.ENGAGEMENT_ACCEPT_TERMS: participant_admin,
     Permission.ENGAGEMENT_USAGE_READ: can_read_usage,
-    Permission.GATEWAY_TOKEN_ISSUE: participant_member,
+    Permission.GATEWAY_TOKEN_ISSUE: can_issue_gateway_token,
     Permission.ARTIFACT_UPLOAD: owner_manages,
     Permission.ARTIFACT_DOWNLOAD: participant_member,
     Permission.FINDING_FILE: participant_member,
     Permission.FINDING_READ: can_read_finding,
     Permission.FINDING_COMMENT: can_comment_finding,
     Permission.FINDING_SET_STATUS: developer_of_finding,
+    Permission.FINDING_ATTACH_EVIDENCE: finder_member,
     Permission.PARTNER_DESIGNATE: can_designate,
     Permission.PARTNER_LIST: can_see_partners,
 }

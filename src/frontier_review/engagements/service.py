@@ -675,8 +675,8 @@ def get(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> Enga
 
 
 def list_visible(uow: UnitOfWork, principal: Principal) -> list[EngagementView]:
-    """Everything for the program office and operators (drafts excepted); a developer's own; a
-    participant's engagements where it may see them (G6)."""
+    """Everything but drafts for the program office; a developer's own; a participant's engagements
+    where it may see them (G6). Operators are not party to engagements and see none."""
     rows = list(uow.session.scalars(select(Engagement).order_by(Engagement.window_start.desc())))
     now = uow.clock.now()
     out = []

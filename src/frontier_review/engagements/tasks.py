@@ -1,5 +1,6 @@
-"""Engagement jobs, every minute: record window transitions (with their notices), chain any
-access-log rows a gateway process left behind, and deliver queued email."""
+"""Engagement jobs, every minute: record window transitions (with their notices), purge artifacts
+whose retention ended, chain any access-log rows a gateway process left behind, and deliver
+queued email."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 from huey import Huey, crontab
 from huey.api import TaskWrapper
 
-from frontier_review.engagements import service
+from frontier_review.engagements import artifacts, service
 from frontier_review.gateway.recorder import chain_pending
 from frontier_review.notifications import email
 
@@ -27,6 +28,8 @@ def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
     def housekeeping() -> int:
         with container.uow() as uow:
             changed = service.sweep(uow)
+        with container.uow() as uow:
+            artifacts.purge_expired(uow)
         while chain_pending(container.uow) >= 2000:
             pass
         deliver()

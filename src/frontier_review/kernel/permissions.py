@@ -55,7 +55,6 @@ class Permission(StrEnum):
     ENGAGEMENT_OPEN = "engagements:engagement:open"
     ENGAGEMENT_MANAGE = "engagements:engagement:manage"
     ENGAGEMENT_READ = "engagements:engagement:read"
-    ENGAGEMENT_LIST_ALL = "engagements:engagement:list_all"
     ENGAGEMENT_ACCEPT_TERMS = "engagements:terms:accept"
     ENGAGEMENT_USAGE_READ = "engagements:usage:read"
     GATEWAY_TOKEN_ISSUE = "engagements:gateway_token:issue"  # noqa: S105 - a permission name, not a secret
@@ -64,6 +63,7 @@ class Permission(StrEnum):
     FINDING_FILE = "engagements:finding:file"
     FINDING_READ = "engagements:finding:read"
     FINDING_COMMENT = "engagements:finding:comment"
+    FINDING_ATTACH_EVIDENCE = "engagements:finding:attach_evidence"
     FINDING_SET_STATUS = "engagements:finding:set_status"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,15 @@ def seal_field(uow: UnitOfWork, plaintext: bytes, *, table: str, row_id: str, fi
         )
     )
     return envelope.seal(data_key_id, data_key, plaintext, envelope.field_aad(table, row_id, field))
+
+
+def forget_data_keys(uow: UnitOfWork, *, table: str, owner_prefix: str) -> int:
+    """Delete the data keys of ``table`` rows whose id starts with ``owner_prefix`` (crypto-shredding:
+    whatever they sealed, wherever a copy survives, can no longer be opened). Returns how many."""
+    result = uow.session.execute(
+        delete(DataKey).where(DataKey.owner_table == table, DataKey.owner_id.startswith(owner_prefix, autoescape=True))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def open_field(session: Session, keyring: KeyringSource, sealed: bytes, *, table: str, row_id: str, field: str) -> bytes:

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-28 07:13:40.023177
+Create Date: 2026-11-28 07:45:18.511168
 """
 
 from __future__ import annotations
@@ -141,9 +141,10 @@ def upgrade() -> None:
         "engagement_artifacts",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("engagement_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=32), server_default="other", nullable=False),
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("chunks", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.String(length=320), nullable=False),
@@ -321,7 +322,7 @@ def upgrade() -> None:
         sa.Column("finding_id", sa.Uuid(), nullable=False),
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("chunks", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.String(length=320), nullable=False),
