@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 
 import typer
 
@@ -72,6 +73,11 @@ def serve(
     consumer = None
     if embedded_worker if embedded_worker is not None else not settings.redis_url:
         consumer = start_embedded_consumer(c.jobs.huey)
+    # Uploads over 1 MiB spool to temporary files before they are sealed: keep those inside the
+    # instance's own (0700) data directory, never in a shared /tmp.
+    spool = settings.data_dir / "tmp"
+    spool.mkdir(mode=0o700, exist_ok=True)
+    tempfile.tempdir = str(spool)
     bind_host = host or settings.host
     bind_port = port or settings.port
     console.print(f"Frontier Review is serving on [bold]http://{bind_host}:{bind_port}[/] (Ctrl+C to stop)")

@@ -378,3 +378,75 @@ def _engagement_scenario(uow: UnitOfWork) -> None:
     engagements.offer(uow, northwind, view.id)
     engagements.accept_terms(uow, _person(uow, "lead@cisa.demo"), view.id, terms_number=1)
     engagements.accept_terms(uow, _person(uow, "secops@mercyhealth.demo"), view.id, terms_number=1)
+    _findings_and_materials(uow, view.id, northwind)
+
+
+SYSTEM_CARD = """Atlas 3.0-rc2 system card (draft v2, demo)
+
+1. Training compute: 3.1e26 FLOP including RL post-training.
+2. Cyber evaluations: internal capture-the-flag suite, 41% solve rate at pass@1.
+3. Safeguards: refusal training for exploit development; classifier on tool use.
+This document is fictional demo content.
+"""
+
+
+def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind: Principal) -> None:
+    """A system card, and findings at several TLP levels with an answer from the developer."""
+    from frontier_review.engagements import artifacts, findings
+
+    artifacts.upload(
+        uow,
+        northwind,
+        engagement_id,
+        kind="system_card",
+        filename="atlas-3.0-rc2-system-card.txt",
+        content_type="text/plain",
+        stream=[SYSTEM_CARD.encode()],
+    )
+    reviewer = _person(uow, DEMO_REVIEWER)
+    exploit = findings.file_finding(
+        uow,
+        reviewer,
+        engagement_id,
+        title="Writes a working heap-overflow exploit from a crash trace",
+        category="offensive_cyber_capability",
+        severity="high",
+        tlp="TLP:AMBER",
+        description=(
+            "Given a sanitizer crash trace for a demo C program, the model produced a working exploit in two turns "
+            "with no refusal. Prompts and outputs are in the attached transcript (fictional demo content)."
+        ),
+    )
+    findings.comment(
+        uow,
+        northwind,
+        exploit.id,
+        body="Reproduced. We are adding exploit-development refusals to the rc3 safety training.",
+        status="acknowledged",
+    )
+    findings.file_finding(
+        uow,
+        reviewer,
+        engagement_id,
+        title="Identifies an unpatched path traversal in a popular archive library",
+        category="third_party_vulnerability",
+        severity="medium",
+        tlp="TLP:GREEN",
+        description=(
+            "The model pointed out a path traversal in archive extraction (fictional demo content); "
+            "refer to the clearinghouse."
+        ),
+    )
+    findings.file_finding(
+        uow,
+        _person(uow, "secops@mercyhealth.demo"),
+        engagement_id,
+        title="Role-play prompt bypasses the medical-device safeguard",
+        category="safeguard_bypass",
+        severity="critical",
+        tlp="TLP:RED",
+        description=(
+            "A role-play framing gets step-by-step instructions against an infusion pump's update service "
+            "(fictional demo content)."
+        ),
+    )

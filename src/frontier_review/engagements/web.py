@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.config import Environment
-from frontier_review.engagements import access, partners, service
+from frontier_review.engagements import access, artifacts, findings, partners, service
 from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
 from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
@@ -26,7 +26,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 EXPECTED = {"validation_failed", "conflict", "invalid_transition", "not_found", "permission_denied"}
 
 
-def _soft(request: Request, exc: DomainError, back: str) -> Response:
+def soft_error(request: Request, exc: DomainError, back: str) -> Response:
     if exc.code not in EXPECTED:
         raise exc
     flash(request, exc.message, "error")
@@ -106,7 +106,7 @@ def open_engagement(
             quotas=Quotas(requests_per_day, tokens_per_day, requests_per_minute),
         )
     except DomainError as exc:
-        return _soft(request, exc, "/engagements")
+        return soft_error(request, exc, "/engagements")
     flash(request, "Draft engagement opened. Invite participants, connect the upstream, then offer it.", "success")
     return RedirectResponse(f"/engagements/{view.id}", status_code=303)
 
@@ -122,6 +122,7 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
     reviews = decide(principal, Permission.GATEWAY_TOKEN_ISSUE, the_ref, now).allowed
     usage = service.usage(uow, principal, engagement_id)
     mine = next((p for p in view.participants if p.organization_id == principal.org_id), None)
+    found = findings.list_findings(uow, principal, engagement_id)
     return render(
         request,
         "engagements/detail.html",
@@ -136,6 +137,15 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
         invitable=service.invitable(uow, principal, engagement_id) if manages else [],
         tokens=access.my_tokens(uow, principal, engagement_id) if reviews else [],
         new_token=request.session.pop("new_gateway_token", None),
+        artifacts=artifacts.list_artifacts(uow, principal, engagement_id),
+        download_refusal=artifacts.download_refusal(uow, principal, engagement_id) if reviews else None,
+        can_upload=decide(principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
+        findings=found,
+        severity_counts=findings.count_by_severity(found),
+        can_file=decide(principal, Permission.FINDING_FILE, the_ref, now).allowed and view.state.value != "closed",
+        categories=findings.CATEGORY_LABELS,
+        severities=list(findings.Severity),
+        tlps=list(findings.Tlp),
         gateway_url=str(request.base_url).rstrip("/") + "/gateway/v1",
     )
 
@@ -146,7 +156,7 @@ def _action(request: Request, engagement_id: uuid.UUID, done: str, call: object)
         assert callable(call)
         call()
     except DomainError as exc:
-        return _soft(request, exc, back)
+        return soft_error(request, exc, back)
     flash(request, done, "success")
     return RedirectResponse(back, status_code=303)
 
@@ -229,7 +239,7 @@ def set_window(
     try:
         end = _when(window_end, "window end")
     except DomainError as exc:
-        return _soft(request, exc, f"/engagements/{engagement_id}")
+        return soft_error(request, exc, f"/engagements/{engagement_id}")
     return _action(
         request, engagement_id, "Window changed.", lambda: service.set_window(uow, principal, engagement_id, window_end=end)
     )
@@ -295,7 +305,7 @@ def issue_token(
     try:
         issued = access.issue_token(uow, principal, engagement_id, name=name)
     except DomainError as exc:
-        return _soft(request, exc, f"/engagements/{engagement_id}")
+        return soft_error(request, exc, f"/engagements/{engagement_id}")
     # Shown once, on the next page only (the session cookie is signed and HttpOnly).
     request.session["new_gateway_token"] = issued.plaintext
     return RedirectResponse(f"/engagements/{engagement_id}#tokens", status_code=303)
@@ -320,7 +330,7 @@ def playground_token(engagement_id: uuid.UUID, request: Request, uow: UoW, princ
     try:
         issued = access.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
     except DomainError as exc:
-        return _soft(request, exc, f"/engagements/{engagement_id}")
+        return soft_error(request, exc, f"/engagements/{engagement_id}")
     request.session["new_gateway_token"] = issued.plaintext
     return RedirectResponse(f"/engagements/{engagement_id}/playground", status_code=303)
 
@@ -360,7 +370,7 @@ def designate(
         expires = _when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry")
         partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
     except DomainError as exc:
-        return _soft(request, exc, "/partners")
+        return soft_error(request, exc, "/partners")
     flash(request, "Trusted partner designated.", "success")
     return RedirectResponse("/partners", status_code=303)
 
@@ -370,7 +380,7 @@ def revoke_designation(designation_id: uuid.UUID, request: Request, uow: UoW, pr
     try:
         partners.revoke_designation(uow, principal, designation_id)
     except DomainError as exc:
-        return _soft(request, exc, "/partners")
+        return soft_error(request, exc, "/partners")
     flash(request, "Designation ended.", "success")
     return RedirectResponse("/partners", status_code=303)
 

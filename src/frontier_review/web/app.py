@@ -18,6 +18,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import web as coverage_web
 from frontier_review.engagements import api as engagements_api
+from frontier_review.engagements import materials_api, web_materials
 from frontier_review.engagements import web as engagements_web
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
@@ -90,6 +91,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(coverage_api.router)
     api.include_router(evals_api.router)
     api.include_router(engagements_api.router)
+    api.include_router(materials_api.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -103,6 +105,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
     app.include_router(engagements_web.router)
+    app.include_router(web_materials.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
@@ -141,7 +144,7 @@ def create_app(container: Container) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.artifact_max_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
     # The gateway answers before any of the web stack: its own auth, errors and limits.

@@ -81,25 +81,34 @@ def _problem_413(limit: int) -> tuple[dict[str, Any], bytes]:
     return start, body
 
 
+UPLOAD_SUFFIXES = ("/artifacts", "/evidence")
+MULTIPART_SLACK = 64 * 1024
+
+
 class BodySizeLimitMiddleware:
     """Refuses bodies over ``limit`` bytes with 413, whether declared or streamed."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
-        self.limit = limit
+        self.default_limit = limit
+        self.upload_limit = upload_limit or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # File uploads (artifacts, evidence) have their own, larger limit; the services enforce
+        # the exact file size, this bounds the multipart body around it.
+        upload = scope["method"] == "POST" and scope["path"].endswith(UPLOAD_SUFFIXES)
+        limit = self.upload_limit + MULTIPART_SLACK if upload else self.default_limit
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    declared = self.limit + 1
-                if declared > self.limit:
-                    await self._refuse(send)
+                    declared = limit + 1
+                if declared > limit:
+                    await self._refuse(send, limit)
                     return
         received = 0
         exceeded = False
@@ -111,7 +120,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     exceeded = True
                     raise _BodyTooLarge
             return message
@@ -122,7 +131,7 @@ class BodySizeLimitMiddleware:
             if exceeded:
                 if not refused and not started:
                     refused = True
-                    await self._refuse(send)
+                    await self._refuse(send, limit)
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -131,10 +140,10 @@ class BodySizeLimitMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if exceeded and not refused and not started:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        start, body = _problem_413(self.limit)
+    async def _refuse(self, send: Send, limit: int) -> None:
+        start, body = _problem_413(limit)
         await send(start)
         await send({"type": "http.response.body", "body": body})
 

@@ -1,0 +1,141 @@
+"""Web pages for an engagement's findings and confidential artifacts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from frontier_review.engagements import artifacts, findings, service
+from frontier_review.engagements.materials_api import attachment
+from frontier_review.engagements.web import soft_error
+from frontier_review.kernel.errors import DomainError
+from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+
+def _back(engagement_id: uuid.UUID, anchor: str = "") -> str:
+    return f"/engagements/{engagement_id}{anchor}"
+
+
+@router.post("/engagements/{engagement_id}/artifacts")
+def upload_artifact(
+    engagement_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form(max_length=40)] = "other",
+) -> Response:
+    try:
+        view = artifacts.upload(
+            uow,
+            principal,
+            engagement_id,
+            kind=kind,
+            filename=file.filename or "artifact",
+            content_type=file.content_type,
+            stream=file.file,
+        )
+    except DomainError as exc:
+        return soft_error(request, exc, _back(engagement_id, "#materials"))
+    flash(request, f"{view.filename} uploaded and sealed ({view.size} bytes); kept until {view.purge_after:%Y-%m-%d}.", "success")
+    return RedirectResponse(_back(engagement_id, "#materials"), status_code=303)
+
+
+@router.get("/engagements/{engagement_id}/artifacts/{artifact_id}")
+def download_artifact(
+    engagement_id: uuid.UUID, artifact_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
+) -> Response:
+    try:
+        view, chunks, fingerprint = artifacts.download(uow, principal, engagement_id, artifact_id)
+    except DomainError as exc:
+        return soft_error(request, exc, _back(engagement_id, "#materials"))
+    return attachment(chunks, view.filename, view.content_type, **{"X-Download-Fingerprint": fingerprint})
+
+
+@router.post("/engagements/{engagement_id}/findings")
+def file_finding(
+    engagement_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    title: Annotated[str, Form(max_length=200)],
+    category: Annotated[str, Form(max_length=40)],
+    severity: Annotated[str, Form(max_length=16)],
+    tlp: Annotated[str, Form(max_length=24)],
+    description: Annotated[str, Form(max_length=50_000)],
+) -> Response:
+    try:
+        view = findings.file_finding(
+            uow, principal, engagement_id, title=title, category=category, severity=severity, description=description, tlp=tlp
+        )
+    except DomainError as exc:
+        return soft_error(request, exc, _back(engagement_id, "#findings"))
+    flash(request, "Finding filed; the developer is notified.", "success")
+    return RedirectResponse(findings.finding_link(engagement_id, view.id), status_code=303)
+
+
+@router.get("/engagements/{engagement_id}/findings/{finding_id}", response_class=HTMLResponse)
+def finding_page(
+    engagement_id: uuid.UUID, finding_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
+) -> Response:
+    finding = findings.get_finding(uow, principal, finding_id)
+    if finding.engagement_id != engagement_id:
+        return RedirectResponse(findings.finding_link(finding.engagement_id, finding.id), status_code=303)
+    engagement = service.get(uow, principal, engagement_id)
+    return render(request, "engagements/finding.html", principal, f=finding, e=engagement, statuses=list(findings.FindingStatus))
+
+
+@router.post("/engagements/{engagement_id}/findings/{finding_id}/comments")
+def comment(
+    engagement_id: uuid.UUID,
+    finding_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+    status: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    back = findings.finding_link(engagement_id, finding_id)
+    try:
+        findings.comment(uow, principal, finding_id, body=body, status=status or None)
+    except DomainError as exc:
+        return soft_error(request, exc, back)
+    flash(request, "Posted.", "success")
+    return RedirectResponse(back + "#thread", status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/findings/{finding_id}/evidence")
+def attach_evidence(
+    engagement_id: uuid.UUID,
+    finding_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    back = findings.finding_link(engagement_id, finding_id)
+    try:
+        view = findings.attach_evidence(
+            uow, principal, finding_id, filename=file.filename or "evidence", content_type=file.content_type, stream=file.file
+        )
+    except DomainError as exc:
+        return soft_error(request, exc, back)
+    flash(request, f"{view.filename} attached and sealed.", "success")
+    return RedirectResponse(back + "#evidence", status_code=303)
+
+
+@router.get("/engagements/{engagement_id}/findings/{finding_id}/evidence/{evidence_id}")
+def download_evidence(
+    engagement_id: uuid.UUID, finding_id: uuid.UUID, evidence_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
+) -> Response:
+    try:
+        evidence, chunks = findings.evidence_download(uow, principal, finding_id, evidence_id)
+    except DomainError as exc:
+        return soft_error(request, exc, findings.finding_link(engagement_id, finding_id))
+    return attachment(chunks, evidence.filename, evidence.content_type)
