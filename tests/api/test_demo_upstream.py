@@ -31,7 +31,6 @@ def stand_in() -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_stand_in_answers_through_the_gateway(container: Container, base_url: str, stand_in: str) -> None:
     setup = make_engagement(container, upstream_url=stand_in)
     sdk = openai.OpenAI(base_url=f"{base_url}/gateway/v1", api_key=gateway_token(container, setup.reviewer, setup), max_retries=0)

@@ -419,7 +419,9 @@ def invite(
     org = uow.session.get(Organization, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
-    if org.kind == OrgKind.AGENCY.value:
+    if org.kind in {OrgKind.AGENCY.value, OrgKind.PROGRAM_OFFICE.value}:
+        # The program office takes part like an agency when the developer lets it benchmark the
+        # candidate through the gateway (gated and audited like every other access).
         cohort = Cohort.GOVERNMENT
     elif org.kind == OrgKind.PARTNER.value:
         if row.recipients != Recipients.FEDERAL_AND_PARTNERS.value:
@@ -436,7 +438,7 @@ def invite(
         cohort = Cohort.PARTNER
     else:
         raise ValidationFailed(
-            f"{org.name} is a {org.kind.replace('_', ' ')} organization; invite agencies and trusted partners",
+            f"{org.name} is a {org.kind.replace('_', ' ')} organization; invite agencies, trusted partners or the program office",
             field="organization_id",
         )
     if uow.session.scalar(
@@ -749,7 +751,7 @@ def invitable(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -
     out = []
     for org in uow.session.scalars(
         select(Organization)
-        .where(Organization.kind.in_([OrgKind.AGENCY.value, OrgKind.PARTNER.value]))
+        .where(Organization.kind.in_([OrgKind.AGENCY.value, OrgKind.PARTNER.value, OrgKind.PROGRAM_OFFICE.value]))
         .order_by(Organization.name)
     ):
         if org.id in taken:

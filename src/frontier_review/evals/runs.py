@@ -21,6 +21,8 @@ from frontier_review.coverage import results
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.engagements import access
+from frontier_review.engagements import service as engagements
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
@@ -155,6 +157,26 @@ def _subject(uow: UnitOfWork, row: ModelTarget) -> str:
 def _target_view(uow: UnitOfWork, row: ModelTarget) -> TargetView:
     return TargetView(
         row.id, row.name, row.model, row.base_url, row.api_key_sealed is not None, _subject(uow, row), row.created_at
+    )
+
+
+def create_gateway_target(
+    uow: UnitOfWork, principal: Principal, *, name: str, engagement_id: uuid.UUID, gateway_url: str
+) -> TargetView:
+    """A target that reaches the candidate through the program office's own engagement grant on
+    the gateway: a personal gateway token of ``principal`` (sealed as the target's key), so every
+    benchmark call is admitted, metered and audited like a reviewer's, and stops at release."""
+    _manage(uow, principal, False, name)
+    engagement = engagements.get(uow, principal, engagement_id)
+    issued = access.issue_token(uow, principal, engagement_id, name=f"benchmark target {name.strip()}"[:100])
+    return create_target(
+        uow,
+        principal,
+        name=name,
+        model=f"openai-api/gateway/{engagement.model_id}",
+        base_url=gateway_url.rstrip("/"),
+        api_key=issued.plaintext,
+        model_version_id=engagement.version_id,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from frontier_review.engagements import service as engagements
 from frontier_review.evals import runs, service
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.errors import DomainError
@@ -34,13 +35,42 @@ def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     targets = runs.list_targets(uow, principal)
     recent = runs.list_runs(uow, principal, limit=50)
     versions = [v for m in registry.list_models(uow, principal) for v in m.versions]
-    return render(request, "evals/index.html", principal, suites=suites, targets=targets, runs=recent, versions=versions)
+    grants = [
+        e
+        for e in engagements.list_visible(uow, principal)
+        if e.state.value in {"offered", "active"} and any(p.organization_id == principal.org_id for p in e.participants)
+    ]
+    return render(
+        request, "evals/index.html", principal, suites=suites, targets=targets, runs=recent, versions=versions, grants=grants
+    )
 
 
 @router.get("/runs-table", response_class=HTMLResponse)
 def runs_table(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """The runs table alone, polled by htmx for live progress."""
     return render(request, "evals/_runs.html", principal, runs=runs.list_runs(uow, principal, limit=50))
+
+
+@router.post("/targets/gateway")
+def add_gateway_target(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=120)],
+    engagement_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    """A target through the program office's own engagement grant on this platform's gateway."""
+    gateway_url = str(request.base_url).rstrip("/") + "/gateway/v1"
+    try:
+        runs.create_gateway_target(uow, principal, name=name, engagement_id=engagement_id, gateway_url=gateway_url)
+    except DomainError as exc:
+        return _soft(request, exc, "/evals")
+    flash(
+        request,
+        f"Target {name} reaches the candidate through the gateway with your own grant; every call is recorded.",
+        "success",
+    )
+    return RedirectResponse("/evals", status_code=303)
 
 
 @router.post("/targets")
