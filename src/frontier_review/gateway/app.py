@@ -144,13 +144,15 @@ class _Call:
             raise errors.forbidden(refusal.message, refusal.code)
         assert self.ctx.quotas is not None
         assert self.ctx.participant_id is not None
-        upstreams = await loop.run_in_executor(
-            None,
-            self.app.cache.get,
-            self.ctx.access.engagement_id,
-            self.ctx.access_epoch,
-            partial(context.load_upstreams, self.app.container.uow),
-        )
+        upstreams = self.app.cache.peek(self.ctx.access.engagement_id, self.ctx.access_epoch)
+        if upstreams is None:  # decrypting needs the database: off the event loop
+            upstreams = await loop.run_in_executor(
+                None,
+                self.app.cache.get,
+                self.ctx.access.engagement_id,
+                self.ctx.access_epoch,
+                partial(context.load_upstreams, self.app.container.uow),
+            )
         if self.path == "/models":
             await self.models(send, upstreams)
             return

@@ -174,6 +174,11 @@ class UpstreamCache:
         self._lock = threading.Lock()
         self._entries: dict[uuid.UUID, tuple[int, dict[str, UpstreamTarget]]] = {}
 
+    def peek(self, engagement_id: uuid.UUID, epoch: int) -> dict[str, UpstreamTarget] | None:
+        """The cached upstreams if still current (no I/O: safe on the event loop)."""
+        hit = self._entries.get(engagement_id)
+        return hit[1] if hit is not None and hit[0] == epoch else None
+
     def get(self, engagement_id: uuid.UUID, epoch: int, load_all: Any) -> dict[str, UpstreamTarget]:
         with self._lock:
             hit = self._entries.get(engagement_id)
