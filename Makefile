@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 UV_VERSION := 0.13.9
+# llama-cpp-python (the local-model extra) builds from source. A portable AVX2 build, not one
+# tuned to the build machine: a native build segfaulted on this CI host's AVX-512/AMX CPU, and a
+# cached native wheel would crash (SIGILL) on an older CPU. The setting is part of uv's cache key.
+LLAMA_BUILD := --config-settings-package 'llama-cpp-python:cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX=ON;-DGGML_AVX2=ON;-DGGML_FMA=ON;-DGGML_F16C=ON'
 export FR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: install run test lint typecheck migrations-check test-only lock clean
@@ -12,7 +16,7 @@ export FR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-dev.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LLAMA_BUILD) requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
