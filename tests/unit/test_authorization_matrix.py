@@ -376,7 +376,7 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:amber"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:red"),
-    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green_federal_only"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green_federal_only"),  # noqa: E501 - one grid row per line
 
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:clear"),
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green"),
