@@ -81,6 +81,52 @@ def append(
 
     ``occurred_at`` is for entries chained after the fact (gateway calls): when it happened.
     """
+    head = _lock_head(uow.session)
+    row = _append_locked(
+        uow,
+        head,
+        actor_label=actor_label,
+        actor_user_id=actor_user_id,
+        actor_org_id=actor_org_id,
+        action=action,
+        outcome=outcome,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        details=details,
+        occurred_at=occurred_at,
+    )
+    uow.session.flush()
+    return row
+
+
+def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
+    """Append several entries under one lock and one flush (the access-log chainer's batches).
+    Each mapping holds :func:`append`'s keyword arguments."""
+    if not entries:
+        return []
+    head = _lock_head(uow.session)
+    rows = [_append_locked(uow, head, **entry) for entry in entries]
+    uow.session.flush()
+    return rows
+
+
+def _append_locked(
+    uow: UnitOfWork,
+    head: AuditChainHead,
+    *,
+    actor_label: str,
+    actor_user_id: uuid.UUID | None,
+    actor_org_id: uuid.UUID | None,
+    action: str,
+    outcome: Outcome = Outcome.SUCCESS,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    reason: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEntry:
+    """One entry after ``head`` (whose lock the caller holds); the caller flushes."""
     merged = dict(details or {})
     if uow.request_meta:
         merged.setdefault("request", dict(uow.request_meta))
@@ -89,7 +135,6 @@ def append(
     except ValueError as exc:  # a programming error, never user input
         raise RuntimeError(str(exc)) from exc
     session = uow.session
-    head = _lock_head(session)
     fields = EntryFields(
         seq=head.last_seq + 1,
         id=new_id(),
@@ -125,7 +170,6 @@ def append(
     session.add(row)
     head.last_seq = fields.seq
     head.last_hash = digest
-    session.flush()
     return row
 
 

@@ -146,19 +146,18 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = 2000) -> int:
         rows = list(
             uow.session.scalars(select(AccessLog).where(AccessLog.audit_entry_id.is_(None)).order_by(AccessLog.id).limit(limit))
         )
-        for row in rows:
-            entry = audit.append(
-                uow,
-                actor_label=row.actor_label,
-                actor_user_id=row.user_id,
-                actor_org_id=row.organization_id,
-                action="gateway:call" if row.kind == "gateway" else f"engagements:{row.kind}",
-                outcome=Outcome.SUCCESS if row.status < 400 else Outcome.DENIED,
-                target_type="engagement",
-                target_id=str(row.engagement_id),
-                reason=None if row.status < 400 else row.outcome,
-                occurred_at=row.at,
-                details={
+        entries = [
+            {
+                "actor_label": row.actor_label,
+                "actor_user_id": row.user_id,
+                "actor_org_id": row.organization_id,
+                "action": "gateway:call" if row.kind == "gateway" else f"engagements:{row.kind}",
+                "outcome": Outcome.SUCCESS if row.status < 400 else Outcome.DENIED,
+                "target_type": "engagement",
+                "target_id": str(row.engagement_id),
+                "reason": None if row.status < 400 else row.outcome,
+                "occurred_at": row.at,
+                "details": {
                     "access_log": str(row.ref),
                     "status": row.status,
                     "variant": row.variant,
@@ -168,7 +167,10 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = 2000) -> int:
                     "token": str(row.token_id) if row.token_id else None,
                     **row.detail,
                 },
-            )
+            }
+            for row in rows
+        ]
+        for row, entry in zip(rows, audit.append_many(uow, entries), strict=True):
             row.audit_entry_id = entry.id
         return len(rows)
 
