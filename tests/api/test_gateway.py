@@ -303,3 +303,33 @@ def test_authentication_and_size_errors(container: Container, base_url: str, set
     too_big = httpx.post(url, json=huge, headers={"Authorization": f"Bearer {fresh}"}, timeout=30)
     assert too_big.status_code == 413
     assert httpx.get(f"{base_url}/gateway/v1/embeddings").status_code == 404
+
+
+def test_quotas_are_shared_through_redis_by_every_gateway_process(
+    container: Container, clock: FrozenClock, upstream: str, redis_url: str
+) -> None:
+    """With FR_REDIS_URL, two gateway processes count against the same quota."""
+    from tests.live import serve
+
+    setup = make_engagement(
+        container, upstream_url=upstream, quotas=Quotas(requests_per_day=3, tokens_per_day=10**6, requests_per_minute=100)
+    )
+    token = gateway_token(container, setup.reviewer, setup)
+    shared = container.settings.model_copy(update={"redis_url": redis_url})
+    first, second = Container(settings=shared, clock=clock), Container(settings=shared, clock=clock)
+    try:
+        with serve(first) as url_a, serve(second) as url_b:
+            a, b = client(url_a, token), client(url_b, token)
+            assert ask(a, setup) == ANSWER
+            assert ask(b, setup) == ANSWER
+            assert ask(a, setup) == ANSWER
+            with pytest.raises(openai.RateLimitError, match="3 requests per day"):
+                ask(b, setup)
+    finally:
+        first.close()
+        second.close()
+        import redis
+
+        with redis.Redis.from_url(redis_url) as r:  # the test's own key prefix, nothing else
+            for key in r.scan_iter(f"{shared.queue_name}:gateway*"):
+                r.delete(key)

@@ -44,7 +44,13 @@ class Upstreams:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
-                limit=1024, ttl_dns_cache=60, resolver=GuardedResolver(self._allow_private), enable_cleanup_closed=True
+                limit=1024,
+                ttl_dns_cache=60,
+                resolver=GuardedResolver(self._allow_private),
+                enable_cleanup_closed=True,
+                # Below common servers' idle timeout (uvicorn: 5 s), so a pooled connection is never
+                # one the upstream has just closed.
+                keepalive_timeout=4,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

@@ -31,6 +31,9 @@ class QuotaCounter:
                 key_prefix=f"{settings.queue_name}:gateway",
                 socket_timeout=1,
                 socket_connect_timeout=1,
+                # redis-py's asyncio pool raises (rather than waits) past its size; size it for
+                # every concurrent call one gateway process may hold.
+                max_connections=1024,
             )
         else:
             self._storage = MemoryStorage()

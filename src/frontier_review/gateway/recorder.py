@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
@@ -27,6 +27,9 @@ from frontier_review.security import service as security
 
 log = logging.getLogger(__name__)
 BATCH = 256
+# Small chaining transactions: the chain holds the database's write lock (SQLite has one), and
+# the recorder's commits on the request path must not wait long behind it.
+CHAIN_BATCH = 200
 ACCESS_ACTIONS = ("gateway:call", "engagements:artifact_download")
 
 
@@ -52,35 +55,42 @@ class AccessRecord:
 
 
 def write(uow: UnitOfWork, records: list[AccessRecord]) -> None:
-    """Insert records in the caller's transaction, sealing transcripts."""
+    """Insert records in the caller's transaction, sealing transcripts.
+
+    One bulk INSERT without RETURNING (nothing needs the new ids back): this sits on every
+    gateway call's path, before the response completes."""
+    rows = []
     for r in records:
         sealed = None
         if r.transcript is not None:
             sealed = security.seal_field(
                 uow, json.dumps(r.transcript).encode(), table="access_log", row_id=str(r.ref), field="transcript_sealed"
             )
-        uow.session.add(
-            AccessLog(
-                ref=r.ref,
-                at=r.at,
-                kind=r.kind,
-                engagement_id=r.engagement_id,
-                participant_id=r.participant_id,
-                organization_id=r.organization_id,
-                user_id=r.user_id,
-                actor_label=r.actor_label,
-                token_id=r.token_id,
-                variant=r.variant,
-                status=r.status,
-                outcome=r.outcome,
-                prompt_tokens=r.prompt_tokens,
-                completion_tokens=r.completion_tokens,
-                latency_ms=round(r.latency_ms, 3),
-                day=r.at.date(),
-                detail=r.detail,
-                transcript_sealed=sealed,
-            )
+        rows.append(
+            {
+                "ref": r.ref,
+                "at": r.at,
+                "kind": r.kind,
+                "engagement_id": r.engagement_id,
+                "participant_id": r.participant_id,
+                "organization_id": r.organization_id,
+                "user_id": r.user_id,
+                "actor_label": r.actor_label,
+                "token_id": r.token_id,
+                "variant": r.variant,
+                "status": r.status,
+                "outcome": r.outcome,
+                "prompt_tokens": r.prompt_tokens,
+                "completion_tokens": r.completion_tokens,
+                "latency_ms": round(r.latency_ms, 3),
+                "day": r.at.date(),
+                "detail": r.detail,
+                "transcript_sealed": sealed,
+                "audit_entry_id": None,
+            }
         )
+    if rows:
+        uow.session.execute(insert(AccessLog), rows)
 
 
 class AccessRecorder:
@@ -139,7 +149,7 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
         done.set_exception(error)
 
 
-def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = 2000) -> int:
+def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = CHAIN_BATCH) -> int:
     """Append an audit entry for each unchained access-log row, oldest first; returns how many."""
     with uow_factory() as uow:
         audit.lock_chain(uow)  # before reading: two chainers never append the same row
@@ -188,7 +198,7 @@ class Chainer:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                while chain_pending(self._uow) >= 2000:
+                while chain_pending(self._uow) >= CHAIN_BATCH:
                     pass
             except Exception:
                 log.exception("chaining the access log failed; will retry")
