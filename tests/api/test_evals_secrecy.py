@@ -49,6 +49,7 @@ from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import determinations, inquiries
 from frontier_review.db.models import Base
+from frontier_review.engagements import artifacts, findings
 from frontier_review.evals import runs, service, tasks
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun
@@ -146,6 +147,9 @@ class World:
     org_ids: list[uuid.UUID]
     inquiry_id: uuid.UUID
     engagement_id: uuid.UUID
+    artifact_id: uuid.UUID
+    finding_id: uuid.UUID
+    evidence_id: uuid.UUID
     runs: dict[str, uuid.UUID] = field(default_factory=dict)
     determination_ids: list[uuid.UUID] = field(default_factory=list)
 
@@ -190,7 +194,31 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
             uow, people["developer"].principal, version.id, question="Is Atlas rc1 a covered frontier model?"
         )
     publish_reference(container, director, "example-classified-cyber.toml")  # reads the suite sealed above
-    engagement = make_engagement(container).engagement
+    setup = make_engagement(container)
+    engagement = setup.engagement
+    with container.uow() as uow:  # materials on the engagement, so their routes have real ids
+        artifact = artifacts.upload(
+            uow,
+            setup.developer.principal,
+            engagement.id,
+            kind="other",
+            filename="notes.txt",
+            content_type="text/plain",
+            stream=[b"x"],
+        )
+        finding = findings.file_finding(
+            uow,
+            setup.reviewer.principal,
+            engagement.id,
+            title="A finding",
+            category="other",
+            severity="low",
+            description="Nothing to do with any benchmark item.",
+            tlp="TLP:GREEN",
+        )
+        evidence = findings.attach_evidence(
+            uow, setup.reviewer.principal, finding.id, filename="e.txt", content_type="text/plain", stream=[b"y"]
+        )
     return World(
         director=director,
         people=people,
@@ -199,6 +227,9 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
         org_ids=[o.id for o in orgs.values()],
         inquiry_id=inquiry.id,
         engagement_id=engagement.id,
+        artifact_id=artifact.id,
+        finding_id=finding.id,
+        evidence_id=evidence.id,
     )
 
 
@@ -284,6 +315,9 @@ def _route_values(world: World) -> dict[str, list[str]]:
         "determination_id": [str(d) for d in world.determination_ids],
         "inquiry_id": [str(world.inquiry_id)],
         "engagement_id": [str(world.engagement_id)],
+        "artifact_id": [str(world.artifact_id)],
+        "finding_id": [str(world.finding_id)],
+        "evidence_id": [str(world.evidence_id)],
         "org_id": [str(o) for o in world.org_ids],
         "user_id": [str(p.user.id) for p in (world.director, world.people["developer"], world.people["po_admin"])],
         "ref": [ref, ref.split("@")[0]],
