@@ -7,10 +7,19 @@ engagements they take part in (not drafts, not once revoked, partners only where
 include partners); only participant admins accept the terms; gateway tokens are minted by
 signed-in participants, never with an API token; program-office admins designate trusted
 partners, which the program office, developers and operators list.
+
+Confidential materials (DESIGN §3.4, G1): whoever reads an engagement lists its artifacts and
+findings; only the developer uploads artifacts, and only participants admitted right now (as on
+the gateway: terms accepted, cohort included) download them. Participants' members file
+findings; a finding is read by the developer, the finder's organization and the program office,
+by other participants only under TLP:CLEAR or TLP:GREEN, and does not exist (404) for anyone
+else; those three comment, only the developer sets the status, only the finder's organization
+adds evidence, and whoever reads the finding downloads its evidence.
 """
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +33,9 @@ from argon2 import PasswordHasher
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import access, partners, service
+from frontier_review.engagements import access, artifacts, findings, partners, service
 from frontier_review.engagements.domain import Materials, Quotas, Recipients, Window
+from frontier_review.engagements.orm import Artifact
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.security import passwords
@@ -56,6 +66,11 @@ PARTICIPANTS = AGENCY | {"partner_admin"}
 READS = DEVELOPER | PROGRAM_OFFICE | PARTICIPANTS  # the offered engagement, terms including partners
 READS_FEDERAL_ONLY = DEVELOPER | PROGRAM_OFFICE | AGENCY
 LISTS_PARTNERS = DEVELOPER | PROGRAM_OFFICE | {"root", "other_dev_admin"}
+# Findings of the offered engagement: the TLP:AMBER one the agency filed, the TLP:GREEN one the partner filed.
+READS_AMBER = DEVELOPER | PROGRAM_OFFICE | AGENCY  # developer, program office, finder's organization
+READS_GREEN = READS  # and every other participant (TLP:GREEN shares within the community)
+HIDES_AMBER = SIGNED_IN - READS_AMBER  # for them the finding does not exist (404)
+HIDES_GREEN = SIGNED_IN - READS_GREEN
 # Routes that refuse API tokens by design; checked with signed-in sessions instead.
 SESSION_ONLY = {("POST", "/api/v1/engagements/{eng}/gateway-tokens")}
 
@@ -117,11 +132,61 @@ def _per_actor(ids: dict[str, str], key: str, own: dict[str, str], shared: str) 
         ids[f"{key}_{actor}"] = own.get(actor, shared)
 
 
+def _upload(container: Container, setup: Setup, engagement_id: str, kind: str, filename: str) -> str:
+    with container.uow() as uow:
+        view = artifacts.upload(
+            uow,
+            setup.developer.principal,
+            uuid.UUID(engagement_id),
+            kind=kind,
+            filename=filename,
+            content_type="application/pdf",
+            stream=io.BytesIO(b"confidential " + filename.encode()),
+        )
+    return str(view.id)
+
+
+def _finding(container: Container, setup: Setup, finder: Person, tlp: str) -> tuple[str, str]:
+    """A finding on the offered engagement, filed by ``finder``, with one evidence file: (finding, evidence)."""
+    with container.uow() as uow:
+        view = findings.file_finding(
+            uow,
+            finder.principal,
+            setup.engagement.id,
+            title=f"Safeguard bypass ({tlp})",
+            category=findings.Category.SAFEGUARD_BYPASS,
+            severity=findings.Severity.MEDIUM,
+            description="Steps to reproduce.",
+            tlp=tlp,
+        )
+        evidence = findings.attach_evidence(
+            uow, finder.principal, view.id, filename="transcript.txt", content_type="text/plain", stream=io.BytesIO(b"log")
+        )
+    return str(view.id), str(evidence.id)
+
+
+def _materials(container: Container, setup: Setup, *, fed_only: str, draft: str) -> dict[str, str]:
+    """An artifact on each engagement (the developer's), and two findings with evidence on the offered one."""
+    amber, amber_evidence = _finding(container, setup, setup.reviewer, "TLP:AMBER")  # the agency's
+    green, green_evidence = _finding(container, setup, setup.partner_admin, "TLP:GREEN")  # the partner's
+    return {
+        "artifact": _upload(container, setup, str(setup.engagement.id), "system_card", "atlas-system-card.pdf"),
+        "fed_artifact": _upload(container, setup, fed_only, "other", "usage-guide.pdf"),
+        "draft_artifact": _upload(container, setup, draft, "other", "draft-notes.pdf"),
+        "amber": amber,
+        "amber_evidence": amber_evidence,
+        "green": green,
+        "green_evidence": green_evidence,
+    }
+
+
 @pytest.fixture
 def world(container: Container, upstream: str) -> World:
     """The engagement of ``make_engagement`` (offered, active, accepted by the agency and the
-    partner), a federal-only one (the agency only), a draft (agency and partner invited) and
-    the actors around them, each with an API token."""
+    partner), a federal-only one (the agency only, terms not yet accepted), a draft (agency and
+    partner invited), an artifact on each, a TLP:AMBER finding of the agency and a TLP:GREEN one
+    of the partner (each with an evidence file) on the first, and the actors around them, each
+    with an API token."""
     setup = make_engagement(container, upstream_url=upstream)
     assert setup.developer.user.organization_id is not None
     with container.uow() as uow:
@@ -180,6 +245,7 @@ def world(container: Container, upstream: str) -> World:
         "later": (now + timedelta(days=12)).isoformat(),
         "next_year": (now + timedelta(days=365)).isoformat(),
     }
+    w.ids |= _materials(container, setup, fed_only=fed_only, draft=draft)
     own_drafts = {a: _open(container, setup, f"rc-offer-{a}", Recipients.FEDERAL_ONLY, [agency], offer=False) for a in DEVELOPER}
     _per_actor(w.ids, "draft", own_drafts, draft)
     invitees = {a: str(make_org(container, OrgKind.AGENCY, name=f"Invitee {a}").id) for a in DEVELOPER}
@@ -191,18 +257,33 @@ def world(container: Container, upstream: str) -> World:
 
 @dataclass(frozen=True)
 class Case:
-    """One route: who may call it (2xx). Other signed-in actors get ``refusal``; anonymous gets 401.
-    ``{actor}`` in the route or body becomes the caller's name first."""
+    """One route: who may call it (2xx). Other signed-in actors get ``refusal``, except those the
+    resource is ``hidden`` from: they get 404, and the refusal is audited all the same. Anonymous
+    gets 401. ``{actor}`` in the route, body or file name becomes the caller's name first.
+    ``data`` and ``files`` send a multipart form instead of ``json``."""
 
     method: str
     route: str
     allowed: frozenset[str]
     json: dict[str, object] | None = None
     refusal: int = 403
+    hidden: frozenset[str] = frozenset()
+    data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 TERMS: dict[str, object] = {"protections": {"confidentiality_text": CONFIDENTIALITY}, "note": "clarified retention"}
 QUOTAS: dict[str, object] = {"requests_per_day": 500, "tokens_per_day": 100_000, "requests_per_minute": 30}
+FINDING: dict[str, object] = {
+    "title": "Bypass found by {actor}",
+    "category": "safeguard_bypass",
+    "severity": "low",
+    "description": "Steps to reproduce.",
+    "tlp": "TLP:AMBER",
+}
+COMMENT: dict[str, object] = {"body": "A note from {actor}"}
+SET_STATUS: dict[str, object] = {"body": "Mitigated, says {actor}", "status": "mitigated"}
+UPLOAD = {"file": ("file-{actor}.pdf", b"confidential", "application/pdf")}
 NOBODY: frozenset[str] = frozenset()
 R, W, PUT = "GET", "POST", "PUT"
 # Ordered: reads first, then changes that leave later rows valid; closing comes last.
@@ -216,6 +297,25 @@ MATRIX: list[Case] = [
     Case(R, "/api/v1/engagements/{draft}/usage", DEVELOPER),
     Case(R, "/api/v1/gateway-tokens", SIGNED_IN),
     Case(R, "/api/v1/partners", LISTS_PARTNERS),
+    # Whoever reads an engagement lists its artifacts and findings (findings filtered by TLP).
+    Case(R, "/api/v1/engagements/{eng}/artifacts", READS),
+    Case(R, "/api/v1/engagements/{fed_only}/artifacts", READS_FEDERAL_ONLY),
+    Case(R, "/api/v1/engagements/{draft}/artifacts", DEVELOPER),
+    Case(R, "/api/v1/engagements/{eng}/findings", READS),
+    Case(R, "/api/v1/engagements/{fed_only}/findings", READS_FEDERAL_ONLY),
+    Case(R, "/api/v1/engagements/{draft}/findings", DEVELOPER),
+    # Artifacts go only to participants admitted right now, as on the gateway (G1): never the
+    # developer, the program office or an operator; not before the terms are accepted (the agency
+    # accepts the federal-only terms below); never from a draft.
+    Case(R, "/api/v1/engagements/{eng}/artifacts/{artifact}/download", PARTICIPANTS),
+    Case(R, "/api/v1/engagements/{fed_only}/artifacts/{fed_artifact}/download", NOBODY),
+    Case(R, "/api/v1/engagements/{draft}/artifacts/{draft_artifact}/download", NOBODY),
+    # A finding and its evidence: TLP:AMBER stays with the developer, the finder and the program
+    # office; TLP:GREEN reaches every participant. For everyone else it does not exist.
+    Case(R, "/api/v1/findings/{amber}", READS_AMBER, hidden=HIDES_AMBER),
+    Case(R, "/api/v1/findings/{green}", READS_GREEN, hidden=HIDES_GREEN),
+    Case(R, "/api/v1/findings/{amber}/evidence/{amber_evidence}", READS_AMBER, hidden=HIDES_AMBER),
+    Case(R, "/api/v1/findings/{green}/evidence/{green_evidence}", READS_GREEN, hidden=HIDES_GREEN),
     # The developer opens engagements for its own versions only.
     Case(
         W,
@@ -247,9 +347,32 @@ MATRIX: list[Case] = [
     Case(W, "/api/v1/engagements/{eng}/accept", frozenset({"agency_admin", "partner_admin"}), json={"terms_number": 1}),
     Case(W, "/api/v1/engagements/{fed_only}/accept", frozenset({"agency_admin"}), json={"terms_number": 1}),
     Case(W, "/api/v1/engagements/{draft}/accept", NOBODY, json={"terms_number": 1}),
+    # Once its admin accepted, the agency downloads; the partner is not among the recipients (G6).
+    Case(R, "/api/v1/engagements/{fed_only}/artifacts/{fed_artifact}/download", AGENCY),
+    # Participants' members file findings where they take part (not on a draft).
+    Case(W, "/api/v1/engagements/{eng}/findings", PARTICIPANTS, json=FINDING),
+    Case(W, "/api/v1/engagements/{fed_only}/findings", AGENCY, json=FINDING),
+    Case(W, "/api/v1/engagements/{draft}/findings", NOBODY, json=FINDING),
+    # The thread: the developer, the finder's organization and the program office; another
+    # participant reads a TLP:GREEN finding but does not join its thread (403).
+    Case(W, "/api/v1/findings/{amber}/comments", READS_AMBER, json=COMMENT, hidden=HIDES_AMBER),
+    Case(
+        W, "/api/v1/findings/{green}/comments", DEVELOPER | PROGRAM_OFFICE | {"partner_admin"}, json=COMMENT, hidden=HIDES_GREEN
+    ),
+    # Only the developer sets the status; the finder and the program office are refused (403).
+    Case(W, "/api/v1/findings/{amber}/comments", DEVELOPER, json=SET_STATUS, hidden=HIDES_AMBER),
+    Case(W, "/api/v1/findings/{green}/comments", DEVELOPER, json=SET_STATUS, hidden=HIDES_GREEN),
+    # Only the finder's organization adds evidence.
+    Case(W, "/api/v1/findings/{amber}/evidence", AGENCY, files=UPLOAD, hidden=HIDES_AMBER),
+    Case(W, "/api/v1/findings/{green}/evidence", frozenset({"partner_admin"}), files=UPLOAD, hidden=HIDES_GREEN),
     # The developer manages: never the program office, an operator or a participant.
     Case(W, "/api/v1/engagements/{draft_{actor}}/offer", DEVELOPER),
+    # The developer uploads artifacts, from the draft on (any member, not only admins).
+    Case(W, "/api/v1/engagements/{eng}/artifacts", DEVELOPER, data={"kind": "system_card"}, files=UPLOAD),
+    Case(W, "/api/v1/engagements/{draft}/artifacts", DEVELOPER, data={"kind": "other"}, files=UPLOAD),
     Case(W, "/api/v1/engagements/{eng}/terms", DEVELOPER, json=TERMS),
+    # New terms: nobody downloads until they are accepted again.
+    Case(R, "/api/v1/engagements/{eng}/artifacts/{artifact}/download", NOBODY),
     Case(W, "/api/v1/engagements/{eng}/window", DEVELOPER, json={"window_end": "{later}"}),
     Case(W, "/api/v1/engagements/{eng}/participants", DEVELOPER, json={"organization_id": "{invitee_{actor}}"}),
     Case(W, "/api/v1/engagements/{eng}/participants/{agency_participant}/quotas", DEVELOPER, json=QUOTAS),
@@ -293,6 +416,12 @@ def _fill_json(value: object, actor: str, ids: dict[str, str]) -> object:
     return value
 
 
+def _files(case: Case, actor: str, ids: dict[str, str]) -> dict[str, tuple[str, bytes, str]] | None:
+    if case.files is None:
+        return None
+    return {name: (_fill(filename, actor, ids), content, ctype) for name, (filename, content, ctype) in case.files.items()}
+
+
 def _auth(world: World, actor: str) -> dict[str, str]:
     return {} if actor == ANONYMOUS else bearer(world.tokens[actor])
 
@@ -303,24 +432,43 @@ def _denials(container: Container) -> int:
         return int(session.scalar(query) or 0)
 
 
+def _expected(case: Case, actor: str) -> int | None:
+    """The status ``actor`` gets, or None for 2xx."""
+    if actor == ANONYMOUS:
+        return 401
+    if actor in case.allowed:
+        return None
+    return 404 if actor in case.hidden else case.refusal
+
+
 def test_route_matrix(container: Container, world: World, http: httpx.Client) -> None:
-    """Allowed → 2xx; refused → exactly 403 (404 where named), audited; anonymous → 401."""
+    """Allowed → 2xx; refused → exactly 403 (404 where named or hidden), audited; anonymous → 401.
+
+    Every 403 is an audited refusal, and so is every 404 of a hidden finding (the service refuses,
+    audits, then says "not found"); the gateway token's 404 is not a refusal and is not audited."""
     failures = []
-    forbidden = 0
+    refused = 0
     before = _denials(container)
     for case in MATRIX:
         for actor in ACTORS:
             url = _fill(case.route, actor, world.ids)
             payload = None if case.json is None else _fill_json(case.json, actor, world.ids)
-            response = http.request(case.method, url, json=payload, headers=_auth(world, actor))
-            expected = 401 if actor == ANONYMOUS else None if actor in case.allowed else case.refusal
+            response = http.request(
+                case.method,
+                url,
+                json=payload,
+                data=case.data,
+                files=_files(case, actor, world.ids),
+                headers=_auth(world, actor),
+            )
+            expected = _expected(case, actor)
             got = response.status_code
             ok = 200 <= got < 300 if expected is None else got == expected
             if not ok:
                 failures.append(f"{actor} {case.method} {case.route}: {got} (expected {expected or '2xx'}) {response.text[:160]}")
-            forbidden += got == 403
+            refused += got == 403 or (got == 404 and actor in case.hidden)
     assert not failures, "\n".join(failures)
-    assert _denials(container) - before == forbidden
+    assert _denials(container) - before == refused
 
 
 def test_every_engagements_route_is_in_the_matrix(http: httpx.Client) -> None:
@@ -339,8 +487,59 @@ def test_every_engagements_route_is_in_the_matrix(http: httpx.Client) -> None:
 
     covered = {(case.method, shape(case.route)) for case in MATRIX} | {(m, shape(r)) for m, r in SESSION_ONLY}
     missing = {(m, p) for m, p in routes if (m, shape(p)) not in covered}
-    assert len(routes) >= 19
+    assert len(routes) >= 29
     assert not missing, sorted(missing)
+
+
+def test_missing_materials_are_not_found(container: Container, world: World, http: httpx.Client) -> None:
+    """Unknown ids, another engagement's artifact, another finding's evidence, and an artifact
+    whose retention ended (purged or not yet) are 404 for whoever may otherwise fetch them; those
+    are not refusals and are not audited. A non-participant is refused (403) before any lookup, so
+    the answer tells it nothing about which artifacts exist."""
+    ids, missing = world.ids, str(uuid.uuid4())
+    eng, fed_only = ids["eng"], ids["fed_only"]
+    expired = _upload(container, world.setup, eng, "other", "expired.pdf")
+    purged = _upload(container, world.setup, eng, "other", "purged.pdf")
+    with container.uow() as uow:
+        for artifact_id in (expired, purged):
+            row = uow.session.get(Artifact, uuid.UUID(artifact_id))
+            assert row is not None
+            row.purge_after = container.clock.now()
+    with container.uow() as uow:
+        assert artifacts.purge_expired(uow) == 2
+    with container.uow() as uow:
+        row = uow.session.get(Artifact, uuid.UUID(expired))
+        assert row is not None
+        row.purged_at = None  # retention over but the purge job has not run yet
+    cases = [
+        ("agency_member", f"/api/v1/engagements/{eng}/artifacts/{missing}/download", 404),
+        ("agency_member", f"/api/v1/engagements/{eng}/artifacts/{ids['fed_artifact']}/download", 404),
+        ("agency_admin", f"/api/v1/engagements/{fed_only}/artifacts/{ids['fed_artifact']}/download", 403),  # terms not accepted
+        ("partner_admin", f"/api/v1/engagements/{eng}/artifacts/{expired}/download", 404),
+        ("agency_member", f"/api/v1/engagements/{eng}/artifacts/{purged}/download", 404),
+        ("outsider_admin", f"/api/v1/engagements/{eng}/artifacts/{missing}/download", 403),
+        ("dev_admin", f"/api/v1/engagements/{eng}/artifacts/{missing}/download", 403),
+        ("dev_admin", f"/api/v1/findings/{missing}", 404),
+        ("dev_admin", f"/api/v1/findings/{missing}/evidence/{missing}", 404),
+        ("dev_admin", f"/api/v1/findings/{ids['amber']}/evidence/{missing}", 404),
+        ("agency_member", f"/api/v1/findings/{ids['amber']}/evidence/{ids['green_evidence']}", 404),
+        ("agency_member", f"/api/v1/findings/{missing}/comments", 404),
+    ]
+    before = _denials(container)
+    failures = []
+    for actor, url, status in cases:
+        method = "POST" if url.endswith("/comments") else "GET"
+        response = http.request(method, url, json={"body": "hello"} if method == "POST" else None, headers=_auth(world, actor))
+        if response.status_code != status:
+            failures.append(f"{actor} {url}: {response.status_code} (expected {status}) {response.text[:160]}")
+    assert not failures, "\n".join(failures)
+    assert _denials(container) - before == sum(status == 403 for _, _, status in cases)
+    # Purged artifacts stay listed: the record of what was shared outlives the content.
+    listed = http.get(f"/api/v1/engagements/{eng}/artifacts", headers=_auth(world, "agency_member"))
+    assert listed.status_code == 200, listed.text
+    by_id = {a["id"]: a for a in listed.json()}
+    assert by_id[purged]["purged_at"] is not None
+    assert by_id[expired]["purged_at"] is None
 
 
 @contextmanager

@@ -337,3 +337,30 @@ def test_who_may_file_and_until_when(container: Container, clock: FrozenClock) -
         )
     with pytest.raises(PermissionDenied, match="released"):
         file(container, released)
+
+
+def test_filing_and_reading_others_findings_need_the_current_terms(container: Container) -> None:
+    """The confidentiality the terms promise covers findings: a participant that has not accepted
+    them files nothing and reads no other participant's finding."""
+    setup = make_engagement(container, accept=False)
+    with container.uow() as uow:
+        service.accept_terms(uow, setup.partner_admin.principal, setup.engagement.id, terms_number=1)
+    green = file(container, setup, tlp="TLP:GREEN", person=setup.partner_reviewer)
+    with pytest.raises(PermissionDenied, match="not accepted"):
+        file(container, setup)
+    assert not sees(container, setup.reviewer, setup, green.id)
+    with container.uow() as uow:
+        service.accept_terms(uow, setup.agency_admin.principal, setup.engagement.id, terms_number=1)
+    assert sees(container, setup.reviewer, setup, green.id)
+    assert file(container, setup).title
+
+
+def test_a_revoked_finder_no_longer_reads_its_finding(container: Container) -> None:
+    setup = make_engagement(container)
+    mine = file(container, setup)
+    assert sees(container, setup.reviewer, setup, mine.id)
+    agency = next(p for p in setup.engagement.participants if p.organization_id == setup.agency.id)
+    with container.uow() as uow:
+        service.revoke_participant(uow, setup.developer.principal, setup.engagement.id, agency.id)
+    assert not sees(container, setup.reviewer, setup, mine.id)
+    assert sees(container, setup.developer, setup, mine.id)

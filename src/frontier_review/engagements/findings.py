@@ -32,7 +32,7 @@ from frontier_review.engagements.artifacts import (
     store_chunks,
 )
 from frontier_review.engagements.domain import ClosedReason, EngagementState, Window, effective_state
-from frontier_review.engagements.orm import Engagement, Finding, FindingComment, FindingEvidence, RevokedUser
+from frontier_review.engagements.orm import Engagement, Finding, FindingComment, FindingEvidence, Participant, RevokedUser
 from frontier_review.engagements.policy import TLP_LEVELS, FindingRef
 from frontier_review.identity.orm import Organization
 from frontier_review.kernel.clock import utc
@@ -210,9 +210,35 @@ def _readable(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> t
     fref = _finding_ref(uow, finding, row)
     try:
         authorize(uow, principal, Permission.FINDING_READ, fref)
+        if not _terms_allow(uow, principal, row, finding):
+            refuse(uow, principal, Permission.FINDING_READ, _NOT_ACCEPTED, ("finding", str(finding.id)))
     except PermissionDenied:
         raise NotFound(f"finding {finding_id} not found") from None
     return finding, row, fref
+
+
+_NOT_ACCEPTED = "your organization has not accepted the engagement's current terms"
+
+
+def _terms_allow(uow: UnitOfWork, principal: Principal, row: Engagement, finding: Finding | None) -> bool:
+    """Another participant's finding, or filing one, needs the current terms accepted: the
+    confidentiality they promise covers findings too. The developer, the program office (unless
+    it takes part as a participant) and the finder's own organization are not held to it."""
+    if principal.org_id is None or principal.org_id == row.developer_org_id:
+        return True
+    if finding is not None and principal.org_id == finding.organization_id:
+        return True
+    accepted = uow.session.scalar(
+        select(Participant.accepted_terms).where(
+            Participant.engagement_id == row.id, Participant.organization_id == principal.org_id
+        )
+    )
+    if accepted is None and principal.org_kind is OrgKind.PROGRAM_OFFICE:
+        is_participant = uow.session.scalar(
+            select(Participant.id).where(Participant.engagement_id == row.id, Participant.organization_id == principal.org_id)
+        )
+        return is_participant is None  # the program office as overseer, not as a participant
+    return accepted == row.current_terms
 
 
 def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permission: Permission, target: tuple[str, str]) -> None:
@@ -233,6 +259,8 @@ def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permissi
         select(RevokedUser.id).where(RevokedUser.engagement_id == row.id, RevokedUser.user_id == principal.user_id)
     ):
         refuse(uow, principal, permission, "the developer revoked your access to this engagement", target)
+    if not _terms_allow(uow, principal, row, None):
+        refuse(uow, principal, permission, _NOT_ACCEPTED, target)
 
 
 def _org_name(uow: UnitOfWork, org_id: uuid.UUID | None) -> str:
@@ -432,7 +460,8 @@ def list_findings(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
     out = []
     for f in uow.session.scalars(select(Finding).where(Finding.engagement_id == row.id).order_by(Finding.filed_at.desc())):
         fref = FindingRef(engagement=eref, id=f.id, finder_org_id=f.organization_id, tlp=f.tlp)
-        if decide(principal, Permission.FINDING_READ, fref, now).allowed:
+        readable = decide(principal, Permission.FINDING_READ, fref, now).allowed
+        if readable and _terms_allow(uow, principal, row, f):
             out.append(_summary(uow, f))
     return out
 

@@ -130,7 +130,7 @@ def can_read_finding(p: Principal, f: FindingRef, _now: datetime) -> Decision:
         return Allowed("developer organization")
     if p.is_system or (p.org_kind is OrgKind.PROGRAM_OFFICE and not ref.draft):
         return Allowed("program office")
-    if p.is_member_of(f.finder_org_id) and f.finder_org_id in ref.participants:
+    if p.is_member_of(f.finder_org_id) and ref.participates(p.org_id):
         return Allowed("finder's organization")
     if ref.participates(p.org_id) and f.tlp in {"TLP:CLEAR", "TLP:GREEN"}:
         return Allowed(f"another participant; {f.tlp} allows sharing within the community")

@@ -58,7 +58,7 @@ class GatewayApp:
     @property
     def recorder(self) -> AccessRecorder:
         if self._recorder is None:
-            self._recorder = AccessRecorder(self.container.uow)
+            self._recorder = AccessRecorder(self.container.uow, self.container.engine)
             self._chainer = Chainer(self.container.uow)
         return self._recorder
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
@@ -55,49 +56,52 @@ class AccessRecord:
 
 
 def write(uow: UnitOfWork, records: list[AccessRecord]) -> None:
-    """Insert records in the caller's transaction, sealing transcripts.
-
-    One bulk INSERT without RETURNING (nothing needs the new ids back): this sits on every
-    gateway call's path, before the response completes."""
-    rows = []
-    for r in records:
-        sealed = None
-        if r.transcript is not None:
-            sealed = security.seal_field(
-                uow, json.dumps(r.transcript).encode(), table="access_log", row_id=str(r.ref), field="transcript_sealed"
-            )
-        rows.append(
-            {
-                "ref": r.ref,
-                "at": r.at,
-                "kind": r.kind,
-                "engagement_id": r.engagement_id,
-                "participant_id": r.participant_id,
-                "organization_id": r.organization_id,
-                "user_id": r.user_id,
-                "actor_label": r.actor_label,
-                "token_id": r.token_id,
-                "variant": r.variant,
-                "status": r.status,
-                "outcome": r.outcome,
-                "prompt_tokens": r.prompt_tokens,
-                "completion_tokens": r.completion_tokens,
-                "latency_ms": round(r.latency_ms, 3),
-                "day": r.at.date(),
-                "detail": r.detail,
-                "transcript_sealed": sealed,
-                "audit_entry_id": None,
-            }
+    """Insert records in the caller's transaction, sealing transcripts."""
+    sealed = {
+        r.ref: security.seal_field(
+            uow, json.dumps(r.transcript).encode(), table="access_log", row_id=str(r.ref), field="transcript_sealed"
         )
-    if rows:
-        uow.session.execute(insert(AccessLog), rows)
+        for r in records
+        if r.transcript is not None
+    }
+    if records:
+        uow.session.execute(insert(AccessLog), _rows(records, sealed))
+
+
+def _rows(records: list[AccessRecord], sealed: dict[uuid.UUID, bytes]) -> list[dict[str, Any]]:
+    """Rows for one bulk INSERT without RETURNING (nothing needs the new ids back)."""
+    return [
+        {
+            "ref": r.ref,
+            "at": r.at,
+            "kind": r.kind,
+            "engagement_id": r.engagement_id,
+            "participant_id": r.participant_id,
+            "organization_id": r.organization_id,
+            "user_id": r.user_id,
+            "actor_label": r.actor_label,
+            "token_id": r.token_id,
+            "variant": r.variant,
+            "status": r.status,
+            "outcome": r.outcome,
+            "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens,
+            "latency_ms": round(r.latency_ms, 3),
+            "day": r.at.date(),
+            "detail": r.detail,
+            "transcript_sealed": sealed.get(r.ref),
+            "audit_entry_id": None,
+        }
+        for r in records
+    ]
 
 
 class AccessRecorder:
     """Group-commit writer thread; ``await record(r)`` returns once ``r`` is committed."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, engine: Engine) -> None:
         self._uow = uow_factory
+        self._engine = engine
         self._queue: queue.SimpleQueue[tuple[AccessRecord, asyncio.Future[None], asyncio.AbstractEventLoop] | None] = (
             queue.SimpleQueue()
         )
@@ -131,8 +135,13 @@ class AccessRecorder:
                 batch.append(item)
             error: BaseException | None = None
             try:
-                with self._uow() as uow:
-                    write(uow, [r for r, _, _ in batch])
+                records = [r for r, _, _ in batch]
+                if any(r.transcript is not None for r in records):
+                    with self._uow() as uow:  # sealing transcripts needs data keys in the same transaction
+                        write(uow, records)
+                else:  # the common case, on every call's path: a plain INSERT, no ORM session
+                    with self._engine.begin() as conn:
+                        conn.execute(insert(AccessLog), _rows(records, {}))
             except Exception as exc:  # the callers answer 503; nothing is served unrecorded
                 log.exception("access log write failed")
                 error = exc
