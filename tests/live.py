@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from frontier_review.bootstrap import Container
-from frontier_review.web.app import create_app
+from frontier_review.web.app import create_asgi
 
 
 def free_port() -> int:
@@ -26,7 +26,7 @@ def serve(container: Container) -> Iterator[str]:
     """Serve ``container``'s app on 127.0.0.1 and yield its base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on", server_header=False
+        create_asgi(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on", server_header=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from openai.types.chat import ChatCompletionMessageParam
 
+from frontier_review.audit import service as audit
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.engagements import access, service
@@ -83,6 +84,8 @@ def test_a_reviewer_chats_through_the_gateway_streaming_and_not(container: Conta
     assert len(calls) == 4
     assert {c.actor_label for c in calls} == {setup.reviewer.email}
     assert {c.details["route"] for c in calls} == {"/models", "/chat/completions", "/completions"}
+    with container.uow() as uow:  # the chained entries verify like any other
+        assert audit.verify_log(uow.session, container.keyring).ok
 
 
 def test_responses_never_carry_the_upstream_url_key_or_headers(

@@ -61,7 +61,7 @@ def serve(
     import uvicorn
 
     from frontier_review.jobs.queue import start_embedded_consumer
-    from frontier_review.web.app import create_app
+    from frontier_review.web.app import create_asgi
 
     if demo and os.environ.get("FR_ENV", "dev") != "prod":
         # The demo engagement's upstream is the local model on loopback.
@@ -89,7 +89,7 @@ def serve(
     console.print(f"Frontier Review is serving on [bold]http://{bind_host}:{bind_port}[/] (Ctrl+C to stop)")
     try:
         uvicorn.run(
-            create_app(c),
+            create_asgi(c),
             host=bind_host,
             port=bind_port,
             log_level="info",

@@ -44,6 +44,7 @@ KEEP = ("id", "object", "created", "choices", "usage")
 class GatewayApp:
     def __init__(self, container: Container) -> None:
         self.container = container
+        quiet_uvicorn_access_log()
         settings = container.settings
         self.max_body = settings.gateway_max_body_bytes
         self.inline_reads = settings.is_sqlite
@@ -366,6 +367,24 @@ async def _send_json(send: Send, status: int, payload: Any) -> None:
 async def _send_error(send: Send, exc: errors.GatewayError) -> None:
     await send({"type": "http.response.start", "status": exc.status, "headers": JSON_HEADERS})
     await send({"type": "http.response.body", "body": exc.body()})
+
+
+class _SkipGatewayAccessLines(logging.Filter):
+    """The gateway keeps its own durable access log; uvicorn's line per call would only cost CPU."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (isinstance(args, tuple) and len(args) > 2 and str(args[2]).startswith(PREFIX + "/"))
+
+
+_SKIP_ACCESS_LINES = _SkipGatewayAccessLines()
+
+
+def quiet_uvicorn_access_log() -> None:
+    """Drop uvicorn's access-log lines for gateway calls (idempotent)."""
+    access = logging.getLogger("uvicorn.access")
+    if _SKIP_ACCESS_LINES not in access.filters:
+        access.addFilter(_SKIP_ACCESS_LINES)
 
 
 class GatewayDispatch:

@@ -147,6 +147,11 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.artifact_max_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
-    # The gateway answers before any of the web stack: its own auth, errors and limits.
-    app.add_middleware(GatewayDispatch, gateway=gateway)
     return app
+
+
+def create_asgi(container: Container) -> GatewayDispatch:
+    """What servers run: gateway paths go straight to the gateway (its own auth, errors and
+    limits, none of the web stack's per-request work); everything else to the web app."""
+    app = create_app(container)
+    return GatewayDispatch(app, app.state.gateway)
