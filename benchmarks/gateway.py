@@ -1,0 +1,779 @@
+"""The gateway's added latency and throughput, against calling the upstream directly and LiteLLM.
+
+A local OpenAI-compatible upstream (its own uvicorn process, raw ASGI on uvloop and httptools)
+answers every chat completion after a fixed latency (20 ms by default), streaming or not, with
+usage. Three targets are measured with the same load generator (asyncio on uvloop, one pooled
+aiohttp client), at concurrency 1, 64 and 256, streaming and not:
+
+  direct:   the upstream itself (the baseline);
+  gateway:  Frontier Review's ``/gateway/v1`` in its own uvicorn process, built like
+            ``frontier-review serve`` (the whole web app, uvloop + httptools, access log on),
+            with a fresh data directory and database, and one engagement set up through the
+            services: authentication, window, quotas (set high, still counted), metering and the
+            access log chained into the audit log, all on;
+  LiteLLM:  ``litellm[proxy]==1.108.0`` in a venv of its own (created on first use), one model
+            routed to the same upstream, one master key, no database.
+
+For each cell: per-request latency p50/p99 (to the last byte), the latency a proxy adds over the
+direct call at the same concurrency, requests per second, and the proxy's CPU time per request
+(its whole process tree). Every proxied response is checked (HTTP 200, choices, a stream that
+ends with ``[DONE]`` after its usage chunk); failures are counted, never timed.
+
+    .venv/bin/python benchmarks/gateway.py [--quick] [--workers 2] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+``--database-url`` names a PostgreSQL server: a fresh database is created on it and dropped at
+the end. ``--py-spy FILE`` samples the gateway's threads with py-spy (installed into a venv of its
+own on first use) and writes their stacks there, one line per distinct stack with its count;
+``--profile FILE`` runs the gateway under cProfile instead (every thread; it loses the frames
+below FastAPI's body-limit middleware, and slows the figures down more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+LITELLM = "litellm[proxy]==1.108.0"
+CACHE = Path.home() / ".cache" / "frontier-review-bench"  # the benchmark's own venvs, outside the repository
+LITELLM_VENV = CACHE / "litellm-venv"
+LITELLM_KEY = "sk-bench-master-key-0001"
+UPSTREAM_KEY = "sk-upstream-secret-123"
+CONCURRENCY = (1, 64, 256)
+GOAL_P50_MS = 2.0
+GOAL_P99_MS = 10.0
+GOAL_RATIO = 10.0
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+# --- the upstream --------------------------------------------------------------------------
+
+
+def upstream_app() -> ASGIApp:
+    """An OpenAI-compatible chat server that answers after ``BENCH_UPSTREAM_LATENCY`` seconds.
+
+    Responses are serialized once: the upstream must cost as little CPU as possible, since it
+    shares the machine with the proxies it is used to measure.
+    """
+    latency = float(os.environ.get("BENCH_UPSTREAM_LATENCY", "0.02"))
+    usage = {"prompt_tokens": 12, "completion_tokens": 4, "total_tokens": 16}
+    base = {"id": "chatcmpl-bench", "created": 1_800_000_000, "model": "fake"}
+    completion = json.dumps(
+        {
+            **base,
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "The answer is 7."}, "finish_reason": "stop"}],
+            "usage": usage,
+        }
+    ).encode()
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}] + [
+        {"content": word} for word in ("The", " answer", " is", " 7.")
+    ]
+    chunks = [
+        {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas
+    ]
+    chunks.append({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    events = [b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks]
+    usage_event = (
+        b"data: " + json.dumps({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}).encode() + b"\n\n"
+    )
+    models = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "bench"}]}).encode()
+    json_headers = [(b"content-type", b"application/json")]
+    sse_headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path = scope["path"]
+        if scope["method"] == "GET" and path.endswith("/models"):
+            await send({"type": "http.response.start", "status": 200, "headers": json_headers})
+            await send({"type": "http.response.body", "body": models})
+            return
+        if scope["method"] != "POST" or not path.endswith("/chat/completions"):
+            await send({"type": "http.response.start", "status": 404, "headers": json_headers})
+            await send({"type": "http.response.body", "body": b'{"error": {"message": "not found"}}'})
+            return
+        request = json.loads(body)
+        await asyncio.sleep(latency)
+        if not request.get("stream"):
+            await send({"type": "http.response.start", "status": 200, "headers": json_headers})
+            await send({"type": "http.response.body", "body": completion})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": sse_headers})
+        for event in events:
+            await send({"type": "http.response.body", "body": event, "more_body": True})
+        if (request.get("stream_options") or {}).get("include_usage"):
+            await send({"type": "http.response.body", "body": usage_event, "more_body": True})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+    return app
+
+
+# --- the gateway's server process ----------------------------------------------------------
+
+
+def gateway_app() -> Any:
+    """The whole web app, as ``frontier-review serve`` builds it, configured from ``FR_*``."""
+    from frontier_review.bootstrap import build_container
+    from frontier_review.web.app import create_asgi
+
+    profile_path = os.environ.get("BENCH_PROFILE")
+    if profile_path:
+        _profile_every_thread(Path(profile_path))
+    return create_asgi(build_container())
+
+
+def _profile_every_thread(path: Path) -> None:
+    """cProfile in this thread and in every thread started later; merged stats at exit."""
+    import atexit
+    import cProfile
+    import pstats
+    import threading
+
+    profiles: list[cProfile.Profile] = []
+
+    def start(*_: Any) -> None:
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()  # replaces this bootstrap hook for the calling thread
+
+    class _Snapshot:
+        def __init__(self, profile: cProfile.Profile) -> None:
+            profile.snapshot_stats()
+            self.stats = profile.stats
+
+        def create_stats(self) -> None:
+            pass
+
+    def dump() -> None:
+        if profiles:
+            stats = pstats.Stats(_Snapshot(profiles[0]))  # type: ignore[arg-type]
+            for profile in profiles[1:]:
+                stats.add(_Snapshot(profile))  # type: ignore[arg-type]
+            stats.dump_stats(str(path))
+
+    threading.setprofile(start)
+    atexit.register(dump)
+    start()
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        # SIGINT, not SIGTERM: uvicorn shuts down gracefully on either, then raises the signal
+        # again, and only SIGINT's KeyboardInterrupt lets atexit handlers (the profile) run.
+        for sig, wait in ((signal.SIGINT, 20), (signal.SIGKILL, 10)):
+            if self.process.poll() is not None:
+                return
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+
+
+def _start(name: str, argv: list[str], env: dict[str, str], log: Path, stack: ExitStack) -> Server:
+    out = stack.enter_context(log.open("wb"))
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(name, process, log)
+    stack.callback(server.stop)
+    return server
+
+
+def _wait_ready(server: Server, url: str, timeout: float, headers: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode}:\n{server.tail()}")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{server.name} did not answer {url} within {timeout:.0f} s:\n{server.tail()}")
+
+
+def _uvicorn(factory: str, port: int, extra: list[str]) -> list[str]:
+    argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(ROOT)]
+    return [*argv, "--host", "127.0.0.1", "--port", str(port), *extra]
+
+
+def start_upstream(latency: float, tmp: Path, stack: ExitStack) -> str:
+    port = _free_port()
+    env = {**os.environ, "BENCH_UPSTREAM_LATENCY": str(latency)}
+    extra = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning", "--backlog", "4096"]
+    server = _start("upstream", _uvicorn("benchmarks.gateway:upstream_app", port, extra), env, tmp / "upstream.log", stack)
+    _wait_ready(server, f"http://127.0.0.1:{port}/v1/models", 30)
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@contextmanager
+def _database(url: str | None, tmp: Path) -> Iterator[str]:
+    """SQLite in ``tmp``, or a fresh database on the PostgreSQL server ``url`` names (dropped after)."""
+    if not url:
+        yield f"sqlite+pysqlite:///{tmp / 'frontier-review.db'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    server = make_url(url)
+    name = f"fr_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server.set(database=server.database or "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+    model: str
+    headers: dict[str, str]
+    server: Server | None = None
+
+
+def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tmp: Path, stack: ExitStack) -> Target:
+    """Set the engagement up through the services, then serve the app in its own process."""
+    sys.path.insert(0, str(ROOT))
+    from tests.factories.engagements import gateway_token, make_engagement
+
+    from frontier_review.bootstrap import Container
+    from frontier_review.config import Settings
+    from frontier_review.db import migrate
+    from frontier_review.engagements.domain import Quotas
+
+    data_dir = tmp / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FR_")}
+    env.update(
+        FR_DATA_DIR=str(data_dir),
+        FR_DATABASE_URL=database_url,
+        FR_MASTER_KEY=base64.b64encode(os.urandom(32)).decode(),
+        FR_SESSION_SECRET=base64.b64encode(os.urandom(33)).decode(),
+        FR_QUEUE_NAME=f"bench-{uuid.uuid4().hex[:8]}",
+        FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS="true",
+    )
+    if args.redis_url:
+        env["FR_REDIS_URL"] = args.redis_url
+    migrate.upgrade(database_url)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        master_key=env["FR_MASTER_KEY"],
+        session_secret=env["FR_SESSION_SECRET"],
+        queue_name=env["FR_QUEUE_NAME"],
+        gateway_allow_private_upstreams=True,
+    )
+    container = Container(settings=settings)
+    many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run
+    setup = make_engagement(
+        container,
+        upstream_url=upstream,
+        quotas=Quotas(requests_per_day=many, tokens_per_day=many, requests_per_minute=many),
+        transcripts=args.transcripts,
+    )
+    token = gateway_token(container, setup.reviewer, setup)
+    container.close()
+
+    port = _free_port()
+    if args.profile:
+        env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
+    # As `frontier-review serve` runs uvicorn: log level info (access log on), no server
+    # header, no proxy headers; uvicorn picks uvloop and httptools, which are installed.
+    extra = ["--log-level", "info", "--no-server-header", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
+    if args.workers > 1:
+        extra += ["--workers", str(args.workers)]
+    server = _start("gateway", _uvicorn("benchmarks.gateway:gateway_app", port, extra), env, tmp / "gateway.log", stack)
+    _wait_ready(server, f"http://127.0.0.1:{port}/healthz", 60)
+    base = f"http://127.0.0.1:{port}/gateway/v1"
+    _wait_ready(server, f"{base}/models", 10, {"Authorization": f"Bearer {token}"})
+    return Target("gateway", f"{base}/chat/completions", setup.engagement.model_id, {"Authorization": f"Bearer {token}"}, server)
+
+
+def _tool(venv: Path, requirement: str, executable: str) -> Path:
+    """``executable`` from ``venv``, installing ``requirement`` there (with pip) unless it is there."""
+    exe = venv / "bin" / executable
+    python = venv / "bin" / "python"
+    name, _, version = requirement.partition("==")
+    if exe.exists():
+        probe = subprocess.run(
+            [str(python), "-m", "pip", "show", name.split("[")[0]], capture_output=True, text=True, check=False
+        )
+        if probe.returncode == 0 and (not version or f"Version: {version}" in probe.stdout):
+            return exe
+    print(f"installing {requirement} into {venv}…", file=sys.stderr)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True)
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not exe.exists():
+        raise RuntimeError(f"pip install {requirement} failed:\n" + "\n".join((done.stderr or done.stdout).splitlines()[-15:]))
+    return exe
+
+
+def start_py_spy(gateway: Target, output: str, tmp: Path, stack: ExitStack) -> None:
+    """Sample the gateway's threads (not while idle) until the end of the run; raw collapsed stacks."""
+    assert gateway.server is not None
+    exe = _tool(CACHE / "py-spy-venv", "py-spy", "py-spy")
+    argv = [str(exe), "record", "--pid", str(gateway.server.process.pid), "--threads", "--nonblocking", "--rate", "200"]
+    argv += ["--subprocesses", "--format", "raw", "--output", str(Path(output).resolve())]
+    _start("py-spy", argv, dict(os.environ), tmp / "py-spy.log", stack)
+
+
+def start_litellm(args: argparse.Namespace, upstream: str, tmp: Path, stack: ExitStack) -> Target:
+    exe = _tool(Path(args.litellm_venv), LITELLM, "litellm")
+    config = tmp / "litellm.yaml"
+    model = {"model_name": "bench", "litellm_params": {"model": "openai/fake", "api_base": upstream, "api_key": UPSTREAM_KEY}}
+    # JSON is YAML: one model, one master key, no database.
+    config.write_text(json.dumps({"model_list": [model], "general_settings": {"master_key": LITELLM_KEY}}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FR_", "OPENAI_", "LITELLM_", "DATABASE_URL"))}
+    env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_TELEMETRY="False", DISABLE_ADMIN_UI="True", NO_PROXY="*")
+    port = _free_port()
+    argv = [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--num_workers", str(args.workers)]
+    server = _start("LiteLLM", argv, env, tmp / "litellm.log", stack)
+    _wait_ready(server, f"http://127.0.0.1:{port}/health/liveliness", 180)
+    return Target(
+        "LiteLLM", f"http://127.0.0.1:{port}/v1/chat/completions", "bench", {"Authorization": f"Bearer {LITELLM_KEY}"}, server
+    )
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    latencies: list[float] = field(default_factory=list)
+    completed: int = 0
+    errors: int = 0
+    first_error: str | None = None
+    seconds: float = 0.0
+    cpu_seconds: float | None = None
+    client_cpu: float = 0.0
+    busy_after: float = 0.0
+
+    def quantile(self, q: float) -> float:
+        """Milliseconds at quantile ``q`` (nearest rank)."""
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)] * 1000
+
+    @property
+    def rps(self) -> float:
+        return self.completed / self.seconds if self.seconds else math.nan
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_seconds * 1000 / self.completed if self.cpu_seconds is not None and self.completed else math.nan
+
+
+def _tree_cpu(server: Server | None) -> float | None:
+    """User + system CPU seconds of a server's process and its children so far."""
+    if server is None:
+        return None
+    import psutil
+
+    try:
+        root = psutil.Process(server.process.pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.Error:
+        return None
+
+
+def _body(model: str, stream: bool) -> bytes:
+    request: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": "What is the answer?"}], "max_tokens": 16}
+    if stream:
+        request.update(stream=True, stream_options={"include_usage": True})
+    return json.dumps(request).encode()
+
+
+async def _call(session: aiohttp.ClientSession, target: Target, body: bytes, stream: bool) -> str | None:
+    """One request, read to the end and checked; the problem, or None when it is a good answer."""
+    try:
+        async with session.post(target.url, data=body, headers=target.headers) as response:
+            if response.status != 200:
+                return f"HTTP {response.status}: {(await response.text())[:300]}"
+            if not stream:
+                payload = await response.read()
+                return None if b'"choices"' in payload else f"no choices in {payload[:200]!r}"
+            chunks, usage, done = 0, False, False
+            async for line in response.content:
+                if not line.startswith(b"data:"):
+                    continue
+                data = line[5:].strip()
+                if data == b"[DONE]":
+                    done = True
+                else:
+                    chunks += 1
+                    usage = usage or b'"prompt_tokens"' in data
+            if done and usage and chunks >= 3:
+                return None
+            return f"incomplete stream: {chunks} chunks, usage {usage}, [DONE] {done}"
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+async def measure(target: Target, *, stream: bool, concurrency: int, warmup: float, duration: float) -> Cell:
+    """``concurrency`` callers in a loop: a warm-up of at least ``warmup`` seconds and until every
+    caller has had an answer (a slow proxy's first answers at high concurrency come late, all
+    together), unrecorded; then ``duration`` seconds recorded."""
+    cell = Cell()
+    body = _body(target.model, stream)
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=None)
+    timeout = aiohttp.ClientTimeout(total=300)
+    window = [math.inf, math.inf]  # start and end, set once warm
+    answered = 0
+    warm = asyncio.Event()
+    cpu: list[float | None] = []
+
+    async def mark() -> None:
+        await asyncio.sleep(warmup)
+        await warm.wait()
+        window[:] = [time.perf_counter(), time.perf_counter() + duration]
+        cpu.append(_tree_cpu(target.server))
+        client = time.process_time()
+        await asyncio.sleep(duration)
+        cpu.append(_tree_cpu(target.server))
+        cell.client_cpu = (time.process_time() - client) / duration
+
+    async def caller(session: aiohttp.ClientSession) -> None:
+        nonlocal answered
+        first = True
+        while (began := time.perf_counter()) < window[1]:
+            problem = await _call(session, target, body, stream)
+            ended = time.perf_counter()
+            if first:
+                first, answered = False, answered + 1
+                if answered == concurrency:
+                    warm.set()
+            if problem is None:
+                cell.completed += window[0] <= ended < window[1]
+                if began >= window[0]:
+                    cell.latencies.append(ended - began)
+            else:  # counted during the warm-up too: every answer must be good
+                cell.errors += 1
+                cell.first_error = cell.first_error or ("" if began >= window[0] else "(warm-up) ") + problem
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, skip_auto_headers=("User-Agent",)) as session:
+        await asyncio.gather(mark(), *(caller(session) for _ in range(concurrency)))
+    cell.seconds = duration
+    if len(cpu) == 2 and cpu[0] is not None and cpu[1] is not None:
+        cell.cpu_seconds = cpu[1] - cpu[0]
+    return cell
+
+
+Results = dict[tuple[bool, int, str], Cell]
+
+
+async def settle(server: Server | None, *, idle: float = 0.05, limit: float = 120.0) -> float:
+    """Seconds until ``server`` uses less than ``idle`` of a core (work left over from the load,
+    such as chaining the access log, must not slow the next measurement down)."""
+    started = time.perf_counter()
+    before = _tree_cpu(server)
+    while before is not None and time.perf_counter() - started < limit:
+        await asyncio.sleep(0.5)
+        after = _tree_cpu(server)
+        if after is None or after - before < idle * 0.5:
+            break
+        before = after
+    return time.perf_counter() - started
+
+
+async def run_all(targets: list[Target], args: argparse.Namespace) -> Results:
+    results: Results = {}
+    for stream in (False, True):
+        for concurrency in args.concurrency:
+            for target in targets:
+                cell = await measure(target, stream=stream, concurrency=concurrency, warmup=args.warmup, duration=args.duration)
+                cell.busy_after = await settle(target.server)
+                results[stream, concurrency, target.name] = cell
+                mode = "stream" if stream else "json"
+                note = f"  first problem: {cell.first_error}" if cell.first_error else ""
+                print(
+                    f"{mode:>6} c={concurrency:<3} {target.name:<8}"
+                    f" p50 {cell.quantile(0.5):7.2f} ms  p99 {cell.quantile(0.99):7.2f} ms"
+                    f"  {cell.rps:8.1f} req/s  cpu {cell.cpu_ms_per_request:6.2f} ms/req  errors {cell.errors}"
+                    f"  load generator {cell.client_cpu:4.0%} of a core  busy {cell.busy_after:4.1f} s after{note}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return results
+
+
+SCAFFOLD = re.compile(  # the frames that start the process, its event loop and its threads
+    r"\((<frozen runpy>|click/|uvicorn/(main|server|_compat|__main__)\.py|asyncio/runners\.py"
+    r"|threading\.py|concurrent/futures/thread\.py)"
+)
+
+
+def summarize_stacks(path: Path, *, threads: int = 4, top: int = 12) -> list[str]:
+    """The busiest threads in py-spy's raw output, each with its heaviest frames (inclusive),
+    leaving out the frames that start the process and its threads."""
+    import collections
+
+    per_thread: collections.Counter[str] = collections.Counter()
+    frames: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        parts = [p for p in stack.split(";") if not p.startswith("process ")]
+        if not parts or not count.isdigit():
+            continue
+        thread = re.sub(r"^thread \(\d+\): ", "", parts[0])
+        thread = re.sub(r"_\d+$", "_*", thread)  # executor threads, counted together
+        per_thread[thread] += int(count)
+        for frame in {re.sub(r":\d+\)$", ")", f) for f in parts[1:]}:
+            frames[thread][frame] += int(count)
+    total = sum(per_thread.values()) or 1
+    lines = [f"py-spy: {total} samples of the gateway's threads while busy"]
+    for thread, n in per_thread.most_common(threads):
+        lines.append(f"  {thread}: {n / total:.0%} of the samples")
+        heavy = [(f, c) for f, c in frames[thread].most_common() if not SCAFFOLD.search(f)][:top]
+        lines += [f"    {c / n:5.0%}  {f}" for f, c in heavy]
+    return lines
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _fmt(value: float, spec: str = ".2f", sign: bool = False) -> str:
+    if math.isnan(value):
+        return "–"
+    return format(value, ("+" if sign else "") + spec)
+
+
+def _goal(results: Results, stream: bool, concurrency: int, names: list[str]) -> str:
+    """The issue's goal for this row, and whether the gateway meets it."""
+    if concurrency == 1:
+        direct, gateway = results[stream, 1, "direct"], results[stream, 1, "gateway"]
+        p50 = gateway.quantile(0.5) - direct.quantile(0.5)
+        p99 = gateway.quantile(0.99) - direct.quantile(0.99)
+        met = p50 <= GOAL_P50_MS and p99 <= GOAL_P99_MS
+        return f"+p50 ≤ {GOAL_P50_MS:g}, +p99 ≤ {GOAL_P99_MS:g}: {'met' if met else 'missed'}"
+    if concurrency == 64 and "LiteLLM" in names:
+        gateway, litellm = results[stream, 64, "gateway"], results[stream, 64, "LiteLLM"]
+        ratio = gateway.rps / litellm.rps if litellm.rps else math.nan
+        return f"≥ {GOAL_RATIO:g}× LiteLLM: {'met' if ratio >= GOAL_RATIO else 'missed'}"
+    return ""
+
+
+def _row(results: Results, stream: bool, concurrency: int, names: list[str]) -> list[str]:
+    direct = results[stream, concurrency, "direct"]
+    row = ["stream" if stream else "json", str(concurrency)]
+    row += [_fmt(direct.quantile(0.5)), _fmt(direct.quantile(0.99)), _fmt(direct.rps, ".0f")]
+    for name in names[1:]:
+        cell = results[stream, concurrency, name]
+        row += [
+            _fmt(cell.quantile(0.5) - direct.quantile(0.5), sign=True),
+            _fmt(cell.quantile(0.99) - direct.quantile(0.99), sign=True),
+            _fmt(cell.rps, ".1f"),
+            _fmt(cell.cpu_ms_per_request),
+            str(cell.errors),
+        ]
+    if "gateway" in names and "LiteLLM" in names:
+        gateway, litellm = results[stream, concurrency, "gateway"], results[stream, concurrency, "LiteLLM"]
+        row.append(_fmt(gateway.rps / litellm.rps if litellm.rps else math.nan, ".1f") + "×")
+    if "gateway" in names:
+        row.append(_goal(results, stream, concurrency, names))
+    return row
+
+
+def report(results: Results, targets: list[Target], args: argparse.Namespace, notes: list[str]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    names = [t.name for t in targets]
+    proxies = names[1:]
+    both = "gateway" in names and "LiteLLM" in names
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("mode", "conc", "direct\np50", "direct\np99", "direct\nreq/s"):
+        table.add_column(header, justify="right")
+    for name in proxies:
+        for header in ("+p50", "+p99", "req/s", "CPU\nms/req", "errors"):
+            table.add_column(f"{name}\n{header}", justify="right")
+    if both:
+        table.add_column("gateway ÷\nLiteLLM", justify="right")
+    if "gateway" in names:
+        table.add_column("goal (gateway)", justify="left")
+    for stream in (False, True):
+        for concurrency in args.concurrency:
+            table.add_row(*_row(results, stream, concurrency, names))
+    console = Console(width=220, highlight=False)
+    console.print(
+        f"upstream latency {args.latency * 1000:g} ms; latencies in ms from sending the request to the last byte;"
+        " +p50/+p99 = the proxy's minus the direct call's, at the same concurrency; CPU = the proxy's process tree"
+    )
+    console.print(table)
+    for note in notes:
+        console.print(note)
+    for name in proxies:
+        busy = max(cell.busy_after for (_, _, n), cell in results.items() if n == name)
+        console.print(f"{name} kept working up to {busy:.1f} s after a measurement ended (waited for before the next one)")
+    problems = [
+        f"{name} {'stream' if stream else 'json'} c={concurrency}: {cell.first_error}"
+        for (stream, concurrency, name), cell in results.items()
+        if cell.first_error
+    ]
+    for problem in problems:
+        console.print(f"first failed answer, {problem}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency", type=float, default=0.02, help="Upstream latency in seconds (default 0.02).")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Unrecorded seconds before each measurement.")
+    parser.add_argument("--duration", type=float, default=8.0, help="Recorded seconds per measurement.")
+    parser.add_argument("--quick", action="store_true", help="1 s warm-up and 3 s per measurement.")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument("--workers", type=int, default=1, help="Server processes for the gateway and for LiteLLM.")
+    parser.add_argument("--database-url", help="A PostgreSQL server; a fresh database is created there and dropped after.")
+    parser.add_argument("--redis-url", help="Quota counters in Redis (FR_REDIS_URL) instead of process memory.")
+    parser.add_argument("--transcripts", action="store_true", help="The engagement retains transcripts (sealed per call).")
+    parser.add_argument("--no-litellm", action="store_true", help="Measure the upstream and the gateway only.")
+    parser.add_argument(
+        "--litellm-venv", default=str(LITELLM_VENV), help=f"Where {LITELLM} is installed (default {LITELLM_VENV})."
+    )
+    parser.add_argument("--profile", help="Run the gateway under cProfile and write its stats to this file.")
+    parser.add_argument("--py-spy", help="Sample the gateway with py-spy (installed on first use) into this file (raw stacks).")
+    args = parser.parse_args()
+    if args.quick:
+        args.warmup, args.duration = 1.0, 3.0
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    import uvloop
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fr-gateway-bench-")))
+        upstream = start_upstream(args.latency, tmp, stack)
+        database_url = stack.enter_context(_database(args.database_url, tmp))
+        targets = [Target("direct", f"{upstream}/chat/completions", "fake", {"Authorization": f"Bearer {UPSTREAM_KEY}"})]
+        targets.append(start_gateway(args, upstream, database_url, tmp, stack))
+        if args.py_spy:
+            try:
+                start_py_spy(targets[-1], args.py_spy, tmp, stack)
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+                print(f"py-spy is left out: {exc}", file=sys.stderr)
+                args.py_spy = None
+        notes = []
+        if args.no_litellm:
+            notes.append("LiteLLM not measured (--no-litellm)")
+        else:
+            try:
+                targets.append(start_litellm(args, upstream, tmp, stack))
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+                notes.append(f"LiteLLM not measured: {exc}")
+                print(notes[-1], file=sys.stderr)
+        load_before = os.getloadavg()[0]
+        print(_setup_line(args), file=sys.stderr)
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            results = runner.run(run_all(targets, args))
+        notes.insert(0, f"{_setup_line(args)}; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+        report(results, targets, args, notes)
+        if args.profile:
+            for target in targets:
+                if target.server is not None and target.name == "gateway":
+                    target.server.stop()  # writes the profile at exit
+            print(f"gateway profile written to {args.profile} (python -m pstats {args.profile})", file=sys.stderr)
+    if args.py_spy:
+        print(f"gateway stacks sampled by py-spy written to {args.py_spy}", file=sys.stderr)
+        print("\n".join(summarize_stacks(Path(args.py_spy))))
+
+
+def _setup_line(args: argparse.Namespace) -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    quotas = "Redis" if args.redis_url else "in-memory"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {sys.version.split()[0]}, {backend}, {quotas} quota counters,"
+        f" {args.workers} server process(es) per proxy, {args.warmup:g} s warm-up + {args.duration:g} s per cell"
+    )
+
+
+if __name__ == "__main__":
+    main()
