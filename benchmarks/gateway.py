@@ -147,6 +147,15 @@ def upstream_app() -> ASGIApp:
     return app
 
 
+def _forget_redis_keys(url: str, prefix: str) -> None:
+    """The run's quota counters (its own key prefix only)."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
 # --- the gateway's server process ----------------------------------------------------------
 
 
@@ -323,6 +332,7 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
     )
     if args.redis_url:
         env["FR_REDIS_URL"] = args.redis_url
+        stack.callback(_forget_redis_keys, args.redis_url, env["FR_QUEUE_NAME"])
     migrate.upgrade(database_url)
     settings = Settings(
         data_dir=data_dir,
