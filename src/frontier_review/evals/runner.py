@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from frontier_review.bootstrap import build_container
+from frontier_review.bootstrap import Container, build_container
 from frontier_review.coverage import results
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.evals import runs
@@ -165,8 +165,8 @@ def _all_failed(log: Any) -> str:
     return f"every sample failed; the first: {first} (cleared staff see each error in the transcripts)"
 
 
-def run(run_id: uuid.UUID, attempt: int) -> int:  # noqa: PLR0915 - one linear script: load, evaluate, record
-    container = build_container()
+def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> int:  # noqa: PLR0915 - load, evaluate, record
+    container = container or build_container()
     started = time.monotonic()
     with container.uow() as uow:
         row = uow.session.get(BenchmarkRun, run_id)
@@ -282,10 +282,11 @@ def warm() -> int:
 
     from frontier_review.evals import inspect_task  # noqa: F401
 
+    container = build_container()  # settings, keys and the database engine, ready before the run
     line = sys.stdin.readline().split()
     if len(line) != 2:
         return 0  # the worker went away without giving us a run
-    return run(uuid.UUID(line[0]), int(line[1]))
+    return run(uuid.UUID(line[0]), int(line[1]), container)
 
 
 def main() -> None:

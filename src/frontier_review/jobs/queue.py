@@ -30,8 +30,9 @@ class JobQueue:
 
 
 # An idle consumer polls the SQLite queue less and less often (huey's backoff, 10 s by default);
-# half a second keeps a queued benchmark run from waiting (Redis storage blocks instead of polling).
-MAX_POLL_DELAY = 0.5
+# a tenth of a second keeps a queued benchmark run from waiting (an indexed read of a small
+# SQLite file, ten times a second); Redis storage blocks instead of polling.
+MAX_POLL_DELAY = 0.1
 
 
 def build_queue(container: Container) -> JobQueue:
