@@ -86,6 +86,8 @@ def test_a_reviewer_chats_through_the_gateway_streaming_and_not(container: Conta
     assert {c.details["route"] for c in calls} == {"/models", "/chat/completions", "/completions"}
     with container.uow() as uow:  # the chained entries verify like any other
         assert audit.verify_log(uow.session, container.keyring).ok
+        upstream_row = service.get(uow, setup.developer.principal, setup.engagement.id).upstreams[0]
+    assert upstream_row.last_used_at is not None  # shown to the developer as "last used"
 
 
 def test_responses_never_carry_the_upstream_url_key_or_headers(

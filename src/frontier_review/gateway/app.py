@@ -17,7 +17,6 @@ from functools import partial
 from typing import Any
 
 from frontier_review.bootstrap import Container
-from frontier_review.config import Environment
 from frontier_review.engagements.domain import admission
 from frontier_review.gateway import context, errors
 from frontier_review.gateway.proxy import Upstreams, error_message, sse_lines
@@ -399,7 +398,3 @@ class GatewayDispatch:
             await self.gateway(scope, receive, send)
         else:
             await self.app(scope, receive, send)
-
-
-def production(container: Container) -> bool:
-    return container.settings.env is Environment.PROD

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
+from frontier_review.engagements import service as engagements
 from frontier_review.engagements.orm import AccessLog
 from frontier_review.security import service as security
 
@@ -191,6 +192,14 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = CHAIN_BATCH) -
         ]
         for row, entry in zip(rows, audit.append_many(uow, entries), strict=True):
             row.audit_entry_id = entry.id
+        # "Last used" of each upstream, set here in batches rather than on every call's path.
+        last_used: dict[tuple[uuid.UUID, str], datetime] = {}
+        for row in rows:
+            if row.kind == "gateway" and row.variant and row.status < 400:
+                key = (row.engagement_id, row.variant)
+                last_used[key] = max(row.at, last_used.get(key, row.at))
+        for (engagement_id, variant), at in last_used.items():
+            engagements.mark_upstream_used(uow, engagement_id, variant, at)
         return len(rows)
 
 
