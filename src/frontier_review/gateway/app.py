@@ -19,7 +19,7 @@ from typing import Any
 from frontier_review.bootstrap import Container
 from frontier_review.engagements.domain import admission
 from frontier_review.gateway import context, errors
-from frontier_review.gateway.proxy import Upstreams, error_message, sse_lines
+from frontier_review.gateway.proxy import Upstreams, error_message, sse_events
 from frontier_review.gateway.quotas import QuotaCounter
 from frontier_review.gateway.recorder import AccessRecord, AccessRecorder, Chainer
 from frontier_review.security.tokens import digest_token, looks_like_token
@@ -52,6 +52,7 @@ class GatewayApp:
             allow_private=settings.gateway_allow_private_upstreams, timeout_seconds=settings.gateway_upstream_timeout_seconds
         )
         self.cache = context.UpstreamCache()
+        self.contexts = context.ContextLoader(container.engine)
         self._recorder: AccessRecorder | None = None
         self._chainer: Chainer | None = None
 
@@ -64,6 +65,7 @@ class GatewayApp:
 
     async def aclose(self) -> None:
         await self.upstreams.close()
+        await self.quotas.close()
         if self._recorder is not None:
             self._recorder.close()
         if self._chainer is not None:
@@ -141,9 +143,9 @@ class _Call:
         if self.app.inline_reads:
             # SQLite answers from this process's memory in a fraction of a millisecond, holding the
             # GIL throughout: a thread hop would only add latency and queueing.
-            self.ctx = context.load(self.app.container.engine, digest)
+            self.ctx = self.app.contexts.load(digest)
         else:
-            self.ctx = await loop.run_in_executor(None, context.load, self.app.container.engine, digest)
+            self.ctx = await loop.run_in_executor(None, self.app.contexts.load, digest)
         if self.ctx is None:
             raise errors.unauthenticated("this gateway token is unknown or revoked")
         refusal = admission(self.ctx.access, self.now)
@@ -213,9 +215,13 @@ class _Call:
                 await error_message(upstream, target), 502 if upstream.status >= 500 else upstream.status
             )
         try:
-            payload = await upstream.json(content_type=None)
+            payload = await upstream.json()
         except ValueError:
             raise errors.upstream_failed("the model's server answered with something that is not JSON") from None
+        except TimeoutError:
+            raise errors.upstream_failed("the model's server did not finish its answer in time", 504) from None
+        except OSError:
+            raise errors.upstream_failed("the model's server broke off its answer") from None
         finally:
             upstream.release()
         if not isinstance(payload, dict) or "choices" not in payload:
@@ -245,45 +251,66 @@ class _Call:
             )
         await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
         self.responded = True
-        prompt = completion = 0
-        pieces: list[str] = []
+        events = _StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
         outcome = "ok"
         try:
-            async for data in sse_lines(upstream):
-                if data == b"[DONE]":
+            async for received in upstream.chunks():
+                outgoing = events.translate(received)
+                if outgoing:  # every event that arrived together leaves in one write to the client
+                    await send({"type": "http.response.body", "body": outgoing, "more_body": True})
+                if events.done:
                     break
-                try:
-                    chunk = json.loads(data)
-                except ValueError:
-                    continue  # a keep-alive or a comment: nothing to forward
-                if not isinstance(chunk, dict):
-                    continue
-                if chunk.get("usage"):
-                    prompt, completion = _tokens(chunk["usage"])
-                choices = chunk.get("choices") or []
-                if not choices and not wants_usage:
-                    continue  # the usage-only chunk we asked for ourselves
-                if self.ctx.transcripts:
-                    pieces.extend(_delta_text(choices))
-                out = {k: chunk[k] for k in KEEP if k in chunk}
-                out["model"] = request["model"]
-                if not wants_usage:
-                    out.pop("usage", None)
-                await send(
-                    {"type": "http.response.body", "body": b"data: " + json.dumps(out).encode() + b"\n\n", "more_body": True}
-                )
         except (TimeoutError, OSError):
             outcome = "upstream_interrupted"
         finally:
             upstream.release()
-        record = self._record(200, outcome, prompt_tokens=prompt, completion_tokens=completion)
+        record = self._record(200, outcome, prompt_tokens=events.prompt, completion_tokens=events.completion)
         assert record is not None
         record.detail["stream"] = True
         if self.ctx.transcripts:
-            record.transcript = {"request": request, "response": "".join(pieces)}
+            record.transcript = {"request": request, "response": "".join(events.pieces)}
         await self.app.recorder.record(record)  # durable before the stream completes
-        await self.app.quotas.charge_tokens(self.ctx.participant_id, prompt + completion, self.now)
+        await self.app.quotas.charge_tokens(self.ctx.participant_id, events.prompt + events.completion, self.now)
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+
+
+class _StreamEvents:
+    """The upstream's server-sent events, rewritten for the reviewer as they arrive."""
+
+    def __init__(self, model: str, wants_usage: bool, keep_text: bool) -> None:
+        self.model = model
+        self.wants_usage = wants_usage
+        self.keep_text = keep_text
+        self.prompt = self.completion = 0
+        self.pieces: list[str] = []
+        self.done = False
+        self._buffer = bytearray()
+
+    def translate(self, received: bytes) -> bytes:
+        outgoing: list[bytes] = []
+        for data in sse_events(self._buffer, received):
+            if data == b"[DONE]":
+                self.done = True
+                break
+            try:
+                chunk = json.loads(data)
+            except ValueError:
+                continue  # a keep-alive or a comment: nothing to forward
+            if not isinstance(chunk, dict):
+                continue
+            if chunk.get("usage"):
+                self.prompt, self.completion = _tokens(chunk["usage"])
+            choices = chunk.get("choices") or []
+            if not choices and not self.wants_usage:
+                continue  # the usage-only chunk the gateway asked for itself
+            if self.keep_text:
+                self.pieces.extend(_delta_text(choices))
+            out = {k: chunk[k] for k in KEEP if k in chunk}
+            out["model"] = self.model
+            if not self.wants_usage:
+                out.pop("usage", None)
+            outgoing.append(b"data: " + json.dumps(out).encode() + b"\n\n")
+        return b"".join(outgoing)
 
 
 def _tokens(usage: Any) -> tuple[int, int]:

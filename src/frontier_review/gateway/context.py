@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.engine import Engine
 
+from frontier_review.db.prepared import PreparedSelect
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import access
 from frontier_review.engagements.domain import (
@@ -106,13 +107,19 @@ QUERY = (
 )
 
 
-def load(engine: Engine, digest: str) -> CallContext | None:
-    """The context for a token digest; None when no such token exists or it was revoked."""
-    with engine.connect() as conn:
-        row = conn.execute(QUERY, {"digest": digest}).first()
-    if row is None:
-        return None
-    values: tuple[Any, ...] = tuple(row)
+class ContextLoader:
+    """Runs :data:`QUERY`, compiled once for the engine (it runs on every gateway call)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._query = PreparedSelect(engine, QUERY)
+
+    def load(self, digest: str) -> CallContext | None:
+        """The context for a token digest; None when no such token exists or it was revoked."""
+        values = self._query.first({"digest": digest})
+        return None if values is None else _context(values)
+
+
+def _context(values: tuple[Any, ...]) -> CallContext | None:
     (token_id, token_revoked, user_id, email, active, org_id, eng_id, state, reason, start, end, recipients, partners_from) = (
         values[:13]
     )

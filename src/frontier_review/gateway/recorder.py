@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
+from frontier_review.db.prepared import PreparedInsert
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.engagements import service as engagements
 from frontier_review.engagements.orm import AccessLog
@@ -69,6 +70,29 @@ def write(uow: UnitOfWork, records: list[AccessRecord]) -> None:
         uow.session.execute(insert(AccessLog), _rows(records, sealed))
 
 
+COLUMNS = (
+    "ref",
+    "at",
+    "kind",
+    "engagement_id",
+    "participant_id",
+    "organization_id",
+    "user_id",
+    "actor_label",
+    "token_id",
+    "variant",
+    "status",
+    "outcome",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_ms",
+    "day",
+    "detail",
+    "transcript_sealed",
+    "audit_entry_id",
+)
+
+
 def _rows(records: list[AccessRecord], sealed: dict[uuid.UUID, bytes]) -> list[dict[str, Any]]:
     """Rows for one bulk INSERT without RETURNING (nothing needs the new ids back)."""
     return [
@@ -103,6 +127,7 @@ class AccessRecorder:
     def __init__(self, uow_factory: UnitOfWorkFactory, engine: Engine) -> None:
         self._uow = uow_factory
         self._engine = engine
+        self._insert = PreparedInsert(engine, insert(AccessLog), COLUMNS)
         self._queue: queue.SimpleQueue[tuple[AccessRecord, asyncio.Future[None], asyncio.AbstractEventLoop] | None] = (
             queue.SimpleQueue()
         )
@@ -140,14 +165,25 @@ class AccessRecorder:
                 if any(r.transcript is not None for r in records):
                     with self._uow() as uow:  # sealing transcripts needs data keys in the same transaction
                         write(uow, records)
-                else:  # the common case, on every call's path: a plain INSERT, no ORM session
-                    with self._engine.begin() as conn:
-                        conn.execute(insert(AccessLog), _rows(records, {}))
+                else:  # the common case, on every call's path: one prepared INSERT, no ORM session
+                    self._write_plain(records)
             except Exception as exc:  # the callers answer 503; nothing is served unrecorded
                 log.exception("access log write failed")
                 error = exc
             for _, done, loop in batch:
                 loop.call_soon_threadsafe(_settle, done, error)
+
+    def _write_plain(self, records: list[AccessRecord]) -> None:
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                self._insert.execute(cursor, _rows(records, {}))
+            finally:
+                cursor.close()
+            raw.commit()
+        finally:
+            raw.close()  # back to the pool, which rolls back whatever did not commit
 
 
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
