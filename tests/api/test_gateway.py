@@ -19,11 +19,18 @@ from frontier_review.bootstrap import Container
 from frontier_review.engagements import access, service
 from frontier_review.engagements.domain import Quotas
 from frontier_review.engagements.orm import AccessLog
-from frontier_review.gateway.recorder import chain_pending
+from frontier_review.gateway.recorder import (
+    IN_FLIGHT,
+    UNFINISHED,
+    AccessRecord,
+    AccessRecorder,
+    chain_pending,
+    in_flight_grace,
+)
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.security import service as security
-from tests.factories.engagements import Setup, gateway_token, make_engagement
+from tests.factories.engagements import Setup, gateway_token, make_engagement, settled
 from tests.fakes.openai_server import serve_fake
 
 ANSWER = "The vulnerable line is 7."
@@ -73,12 +80,14 @@ def test_a_reviewer_chats_through_the_gateway_streaming_and_not(container: Conta
     legacy = sdk.completions.create(model=setup.engagement.model_id, prompt="Say the line")
     assert legacy.choices
     # Metered per participant per day; every call is in the access log and then the audit chain (G5).
+    settled(container)
     with container.uow() as uow:
         rows = service.usage(uow, setup.developer.principal, setup.engagement.id)
     assert len(rows) == 1
     assert rows[0].requests == 4
     assert rows[0].completion_tokens >= 6
-    chain_pending(container.uow)  # the server chains in the background too; either way all four end up chained
+    # The server chains in the background too; either way all four end up chained.
+    chain_pending(container.uow, grace=in_flight_grace(container.settings))
     with container.sessions() as session:
         calls = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "gateway:call")).all()
     assert len(calls) == 4
@@ -224,7 +233,7 @@ def test_refused_calls_are_recorded_and_chained(container: Container, clock: Fro
     with container.sessions() as session:
         row = session.scalars(sa.select(AccessLog)).one()
     assert (row.status, row.outcome, row.audit_entry_id) == (403, "engagement_closed", None)
-    chain_pending(container.uow)
+    chain_pending(container.uow, grace=in_flight_grace(container.settings))
     with container.sessions() as session:
         entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "gateway:call")).one()
     assert entry.outcome == "denied"
@@ -247,6 +256,7 @@ def test_transcripts_are_kept_sealed_only_where_the_terms_allow(container: Conta
     ask(client(base_url, gateway_token(container, kept.reviewer, kept)), kept)
     not_kept = make_engagement(container, upstream_url=upstream)
     ask(client(base_url, gateway_token(container, not_kept.reviewer, not_kept)), not_kept)
+    settled(container)
     with container.uow() as uow:
         rows = {r.engagement_id: r for r in uow.session.scalars(sa.select(AccessLog))}
         sealed = rows[kept.engagement.id].transcript_sealed
@@ -338,3 +348,64 @@ def test_quotas_are_shared_through_redis_by_every_gateway_process(
         with redis.Redis.from_url(redis_url) as r:  # the test's own key prefix, nothing else
             for key in r.scan_iter(f"{shared.queue_name}:gateway*"):
                 r.delete(key)
+
+
+def test_a_forwarded_call_is_recorded_before_the_model_answers(container: Container, base_url: str, setup: Setup) -> None:
+    """Write-ahead: the row exists, in flight, while the upstream is still streaming; the
+    outcome (status, tokens) lands once the response is complete."""
+    sdk = client(base_url, gateway_token(container, setup.reviewer, setup))
+    stream = sdk.chat.completions.create(model=setup.engagement.model_id, messages=HI, stream=True)
+    first = next(iter(stream))
+    assert first.choices
+    with container.sessions() as session:
+        row = session.scalars(sa.select(AccessLog)).one()
+    assert (row.status, row.outcome, row.actor_label, row.variant) == (0, IN_FLIGHT, setup.reviewer.email, "standard")
+    assert row.detail == {"route": "/chat/completions", "stream": True}
+    rest = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert (first.choices[0].delta.content or "") + rest == ANSWER
+    settled(container)
+    with container.sessions() as session:
+        done = session.scalars(sa.select(AccessLog)).one()
+    assert (done.ref, done.status, done.outcome) == (row.ref, 200, "ok")
+    assert done.completion_tokens == 3
+    assert done.latency_ms > 0
+
+
+def test_a_call_left_in_flight_is_chained_as_unfinished_after_the_longest_call(
+    container: Container, clock: FrozenClock, setup: Setup
+) -> None:
+    """A process that died between a call's row and its outcome: the row is not chained while
+    the call could still be running, then chained as unfinished; a late outcome changes nothing."""
+    import asyncio
+
+    grace = in_flight_grace(container.settings)
+    recorder = AccessRecorder(container.uow, container.engine)
+    row = AccessRecord(
+        kind="gateway",
+        at=clock.now(),
+        engagement_id=setup.engagement.id,
+        actor_label=setup.reviewer.email,
+        status=0,
+        outcome=IN_FLIGHT,
+        variant="standard",
+        detail={"route": "/chat/completions"},
+    )
+
+    async def write_ahead() -> None:
+        await recorder.begin(row)
+
+    try:
+        asyncio.run(write_ahead())
+        assert chain_pending(container.uow, grace=grace) == 0
+        clock.advance(grace + timedelta(seconds=1))
+        assert chain_pending(container.uow, grace=grace) == 1
+        late = AccessRecord(**{**row.__dict__, "status": 200, "outcome": "ok", "completion_tokens": 9})
+        recorder.finish(late)
+    finally:
+        recorder.close()  # drains the queue: the late outcome has been tried
+    with container.sessions() as session:
+        stored = session.scalars(sa.select(AccessLog)).one()
+        entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "gateway:call")).one()
+    assert (stored.status, stored.outcome, stored.completion_tokens) == (0, UNFINISHED, 0)
+    assert (entry.outcome, entry.reason) == ("failure", UNFINISHED)
+    assert entry.details["access_log"] == str(row.ref)

@@ -112,3 +112,27 @@ def make_engagement(
 def gateway_token(container: Container, person: Person, setup: Setup) -> str:
     with container.uow() as uow:
         return access.issue_token(uow, person.principal, setup.engagement.id, name="laptop").plaintext
+
+
+def settled(container: Container, timeout: float = 10.0) -> None:
+    """Wait until every forwarded call's outcome is in the access log.
+
+    The gateway writes a call's row ahead and its outcome just after the response (see
+    ``gateway.recorder``), so a test reading outcomes right after a call waits for them here.
+    """
+    import time
+
+    import sqlalchemy as sa
+
+    from frontier_review.engagements.orm import AccessLog
+    from frontier_review.gateway.recorder import IN_FLIGHT
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with container.sessions() as session:
+            pending = session.scalar(sa.select(sa.func.count()).select_from(AccessLog).where(AccessLog.outcome == IN_FLIGHT))
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{pending} gateway calls still in flight after {timeout} s")
+        time.sleep(0.02)

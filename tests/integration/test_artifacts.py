@@ -20,7 +20,7 @@ from frontier_review.engagements import artifacts, service
 from frontier_review.engagements.artifacts import ArtifactKind, ArtifactView
 from frontier_review.engagements.domain import Materials, Protections, Quotas
 from frontier_review.engagements.orm import AccessLog, Artifact, SealedChunk
-from frontier_review.gateway.recorder import chain_pending
+from frontier_review.gateway.recorder import chain_pending, in_flight_grace
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
@@ -331,7 +331,7 @@ def test_every_download_is_recorded_with_a_per_recipient_fingerprint(container: 
     assert len(denied) == 1
     assert "revoked" in (denied[0].reason or "")
     # The background chainer turns each row into an audit entry (G5).
-    assert chain_pending(container.uow) == 3
+    assert chain_pending(container.uow, grace=in_flight_grace(container.settings)) == 3
     with container.uow() as uow:
         entries = list(uow.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "engagements:artifact_download")))
     assert sorted(e.details["fingerprint"] for e in entries) == sorted(marks)

@@ -17,7 +17,7 @@ from frontier_review.audit import service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, err_console, fail, handle_errors
-from frontier_review.gateway.recorder import ACCESS_ACTIONS, chain_pending
+from frontier_review.gateway.recorder import ACCESS_ACTIONS, chain_pending, in_flight_grace
 from frontier_review.kernel.principal import Principal
 from frontier_review.security.service import public_key_id
 
@@ -41,7 +41,7 @@ def verify(
     # Gateway calls are durable in the access log first; chain any not chained yet, so the
     # verification covers every call made so far.
     chained = 0
-    while (batch := chain_pending(c.uow)) > 0:
+    while (batch := chain_pending(c.uow, grace=in_flight_grace(c.settings))) > 0:
         chained += batch
     with c.uow() as uow:
         report = service.verify_log(uow.session, c.keyring, trusted_keys=trusted, tail_only=tail)

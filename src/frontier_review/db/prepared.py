@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Select
+from sqlalchemy import Insert, Select, Update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -52,23 +52,27 @@ class PreparedSelect:
         return tuple(p(v) if p is not None else v for p, v in zip(self._result, row, strict=True))
 
 
-class PreparedInsert:
-    """A multi-row INSERT of the given columns, executed with the driver's ``executemany``."""
+class PreparedWrite:
+    """An INSERT or UPDATE setting the given columns, run with the driver's ``executemany``.
 
-    def __init__(self, engine: Engine, statement: Insert, columns: Sequence[str]) -> None:
+    Each row maps every column (and any other bound name in the statement, such as an UPDATE's
+    WHERE parameter) to its value.
+    """
+
+    def __init__(self, engine: Engine, statement: Insert | Update, columns: Sequence[str]) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect, column_keys=list(columns))
         assert isinstance(compiled, SQLCompiler)
         self._sql = str(compiled)
-        self._columns = list(columns)
         self._order = list(compiled.positiontup or ()) if compiled.positional else None
+        self._names = self._order if self._order is not None else list(compiled.binds)
         self._bind = _bind_processors(compiled, dialect)
 
     def execute(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert ``rows`` on a DBAPI cursor of the caller's (whose transaction this joins)."""
+        """Run on a DBAPI cursor of the caller's (whose transaction this joins)."""
+        bind = self._bind
         converted = [
-            _arguments({n: (self._bind[n](row[n]) if n in self._bind else row[n]) for n in self._columns}, self._order)
-            for row in rows
+            _arguments({n: (bind[n](row[n]) if n in bind else row[n]) for n in self._names}, self._order) for row in rows
         ]
         cursor.executemany(self._sql, converted)
 

@@ -10,7 +10,7 @@ from huey import Huey, crontab
 from huey.api import TaskWrapper
 
 from frontier_review.engagements import artifacts, service
-from frontier_review.gateway.recorder import CHAIN_BATCH, chain_pending
+from frontier_review.gateway.recorder import CHAIN_BATCH, chain_pending, in_flight_grace
 from frontier_review.notifications import email
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
             changed = service.sweep(uow)
         with container.uow() as uow:
             artifacts.purge_expired(uow)
-        while chain_pending(container.uow) >= CHAIN_BATCH:
+        while chain_pending(container.uow, grace=in_flight_grace(container.settings)) >= CHAIN_BATCH:
             pass
         deliver()
         return changed

@@ -21,7 +21,7 @@ from frontier_review.engagements.domain import admission
 from frontier_review.gateway import context, errors
 from frontier_review.gateway.proxy import Upstreams, error_message, sse_events
 from frontier_review.gateway.quotas import QuotaCounter
-from frontier_review.gateway.recorder import AccessRecord, AccessRecorder, Chainer
+from frontier_review.gateway.recorder import IN_FLIGHT, AccessRecord, AccessRecorder, Chainer, in_flight_grace
 from frontier_review.security.tokens import digest_token, looks_like_token
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class GatewayApp:
     def recorder(self) -> AccessRecorder:
         if self._recorder is None:
             self._recorder = AccessRecorder(self.container.uow, self.container.engine)
-            self._chainer = Chainer(self.container.uow)
+            self._chainer = Chainer(self.container.uow, in_flight_grace(self.container.settings))
         return self._recorder
 
     async def aclose(self) -> None:
@@ -100,6 +100,8 @@ class _Call:
         self.variant: str | None = None
         self.responded = False
         self.now = app.container.clock.now()
+        self.ahead: AccessRecord | None = None  # the row written ahead of a forwarded call
+        self.written: asyncio.Future[None] | None = None
 
     def _record(self, status: int, outcome: str, **extra: Any) -> AccessRecord | None:
         if self.ctx is None:
@@ -122,9 +124,42 @@ class _Call:
             **extra,
         )
 
+    def _begin(self, *, stream: bool) -> None:
+        """Write the call's row ahead, while the upstream works (see ``recorder``)."""
+        self.ahead = self._record(0, IN_FLIGHT)
+        assert self.ahead is not None
+        if stream:
+            self.ahead.detail["stream"] = True
+        self.written = self.app.recorder.begin(self.ahead)
+
+    async def _await_written(self) -> None:
+        """Nothing of the model's answer leaves before the call's row is durable."""
+        assert self.written is not None
+        try:
+            await self.written
+        except Exception:
+            raise errors.GatewayError(
+                503, "the call could not be recorded, so it was not served", "service_unavailable"
+            ) from None
+
+    def _finish(self, status: int, outcome: str, transcript: dict[str, Any] | None = None, **extra: Any) -> None:
+        assert self.ahead is not None
+        record = self._record(status, outcome, **extra)
+        assert record is not None
+        record.ref = self.ahead.ref
+        record.detail = {**self.ahead.detail, **record.detail}
+        record.transcript = transcript
+        self.app.recorder.finish(record)
+
     async def refuse(self, send: Send, exc: errors.GatewayError) -> None:
         if self.responded:
             return  # a stream already started; its end was recorded by the stream
+        if self.written is not None:  # a forwarded call failed: its row exists, give it the outcome
+            if not self.written.done() or self.written.exception() is None:
+                await asyncio.wait([self.written])
+                self._finish(exc.status, exc.outcome)
+            await _send_error(send, exc)
+            return
         record = self._record(exc.status, exc.outcome)
         if record is not None:
             try:
@@ -209,6 +244,8 @@ class _Call:
 
     async def complete(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
         assert self.ctx is not None
+        assert self.ctx.participant_id is not None
+        self._begin(stream=False)
         upstream = await self.app.upstreams.open(target, self.path, {**request, "model": target.upstream_model})
         if upstream.status != 200:
             raise errors.upstream_failed(
@@ -230,25 +267,28 @@ class _Call:
         out["model"] = request["model"]
         usage = payload.get("usage") or {}
         prompt, completion = _tokens(usage)
-        record = self._record(200, "ok", prompt_tokens=prompt, completion_tokens=completion)
-        assert record is not None
-        if self.ctx.transcripts:
-            record.transcript = {"request": request, "response": out}
-        await self.app.recorder.record(record)
-        assert self.ctx.participant_id is not None
-        await self.app.quotas.charge_tokens(self.ctx.participant_id, prompt + completion, self.now)
+        await self._await_written()
         await _send_json(send, 200, out)
+        transcript = {"request": request, "response": out} if self.ctx.transcripts else None
+        self._finish(200, "ok", transcript, prompt_tokens=prompt, completion_tokens=completion)
+        await self.app.quotas.charge_tokens(self.ctx.participant_id, prompt + completion, self.now)
 
     async def stream(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
         assert self.ctx is not None
         assert self.ctx.participant_id is not None
         wants_usage = bool((request.get("stream_options") or {}).get("include_usage"))
         forwarded = {**request, "model": target.upstream_model, "stream_options": {"include_usage": True}}
+        self._begin(stream=True)
         upstream = await self.app.upstreams.open(target, self.path, forwarded)
         if upstream.status != 200:
             raise errors.upstream_failed(
                 await error_message(upstream, target), 502 if upstream.status >= 500 else upstream.status
             )
+        try:
+            await self._await_written()
+        except errors.GatewayError:
+            upstream.release()
+            raise
         await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
         self.responded = True
         events = _StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
@@ -264,14 +304,10 @@ class _Call:
             outcome = "upstream_interrupted"
         finally:
             upstream.release()
-        record = self._record(200, outcome, prompt_tokens=events.prompt, completion_tokens=events.completion)
-        assert record is not None
-        record.detail["stream"] = True
-        if self.ctx.transcripts:
-            record.transcript = {"request": request, "response": "".join(events.pieces)}
-        await self.app.recorder.record(record)  # durable before the stream completes
-        await self.app.quotas.charge_tokens(self.ctx.participant_id, events.prompt + events.completion, self.now)
         await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+        transcript = {"request": request, "response": "".join(events.pieces)} if self.ctx.transcripts else None
+        self._finish(200, outcome, transcript, prompt_tokens=events.prompt, completion_tokens=events.completion)
+        await self.app.quotas.charge_tokens(self.ctx.participant_id, events.prompt + events.completion, self.now)
 
 
 class _StreamEvents:

@@ -3,6 +3,13 @@ completes, chained into the audit log by a background writer within a bounded de
 
 Rows are written by one thread per process in group commits: concurrent calls share one
 transaction, and each call waits only for the commit that holds its row.
+
+A call forwarded to a model is written ahead: its row (who, engagement, variant, when) goes in
+*in flight* while the upstream works, and the call awaits that commit before its first
+response byte. The outcome (status, tokens, latency, transcript) is written just after the
+response, off every caller's path. A row is chained once its outcome is in; a row still in
+flight after the longest possible call (the process died in between) is chained as
+*unfinished*, so no call is lost or left unchained.
 """
 
 from __future__ import annotations
@@ -14,15 +21,16 @@ import queue
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
-from frontier_review.db.prepared import PreparedInsert
+from frontier_review.config import Settings
+from frontier_review.db.prepared import PreparedWrite
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.engagements import service as engagements
 from frontier_review.engagements.orm import AccessLog
@@ -34,6 +42,10 @@ BATCH = 256
 # the recorder's commits on the request path must not wait long behind it.
 CHAIN_BATCH = 200
 ACCESS_ACTIONS = ("gateway:call", "engagements:artifact_download")
+IN_FLIGHT = "in_flight"
+UNFINISHED = "unfinished"
+# The columns an outcome sets on a row written ahead.
+OUTCOME_COLUMNS = ("status", "outcome", "prompt_tokens", "completion_tokens", "latency_ms", "detail", "transcript_sealed")
 
 
 @dataclass
@@ -59,15 +71,38 @@ class AccessRecord:
 
 def write(uow: UnitOfWork, records: list[AccessRecord]) -> None:
     """Insert records in the caller's transaction, sealing transcripts."""
-    sealed = {
+    if records:
+        uow.session.execute(insert(AccessLog), _rows(records, _seal(uow, records)))
+
+
+def _seal(uow: UnitOfWork, records: list[AccessRecord]) -> dict[uuid.UUID, bytes]:
+    return {
         r.ref: security.seal_field(
             uow, json.dumps(r.transcript).encode(), table="access_log", row_id=str(r.ref), field="transcript_sealed"
         )
         for r in records
         if r.transcript is not None
     }
-    if records:
-        uow.session.execute(insert(AccessLog), _rows(records, sealed))
+
+
+# An outcome never changes a row already chained: its audit entry is final.
+_OUTCOME_UPDATE = update(AccessLog).where(AccessLog.ref == bindparam("row_ref"), AccessLog.audit_entry_id.is_(None))
+
+
+def _outcome_rows(records: list[AccessRecord], sealed: dict[uuid.UUID, bytes]) -> list[dict[str, Any]]:
+    return [
+        {
+            "row_ref": r.ref,
+            "status": r.status,
+            "outcome": r.outcome,
+            "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens,
+            "latency_ms": round(r.latency_ms, 3),
+            "detail": r.detail,
+            "transcript_sealed": sealed.get(r.ref),
+        }
+        for r in records
+    ]
 
 
 COLUMNS = (
@@ -121,24 +156,38 @@ def _rows(records: list[AccessRecord], sealed: dict[uuid.UUID, bytes]) -> list[d
     ]
 
 
+Item = tuple[AccessRecord, "asyncio.Future[None] | None", "asyncio.AbstractEventLoop | None"]
+
+
 class AccessRecorder:
-    """Group-commit writer thread; ``await record(r)`` returns once ``r`` is committed."""
+    """Group-commit writer thread.
+
+    ``await record(r)`` returns once ``r`` is committed; ``begin(r)`` writes a call's row ahead
+    (the caller awaits the returned future before responding) and ``finish(r)`` writes its
+    outcome without waiting.
+    """
 
     def __init__(self, uow_factory: UnitOfWorkFactory, engine: Engine) -> None:
         self._uow = uow_factory
         self._engine = engine
-        self._insert = PreparedInsert(engine, insert(AccessLog), COLUMNS)
-        self._queue: queue.SimpleQueue[tuple[AccessRecord, asyncio.Future[None], asyncio.AbstractEventLoop] | None] = (
-            queue.SimpleQueue()
-        )
+        self._insert = PreparedWrite(engine, insert(AccessLog), COLUMNS)
+        self._outcome = PreparedWrite(engine, _OUTCOME_UPDATE, OUTCOME_COLUMNS)
+        self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="access-recorder", daemon=True)
         self._thread.start()
 
     async def record(self, record: AccessRecord) -> None:
+        await self.begin(record)
+
+    def begin(self, record: AccessRecord) -> asyncio.Future[None]:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         self._queue.put((record, done, loop))
-        await done
+        return done
+
+    def finish(self, record: AccessRecord) -> None:
+        """The outcome of a call begun with :meth:`begin` (same ``ref``); failures are logged."""
+        self._queue.put((record, None, None))
 
     def close(self) -> None:
         self._queue.put(None)
@@ -161,24 +210,33 @@ class AccessRecorder:
                 batch.append(item)
             error: BaseException | None = None
             try:
-                records = [r for r, _, _ in batch]
-                if any(r.transcript is not None for r in records):
-                    with self._uow() as uow:  # sealing transcripts needs data keys in the same transaction
-                        write(uow, records)
-                else:  # the common case, on every call's path: one prepared INSERT, no ORM session
-                    self._write_plain(records)
+                self._write([r for r, done, _ in batch if done is not None], [r for r, done, _ in batch if done is None])
             except Exception as exc:  # the callers answer 503; nothing is served unrecorded
                 log.exception("access log write failed")
                 error = exc
             for _, done, loop in batch:
-                loop.call_soon_threadsafe(_settle, done, error)
+                if done is not None and loop is not None:
+                    loop.call_soon_threadsafe(_settle, done, error)
 
-    def _write_plain(self, records: list[AccessRecord]) -> None:
+    def _write(self, rows: list[AccessRecord], outcomes: list[AccessRecord]) -> None:
+        """New rows first, then outcomes (a row and its outcome may share a batch)."""
+        if any(r.transcript is not None for r in rows + outcomes):
+            with self._uow() as uow:  # sealing transcripts needs data keys in the same transaction
+                sealed = _seal(uow, rows + outcomes)
+                if rows:
+                    uow.session.execute(insert(AccessLog), _rows(rows, sealed))
+                if outcomes:
+                    uow.session.connection().execute(_OUTCOME_UPDATE, _outcome_rows(outcomes, sealed))
+            return
+        # The common case, on the calls' path: prepared statements on the driver connection.
         raw = self._engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
-                self._insert.execute(cursor, _rows(records, {}))
+                if rows:
+                    self._insert.execute(cursor, _rows(rows, {}))
+                if outcomes:
+                    self._outcome.execute(cursor, _outcome_rows(outcomes, {}))
             finally:
                 cursor.close()
             raw.commit()
@@ -195,23 +253,35 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
         done.set_exception(error)
 
 
-def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = CHAIN_BATCH) -> int:
-    """Append an audit entry for each unchained access-log row, oldest first; returns how many."""
+def in_flight_grace(settings: Settings) -> timedelta:
+    """How long a row may stay in flight: the longest call the gateway allows, and a margin."""
+    return timedelta(seconds=settings.gateway_upstream_timeout_seconds + 60)
+
+
+def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: int = CHAIN_BATCH) -> int:
+    """Append an audit entry for each unchained access-log row whose outcome is in (or that
+    stayed in flight longer than ``grace``), oldest first; returns how many."""
     with uow_factory() as uow:
         audit.lock_chain(uow)  # before reading: two chainers never append the same row
+        ready = or_(AccessLog.outcome != IN_FLIGHT, AccessLog.at < uow.clock.now() - grace)
         rows = list(
-            uow.session.scalars(select(AccessLog).where(AccessLog.audit_entry_id.is_(None)).order_by(AccessLog.id).limit(limit))
+            uow.session.scalars(
+                select(AccessLog).where(AccessLog.audit_entry_id.is_(None), ready).order_by(AccessLog.id).limit(limit)
+            )
         )
+        for row in rows:
+            if row.outcome == IN_FLIGHT:
+                row.outcome = UNFINISHED  # the process ended before the call's outcome was written
         entries = [
             {
                 "actor_label": row.actor_label,
                 "actor_user_id": row.user_id,
                 "actor_org_id": row.organization_id,
                 "action": "gateway:call" if row.kind == "gateway" else f"engagements:{row.kind}",
-                "outcome": Outcome.SUCCESS if row.status < 400 else Outcome.DENIED,
+                "outcome": _audit_outcome(row),
                 "target_type": "engagement",
                 "target_id": str(row.engagement_id),
-                "reason": None if row.status < 400 else row.outcome,
+                "reason": None if 0 < row.status < 400 else row.outcome,
                 "occurred_at": row.at,
                 "details": {
                     "access_log": str(row.ref),
@@ -239,11 +309,18 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, limit: int = CHAIN_BATCH) -
         return len(rows)
 
 
+def _audit_outcome(row: AccessLog) -> Outcome:
+    if row.outcome == UNFINISHED:
+        return Outcome.FAILURE
+    return Outcome.SUCCESS if row.status < 400 else Outcome.DENIED
+
+
 class Chainer:
     """Chains the access log every ``interval`` seconds in a background thread."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, interval: float = 1.0) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, grace: timedelta, interval: float = 1.0) -> None:
         self._uow = uow_factory
+        self._grace = grace
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="access-chainer", daemon=True)
@@ -252,7 +329,7 @@ class Chainer:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                while chain_pending(self._uow) >= CHAIN_BATCH:
+                while chain_pending(self._uow, grace=self._grace) >= CHAIN_BATCH:
                     pass
             except Exception:
                 log.exception("chaining the access log failed; will retry")
@@ -261,6 +338,6 @@ class Chainer:
         self._stop.set()
         self._thread.join(timeout=10)
         try:
-            chain_pending(self._uow)
+            chain_pending(self._uow, grace=self._grace)
         except Exception:
             log.exception("final chaining of the access log failed")
