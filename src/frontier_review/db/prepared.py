@@ -28,27 +28,37 @@ class PreparedSelect:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         self._engine = engine
+        self._compiled = compiled
+        self._columns = list(statement.selected_columns)
         self._sql = str(compiled)
         self._order = list(compiled.positiontup or ()) if compiled.positional else None
         self._bind = _bind_processors(compiled, dialect)
-        self._result: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
-        ]
+        # Built at the first row: some drivers' processors need the column's type code.
+        self._result: list[Processor] | None = None
 
     def first(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        values = {name: (self._bind[name](v) if name in self._bind else v) for name, v in params.items()}
+        bind = self._bind
+        # Values of the statement's own (a literal in a comparison, a LIMIT) and the caller's.
+        values = {name: (bind[name](v) if name in bind else v) for name, v in self._compiled.construct_params(params).items()}
         raw = self._engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
                 cursor.execute(self._sql, _arguments(values, self._order))
                 row = cursor.fetchone()
+                if row is not None and self._result is None:
+                    dialect = self._engine.dialect
+                    self._result = [
+                        column.type.dialect_impl(dialect).result_processor(dialect, description[1])
+                        for column, description in zip(self._columns, cursor.description, strict=True)
+                    ]
             finally:
                 cursor.close()
         finally:
             raw.close()  # back to the pool, which ends the driver's transaction (reset on return)
         if row is None:
             return None
+        assert self._result is not None
         return tuple(p(v) if p is not None else v for p, v in zip(self._result, row, strict=True))
 
 

@@ -92,8 +92,15 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.complete and self.error is None:
-            self.error = UpstreamError("the connection closed before the answer was complete")
+            if exc is None and self._headers_done and self._delimited_by_close():
+                self.complete = True  # a body without a length ends where the connection does (RFC 9112 §6.3)
+                self.keep_alive = False
+            else:
+                self.error = UpstreamError("the connection closed before the answer was complete")
         self._wake()
+
+    def _delimited_by_close(self) -> bool:
+        return "content-length" not in self.headers and "chunked" not in self.headers.get("transfer-encoding", "").lower()
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:  # httptools hands over whole headers
@@ -187,6 +194,8 @@ class UpstreamResponse:
                     data = self._decoder.decompress(data)
                 if data:
                     yield data
+            if self._decoder is not None and not self._decoder.eof:
+                raise UpstreamError("the compressed answer ends early")
         except UpstreamError:
             raise OSError("the model's server broke off its answer") from None
 
@@ -334,12 +343,12 @@ def _request(target: UpstreamTarget, path: str, body: bytes) -> tuple[Origin, by
 
 def scrub(message: str, target: UpstreamTarget) -> str:
     """An upstream's error message without its URL, host or key (G4)."""
-    text = message[:500]
+    text = message
     host = urlsplit(target.base_url).hostname or ""
     for secret in (target.base_url, host, target.api_key or "", target.upstream_model):
         if secret and len(secret) >= 3:
             text = text.replace(secret, "[redacted]")
-    return text
+    return text[:500]  # cut after redacting: a secret across the cut would survive as a prefix
 
 
 async def error_message(response: UpstreamResponse, target: UpstreamTarget) -> str:

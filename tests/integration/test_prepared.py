@@ -1,0 +1,274 @@
+"""Prepared statements on SQLite and PostgreSQL: the same values as SQLAlchemy's own execution.
+
+``PreparedSelect`` and ``PreparedWrite`` skip SQLAlchemy's per-call machinery but keep the
+column types' conversions; each test here holds a prepared result against ``Connection.execute``
+(or the ORM) on the same rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+
+from frontier_review.bootstrap import Container
+from frontier_review.db.prepared import PreparedSelect, PreparedWrite
+from frontier_review.engagements import access, service
+from frontier_review.engagements.orm import AccessLog, Participant
+from frontier_review.gateway import recorder
+from frontier_review.gateway.context import QUERY
+from frontier_review.gateway.recorder import COLUMNS, IN_FLIGHT, OUTCOME_COLUMNS, AccessRecord
+from frontier_review.security.tokens import digest_token
+from tests.factories.engagements import gateway_token, make_engagement
+
+LATE = datetime(2026, 6, 2, 23, 59, 59, 999_999, tzinfo=UTC)
+
+
+def same(prepared: tuple[Any, ...] | None, expected: tuple[Any, ...]) -> None:
+    """Equal values of the same types (``1 == True`` and naive/aware datetimes would slip past ``==``)."""
+    assert prepared is not None
+    assert prepared == expected
+    assert [type(value) for value in prepared] == [type(value) for value in expected]
+    for value in prepared:
+        if isinstance(value, datetime):
+            assert value.utcoffset() == timedelta(0)
+
+
+def records(engagement_id: uuid.UUID) -> list[AccessRecord]:
+    return [
+        AccessRecord(
+            kind="gateway",
+            at=LATE,
+            engagement_id=engagement_id,
+            actor_label="reviewer@agency.example",
+            status=200,
+            outcome="ok",
+            participant_id=uuid.uuid4(),
+            organization_id=uuid.uuid4(),
+            user_id=uuid.uuid4(),
+            token_id=uuid.uuid4(),
+            variant="standard",
+            prompt_tokens=12,
+            completion_tokens=34,
+            latency_ms=12.345678,
+            detail={"stream": True, "model": "atlas", "nested": {"n": [1, 2.5, None]}, "text": "café ✓"},
+        ),
+        AccessRecord(
+            kind="artifact_download",
+            at=datetime(2026, 6, 3, 5, 0, 1, tzinfo=timezone(timedelta(hours=5))),  # 00:00:01 UTC
+            engagement_id=engagement_id,
+            actor_label="partner@grid.example",
+            status=403,
+            outcome="participant_revoked",
+        ),
+    ]
+
+
+def stored(row: AccessLog) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in COLUMNS}
+
+
+# PreparedSelect --------------------------------------------------------------------------
+
+
+def test_the_gateway_query_returns_what_connection_execute_returns(container: Container) -> None:
+    setup = make_engagement(container, transcripts=True)
+    reviewer = gateway_token(container, setup.reviewer, setup)
+    admin = gateway_token(container, setup.agency_admin, setup)
+    partner = gateway_token(container, setup.partner_reviewer, setup)
+    revoked = gateway_token(container, setup.reviewer, setup)
+    with container.uow() as uow:  # NULLs, true flags and timestamps in the row as well as their absence
+        service.revoke_user(uow, setup.developer.principal, setup.engagement.id, setup.agency_admin.user.id)
+        partner_participant = uow.session.scalar(
+            select(Participant.id).where(
+                Participant.engagement_id == setup.engagement.id, Participant.organization_id == setup.partner.id
+            )
+        )
+        assert partner_participant is not None
+        service.revoke_participant(uow, setup.developer.principal, setup.engagement.id, partner_participant)
+        newest = access.my_tokens(uow, setup.reviewer.principal, setup.engagement.id)
+        (to_revoke,) = [t for t in newest if revoked.startswith(f"frg_{t.lookup}_")]
+        access.revoke_token(uow, setup.reviewer.principal, to_revoke.id)
+
+    prepared = PreparedSelect(container.engine, QUERY)
+    rows: dict[str, tuple[Any, ...]] = {}
+    with container.engine.connect() as conn:
+        for name, token in {"reviewer": reviewer, "admin": admin, "partner": partner, "revoked": revoked}.items():
+            expected = conn.execute(QUERY, {"digest": digest_token(token)}).first()
+            assert expected is not None
+            same(prepared.first({"digest": digest_token(token)}), tuple(expected))
+            rows[name] = tuple(expected)
+        assert conn.execute(QUERY, {"digest": digest_token("frg_nothing")}).first() is None
+    assert prepared.first({"digest": digest_token("frg_nothing")}) is None
+
+    # The rows differ where they should, so the comparisons above covered each kind of value.
+    token_revoked, user_revoked, participant_revoked, protections = 1, 25, 21, 27
+    assert rows["reviewer"][token_revoked] is None and isinstance(rows["revoked"][token_revoked], datetime)
+    assert (rows["reviewer"][user_revoked], rows["admin"][user_revoked]) == (False, True)
+    assert rows["reviewer"][participant_revoked] is None and isinstance(rows["partner"][participant_revoked], datetime)
+    assert isinstance(rows["reviewer"][0], uuid.UUID)
+    assert rows["reviewer"][protections]["transcript_retention"] is True
+
+
+def test_a_select_of_typed_columns_round_trips(container: Container) -> None:
+    setup = make_engagement(container)
+    written = records(setup.engagement.id)
+    with container.uow() as uow:
+        recorder.write(uow, written)
+    query = select(
+        AccessLog.ref,
+        AccessLog.at,
+        AccessLog.day,
+        AccessLog.detail,
+        AccessLog.participant_id,
+        AccessLog.variant,
+        AccessLog.transcript_sealed,
+        AccessLog.status,
+    ).where(AccessLog.ref == bindparam("ref"))
+    prepared = PreparedSelect(container.engine, query)
+    with container.engine.connect() as conn:
+        for record in written:
+            expected = conn.execute(query, {"ref": record.ref}).first()
+            assert expected is not None
+            same(prepared.first({"ref": record.ref}), tuple(expected))
+    first = prepared.first({"ref": written[0].ref})
+    assert first is not None
+    assert first[:4] == (written[0].ref, LATE, date(2026, 6, 2), written[0].detail)
+    assert prepared.first({"ref": uuid.uuid4()}) is None
+
+
+def test_a_select_of_a_float_column(container: Container) -> None:
+    setup = make_engagement(container)
+    written = records(setup.engagement.id)
+    with container.uow() as uow:
+        recorder.write(uow, written)
+    query = select(AccessLog.latency_ms).where(AccessLog.ref == bindparam("ref"))
+    same(PreparedSelect(container.engine, query).first({"ref": written[0].ref}), (12.346,))
+
+
+def test_a_select_with_a_value_of_its_own(container: Container) -> None:
+    setup = make_engagement(container)
+    written = records(setup.engagement.id)
+    with container.uow() as uow:
+        recorder.write(uow, written)
+    query = select(AccessLog.ref).where(AccessLog.kind == "gateway", AccessLog.engagement_id == bindparam("e")).limit(1)
+    assert PreparedSelect(container.engine, query).first({"e": setup.engagement.id}) == (written[0].ref,)
+
+
+# PreparedWrite ---------------------------------------------------------------------------
+
+SEALED = b"\x00sealed\xff\x80"  # stands in for a sealed transcript: arbitrary bytes
+
+
+def run_prepared(container: Container, statement: PreparedWrite, rows: list[dict[str, Any]], *, commit: bool = True) -> None:
+    """As the recorder does: the prepared statement on a pooled driver connection."""
+    raw = container.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            statement.execute(cursor, rows)
+        finally:
+            cursor.close()
+        if commit:
+            raw.commit()
+        else:
+            raw.rollback()
+    finally:
+        raw.close()
+
+
+def insert_prepared(container: Container, rows: list[dict[str, Any]], *, commit: bool = True) -> None:
+    run_prepared(container, PreparedWrite(container.engine, insert(AccessLog), COLUMNS), rows, commit=commit)
+
+
+def all_rows(container: Container) -> dict[uuid.UUID, dict[str, Any]]:
+    with container.uow() as uow:
+        return {row.ref: stored(row) for row in uow.session.scalars(select(AccessLog))}
+
+
+def test_a_prepared_insert_writes_what_the_orm_reads_back(container: Container) -> None:
+    setup = make_engagement(container)
+    written = records(setup.engagement.id)
+    insert_prepared(container, recorder._rows(written, {written[0].ref: SEALED}))
+    rows = all_rows(container)
+    assert set(rows) == {record.ref for record in written}
+    full, bare = rows[written[0].ref], rows[written[1].ref]
+    assert full == {
+        "ref": written[0].ref,
+        "at": LATE,
+        "kind": "gateway",
+        "engagement_id": setup.engagement.id,
+        "participant_id": written[0].participant_id,
+        "organization_id": written[0].organization_id,
+        "user_id": written[0].user_id,
+        "actor_label": "reviewer@agency.example",
+        "token_id": written[0].token_id,
+        "variant": "standard",
+        "status": 200,
+        "outcome": "ok",
+        "prompt_tokens": 12,
+        "completion_tokens": 34,
+        "latency_ms": 12.346,
+        "day": date(2026, 6, 2),
+        "detail": {"stream": True, "model": "atlas", "nested": {"n": [1, 2.5, None]}, "text": "café ✓"},
+        "transcript_sealed": SEALED,
+        "audit_entry_id": None,
+    }
+    assert full["at"].utcoffset() == timedelta(0)
+    assert bare["at"] == datetime(2026, 6, 3, 0, 0, 1, tzinfo=UTC)
+    assert bare["at"].utcoffset() == timedelta(0)
+    assert (bare["participant_id"], bare["variant"], bare["detail"], bare["transcript_sealed"]) == (None, None, {}, None)
+
+
+def test_a_prepared_insert_matches_the_orm_insert(container: Container) -> None:
+    setup = make_engagement(container)
+    prepared, through_orm = records(setup.engagement.id), records(setup.engagement.id)
+    insert_prepared(container, recorder._rows(prepared, {}))
+    with container.uow() as uow:
+        recorder.write(uow, through_orm)
+    rows = all_rows(container)
+    for ours, theirs in zip(prepared, through_orm, strict=True):
+        mine, reference = rows[ours.ref], rows[theirs.ref]
+        for differs in ("ref", "participant_id", "organization_id", "user_id", "token_id"):  # fresh ids per record
+            mine.pop(differs), reference.pop(differs)
+        assert mine == reference
+        assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in reference.items()}
+
+
+def test_a_prepared_insert_joins_the_callers_transaction(container: Container) -> None:
+    setup = make_engagement(container)
+    insert_prepared(container, recorder._rows(records(setup.engagement.id), {}), commit=False)
+    assert all_rows(container) == {}
+
+
+def test_a_prepared_update_sets_the_outcome_of_unchained_rows_only(container: Container) -> None:
+    """The recorder's outcome UPDATE: a WHERE parameter of its own besides the columns it sets."""
+    setup = make_engagement(container)
+    ahead = records(setup.engagement.id)
+    for record in ahead:
+        record.status, record.outcome, record.detail = 0, IN_FLIGHT, {}
+    insert_prepared(container, recorder._rows(ahead, {}))
+    chained = uuid.uuid4()
+    with container.uow() as uow:  # the second row was chained while in flight: its audit entry is final
+        row = uow.session.scalars(select(AccessLog).where(AccessLog.ref == ahead[1].ref)).one()
+        row.audit_entry_id = chained
+    outcomes = records(setup.engagement.id)
+    for record, earlier in zip(outcomes, ahead, strict=True):
+        record.ref = earlier.ref
+    statement = PreparedWrite(container.engine, recorder._OUTCOME_UPDATE, OUTCOME_COLUMNS)
+    run_prepared(container, statement, recorder._outcome_rows(outcomes, {outcomes[0].ref: SEALED}))
+    rows = all_rows(container)
+    done, frozen = rows[ahead[0].ref], rows[ahead[1].ref]
+    assert {name: done[name] for name in OUTCOME_COLUMNS} == {
+        "status": 200,
+        "outcome": "ok",
+        "prompt_tokens": 12,
+        "completion_tokens": 34,
+        "latency_ms": 12.346,
+        "detail": outcomes[0].detail,
+        "transcript_sealed": SEALED,
+    }
+    assert (done["at"], done["user_id"], done["audit_entry_id"]) == (LATE, ahead[0].user_id, None)  # the rest untouched
+    assert (frozen["status"], frozen["outcome"], frozen["audit_entry_id"]) == (0, IN_FLIGHT, chained)
