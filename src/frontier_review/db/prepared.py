@@ -36,11 +36,12 @@ class PreparedSelect:
         # Built at the first row: some drivers' processors need the column's type code.
         self._result: list[Processor] | None = None
 
-    def first(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    def first(self, params: Mapping[str, Any], connection: Any = None) -> tuple[Any, ...] | None:
+        """The first row, on ``connection`` (a DBAPI connection the caller holds) or a pooled one."""
         bind = self._bind
         # Values of the statement's own (a literal in a comparison, a LIMIT) and the caller's.
         values = {name: (bind[name](v) if name in bind else v) for name, v in self._compiled.construct_params(params).items()}
-        raw = self._engine.raw_connection()
+        raw = connection if connection is not None else self._engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
@@ -55,7 +56,8 @@ class PreparedSelect:
             finally:
                 cursor.close()
         finally:
-            raw.close()  # back to the pool, which ends the driver's transaction (reset on return)
+            if connection is None:
+                raw.close()  # back to the pool, which ends the driver's transaction (reset on return)
         if row is None:
             return None
         assert self._result is not None

@@ -66,6 +66,7 @@ class GatewayApp:
     async def aclose(self) -> None:
         await self.upstreams.close()
         await self.quotas.close()
+        self.contexts.close()
         if self._recorder is not None:
             self._recorder.close()
         if self._chainer is not None:
@@ -178,7 +179,7 @@ class _Call:
         if self.app.inline_reads:
             # SQLite answers from this process's memory in a fraction of a millisecond, holding the
             # GIL throughout: a thread hop would only add latency and queueing.
-            self.ctx = self.app.contexts.load(digest)
+            self.ctx = self.app.contexts.load_inline(digest)
         else:
             self.ctx = await loop.run_in_executor(None, self.app.contexts.load, digest)
         if self.ctx is None:
@@ -422,13 +423,18 @@ def _parse(body: bytes, path: str) -> dict[str, Any]:
 
 
 async def _send_json(send: Send, status: int, payload: Any) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": JSON_HEADERS})
-    await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+    await _send_body(send, status, json.dumps(payload).encode())
 
 
 async def _send_error(send: Send, exc: errors.GatewayError) -> None:
-    await send({"type": "http.response.start", "status": exc.status, "headers": JSON_HEADERS})
-    await send({"type": "http.response.body", "body": exc.body()})
+    await _send_body(send, exc.status, exc.body())
+
+
+async def _send_body(send: Send, status: int, body: bytes) -> None:
+    # With its length known the answer is not chunked: no terminating chunk to write after it.
+    headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _SkipGatewayAccessLines(logging.Filter):

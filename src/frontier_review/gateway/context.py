@@ -111,12 +111,31 @@ class ContextLoader:
     """Runs :data:`QUERY`, compiled once for the engine (it runs on every gateway call)."""
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._query = PreparedSelect(engine, QUERY)
+        self._own: Any = None
 
     def load(self, digest: str) -> CallContext | None:
         """The context for a token digest; None when no such token exists or it was revoked."""
         values = self._query.first({"digest": digest})
         return None if values is None else _context(values)
+
+    def load_inline(self, digest: str) -> CallContext | None:
+        """:meth:`load` on a connection of this loader's own, for the serving thread on SQLite.
+
+        The pool's checkout and reset cost more than the query. Each SELECT runs outside any
+        transaction (the driver begins one only before a write), so it sees every commit made
+        before it: a revocation holds on the next call, as with a pooled connection.
+        """
+        if self._own is None:
+            self._own = self._engine.raw_connection()
+        values = self._query.first({"digest": digest}, self._own)
+        return None if values is None else _context(values)
+
+    def close(self) -> None:
+        if self._own is not None:
+            self._own.close()
+            self._own = None
 
 
 def _context(values: tuple[Any, ...]) -> CallContext | None:

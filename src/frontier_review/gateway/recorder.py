@@ -7,7 +7,8 @@ transaction, and each call waits only for the commit that holds its row.
 A call forwarded to a model is written ahead: its row (who, engagement, variant, when) goes in
 *in flight* while the upstream works, and the call awaits that commit before its first
 response byte. The outcome (status, tokens, latency, transcript) is written just after the
-response, off every caller's path. A row is chained once its outcome is in; a row still in
+response, off every caller's path, within ``OUTCOME_DELAY`` (in the next row's transaction when
+calls keep coming). A row is chained once its outcome is in; a row still in
 flight after the longest possible call (the process died in between) is chained as
 *unfinished*, so no call is lost or left unchained.
 """
@@ -19,10 +20,11 @@ import json
 import logging
 import queue
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Engine
@@ -43,6 +45,8 @@ BATCH = 256
 CHAIN_BATCH = 200
 ACCESS_ACTIONS = ("gateway:call", "engagements:artifact_download")
 IN_FLIGHT = "in_flight"
+# How long an outcome may wait for the next row's transaction before it is written alone.
+OUTCOME_DELAY = 0.1
 UNFINISHED = "unfinished"
 # The columns an outcome sets on a row written ahead.
 OUTCOME_COLUMNS = ("status", "outcome", "prompt_tokens", "completion_tokens", "latency_ms", "detail", "transcript_sealed")
@@ -157,6 +161,7 @@ def _rows(records: list[AccessRecord], sealed: dict[uuid.UUID, bytes]) -> list[d
 
 
 Item = tuple[AccessRecord, "asyncio.Future[None] | None", "asyncio.AbstractEventLoop | None"]
+_FLUSH: Item = cast(Item, ())  # stands for "the outcomes' delay is over"
 
 
 class AccessRecorder:
@@ -194,11 +199,20 @@ class AccessRecorder:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        outcomes: list[AccessRecord] = []
+        flush_at = 0.0
         while True:
-            first = self._queue.get()
+            # Outcomes wait for the next row (they share its transaction) or for OUTCOME_DELAY:
+            # a write right after a response would compete with the next call for the CPU.
+            timeout = max(0.0, flush_at - time.monotonic()) if outcomes else None
+            try:
+                first = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                first = _FLUSH
             if first is None:
+                self._write_safely([], outcomes)
                 return
-            batch = [first]
+            batch = [] if first is _FLUSH else [first]
             while len(batch) < BATCH:
                 try:
                     item = self._queue.get_nowait()
@@ -208,15 +222,27 @@ class AccessRecorder:
                     self._queue.put(None)
                     break
                 batch.append(item)
-            error: BaseException | None = None
-            try:
-                self._write([r for r, done, _ in batch if done is not None], [r for r, done, _ in batch if done is None])
-            except Exception as exc:  # the callers answer 503; nothing is served unrecorded
-                log.exception("access log write failed")
-                error = exc
+            rows = [r for r, done, _ in batch if done is not None]
+            if not outcomes:
+                flush_at = time.monotonic() + OUTCOME_DELAY
+            outcomes += [r for r, done, _ in batch if done is None]
+            if not rows and time.monotonic() < flush_at:
+                continue
+            error = self._write_safely(rows, outcomes)
+            outcomes = []
             for _, done, loop in batch:
                 if done is not None and loop is not None:
                     loop.call_soon_threadsafe(_settle, done, error)
+
+    def _write_safely(self, rows: list[AccessRecord], outcomes: list[AccessRecord]) -> BaseException | None:
+        if not rows and not outcomes:
+            return None
+        try:
+            self._write(rows, outcomes)
+        except Exception as exc:  # callers answer 503; nothing is served unrecorded
+            log.exception("access log write failed")
+            return exc
+        return None
 
     def _write(self, rows: list[AccessRecord], outcomes: list[AccessRecord]) -> None:
         """New rows first, then outcomes (a row and its outcome may share a batch)."""
