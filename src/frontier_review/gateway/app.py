@@ -294,18 +294,20 @@ class _Call:
         self.responded = True
         events = _StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
         outcome = "ok"
+        last = b""  # the events that arrived with the upstream's [DONE] leave with ours
         try:
             async for received in upstream.chunks():
                 outgoing = events.translate(received)
+                if events.done:
+                    last = outgoing
+                    break
                 if outgoing:  # every event that arrived together leaves in one write to the client
                     await send({"type": "http.response.body", "body": outgoing, "more_body": True})
-                if events.done:
-                    break
         except (TimeoutError, OSError):
             outcome = "upstream_interrupted"
         finally:
             upstream.release()
-        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
+        await send({"type": "http.response.body", "body": last + b"data: [DONE]\n\n", "more_body": False})
         transcript = {"request": request, "response": "".join(events.pieces)} if self.ctx.transcripts else None
         self._finish(200, outcome, transcript, prompt_tokens=events.prompt, completion_tokens=events.completion)
         await self.app.quotas.charge_tokens(self.ctx.participant_id, events.prompt + events.completion, self.now)
