@@ -25,8 +25,11 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Playwright's sync API keeps an event loop running in this
+    thread while it is open, so it must not outlive the browser tests: async tests that run on
+    the same xdist worker afterwards need the thread free of running loops."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
     with sync_playwright() as pw:

@@ -94,19 +94,7 @@ _OUTCOME_UPDATE = update(AccessLog).where(AccessLog.ref == bindparam("row_ref"),
 
 
 def _outcome_rows(records: list[AccessRecord], sealed: dict[uuid.UUID, bytes]) -> list[dict[str, Any]]:
-    return [
-        {
-            "row_ref": r.ref,
-            "status": r.status,
-            "outcome": r.outcome,
-            "prompt_tokens": r.prompt_tokens,
-            "completion_tokens": r.completion_tokens,
-            "latency_ms": round(r.latency_ms, 3),
-            "detail": r.detail,
-            "transcript_sealed": sealed.get(r.ref),
-        }
-        for r in records
-    ]
+    return [{"row_ref": row["ref"], **{name: row[name] for name in OUTCOME_COLUMNS}} for row in _rows(records, sealed)]
 
 
 COLUMNS = (
