@@ -145,9 +145,8 @@ class _Call:
 
     def _finish(self, status: int, outcome: str, transcript: dict[str, Any] | None = None, **extra: Any) -> None:
         assert self.ahead is not None
-        record = self._record(status, outcome, **extra)
+        record = self._record(status, outcome, ref=self.ahead.ref, **extra)
         assert record is not None
-        record.ref = self.ahead.ref
         record.detail = {**self.ahead.detail, **record.detail}
         record.transcript = transcript
         self.app.recorder.finish(record)
@@ -156,8 +155,8 @@ class _Call:
         if self.responded:
             return  # a stream already started; its end was recorded by the stream
         if self.written is not None:  # a forwarded call failed: its row exists, give it the outcome
-            if not self.written.done() or self.written.exception() is None:
-                await asyncio.wait([self.written])
+            await asyncio.wait([self.written])
+            if self.written.exception() is None:
                 self._finish(exc.status, exc.outcome)
             await _send_error(send, exc)
             return
