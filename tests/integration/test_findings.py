@@ -321,7 +321,11 @@ def test_who_may_file_and_until_when(container: Container, clock: FrozenClock) -
     with pytest.raises(PermissionDenied, match="revoked"):
         file(container, setup)
     partner_finding = file(
-        container, setup, person=setup.partner_reviewer, tlp="TLP:RED", recipients=[setup.developer.user.id, setup.partner_admin.user.id]
+        container,
+        setup,
+        person=setup.partner_reviewer,
+        tlp="TLP:RED",
+        recipients=[setup.developer.user.id, setup.partner_admin.user.id],
     )
     assert partner_finding.finder_org_id == setup.partner.id
     clock.advance(timedelta(days=10))

@@ -13,6 +13,7 @@ comments, status changes, evidence uploads and evidence downloads are.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -598,6 +599,10 @@ def relabel(
     authorize(uow, principal, Permission.FINDING_RELABEL, Relabel(fref, label.value))
     keep = recipients is None
     named = _clean_recipients(uow, row, finding.organization_id, label, fref.recipients if keep else recipients)
+    after = dataclasses.replace(fref, tlp=label.value, recipients=frozenset(u.id for u in named))
+    if not decide(principal, Permission.FINDING_READ, after, uow.clock.now()).allowed:
+        # Checked before anything changes: whoever relabels keeps seeing what they relabelled.
+        raise ValidationFailed("name yourself among the recipients to keep seeing this finding", field="recipients")
     previous = finding.tlp
     finding.tlp = label.value
     finding.updated_at = uow.clock.now()
@@ -610,11 +615,7 @@ def relabel(
         target_id=finding.id,
         details={"from": previous, "to": label.value, "recipients": sorted(str(u.id) for u in named)},
     )
-    fresh = _finding_ref(uow, finding, row, fref.engagement)
-    if not decide(principal, Permission.FINDING_READ, fresh, uow.clock.now()).allowed:
-        # The program office tightened a finding beyond itself: say so, show nothing more.
-        raise ValidationFailed("name yourself among the recipients to keep seeing this finding", field="recipients")
-    return _view(uow, principal, finding, fresh)
+    return _view(uow, principal, finding, after)
 
 
 @dataclass(frozen=True)
@@ -626,19 +627,26 @@ class RecipientChoice:
     organization_name: str
 
 
+def _choices(uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID) -> list[RecipientChoice]:
+    orgs = {row.developer_org_id, finder_org_id}
+    orgs |= set(uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)))
+    users = uow.session.scalars(select(User).where(User.organization_id.in_(orgs), User.is_active.is_(True)).order_by(User.email))
+    return [RecipientChoice(u.id, u.email, _org_name(uow, u.organization_id)) for u in users]
+
+
 def recipient_choices(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[RecipientChoice]:
     """Whom ``principal`` may name on a finding it files (for the form); empty for anyone who may not file."""
     row = service.load(uow, engagement_id)
-    if not decide(principal, Permission.FINDING_FILE, service.ref(uow, row), uow.clock.now()).allowed:
+    allowed = decide(principal, Permission.FINDING_FILE, service.ref(uow, row), uow.clock.now()).allowed
+    if principal.org_id is None or not allowed:
         return []
-    orgs = {row.developer_org_id, principal.org_id}
-    orgs |= set(uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)))
-    users = uow.session.scalars(
-        select(User)
-        .where(User.organization_id.in_([o for o in orgs if o is not None]), User.is_active.is_(True))
-        .order_by(User.email)
-    )
-    return [RecipientChoice(u.id, u.email, _org_name(uow, u.organization_id)) for u in users if u.id != principal.user_id]
+    return [c for c in _choices(uow, row, principal.org_id) if c.user_id != principal.user_id]
+
+
+def relabel_choices(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> list[RecipientChoice]:
+    """Whom a relabelling may name on this finding (for the form); ``NotFound`` outside its audience."""
+    finding, row, _ = _readable(uow, principal, finding_id)
+    return _choices(uow, row, finding.organization_id)
 
 
 def comment(

@@ -146,6 +146,7 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
         categories=findings.CATEGORY_LABELS,
         severities=list(findings.Severity),
         tlps=list(findings.Tlp),
+        recipient_choices=findings.recipient_choices(uow, principal, engagement_id),
         gateway_url=str(request.base_url).rstrip("/") + "/gateway/v1",
     )
 
