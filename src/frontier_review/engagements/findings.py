@@ -635,11 +635,11 @@ def _choices(uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID) -> list
 
 
 def recipient_choices(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[RecipientChoice]:
-    """Whom ``principal`` may name on a finding it files (for the form); empty for anyone who may not file."""
+    """Whom ``principal`` may name on a finding it files: people of the developer, the program
+    office and its own organization. Only those who may file learn the names (``PermissionDenied``)."""
     row = service.load(uow, engagement_id)
-    allowed = decide(principal, Permission.FINDING_FILE, service.ref(uow, row), uow.clock.now()).allowed
-    if principal.org_id is None or not allowed:
-        return []
+    authorize(uow, principal, Permission.FINDING_FILE, service.ref(uow, row))
+    assert principal.org_id is not None  # the rule admits participants' members only
     return [c for c in _choices(uow, row, principal.org_id) if c.user_id != principal.user_id]
 
 
