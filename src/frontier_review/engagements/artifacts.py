@@ -1,11 +1,12 @@
 """Engagement artifacts: the developer's confidential files (DESIGN §3.4, G1, G5).
 
-The developer uploads files the terms share (system card, evaluation results, other
+The developer uploads files the terms share (system card, evaluation results, weights, other
 documents) within ``artifact_max_bytes``. Each file is sealed at rest in 1 MiB chunks, each
 under its own data key, so neither upload nor download ever holds the whole file in memory.
 Participants download them only while admitted exactly as on the gateway (window, cohort,
-terms accepted, not revoked, not released); every download writes an access-log row, which
-the background chainer turns into an audit entry, and carries a per-recipient fingerprint.
+terms accepted, not revoked, not released) and while the current terms share the file's kind;
+every download writes an access-log row, which the background chainer turns into an audit
+entry, and carries a per-recipient fingerprint.
 A job purges the chunks once the terms' retention period has passed.
 
 The chunking helpers (:func:`store_chunks`, :func:`iter_chunks`, :func:`delete_chunks`) are

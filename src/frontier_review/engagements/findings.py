@@ -1,14 +1,18 @@
 """Findings: what participants report about the model, and the developer's answers (DESIGN §3.4).
 
-A participant files a finding (title, category, severity, description, TLP 2.0 label) and may
-attach evidence files; description, comments and evidence are sealed at rest. The developer
-answers in the finding's thread and sets its status; the finder's organization and the
-program office take part in the thread. A finding is visible to the developer, the finder's
-organization and the program office, and to other participants only under TLP:CLEAR or
-TLP:GREEN (``policy.can_read_finding``). Anyone else is told the finding does not exist.
+A participant files a finding (title, category, severity, description, TLP 2.0 label, named
+recipients) and may attach evidence files; description, comments and evidence are sealed at
+rest. The developer answers in the finding's thread and sets its status; the finder's
+organization and the program office take part in the thread. Who sees a finding — in lists and
+their counts, on its page, in evidence downloads and in notices — is its TLP 2.0 audience
+(``policy.reads_finding`` over ``kernel.tlp``): TLP:CLEAR whoever sees the engagement, TLP:GREEN
+its community, TLP:AMBER and TLP:AMBER+STRICT the developer, the finder's organization and the
+program office, TLP:RED the named recipients and the filer. Revoked people and organizations and
+lapsed designations are in no audience. Anyone else is told the finding does not exist. Only
+the finder's organization relaxes a label; the program office may tighten it.
 
 Findings are advisory: nothing here can delay a release (G2). Reads are not audited; filing,
-comments, status changes, evidence uploads and evidence downloads are.
+comments, status changes, relabelling, evidence uploads and evidence downloads are.
 """
 
 from __future__ import annotations

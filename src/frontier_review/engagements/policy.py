@@ -3,6 +3,10 @@
 The developer owns its engagement and its launch (no veto, G2); the program office sees every
 engagement but does not act for the developer; a participant sees only engagements it takes
 part in, and a partner only where the terms include partners (G6). Drafts are the developer's own.
+
+Whether someone is still a party is decided in one place (``EngagementRef.party_refusal``: a
+revoked organization, a revoked person, a lapsed designation), and every rule that admits
+participants asks it. Findings follow their TLP 2.0 audience (``reads_finding``, over ``kernel.tlp``).
 """
 
 from __future__ import annotations
@@ -248,7 +252,19 @@ def reads_finding(
 ) -> Decision:
     """Whether this person is in the finding's TLP audience right now (lists, detail, counts,
     notices, evidence all ask this). Revoked people, revoked participants and lapsed designations
-    are outside every audience; the program office is not held to the terms unless it takes part."""
+    are outside every audience. The program office oversees every engagement it may see, so it is
+    never held to the terms (nor cut off by a revocation of its own participation) for findings.
+
+    Args:
+        user_id: the reader (None for none).
+        org_id: the reader's organization.
+        org_kind: its kind (the program office is recognised by kind).
+        f: the finding, with its engagement's parties, label and named recipients.
+        now: the instant of the decision (designations lapse).
+
+    Returns:
+        ``Allowed``, or ``Denied`` with a reason that names the label or the revocation, never the finding.
+    """
     ref = f.engagement
     revoked = org_kind is not OrgKind.PROGRAM_OFFICE and ref.revoked(user_id, org_id, now)
     reader = tlp.Reader(
