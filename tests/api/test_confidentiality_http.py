@@ -116,7 +116,9 @@ def _evidence(container: Container, w: World, who: str, finding_id: str) -> str:
 # --- item 5: nothing about an engagement reaches another developer -------------------------------
 
 
-def test_partners_list_names_only_the_readers_own_engagements(container: Container, world: World, http: httpx.Client) -> None:
+def test_partners_list_names_only_the_readers_own_engagements(
+    container: Container, world: World, http: httpx.Client, base_url: str
+) -> None:
     """Another developer lists the designations but reads no title of this developer's engagements
     (drafts included); the developer sees its own; the program office sees them but not drafts."""
     setup = world.setup
@@ -149,6 +151,15 @@ def test_partners_list_names_only_the_readers_own_engagements(container: Contain
     page = http.get("/api/v1/partners", headers=world.auth("other_dev")).text
     assert "Nightjar" not in page
     assert setup.engagement.title not in page
+    # The web page is the same service: another developer's session sees no title either.
+    with httpx.Client(base_url=base_url, timeout=30, follow_redirects=False) as client:
+        other = world.people["other_dev"]
+        assert web_login(client, other.email, other.password).status_code == 303
+        html = client.get("/partners")
+        assert html.status_code == 200
+        assert setup.partner.name in html.text
+        assert "Nightjar" not in html.text
+        assert setup.engagement.title not in html.text
 
 
 # --- item 6: revocation removes every kind of access at once ------------------------------------
@@ -355,6 +366,29 @@ def test_the_web_form_names_recipients(container: Container, world: World, sessi
     assert shown.status_code == 200
     assert "Named recipients" in shown.text
     assert world.people["dev_member"].email in shown.text
+
+
+def test_the_finder_relabels_on_the_web(
+    container: Container, world: World, session_client: httpx.Client, http: httpx.Client
+) -> None:
+    """The finder tightens its finding to TLP:RED on the finding page; the developer's admin, not
+    named, no longer finds it; a RED label without recipients is refused with a flashed message."""
+    eng = world.setup.engagement.id
+    finding = _filed(http, world, "reviewer", "TLP:AMBER")
+    link = f"/engagements/{eng}/findings/{finding}"
+    page = session_client.get(link)
+    assert "Change the TLP label" in page.text
+    refused = session_client.post(f"{link}/tlp", data={"csrf_token": csrf_from(page.text), "tlp": "TLP:RED"})
+    assert refused.status_code == 303
+    assert "names at least one recipient" in session_client.get(refused.headers["location"]).text
+    assert http.get(f"/api/v1/findings/{finding}", headers=world.auth("dev_admin")).status_code == 200
+    changed = session_client.post(
+        f"{link}/tlp", data={"csrf_token": csrf_from(page.text), "tlp": "TLP:RED", "recipients": _uid(world, "dev_member")}
+    )
+    assert changed.status_code == 303
+    assert "TLP:RED" in session_client.get(link).text
+    assert http.get(f"/api/v1/findings/{finding}", headers=world.auth("dev_admin")).status_code == 404
+    assert http.get(f"/api/v1/findings/{finding}", headers=world.auth("dev_member")).status_code == 200
 
 
 # --- item 8c: artifact downloads follow the kinds the current terms share -----------------------
