@@ -318,6 +318,9 @@ def test_only_the_finder_relaxes_and_the_program_office_tightens(container: Cont
     assert tightened.json()["tlp"] == "TLP:RED"
     assert http.get(f"/api/v1/findings/{finding}", headers=world.auth("agency_admin")).status_code == 404
     assert http.get(f"/api/v1/findings/{finding}", headers=world.auth("dev_member")).status_code == 200
+    with container.sessions() as session:
+        named = set(session.scalars(sa.select(Notification.user_id).where(Notification.kind == "finding_named")))
+    assert named == {world.people["dev_member"].user.id}  # the newly named person, not the one who named
     assert_problem(relabel("po_admin", "TLP:AMBER"), 403)
     assert_problem(relabel("reviewer", "TLP:PURPLE"), 422, field="tlp")
     relaxed = relabel("reviewer", "TLP:GREEN")

@@ -138,6 +138,7 @@ def _engagement(
     agency_revoked: bool = False,
     revoked_users: frozenset[uuid.UUID] = frozenset(),
     designated_until: datetime = NOW + timedelta(days=30),
+    partner_accepted: bool = True,
 ) -> EngagementRef:
     return EngagementRef(
         id=uuid.UUID(int=0xE600 + number),
@@ -146,7 +147,9 @@ def _engagement(
         partners_included=partners,
         participants={
             ORGS["agency"][0]: Party(Cohort.GOVERNMENT.value, revoked=agency_revoked, accepted_current_terms=True),
-            ORGS["partner"][0]: Party(Cohort.PARTNER.value, accepted_current_terms=True, designated_until=designated_until),
+            ORGS["partner"][0]: Party(
+                Cohort.PARTNER.value, accepted_current_terms=partner_accepted, designated_until=designated_until
+            ),
         },
         revoked_users=revoked_users,
     )
@@ -160,6 +163,7 @@ ENGAGEMENTS: dict[str, EngagementRef] = {
     "eng:dev2": _engagement(5, "dev2"),
     "eng:agM_revoked": _engagement(6, revoked_users=frozenset({USERS["agM"][0]})),
     "eng:partner_lapsed": _engagement(7, designated_until=NOW),
+    "eng:partner_unaccepted": _engagement(8, partner_accepted=False),
 }
 
 
@@ -197,6 +201,7 @@ RESOURCES: dict[str, object] = {
     "finding:green_agM_revoked": _finding(7, "TLP:GREEN", "eng:agM_revoked"),
     "finding:green_partner_lapsed": _finding(8, "TLP:GREEN", "eng:partner_lapsed"),
     "finding:partner_green_lapsed": _finding(9, "TLP:GREEN", "eng:partner_lapsed", finder="partner"),
+    "finding:clear_partner_unaccepted": _finding(10, "TLP:CLEAR", "eng:partner_unaccepted"),
     "relabel:amber>red": Relabel(_finding(3, "TLP:AMBER"), "TLP:RED"),
     "relabel:amber>green": Relabel(_finding(3, "TLP:AMBER"), "TLP:GREEN"),
     "relabel:red>amber": Relabel(_finding(4, "TLP:RED"), "TLP:AMBER"),
@@ -422,6 +427,10 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    .    Y    .    .    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:red"),
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green_federal_only"),
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:amber_strict"),
+    # the terms' confidentiality covers findings: not even TLP:CLEAR before the partner accepts them
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:partner_unaccepted"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_FILE, "eng:partner_unaccepted"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:clear_partner_unaccepted"),
 
     # relabelling (TLP:RED names devA and poM; agM filed): the finder's organization relaxes and
     # tightens; the program office only tightens; the developer never relabels.

@@ -611,6 +611,17 @@ def relabel(
     finding.tlp = label.value
     finding.updated_at = uow.clock.now()
     _store_recipients(uow, principal, finding, named)
+    # People named just now learn of the finding; nobody else is told anything new.
+    added = [u for u in named if u.id not in fref.recipients and u.id != principal.user_id]
+    notices.to_users(
+        uow,
+        row,
+        _in_audience(uow, after, added),
+        "finding_named",
+        f"{row.title}: you were named as a recipient of a {label.value} finding",
+        f"named:{finding.id}:{uow.clock.now().isoformat()}",
+        finding_link(row.id, finding.id),
+    )
     audit.record(
         uow,
         principal,

@@ -267,11 +267,14 @@ def reads_finding(
     """
     ref = f.engagement
     revoked = org_kind is not OrgKind.PROGRAM_OFFICE and ref.revoked(user_id, org_id, now)
+    # The findings of an engagement are inside its confidentiality terms: a participant sees
+    # another's findings (even TLP:CLEAR ones) only once its organization accepted them.
+    bound = org_id not in {ref.developer_org_id, f.finder_org_id} and org_kind is not OrgKind.PROGRAM_OFFICE
     reader = tlp.Reader(
         user_id=user_id,
         org_id=org_id,
         standing=tlp.Standing.REVOKED if revoked else tlp.Standing.ACTIVE,
-        sees_container=_sees(user_id, org_id, org_kind, ref, now),
+        sees_container=_sees(user_id, org_id, org_kind, ref, now) and (not bound or ref.accepted(org_id)),
     )
     decision = tlp.decide(tlp.parse(f.tlp), reader, finding_audience(f, now, org_kind, org_id))
     if not decision.allowed and revoked:
