@@ -14,7 +14,8 @@ the gateway: terms accepted, cohort included) download them. Participants' membe
 findings; a finding is read by the developer, the finder's organization and the program office,
 by other participants only under TLP:CLEAR or TLP:GREEN, and does not exist (404) for anyone
 else; those three comment, only the developer sets the status, only the finder's organization
-adds evidence, and whoever reads the finding downloads its evidence.
+adds evidence or relaxes the label (the program office may tighten it), and whoever reads the
+finding downloads its evidence.
 """
 
 from __future__ import annotations
@@ -362,9 +363,17 @@ MATRIX: list[Case] = [
     # Only the developer sets the status; the finder and the program office are refused (403).
     Case(W, "/api/v1/findings/{amber}/comments", DEVELOPER, json=SET_STATUS, hidden=HIDES_AMBER),
     Case(W, "/api/v1/findings/{green}/comments", DEVELOPER, json=SET_STATUS, hidden=HIDES_GREEN),
+    # Relabelling: the program office and the finder's organization tighten; the developer never
+    # relabels; another participant that reads a TLP:GREEN finding does not relabel it.
+    Case(W, "/api/v1/findings/{amber}/tlp", PROGRAM_OFFICE | AGENCY, json={"tlp": "TLP:AMBER+STRICT"}, hidden=HIDES_AMBER),
     # Only the finder's organization adds evidence.
     Case(W, "/api/v1/findings/{amber}/evidence", AGENCY, files=UPLOAD, hidden=HIDES_AMBER),
     Case(W, "/api/v1/findings/{green}/evidence", frozenset({"partner_admin"}), files=UPLOAD, hidden=HIDES_GREEN),
+    # Only the finder's organization relaxes a label (the partner filed the TLP:GREEN finding).
+    Case(W, "/api/v1/findings/{green}/tlp", frozenset({"partner_admin"}), json={"tlp": "TLP:CLEAR"}, hidden=HIDES_GREEN),
+    # Whom a finding may name: only those who may file learn it.
+    Case(R, "/api/v1/engagements/{eng}/finding-recipients", PARTICIPANTS),
+    Case(R, "/api/v1/engagements/{fed_only}/finding-recipients", AGENCY),
     # The developer manages: never the program office, an operator or a participant.
     Case(W, "/api/v1/engagements/{draft_{actor}}/offer", DEVELOPER),
     # The developer uploads artifacts, from the draft on (any member, not only admins).

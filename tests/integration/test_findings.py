@@ -43,6 +43,7 @@ def file(
     severity: str = "high",
     person: Person | None = None,
     title: str = "Exploit generation past the refusal layer",
+    recipients: list[uuid.UUID] | None = None,
 ) -> FindingView:
     with container.uow() as uow:
         return findings.file_finding(
@@ -54,6 +55,7 @@ def file(
             severity=severity,
             description=f"Steps to reproduce: {SECRET}.",
             tlp=tlp,
+            recipients=recipients,
         )
 
 
@@ -99,11 +101,14 @@ def test_tlp_decides_what_other_participants_see(container: Container) -> None:
         Tlp.AMBER_STRICT: False,
         Tlp.RED: False,
     }
+    named = [setup.developer.user.id, setup.program_office.user.id]
     for tlp, shared in matrix.items():
-        finding = file(container, setup, tlp=tlp.value)
+        finding = file(container, setup, tlp=tlp.value, recipients=named if tlp is Tlp.RED else None)
         assert finding.tlp is tlp
         for who, person in always.items():
-            assert sees(container, person, setup, finding.id), (tlp, who)
+            # TLP:RED: the named people and the filer only, nobody else in their organizations.
+            expected = tlp is not Tlp.RED or who != "finder's colleague"
+            assert sees(container, person, setup, finding.id) is expected, (tlp, who)
         for who, person in others.items():
             assert sees(container, person, setup, finding.id) is shared, (tlp, who)
         for who, person in never.items():
@@ -315,7 +320,13 @@ def test_who_may_file_and_until_when(container: Container, clock: FrozenClock) -
         service.revoke_user(uow, setup.developer.principal, setup.engagement.id, setup.reviewer.user.id)
     with pytest.raises(PermissionDenied, match="revoked"):
         file(container, setup)
-    partner_finding = file(container, setup, person=setup.partner_reviewer, tlp="TLP:RED")
+    partner_finding = file(
+        container,
+        setup,
+        person=setup.partner_reviewer,
+        tlp="TLP:RED",
+        recipients=[setup.developer.user.id, setup.partner_admin.user.id],
+    )
     assert partner_finding.finder_org_id == setup.partner.id
     clock.advance(timedelta(days=10))
     with pytest.raises(PermissionDenied, match="closed"):

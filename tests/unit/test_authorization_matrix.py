@@ -33,7 +33,7 @@ named (``finding:green_federal_only``: TLP:GREEN on ``eng:federal_only``).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,7 @@ from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.engagements.domain import Cohort
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
-from frontier_review.engagements.policy import EngagementRef, FindingRef
+from frontier_review.engagements.policy import EngagementRef, FindingRef, Party, Relabel
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
@@ -130,7 +130,15 @@ def _token_ref(name: str, token_int: int) -> TokenRef:
 
 
 def _engagement(
-    number: int, org: str = "dev", *, draft: bool = False, partners: bool = True, agency_revoked: bool = False
+    number: int,
+    org: str = "dev",
+    *,
+    draft: bool = False,
+    partners: bool = True,
+    agency_revoked: bool = False,
+    revoked_users: frozenset[uuid.UUID] = frozenset(),
+    designated_until: datetime = NOW + timedelta(days=30),
+    partner_accepted: bool = True,
 ) -> EngagementRef:
     return EngagementRef(
         id=uuid.UUID(int=0xE600 + number),
@@ -138,9 +146,12 @@ def _engagement(
         draft=draft,
         partners_included=partners,
         participants={
-            ORGS["agency"][0]: (Cohort.GOVERNMENT.value, agency_revoked),
-            ORGS["partner"][0]: (Cohort.PARTNER.value, False),
+            ORGS["agency"][0]: Party(Cohort.GOVERNMENT.value, revoked=agency_revoked, accepted_current_terms=True),
+            ORGS["partner"][0]: Party(
+                Cohort.PARTNER.value, accepted_current_terms=partner_accepted, designated_until=designated_until
+            ),
         },
+        revoked_users=revoked_users,
     )
 
 
@@ -150,11 +161,17 @@ ENGAGEMENTS: dict[str, EngagementRef] = {
     "eng:draft": _engagement(3, draft=True),
     "eng:agency_revoked": _engagement(4, agency_revoked=True),
     "eng:dev2": _engagement(5, "dev2"),
+    "eng:agM_revoked": _engagement(6, revoked_users=frozenset({USERS["agM"][0]})),
+    "eng:partner_lapsed": _engagement(7, designated_until=NOW),
+    "eng:partner_unaccepted": _engagement(8, partner_accepted=False),
 }
 
 
-def _finding(number: int, tlp: str, engagement: str = "eng:offered") -> FindingRef:
-    return FindingRef(ENGAGEMENTS[engagement], uuid.UUID(int=0xF100 + number), ORGS["agency"][0], tlp)
+def _finding(number: int, tlp: str, engagement: str = "eng:offered", finder: str = "agency") -> FindingRef:
+    # Filed by the agency member; under TLP:RED it names devA and poM.
+    named = frozenset({USERS["devA"][0], USERS["poM"][0]}) if tlp == "TLP:RED" else frozenset()
+    filer = USERS["agM" if finder == "agency" else "paM"][0]
+    return FindingRef(ENGAGEMENTS[engagement], uuid.UUID(int=0xF100 + number), ORGS[finder][0], tlp, named, filer)
 
 
 RESOURCES: dict[str, object] = {
@@ -180,6 +197,14 @@ RESOURCES: dict[str, object] = {
     "finding:amber": _finding(3, "TLP:AMBER"),
     "finding:red": _finding(4, "TLP:RED"),
     "finding:green_federal_only": _finding(5, "TLP:GREEN", "eng:federal_only"),
+    "finding:amber_strict": _finding(6, "TLP:AMBER+STRICT"),
+    "finding:green_agM_revoked": _finding(7, "TLP:GREEN", "eng:agM_revoked"),
+    "finding:green_partner_lapsed": _finding(8, "TLP:GREEN", "eng:partner_lapsed"),
+    "finding:partner_green_lapsed": _finding(9, "TLP:GREEN", "eng:partner_lapsed", finder="partner"),
+    "finding:clear_partner_unaccepted": _finding(10, "TLP:CLEAR", "eng:partner_unaccepted"),
+    "relabel:amber>red": Relabel(_finding(3, "TLP:AMBER"), "TLP:RED"),
+    "relabel:amber>green": Relabel(_finding(3, "TLP:AMBER"), "TLP:GREEN"),
+    "relabel:red>amber": Relabel(_finding(4, "TLP:RED"), "TLP:AMBER"),
 }
 
 # fmt: off
@@ -359,30 +384,59 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.FINDING_FILE, "eng:agency_revoked"),
     (".    .    .    .    .    .    .    .    Y    Y    Y    Y    .    .", P.FINDING_FILE, "eng:dev2"),
 
-    # findings (filed by the agency): the developer, the finder and the program office always
-    # read; other participants only TLP:CLEAR and TLP:GREEN. The developer alone sets the status.
+    # revocation everywhere (DESIGN §3.5a): a revoked person (agM) or a lapsed designation (the
+    # partner) is no longer a party: no engagement read, no download, no filing, no gateway token.
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:agM_revoked"),
+    (".    .    .    .    .    .    .    .    Y    .    Y    Y    .    .", P.ARTIFACT_DOWNLOAD, "eng:agM_revoked"),
+    (".    .    .    .    .    .    .    .    Y    .    Y    Y    .    .", P.FINDING_FILE, "eng:agM_revoked"),
+    (".    .    .    .    .    .    .    .    Y    .    Y    Y    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:agM_revoked"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.ENGAGEMENT_READ, "eng:partner_lapsed"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.ARTIFACT_DOWNLOAD, "eng:partner_lapsed"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_FILE, "eng:partner_lapsed"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:partner_lapsed"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    .    Y    Y    .    .", P.FINDING_READ, "finding:green_agM_revoked"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .", P.FINDING_COMMENT, "finding:green_agM_revoked"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:green_partner_lapsed"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:partner_green_lapsed"),
+    (".    .    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .", P.FINDING_COMMENT, "finding:partner_green_lapsed"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:partner_green_lapsed"),  # noqa: E501 - one grid row per line
+
+    # findings (filed by the agency): the developer, the finder and the program office read up to
+    # TLP:AMBER+STRICT; other participants only TLP:CLEAR and TLP:GREEN; TLP:RED only the named
+    # people (devA, poM) and the filer (agM). The developer alone sets the status.
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.FINDING_READ, "finding:clear"),
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.FINDING_READ, "finding:green"),
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:amber"),
-    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:red"),
+    (".    Y    Y    .    .    .    .    Y    .    Y    .    .    .    .", P.FINDING_READ, "finding:red"),
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:green_federal_only"),
 
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:clear"),
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:green"),
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:amber"),
-    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:red"),
+    (".    .    Y    .    .    .    .    Y    .    Y    .    .    .    .", P.FINDING_COMMENT, "finding:red"),
     (".    .    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_COMMENT, "finding:green_federal_only"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:clear"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:amber"),
-    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:red"),
+    (".    .    .    .    .    .    .    .    .    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:red"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_ATTACH_EVIDENCE, "finding:green_federal_only"),  # noqa: E501 - one grid row per line
 
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:clear"),
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green"),
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:amber"),
-    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:red"),
+    (".    .    Y    .    .    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:red"),
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.FINDING_SET_STATUS, "finding:green_federal_only"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:amber_strict"),
+    # the terms' confidentiality covers findings: not even TLP:CLEAR before the partner accepts them
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:partner_unaccepted"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_FILE, "eng:partner_unaccepted"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:clear_partner_unaccepted"),
+
+    # relabelling (TLP:RED names devA and poM; agM filed): the finder's organization relaxes and
+    # tightens; the program office only tightens; the developer never relabels.
+    (".    .    .    .    .    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_RELABEL, "relabel:amber>red"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_RELABEL, "relabel:amber>green"),
+    (".    .    .    .    .    .    .    .    .    Y    .    .    .    .", P.FINDING_RELABEL, "relabel:red>amber"),
 
     # trusted partners: program-office admins (and the system) designate; oversight and developers list
     (".    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.PARTNER_DESIGNATE, "none"),

@@ -186,6 +186,12 @@ def load_demo(container: Container) -> list[DemoLogin]:
     return demo_logins()
 
 
+def _user_id(uow: UnitOfWork, email: str) -> uuid.UUID:
+    user_id = uow.session.scalar(select(User.id).where(User.email == email))
+    assert user_id is not None
+    return user_id
+
+
 def _person(uow: UnitOfWork, email: str) -> Principal:
     user = uow.session.scalar(select(User).where(User.email == email))
     assert user is not None
@@ -448,4 +454,7 @@ def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind
             "A role-play framing gets step-by-step instructions against an infusion pump's update service "
             "(fictional demo content)."
         ),
+        # TLP:RED names its audience: the developer's safety lead and the program office director;
+        # nobody else at Northwind or in the program office sees it (the developer admin does not).
+        recipients=[_user_id(uow, "safety@northwind.demo"), _user_id(uow, "director@program.demo")],
     )

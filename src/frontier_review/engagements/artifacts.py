@@ -1,11 +1,12 @@
 """Engagement artifacts: the developer's confidential files (DESIGN §3.4, G1, G5).
 
-The developer uploads files the terms share (system card, evaluation results, other
+The developer uploads files the terms share (system card, evaluation results, weights, other
 documents) within ``artifact_max_bytes``. Each file is sealed at rest in 1 MiB chunks, each
 under its own data key, so neither upload nor download ever holds the whole file in memory.
 Participants download them only while admitted exactly as on the gateway (window, cohort,
-terms accepted, not revoked, not released); every download writes an access-log row, which
-the background chainer turns into an audit entry, and carries a per-recipient fingerprint.
+terms accepted, not revoked, not released) and while the current terms share the file's kind;
+every download writes an access-log row, which the background chainer turns into an audit
+entry, and carries a per-recipient fingerprint.
 A job purges the chunks once the terms' retention period has passed.
 
 The chunking helpers (:func:`store_chunks`, :func:`iter_chunks`, :func:`delete_chunks`) are
@@ -65,7 +66,30 @@ class ArtifactKind(StrEnum):
 
     SYSTEM_CARD = "system_card"
     EVALUATION_RESULTS = "evaluation_results"
+    WEIGHTS = "weights"
     OTHER = "other"  # usage guides, API notes: not one of the negotiated materials, always allowed
+
+
+_KIND_NAMES = {
+    ArtifactKind.SYSTEM_CARD: "the system card",
+    ArtifactKind.EVALUATION_RESULTS: "evaluation results",
+    ArtifactKind.WEIGHTS: "weights",
+}
+
+
+def shared_by(kind: ArtifactKind | str, materials: Materials) -> bool:
+    """Whether terms sharing ``materials`` cover a file of ``kind`` (``other`` always is; a kind
+    unknown to this version is not)."""
+    try:
+        chosen = ArtifactKind(kind)
+    except ValueError:
+        return False
+    return {
+        ArtifactKind.SYSTEM_CARD: materials.system_card,
+        ArtifactKind.EVALUATION_RESULTS: materials.evaluation_results,
+        ArtifactKind.WEIGHTS: materials.weights,
+        ArtifactKind.OTHER: True,
+    }[chosen]
 
 
 @dataclass(frozen=True)
@@ -308,10 +332,8 @@ def upload(
         raise ValidationFailed(f"kind must be one of: {', '.join(k.value for k in ArtifactKind)}", field="kind") from None
     terms = _current_terms(uow, row)
     materials = Materials(**terms.materials)
-    if chosen is ArtifactKind.SYSTEM_CARD and not materials.system_card:
-        raise ValidationFailed(f"terms v{terms.number} do not share the system card", field="kind")
-    if chosen is ArtifactKind.EVALUATION_RESULTS and not materials.evaluation_results:
-        raise ValidationFailed(f"terms v{terms.number} do not share evaluation results", field="kind")
+    if not shared_by(chosen, materials):
+        raise ValidationFailed(f"terms v{terms.number} do not share {_KIND_NAMES[chosen]}", field="kind")
     name = clean_filename(filename)
     ctype = clean_content_type(content_type)
     artifact_id = new_id()
@@ -424,8 +446,9 @@ def download(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, ar
 
     Allowed only for a member of a participating organization who is admitted right now by
     the gateway's own rule (window and cohort, terms accepted, neither organization nor person
-    revoked, not released or closed); a refusal raises ``PermissionDenied`` with the reason and
-    is audited. A purged artifact, or one whose retention has ended, is ``NotFound``.
+    revoked, designation running, not released or closed), and only while the current terms
+    share the artifact's kind (:func:`shared_by`); a refusal raises ``PermissionDenied`` with the
+    reason and is audited. A purged artifact, or one whose retention has ended, is ``NotFound``.
 
     The download is recorded as an access-log row (kind ``artifact_download``) in this
     transaction, with the fingerprint; commit before streaming ``chunks``.
@@ -440,6 +463,18 @@ def download(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, ar
     refusal = admission(ctx, now)
     if refusal is not None:
         refuse(uow, principal, Permission.ARTIFACT_DOWNLOAD, refusal.message, ("artifact", str(artifact.id)))
+    terms = _current_terms(uow, row)
+    if not shared_by(artifact.kind, Materials(**terms.materials)):
+        # The terms in force decide, not those of the upload: a developer that stops sharing the
+        # system card stops its download at once.
+        name = _KIND_NAMES.get(ArtifactKind(artifact.kind), artifact.kind) if artifact.kind in set(ArtifactKind) else "this kind"
+        refuse(
+            uow,
+            principal,
+            Permission.ARTIFACT_DOWNLOAD,
+            f"the current terms (v{terms.number}) no longer share {name}",
+            ("artifact", str(artifact.id)),
+        )
     if artifact.purged_at is not None or now >= artifact.purge_after:
         raise NotFound(
             f"{artifact.filename} is no longer available: its retention ended at {artifact.purge_after:%Y-%m-%d %H:%M} UTC"

@@ -1,18 +1,23 @@
 """Findings: what participants report about the model, and the developer's answers (DESIGN §3.4).
 
-A participant files a finding (title, category, severity, description, TLP 2.0 label) and may
-attach evidence files; description, comments and evidence are sealed at rest. The developer
-answers in the finding's thread and sets its status; the finder's organization and the
-program office take part in the thread. A finding is visible to the developer, the finder's
-organization and the program office, and to other participants only under TLP:CLEAR or
-TLP:GREEN (``policy.can_read_finding``). Anyone else is told the finding does not exist.
+A participant files a finding (title, category, severity, description, TLP 2.0 label, named
+recipients) and may attach evidence files; description, comments and evidence are sealed at
+rest. The developer answers in the finding's thread and sets its status; the finder's
+organization and the program office take part in the thread. Who sees a finding — in lists and
+their counts, on its page, in evidence downloads and in notices — is its TLP 2.0 audience
+(``policy.reads_finding`` over ``kernel.tlp``): TLP:CLEAR whoever sees the engagement, TLP:GREEN
+its community, TLP:AMBER and TLP:AMBER+STRICT the developer, the finder's organization and the
+program office, TLP:RED the named recipients and the filer. Revoked people and organizations and
+lapsed designations are in no audience. Anyone else is told the finding does not exist. Only
+the finder's organization relaxes a label; the program office may tighten it.
 
 Findings are advisory: nothing here can delay a release (G2). Reads are not audited; filing,
-comments, status changes, evidence uploads and evidence downloads are.
+comments, status changes, relabelling, evidence uploads and evidence downloads are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import BinaryIO, NamedTuple, TypeVar
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from frontier_review.audit import service as audit
@@ -32,9 +38,10 @@ from frontier_review.engagements.artifacts import (
     store_chunks,
 )
 from frontier_review.engagements.domain import ClosedReason, EngagementState, Window, effective_state
-from frontier_review.engagements.orm import Engagement, Finding, FindingComment, FindingEvidence, Participant, RevokedUser
-from frontier_review.engagements.policy import TLP_LEVELS, FindingRef
-from frontier_review.identity.orm import Organization
+from frontier_review.engagements.orm import Engagement, Finding, FindingComment, FindingEvidence, FindingRecipient
+from frontier_review.engagements.policy import TLP_LEVELS, EngagementRef, FindingRef, Relabel, reads_finding
+from frontier_review.identity.orm import Organization, User
+from frontier_review.kernel import tlp as tlp_rules
 from frontier_review.kernel.clock import utc
 from frontier_review.kernel.errors import FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -84,17 +91,7 @@ class FindingStatus(StrEnum):
     DISPUTED = "disputed"
 
 
-class Tlp(StrEnum):
-    """TLP 2.0 (FIRST) labels; ``policy.TLP_LEVELS`` holds the same values, least to most restricted."""
-
-    CLEAR = "TLP:CLEAR"
-    GREEN = "TLP:GREEN"
-    AMBER = "TLP:AMBER"
-    AMBER_STRICT = "TLP:AMBER+STRICT"
-    RED = "TLP:RED"
-
-
-assert tuple(t.value for t in Tlp) == TLP_LEVELS
+Tlp = tlp_rules.Label  # TLP 2.0 labels, least to most restricted; one definition for every area
 
 
 @dataclass(frozen=True)
@@ -119,6 +116,15 @@ class FindingSummary:
     @property
     def category_label(self) -> str:
         return CATEGORY_LABELS[self.category]
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    """A person named on a finding (TLP:RED's audience besides the filer)."""
+
+    user_id: uuid.UUID
+    email: str
+    organization_name: str
 
 
 @dataclass(frozen=True)
@@ -153,9 +159,11 @@ class FindingView(FindingSummary):
     description: str
     thread: tuple[CommentView, ...]
     evidence_files: tuple[EvidenceView, ...]
+    recipients: tuple[RecipientView, ...]
     may_comment: bool
     may_set_status: bool
     may_attach_evidence: bool
+    may_relabel: bool
 
 
 class EvidenceDownload(NamedTuple):
@@ -177,10 +185,7 @@ def count_by_severity(findings: Iterable[FindingSummary]) -> dict[Severity, int]
 
 
 def _parse_tlp(value: str) -> Tlp:
-    text = value.strip().upper()
-    if not text.startswith("TLP:"):
-        text = "TLP:" + text
-    return Tlp(text)
+    return tlp_rules.parse(value)
 
 
 def _choice(enum: type[E], value: str | None, name: str, problems: list[FieldProblem]) -> E | None:
@@ -196,13 +201,24 @@ def _raise(problems: list[FieldProblem]) -> None:
         raise ValidationFailed(problems[0].message, problems=problems)
 
 
-def _finding_ref(uow: UnitOfWork, finding: Finding, row: Engagement) -> FindingRef:
-    return FindingRef(engagement=service.ref(uow, row), id=finding.id, finder_org_id=finding.organization_id, tlp=finding.tlp)
+def _recipient_ids(uow: UnitOfWork, finding_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    return frozenset(uow.session.scalars(select(FindingRecipient.user_id).where(FindingRecipient.finding_id == finding_id)))
+
+
+def _finding_ref(uow: UnitOfWork, finding: Finding, row: Engagement, eref: EngagementRef | None = None) -> FindingRef:
+    return FindingRef(
+        engagement=eref or service.ref(uow, row),
+        id=finding.id,
+        finder_org_id=finding.organization_id,
+        tlp=finding.tlp,
+        recipients=_recipient_ids(uow, finding.id),
+        filer_user_id=finding.filed_by_user_id,
+    )
 
 
 def _readable(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> tuple[Finding, Engagement, FindingRef]:
-    """The finding, if ``principal`` may read it. Otherwise it does not exist for them (the
-    refusal is still audited), so a TLP:RED finding's title or existence never leaks."""
+    """The finding, if ``principal`` is in its TLP audience. Otherwise it does not exist for them
+    (the refusal is still audited), so a TLP:RED finding's title or existence never leaks."""
     finding = uow.session.get(Finding, finding_id)
     if finding is None:
         raise NotFound(f"finding {finding_id} not found")
@@ -210,39 +226,14 @@ def _readable(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> t
     fref = _finding_ref(uow, finding, row)
     try:
         authorize(uow, principal, Permission.FINDING_READ, fref)
-        if not _terms_allow(uow, principal, row, finding):
-            refuse(uow, principal, Permission.FINDING_READ, _NOT_ACCEPTED, ("finding", str(finding.id)))
     except PermissionDenied:
         raise NotFound(f"finding {finding_id} not found") from None
     return finding, row, fref
 
 
-_NOT_ACCEPTED = "your organization has not accepted the engagement's current terms"
-
-
-def _terms_allow(uow: UnitOfWork, principal: Principal, row: Engagement, finding: Finding | None) -> bool:
-    """Another participant's finding, or filing one, needs the current terms accepted: the
-    confidentiality they promise covers findings too. The developer, the program office (unless
-    it takes part as a participant) and the finder's own organization are not held to it."""
-    if principal.org_id is None or principal.org_id == row.developer_org_id:
-        return True
-    if finding is not None and principal.org_id == finding.organization_id:
-        return True
-    accepted = uow.session.scalar(
-        select(Participant.accepted_terms).where(
-            Participant.engagement_id == row.id, Participant.organization_id == principal.org_id
-        )
-    )
-    if accepted is None and principal.org_kind is OrgKind.PROGRAM_OFFICE:
-        is_participant = uow.session.scalar(
-            select(Participant.id).where(Participant.engagement_id == row.id, Participant.organization_id == principal.org_id)
-        )
-        return is_participant is None  # the program office as overseer, not as a participant
-    return accepted == row.current_terms
-
-
 def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permission: Permission, target: tuple[str, str]) -> None:
-    """Participants add to findings until the engagement closes, unless the developer cut them off."""
+    """Participants add to findings until the engagement closes (revocation and terms are the
+    rules' business: ``EngagementRef.party_refusal``)."""
     state, reason = effective_state(
         EngagementState(row.state),
         ClosedReason(row.closed_reason) if row.closed_reason else None,
@@ -255,12 +246,77 @@ def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permissi
         refuse(
             uow, principal, permission, f"the engagement is closed ({why}); findings can no longer be filed or extended", target
         )
-    if principal.user_id is not None and uow.session.scalar(
-        select(RevokedUser.id).where(RevokedUser.engagement_id == row.id, RevokedUser.user_id == principal.user_id)
-    ):
-        refuse(uow, principal, permission, "the developer revoked your access to this engagement", target)
-    if not _terms_allow(uow, principal, row, None):
-        refuse(uow, principal, permission, _NOT_ACCEPTED, target)
+
+
+def _in_audience(uow: UnitOfWork, fref: FindingRef, users: Iterable[User]) -> list[User]:
+    """The people among ``users`` who are in the finding's TLP audience right now (for notices:
+    a notice about a finding reveals that it exists)."""
+    now = uow.clock.now()
+    out = []
+    for user in users:
+        org = uow.session.get(Organization, user.organization_id) if user.organization_id else None
+        kind = OrgKind(org.kind) if org is not None and org.kind in set(OrgKind) else None
+        if reads_finding(user.id, user.organization_id, kind, fref, now).allowed:
+            out.append(user)
+    return out
+
+
+def _notify_org(uow: UnitOfWork, row: Engagement, fref: FindingRef, org_id: uuid.UUID, kind: str, title: str, key: str) -> None:
+    users = _in_audience(uow, fref, notices.members(uow, org_id))
+    notices.to_users(uow, row, users, kind, title, key, finding_link(row.id, fref.id))
+
+
+def _notify_program_office(uow: UnitOfWork, row: Engagement, fref: FindingRef, kind: str, title: str, key: str) -> None:
+    for org_id in uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)):
+        _notify_org(uow, row, fref, org_id, kind, title, key)
+
+
+def _clean_recipients(
+    uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID, label: Tlp, recipients: Iterable[uuid.UUID | str] | None
+) -> list[User]:
+    """The named people: active members of an organization entitled to the finding (the
+    developer, the program office, the finder's). TLP:RED needs at least one."""
+    chosen: list[User] = []
+    problems: list[FieldProblem] = []
+    seen: set[uuid.UUID] = set()
+    for raw in recipients or ():
+        try:
+            user_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw).strip())
+        except ValueError:
+            problems.append(FieldProblem("recipients", f"recipient {str(raw)[:40]!r} is not a user id"))
+            continue
+        if user_id in seen:
+            continue
+        seen.add(user_id)
+        user = uow.session.get(User, user_id)
+        org = uow.session.get(Organization, user.organization_id) if user is not None and user.organization_id else None
+        entitled = org is not None and (
+            org.id in {row.developer_org_id, finder_org_id} or org.kind == OrgKind.PROGRAM_OFFICE.value
+        )
+        if user is None or not user.is_active or not entitled:
+            # The same answer for an unknown id and someone elsewhere: no probing for accounts.
+            problems.append(
+                FieldProblem(
+                    "recipients",
+                    f"recipient {user_id} is not a member of the developer, the program office or the finder's organization",
+                )
+            )
+            continue
+        chosen.append(user)
+    if label is Tlp.RED and not chosen and not problems:
+        problems.append(FieldProblem("recipients", "a TLP:RED finding names at least one recipient"))
+    _raise(problems)
+    return chosen
+
+
+def _store_recipients(uow: UnitOfWork, principal: Principal, finding: Finding, users: list[User]) -> None:
+    uow.session.execute(sa_delete(FindingRecipient).where(FindingRecipient.finding_id == finding.id))
+    now = uow.clock.now()
+    for user in users:
+        uow.session.add(
+            FindingRecipient(id=new_id(), finding_id=finding.id, user_id=user.id, added_by=principal.label, added_at=now)
+        )
+    uow.session.flush()
 
 
 def _org_name(uow: UnitOfWork, org_id: uuid.UUID | None) -> str:
@@ -322,8 +378,19 @@ def _view(uow: UnitOfWork, principal: Principal, f: Finding, fref: FindingRef) -
             select(FindingEvidence).where(FindingEvidence.finding_id == f.id).order_by(FindingEvidence.uploaded_at)
         )
     )
+    recipients = tuple(
+        RecipientView(u.id, u.email, _org_name(uow, u.organization_id))
+        for u in uow.session.scalars(
+            select(User)
+            .join(FindingRecipient, FindingRecipient.user_id == User.id)
+            .where(FindingRecipient.finding_id == f.id)
+            .order_by(User.email)
+        )
+    )
     now = uow.clock.now()
     s = _summary(uow, f)
+    # Relabelling is offered to whoever may tighten it one step at least (the finder may also relax).
+    tighter = Tlp.RED.value if f.tlp != Tlp.RED.value else f.tlp
     return FindingView(
         id=s.id,
         engagement_id=s.engagement_id,
@@ -342,15 +409,12 @@ def _view(uow: UnitOfWork, principal: Principal, f: Finding, fref: FindingRef) -
         description=description,
         thread=thread,
         evidence_files=evidence,
+        recipients=recipients,
         may_comment=decide(principal, Permission.FINDING_COMMENT, fref, now).allowed,
         may_set_status=decide(principal, Permission.FINDING_SET_STATUS, fref, now).allowed,
         may_attach_evidence=decide(principal, Permission.FINDING_ATTACH_EVIDENCE, fref, now).allowed,
+        may_relabel=decide(principal, Permission.FINDING_RELABEL, Relabel(fref, tighter), now).allowed,
     )
-
-
-def _notify_program_office(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str, link: str) -> None:
-    for org_id in uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)):
-        notices.to_org(uow, row, org_id, kind, title, key, link)
 
 
 def finding_link(engagement_id: uuid.UUID, finding_id: uuid.UUID) -> str:
@@ -370,17 +434,41 @@ def file_finding(
     severity: Severity | str,
     description: str,
     tlp: Tlp | str,
+    recipients: Iterable[uuid.UUID | str] | None = None,
 ) -> FindingView:
-    """File a finding for the principal's organization (a current participant's member).
+    """File a finding for the principal's organization (a current party's member whose
+    organization accepted the current terms).
 
     Filing is open from the offer until the engagement closes (window elapsed, release or
     withdrawal): a finding made late in the window can still be written up until then, and
-    none can be filed afterwards. A person or organization the developer revoked cannot file.
-    The developer is notified; so is the program office for high and critical findings.
-    Notices name the engagement and the severity, never the finding's title or content.
+    none can be filed afterwards. A person or organization the developer revoked, or a partner
+    whose designation lapsed, cannot file.
+
+    Args:
+        uow: the unit of work.
+        principal: the finder.
+        engagement_id: the engagement the finding is about.
+        title: shown to the finding's audience only, never in notices.
+        category: a :class:`Category` value.
+        severity: a :class:`Severity` value.
+        description: sealed at rest.
+        tlp: a TLP 2.0 label (``TLP:AMBER`` or ``amber``).
+        recipients: named people (user ids) in the developer, the program office or the finder's
+            organization; a TLP:RED finding names at least one, and only they and the filer see it.
+
+    Returns:
+        The finding as the finder sees it.
+
+    Raises:
+        ValidationFailed: a bad field, naming it (nothing is stored).
+        PermissionDenied: not a current party, terms not accepted, or the engagement closed.
+
+    The finding's audience is notified (the developer; the program office for high and critical
+    findings). Notices name the engagement and the severity, never the finding's title or content.
     """
     row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.FINDING_FILE, service.ref(uow, row))
+    eref = service.ref(uow, row)
+    authorize(uow, principal, Permission.FINDING_FILE, eref)
     _still_open(uow, principal, row, Permission.FINDING_FILE, ("engagement", str(row.id)))
     assert principal.org_id is not None  # the rule admits participants' members only
     problems: list[FieldProblem] = []
@@ -403,6 +491,7 @@ def file_finding(
     assert parsed_category is not None
     assert parsed_severity is not None
     assert parsed_tlp is not None
+    named = _clean_recipients(uow, row, principal.org_id, parsed_tlp, recipients)
     now = uow.clock.now()
     finding = Finding(
         id=new_id(),
@@ -423,6 +512,7 @@ def file_finding(
     )
     uow.session.add(finding)
     uow.session.flush()
+    _store_recipients(uow, principal, finding, named)
     audit.record(
         uow,
         principal,
@@ -434,36 +524,144 @@ def file_finding(
             "category": parsed_category.value,
             "severity": parsed_severity.value,
             "tlp": parsed_tlp.value,
+            "recipients": sorted(str(u.id) for u in named),
         },
     )
+    fref = _finding_ref(uow, finding, row, eref)
     notice = f"{row.title}: {_org_name(uow, principal.org_id)} filed a {parsed_severity.value} finding"
-    link = finding_link(row.id, finding.id)
-    notices.to_developer(uow, row, "finding_filed", notice, key=f"finding:{finding.id}", link=link)
+    key = f"finding:{finding.id}"
+    _notify_org(uow, row, fref, row.developer_org_id, "finding_filed", notice, key)
     if parsed_severity in {Severity.HIGH, Severity.CRITICAL}:
-        _notify_program_office(uow, row, "finding_filed", notice, f"finding:{finding.id}", link)
-    return _view(uow, principal, finding, _finding_ref(uow, finding, row))
+        _notify_program_office(uow, row, fref, "finding_filed", notice, key)
+    elif parsed_tlp is Tlp.RED:
+        # Named people at the program office learn of a RED finding whatever its severity.
+        _notify_named(uow, row, fref, named, "finding_filed", notice, key)
+    return _view(uow, principal, finding, fref)
+
+
+def _notify_named(uow: UnitOfWork, row: Engagement, fref: FindingRef, named: list[User], kind: str, title: str, key: str) -> None:
+    users = [u for u in _in_audience(uow, fref, named) if u.organization_id != row.developer_org_id]
+    notices.to_users(uow, row, users, kind, title, key, finding_link(row.id, fref.id))
 
 
 def get_finding(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> FindingView:
-    """The finding with its description, thread and evidence list; ``NotFound`` for anyone the
-    TLP label does not admit."""
+    """The finding with its description, thread and evidence list; ``NotFound`` for anyone outside
+    its TLP audience (``policy.reads_finding``)."""
     finding, _, fref = _readable(uow, principal, finding_id)
     return _view(uow, principal, finding, fref)
 
 
 def list_findings(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[FindingSummary]:
-    """The engagement's findings the principal may read, newest first (see :func:`count_by_severity`)."""
+    """The engagement's findings in the principal's TLP audience, newest first (counts come from
+    this list too: :func:`count_by_severity`), so nothing outside the audience is even counted."""
     row = service.load(uow, engagement_id)
     eref = service.ref(uow, row)
     authorize(uow, principal, Permission.ENGAGEMENT_READ, eref)
     now = uow.clock.now()
     out = []
     for f in uow.session.scalars(select(Finding).where(Finding.engagement_id == row.id).order_by(Finding.filed_at.desc())):
-        fref = FindingRef(engagement=eref, id=f.id, finder_org_id=f.organization_id, tlp=f.tlp)
-        readable = decide(principal, Permission.FINDING_READ, fref, now).allowed
-        if readable and _terms_allow(uow, principal, row, f):
+        if decide(principal, Permission.FINDING_READ, _finding_ref(uow, f, row, eref), now).allowed:
             out.append(_summary(uow, f))
     return out
+
+
+def relabel(
+    uow: UnitOfWork,
+    principal: Principal,
+    finding_id: uuid.UUID,
+    *,
+    tlp: Tlp | str,
+    recipients: Iterable[uuid.UUID | str] | None = None,
+) -> FindingView:
+    """Change a finding's TLP label and, with it, its named recipients (audited).
+
+    Only the finder's organization relaxes a label or renames recipients; the program office may
+    tighten it (to TLP:RED naming the recipients). A TLP:RED label needs at least one recipient.
+
+    Args:
+        uow: the unit of work.
+        principal: who relabels.
+        finding_id: the finding.
+        tlp: the new label.
+        recipients: the named people after the change (None keeps the current ones).
+
+    Returns:
+        The finding as ``principal`` sees it afterwards.
+
+    Raises:
+        NotFound: the principal is not in the finding's audience.
+        PermissionDenied: relaxing without being the finder, or the developer trying at all.
+        ValidationFailed: an unknown label, or recipients outside the entitled organizations.
+    """
+    finding, row, fref = _readable(uow, principal, finding_id)
+    problems: list[FieldProblem] = []
+    try:
+        label = _parse_tlp(tlp)
+    except ValueError:
+        problems.append(FieldProblem("tlp", f"tlp must be one of: {', '.join(TLP_LEVELS)}"))
+    _raise(problems)
+    authorize(uow, principal, Permission.FINDING_RELABEL, Relabel(fref, label.value))
+    keep = recipients is None
+    named = _clean_recipients(uow, row, finding.organization_id, label, fref.recipients if keep else recipients)
+    after = dataclasses.replace(fref, tlp=label.value, recipients=frozenset(u.id for u in named))
+    if not decide(principal, Permission.FINDING_READ, after, uow.clock.now()).allowed:
+        # Checked before anything changes: whoever relabels keeps seeing what they relabelled.
+        raise ValidationFailed("name yourself among the recipients to keep seeing this finding", field="recipients")
+    previous = finding.tlp
+    finding.tlp = label.value
+    finding.updated_at = uow.clock.now()
+    _store_recipients(uow, principal, finding, named)
+    # People named just now learn of the finding; nobody else is told anything new.
+    added = [u for u in named if u.id not in fref.recipients and u.id != principal.user_id]
+    notices.to_users(
+        uow,
+        row,
+        _in_audience(uow, after, added),
+        "finding_named",
+        f"{row.title}: you were named as a recipient of a {label.value} finding",
+        f"named:{finding.id}:{uow.clock.now().isoformat()}",
+        finding_link(row.id, finding.id),
+    )
+    audit.record(
+        uow,
+        principal,
+        "engagements:finding:relabelled",
+        target_type="finding",
+        target_id=finding.id,
+        details={"from": previous, "to": label.value, "recipients": sorted(str(u.id) for u in named)},
+    )
+    return _view(uow, principal, finding, after)
+
+
+@dataclass(frozen=True)
+class RecipientChoice:
+    """Someone a finder may name: an active member of the developer, the program office or the finder's organization."""
+
+    user_id: uuid.UUID
+    email: str
+    organization_name: str
+
+
+def _choices(uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID) -> list[RecipientChoice]:
+    orgs = {row.developer_org_id, finder_org_id}
+    orgs |= set(uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)))
+    users = uow.session.scalars(select(User).where(User.organization_id.in_(orgs), User.is_active.is_(True)).order_by(User.email))
+    return [RecipientChoice(u.id, u.email, _org_name(uow, u.organization_id)) for u in users]
+
+
+def recipient_choices(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[RecipientChoice]:
+    """Whom ``principal`` may name on a finding it files: people of the developer, the program
+    office and its own organization. Only those who may file learn the names (``PermissionDenied``)."""
+    row = service.load(uow, engagement_id)
+    authorize(uow, principal, Permission.FINDING_FILE, service.ref(uow, row))
+    assert principal.org_id is not None  # the rule admits participants' members only
+    return [c for c in _choices(uow, row, principal.org_id) if c.user_id != principal.user_id]
+
+
+def relabel_choices(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> list[RecipientChoice]:
+    """Whom a relabelling may name on this finding (for the form); ``NotFound`` outside its audience."""
+    finding, row, _ = _readable(uow, principal, finding_id)
+    return _choices(uow, row, finding.organization_id)
 
 
 def comment(
@@ -516,15 +714,14 @@ def comment(
         details={"comment": str(note.id), **({"from": previous, "to": changed.value} if changed else {})},
     )
     key = f"comment:{note.id}"
-    link = finding_link(row.id, finding.id)
     if principal.is_member_of(row.developer_org_id):
         what = f"the developer set a finding to {changed.value}" if changed else "the developer answered a finding"
-        notices.to_org(uow, row, finding.organization_id, "finding_answered", f"{row.title}: {what}", key, link)
+        _notify_org(uow, row, fref, finding.organization_id, "finding_answered", f"{row.title}: {what}", key)
     else:
         said = f"{row.title}: {_org_name(uow, principal.org_id)} commented on a finding"
-        notices.to_developer(uow, row, "finding_comment", said, key, link)
+        _notify_org(uow, row, fref, row.developer_org_id, "finding_comment", said, key)
         if not principal.is_member_of(finding.organization_id):
-            notices.to_org(uow, row, finding.organization_id, "finding_comment", said, key, link)
+            _notify_org(uow, row, fref, finding.organization_id, "finding_comment", said, key)
     return _view(uow, principal, finding, fref)
 
 

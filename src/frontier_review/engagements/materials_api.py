@@ -28,6 +28,21 @@ class FindingIn(_In):
     severity: findings.Severity
     description: StrictStr = Field(max_length=50_000)
     tlp: StrictStr = Field(description="TLP 2.0: TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED.")
+    recipients: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=100,
+        description=(
+            "Named people (user ids) in the developer, the program office or your organization. "
+            "Under TLP:RED only they and you see the finding; TLP:RED needs at least one."
+        ),
+    )
+
+
+class RelabelIn(_In):
+    tlp: StrictStr = Field(description="The new TLP 2.0 label.")
+    recipients: list[uuid.UUID] | None = Field(
+        default=None, max_length=100, description="The named people after the change; omitted keeps the current ones."
+    )
 
 
 class CommentIn(_In):
@@ -101,6 +116,12 @@ class FindingSummaryOut(BaseModel):
         )
 
 
+class RecipientOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    organization: str
+
+
 class CommentOut(BaseModel):
     id: uuid.UUID
     author: str
@@ -114,6 +135,7 @@ class FindingOut(FindingSummaryOut):
     description: str
     thread: list[CommentOut]
     evidence_files: list[EvidenceOut]
+    recipients: list[RecipientOut]
 
     @classmethod
     def full(cls, f: findings.FindingView) -> FindingOut:
@@ -133,6 +155,7 @@ class FindingOut(FindingSummaryOut):
                 for c in f.thread
             ],
             evidence_files=[EvidenceOut.of(e) for e in f.evidence_files],
+            recipients=[RecipientOut(user_id=r.user_id, email=r.email, organization=r.organization_name) for r in f.recipients],
         )
 
 
@@ -156,7 +179,7 @@ def list_artifacts(engagement_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) 
     "/engagements/{engagement_id}/artifacts",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a confidential artifact (developer)",
-    description="Multipart form: `kind` (system_card, evaluation_results or other) and `file`. Sealed in chunks.",
+    description="Multipart form: `kind` (system_card, evaluation_results, weights or other) and `file`. Sealed in chunks.",
 )
 def upload_artifact(
     engagement_id: uuid.UUID,
@@ -209,13 +232,35 @@ def file_finding(engagement_id: uuid.UUID, body: FindingIn, uow: UoW, principal:
         severity=body.severity,
         description=body.description,
         tlp=body.tlp,
+        recipients=body.recipients,
     )
     return FindingOut.full(view)
+
+
+@router.get(
+    "/engagements/{engagement_id}/finding-recipients",
+    summary="People you may name on a finding",
+    description="Active members of the developer, the program office and your organization; empty unless you may file.",
+)
+def finding_recipients(engagement_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> list[RecipientOut]:
+    return [
+        RecipientOut(user_id=c.user_id, email=c.email, organization=c.organization_name)
+        for c in findings.recipient_choices(uow, principal, engagement_id)
+    ]
 
 
 @router.get("/findings/{finding_id}", summary="A finding with its thread")
 def get_finding(finding_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> FindingOut:
     return FindingOut.full(findings.get_finding(uow, principal, finding_id))
+
+
+@router.post(
+    "/findings/{finding_id}/tlp",
+    summary="Change a finding's TLP label and named recipients",
+    description="Only the finder's organization relaxes a label or renames recipients; the program office may tighten it.",
+)
+def relabel(finding_id: uuid.UUID, body: RelabelIn, uow: UoW, principal: ApiPrincipal) -> FindingOut:
+    return FindingOut.full(findings.relabel(uow, principal, finding_id, tlp=body.tlp, recipients=body.recipients))
 
 
 @router.post("/findings/{finding_id}/comments", summary="Comment on a finding; the developer may set its status")

@@ -38,14 +38,23 @@ def _send(uow: UnitOfWork, users: list[User], row: Engagement, kind: str, title:
         )
 
 
-def _members(uow: UnitOfWork, org_id: uuid.UUID) -> list[User]:
+def members(uow: UnitOfWork, org_id: uuid.UUID) -> list[User]:
+    """The organization's active people."""
     return list(uow.session.scalars(select(User).where(User.organization_id == org_id, User.is_active.is_(True))))
+
+
+def to_users(
+    uow: UnitOfWork, row: Engagement, users: list[User], kind: str, title: str, key: str, link: str | None = None
+) -> None:
+    """Notify exactly these people (findings pick them by TLP audience: a notice reveals that
+    the finding exists)."""
+    _send(uow, users, row, kind, title, key, link)
 
 
 def to_org(
     uow: UnitOfWork, row: Engagement, org_id: uuid.UUID, kind: str, title: str, key: str = "", link: str | None = None
 ) -> None:
-    _send(uow, _members(uow, org_id), row, kind, title, key or str(row.access_epoch), link)
+    _send(uow, members(uow, org_id), row, kind, title, key or str(row.access_epoch), link)
 
 
 def to_user(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID, kind: str, title: str) -> None:

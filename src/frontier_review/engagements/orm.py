@@ -282,3 +282,18 @@ class FindingEvidence(Base):
     chunks: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(320))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FindingRecipient(Base):
+    """A person the finder named on a finding: under TLP:RED, the only people besides the filer
+    who may see it (DESIGN §3.5a)."""
+
+    __tablename__ = "finding_recipients"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    finding_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    added_by: Mapped[str] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("finding_id", "user_id", name="uq_finding_recipients_finding_user"),)

@@ -16,7 +16,7 @@ from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
-from frontier_review.policies import authorize
+from frontier_review.policies import authorize, decide
 
 SECTORS = (
     "healthcare",
@@ -58,14 +58,21 @@ def current_designation(uow: UnitOfWork, org_id: uuid.UUID) -> PartnerDesignatio
     )
 
 
-def _view(uow: UnitOfWork, row: PartnerDesignation) -> DesignationView:
+def _view(uow: UnitOfWork, principal: Principal, row: PartnerDesignation) -> DesignationView:
+    """The designation as ``principal`` may see it: only the engagements it may read are named
+    (a developer sees its own, never another developer's titles, drafts or counts)."""
+    # service imports this module for designations; import it here, when both are loaded.
+    from frontier_review.engagements import service
+
     org = uow.session.get(Organization, row.organization_id)
-    titles = uow.session.scalars(
-        select(Engagement.title)
+    rows = uow.session.scalars(
+        select(Engagement)
         .join(Participant, Participant.engagement_id == Engagement.id)
         .where(Participant.organization_id == row.organization_id)
         .order_by(Engagement.created_at)
     )
+    now = uow.clock.now()
+    titles = [e.title for e in rows if decide(principal, Permission.ENGAGEMENT_READ, service.ref(uow, e), now).allowed]
     return DesignationView(
         id=row.id,
         organization_id=row.organization_id,
@@ -122,7 +129,7 @@ def designate(
         target_id=organization_id,
         details={"sector": sector, "expires_at": expires_at.isoformat()},
     )
-    return _view(uow, row)
+    return _view(uow, principal, row)
 
 
 def revoke_designation(uow: UnitOfWork, principal: Principal, designation_id: uuid.UUID) -> DesignationView:
@@ -133,10 +140,13 @@ def revoke_designation(uow: UnitOfWork, principal: Principal, designation_id: uu
     if row.revoked_at is None:
         row.revoked_at = uow.clock.now()
         audit.record(uow, principal, "engagements:partner:revoked", target_type="organization", target_id=row.organization_id)
-    return _view(uow, row)
+    return _view(uow, principal, row)
 
 
 def list_designations(uow: UnitOfWork, principal: Principal) -> list[DesignationView]:
+    """Every designation, for the program office, developers and operators; each names only the
+    engagements the reader itself may read (``policy.can_read``), so no developer learns another
+    developer's engagements through a shared partner."""
     authorize(uow, principal, Permission.PARTNER_LIST, None)
     rows = uow.session.scalars(select(PartnerDesignation).order_by(PartnerDesignation.designated_at.desc()))
-    return [_view(uow, r) for r in rows]
+    return [_view(uow, principal, r) for r in rows]

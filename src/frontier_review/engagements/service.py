@@ -39,7 +39,7 @@ from frontier_review.engagements.orm import (
     TermsVersion,
     Upstream,
 )
-from frontier_review.engagements.policy import EngagementRef
+from frontier_review.engagements.policy import EngagementRef, Party
 from frontier_review.identity.orm import Organization, User
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -137,15 +137,30 @@ def load(uow: UnitOfWork, engagement_id: uuid.UUID) -> Engagement:
 
 
 def ref(uow: UnitOfWork, row: Engagement) -> EngagementRef:
+    """Everything the rules need to decide whether someone is still a party (revoked
+    organizations and people, designations, terms accepted): see ``EngagementRef.party_refusal``."""
     parts = uow.session.execute(
-        select(Participant.organization_id, Participant.cohort, Participant.revoked_at).where(Participant.engagement_id == row.id)
+        select(Participant.organization_id, Participant.cohort, Participant.revoked_at, Participant.accepted_terms).where(
+            Participant.engagement_id == row.id
+        )
     )
+    participants = {}
+    for org, cohort, revoked, accepted in parts:
+        designation = partners.current_designation(uow, org) if cohort == Cohort.PARTNER.value else None
+        participants[org] = Party(
+            cohort=cohort,
+            revoked=revoked is not None,
+            accepted_current_terms=accepted == row.current_terms,
+            designated_until=designation.expires_at if designation is not None else None,
+        )
+    revoked_users = frozenset(uow.session.scalars(select(RevokedUser.user_id).where(RevokedUser.engagement_id == row.id)))
     return EngagementRef(
         id=row.id,
         developer_org_id=row.developer_org_id,
         draft=row.state == EngagementState.DRAFT.value,
         partners_included=row.recipients == Recipients.FEDERAL_AND_PARTNERS.value,
-        participants={org: (cohort, revoked is not None) for org, cohort, revoked in parts},
+        participants=participants,
+        revoked_users=revoked_users,
     )
 
 

@@ -123,6 +123,7 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
     usage = service.usage(uow, principal, engagement_id)
     mine = next((p for p in view.participants if p.organization_id == principal.org_id), None)
     found = findings.list_findings(uow, principal, engagement_id)
+    can_file = decide(principal, Permission.FINDING_FILE, the_ref, now).allowed and view.state.value != "closed"
     return render(
         request,
         "engagements/detail.html",
@@ -142,10 +143,11 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
         can_upload=decide(principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
         findings=found,
         severity_counts=findings.count_by_severity(found),
-        can_file=decide(principal, Permission.FINDING_FILE, the_ref, now).allowed and view.state.value != "closed",
+        can_file=can_file,
         categories=findings.CATEGORY_LABELS,
         severities=list(findings.Severity),
         tlps=list(findings.Tlp),
+        recipient_choices=findings.recipient_choices(uow, principal, engagement_id) if can_file else [],
         gateway_url=str(request.base_url).rstrip("/") + "/gateway/v1",
     )
 

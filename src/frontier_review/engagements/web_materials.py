@@ -69,10 +69,19 @@ def file_finding(
     severity: Annotated[str, Form(max_length=16)],
     tlp: Annotated[str, Form(max_length=24)],
     description: Annotated[str, Form(max_length=50_000)],
+    recipients: Annotated[list[str] | None, Form(max_length=100)] = None,
 ) -> Response:
     try:
         view = findings.file_finding(
-            uow, principal, engagement_id, title=title, category=category, severity=severity, description=description, tlp=tlp
+            uow,
+            principal,
+            engagement_id,
+            title=title,
+            category=category,
+            severity=severity,
+            description=description,
+            tlp=tlp,
+            recipients=recipients or [],
         )
     except DomainError as exc:
         return soft_error(request, exc, _back(engagement_id, "#findings"))
@@ -88,7 +97,36 @@ def finding_page(
     if finding.engagement_id != engagement_id:
         return RedirectResponse(findings.finding_link(finding.engagement_id, finding.id), status_code=303)
     engagement = service.get(uow, principal, engagement_id)
-    return render(request, "engagements/finding.html", principal, f=finding, e=engagement, statuses=list(findings.FindingStatus))
+    return render(
+        request,
+        "engagements/finding.html",
+        principal,
+        f=finding,
+        e=engagement,
+        statuses=list(findings.FindingStatus),
+        tlps=list(findings.Tlp),
+        recipient_choices=findings.relabel_choices(uow, principal, finding_id) if finding.may_relabel else [],
+        named_ids={r.user_id for r in finding.recipients},
+    )
+
+
+@router.post("/engagements/{engagement_id}/findings/{finding_id}/tlp")
+def relabel(
+    engagement_id: uuid.UUID,
+    finding_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    tlp: Annotated[str, Form(max_length=24)],
+    recipients: Annotated[list[str] | None, Form(max_length=100)] = None,
+) -> Response:
+    back = findings.finding_link(engagement_id, finding_id)
+    try:
+        view = findings.relabel(uow, principal, finding_id, tlp=tlp, recipients=recipients or [])
+    except DomainError as exc:
+        return soft_error(request, exc, back)
+    flash(request, f"Label set to {view.tlp.value}.", "success")
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/findings/{finding_id}/comments")

@@ -1,1 +1,1 @@
-"""Shared kernel: ids, clock, errors, permissions, principals and decisions."""
+"""Shared kernel: ids, clock, errors, permissions, principals, decisions and TLP 2.0 audiences."""

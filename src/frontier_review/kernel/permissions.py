@@ -65,5 +65,6 @@ class Permission(StrEnum):
     FINDING_COMMENT = "engagements:finding:comment"
     FINDING_ATTACH_EVIDENCE = "engagements:finding:attach_evidence"
     FINDING_SET_STATUS = "engagements:finding:set_status"
+    FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
