@@ -20,17 +20,11 @@ from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-EXPECTED = {"validation_failed", "conflict", "invalid_transition", "not_found", "permission_denied"}
-
-
-def soft_error(request: Request, exc: DomainError, back: str) -> Response:
-    if exc.code not in EXPECTED:
-        raise exc
-    flash(request, exc.message, "error")
-    return RedirectResponse(back, status_code=303)
+_PAGE = "/engagements/{engagement_id}"
 
 
 def _when(value: str, field: str) -> datetime:
@@ -65,7 +59,7 @@ def engagements_page(request: Request, uow: UoW, principal: WebPrincipal) -> Res
     )
 
 
-@router.post("/engagements")
+@router.post("/engagements", dependencies=[back_to("/engagements")])
 def open_engagement(
     request: Request,
     uow: UoW,
@@ -90,23 +84,20 @@ def open_engagement(
     insider_risk_attestation: Annotated[bool, Form()] = False,
     transcript_retention: Annotated[bool, Form()] = False,
 ) -> Response:
-    try:
-        view = service.open_engagement(
-            uow,
-            principal,
-            version_id=version_id,
-            title=title,
-            window=Window(_when(window_start, "window start"), _when(window_end, "window end")),
-            recipients=recipients,
-            partners_from=_when(partners_from, "partners from") if partners_from else None,
-            materials=Materials(api_access, system_card, evaluation_results, reduced_safeguard_variant, weights),
-            protections=Protections(
-                confidentiality_text, insider_risk_attestation, use_restrictions, materials_retention_days, transcript_retention
-            ),
-            quotas=Quotas(requests_per_day, tokens_per_day, requests_per_minute),
-        )
-    except DomainError as exc:
-        return soft_error(request, exc, "/engagements")
+    view = service.open_engagement(
+        uow,
+        principal,
+        version_id=version_id,
+        title=title,
+        window=Window(_when(window_start, "window start"), _when(window_end, "window end")),
+        recipients=recipients,
+        partners_from=_when(partners_from, "partners from") if partners_from else None,
+        materials=Materials(api_access, system_card, evaluation_results, reduced_safeguard_variant, weights),
+        protections=Protections(
+            confidentiality_text, insider_risk_attestation, use_restrictions, materials_retention_days, transcript_retention
+        ),
+        quotas=Quotas(requests_per_day, tokens_per_day, requests_per_minute),
+    )
     flash(request, "Draft engagement opened. Invite participants, connect the upstream, then offer it.", "success")
     return RedirectResponse(f"/engagements/{view.id}", status_code=303)
 
@@ -151,24 +142,20 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
 
 
 def _action(request: Request, engagement_id: uuid.UUID, done: str, call: object) -> Response:
-    back = f"/engagements/{engagement_id}"
-    try:
-        assert callable(call)
-        call()
-    except DomainError as exc:
-        return soft_error(request, exc, back)
+    assert callable(call)
+    call()
     flash(request, done, "success")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/offer")
+@router.post("/engagements/{engagement_id}/offer", dependencies=[back_to(_PAGE)])
 def offer(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _action(
         request, engagement_id, "Offered; participants are notified.", lambda: service.offer(uow, principal, engagement_id)
     )
 
 
-@router.post("/engagements/{engagement_id}/invite")
+@router.post("/engagements/{engagement_id}/invite", dependencies=[back_to(_PAGE)])
 def invite(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, organization_id: Annotated[uuid.UUID, Form()]
 ) -> Response:
@@ -180,7 +167,7 @@ def invite(
     )
 
 
-@router.post("/engagements/{engagement_id}/accept")
+@router.post("/engagements/{engagement_id}/accept", dependencies=[back_to(_PAGE)])
 def accept(
     engagement_id: uuid.UUID,
     request: Request,
@@ -200,7 +187,7 @@ def accept(
     )
 
 
-@router.post("/engagements/{engagement_id}/participants/{participant_id}/revoke")
+@router.post("/engagements/{engagement_id}/participants/{participant_id}/revoke", dependencies=[back_to(_PAGE)])
 def revoke_participant(
     engagement_id: uuid.UUID, participant_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
 ) -> Response:
@@ -212,40 +199,29 @@ def revoke_participant(
     )
 
 
-@router.post("/engagements/{engagement_id}/revoke-user")
+@router.post("/engagements/{engagement_id}/revoke-user", dependencies=[back_to(_PAGE)])
 def revoke_user(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, email: Annotated[str, Form(max_length=320)]
 ) -> Response:
-    from sqlalchemy import func, select
-
-    from frontier_review.identity.orm import User
-
-    user_id = uow.session.scalar(select(User.id).where(func.lower(User.email) == email.strip().lower()))
-    if user_id is None:
-        flash(request, f"No user {email!r}.", "error")
-        return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
     return _action(
         request,
         engagement_id,
         f"{email} revoked: their next call fails.",
-        lambda: service.revoke_user(uow, principal, engagement_id, user_id),
+        lambda: service.revoke_user(uow, principal, engagement_id, email=email),
     )
 
 
-@router.post("/engagements/{engagement_id}/window")
+@router.post("/engagements/{engagement_id}/window", dependencies=[back_to(_PAGE)])
 def set_window(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, window_end: Annotated[str, Form(max_length=40)]
 ) -> Response:
-    try:
-        end = _when(window_end, "window end")
-    except DomainError as exc:
-        return soft_error(request, exc, f"/engagements/{engagement_id}")
+    end = _when(window_end, "window end")
     return _action(
         request, engagement_id, "Window changed.", lambda: service.set_window(uow, principal, engagement_id, window_end=end)
     )
 
 
-@router.post("/engagements/{engagement_id}/upstream")
+@router.post("/engagements/{engagement_id}/upstream", dependencies=[back_to(_PAGE)])
 def set_upstream(
     engagement_id: uuid.UUID,
     request: Request,
@@ -275,7 +251,7 @@ def set_upstream(
     )
 
 
-@router.post("/engagements/{engagement_id}/release")
+@router.post("/engagements/{engagement_id}/release", dependencies=[back_to(_PAGE)])
 def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """G2: one button, no approval; every access ends at once."""
     view = service.get(uow, principal, engagement_id)
@@ -287,14 +263,14 @@ def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: Web
     )
 
 
-@router.post("/engagements/{engagement_id}/close")
+@router.post("/engagements/{engagement_id}/close", dependencies=[back_to(_PAGE)])
 def close(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _action(
         request, engagement_id, "Engagement ended; access is closed.", lambda: service.close(uow, principal, engagement_id)
     )
 
 
-@router.post("/engagements/{engagement_id}/tokens")
+@router.post("/engagements/{engagement_id}/tokens", dependencies=[back_to(_PAGE)])
 def issue_token(
     engagement_id: uuid.UUID,
     request: Request,
@@ -302,16 +278,13 @@ def issue_token(
     principal: WebPrincipal,
     name: Annotated[str, Form(max_length=100)] = "personal",
 ) -> Response:
-    try:
-        issued = access.issue_token(uow, principal, engagement_id, name=name)
-    except DomainError as exc:
-        return soft_error(request, exc, f"/engagements/{engagement_id}")
+    issued = access.issue_token(uow, principal, engagement_id, name=name)
     # Shown once, on the next page only (the session cookie is signed and HttpOnly).
     request.session["new_gateway_token"] = issued.plaintext
     return RedirectResponse(f"/engagements/{engagement_id}#tokens", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/tokens/{token_id}/revoke")
+@router.post("/engagements/{engagement_id}/tokens/{token_id}/revoke", dependencies=[back_to(_PAGE)])
 def revoke_token(engagement_id: uuid.UUID, token_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _action(request, engagement_id, "Token revoked.", lambda: access.revoke_token(uow, principal, token_id))
 
@@ -324,13 +297,10 @@ def playground(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: 
     )
 
 
-@router.post("/engagements/{engagement_id}/playground/token")
+@router.post("/engagements/{engagement_id}/playground/token", dependencies=[back_to(_PAGE)])
 def playground_token(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """A token for this browser's playground, handed to the page once (kept in sessionStorage)."""
-    try:
-        issued = access.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
-    except DomainError as exc:
-        return soft_error(request, exc, f"/engagements/{engagement_id}")
+    issued = access.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
     request.session["new_gateway_token"] = issued.plaintext
     return RedirectResponse(f"/engagements/{engagement_id}/playground", status_code=303)
 
@@ -356,7 +326,7 @@ def partners_page(request: Request, uow: UoW, principal: WebPrincipal) -> Respon
     )
 
 
-@router.post("/partners")
+@router.post("/partners", dependencies=[back_to("/partners")])
 def designate(
     request: Request,
     uow: UoW,
@@ -366,21 +336,15 @@ def designate(
     basis: Annotated[str, Form(max_length=2000)],
     expires_on: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    try:
-        expires = _when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry")
-        partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
-    except DomainError as exc:
-        return soft_error(request, exc, "/partners")
+    expires = _when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry")
+    partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
     flash(request, "Trusted partner designated.", "success")
     return RedirectResponse("/partners", status_code=303)
 
 
-@router.post("/partners/{designation_id}/revoke")
+@router.post("/partners/{designation_id}/revoke", dependencies=[back_to("/partners")])
 def revoke_designation(designation_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    try:
-        partners.revoke_designation(uow, principal, designation_id)
-    except DomainError as exc:
-        return soft_error(request, exc, "/partners")
+    partners.revoke_designation(uow, principal, designation_id)
     flash(request, "Designation ended.", "success")
     return RedirectResponse("/partners", status_code=303)
 
