@@ -49,7 +49,7 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, refuse
+from frontier_review.policies import refuse
 from frontier_review.security import service as security
 
 CHUNK_BYTES = 1024 * 1024
@@ -297,8 +297,7 @@ def upload(
     then purged by :func:`purge_expired`. Uploads are allowed from the draft on, until the
     engagement closes. Participants are notified once the engagement has been offered.
     """
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ARTIFACT_UPLOAD, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ARTIFACT_UPLOAD)
     state, _ = _state(uow, row)
     if state is EngagementState.CLOSED:
         raise ValidationFailed("the engagement is closed; files can no longer be shared", field="engagement")
@@ -358,8 +357,7 @@ def upload(
 def list_artifacts(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[ArtifactView]:
     """Every artifact of the engagement, purged ones included (newest first), for whoever may
     read the engagement: the developer, the program office, participants."""
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ENGAGEMENT_READ, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     rows = uow.session.scalars(select(Artifact).where(Artifact.engagement_id == row.id).order_by(Artifact.uploaded_at.desc()))
     return [_view(a) for a in rows]
 
@@ -430,8 +428,7 @@ def download(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, ar
     The download is recorded as an access-log row (kind ``artifact_download``) in this
     transaction, with the fingerprint; commit before streaming ``chunks``.
     """
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ARTIFACT_DOWNLOAD, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ARTIFACT_DOWNLOAD)
     artifact = uow.session.get(Artifact, artifact_id)
     if artifact is None or artifact.engagement_id != row.id:
         raise NotFound(f"artifact {artifact_id} not found in this engagement")

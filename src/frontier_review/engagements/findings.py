@@ -379,8 +379,7 @@ def file_finding(
     The developer is notified; so is the program office for high and critical findings.
     Notices name the engagement and the severity, never the finding's title or content.
     """
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.FINDING_FILE, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.FINDING_FILE)
     _still_open(uow, principal, row, Permission.FINDING_FILE, ("engagement", str(row.id)))
     assert principal.org_id is not None  # the rule admits participants' members only
     problems: list[FieldProblem] = []
@@ -453,9 +452,8 @@ def get_finding(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) ->
 
 def list_findings(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[FindingSummary]:
     """The engagement's findings the principal may read, newest first (see :func:`count_by_severity`)."""
-    row = service.load(uow, engagement_id)
+    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     eref = service.ref(uow, row)
-    authorize(uow, principal, Permission.ENGAGEMENT_READ, eref)
     now = uow.clock.now()
     out = []
     for f in uow.session.scalars(select(Finding).where(Finding.engagement_id == row.id).order_by(Finding.filed_at.desc())):
