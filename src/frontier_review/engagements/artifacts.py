@@ -42,7 +42,15 @@ from frontier_review.engagements.domain import (
     admission,
     effective_state,
 )
-from frontier_review.engagements.orm import Artifact, Engagement, Participant, RevokedUser, SealedChunk, TermsVersion
+from frontier_review.engagements.orm import (
+    Artifact,
+    Engagement,
+    FindingEvidence,
+    Participant,
+    RevokedUser,
+    SealedChunk,
+    TermsVersion,
+)
 from frontier_review.gateway import recorder
 from frontier_review.identity.orm import User
 from frontier_review.kernel.errors import NotFound, ValidationFailed
@@ -240,6 +248,46 @@ def delete_chunks(uow: UnitOfWork, owner_id: uuid.UUID) -> None:
     of the chunks (a backup) can be read any more."""
     uow.session.execute(delete(SealedChunk).where(SealedChunk.owner_id == owner_id))
     security.forget_data_keys(uow, table=_CHUNK_TABLE, owner_prefix=f"{owner_id}:")
+
+
+ORPHAN_GRACE = timedelta(hours=1)
+_SWEEPER = Principal.system("chunk-sweeper")
+
+
+def sweep_orphaned_chunks(uow: UnitOfWork, *, grace: timedelta = ORPHAN_GRACE) -> int:
+    """Delete sealed chunks that belong to no artifact and no evidence file, with their data keys.
+
+    Chunks are written in the same transaction as the row that owns them, so an orphan is what
+    a failed or interrupted write left committed (before the web layer's single error path, an
+    oversized upload through the web form did). Only orphans whose newest data key is older
+    than ``grace`` go, so a write still in flight elsewhere is never touched. Run periodically
+    by a job; returns how many owners' chunks were deleted.
+    """
+    cutoff = uow.clock.now() - grace
+    owners = (
+        select(SealedChunk.owner_id)
+        .where(SealedChunk.owner_id.not_in(select(Artifact.id)), SealedChunk.owner_id.not_in(select(FindingEvidence.id)))
+        .distinct()
+    )
+    swept = []
+    for owner_id in list(uow.session.scalars(owners)):
+        newest = security.newest_data_key(uow, table=_CHUNK_TABLE, owner_prefix=f"{owner_id}:")
+        if newest is not None and newest > cutoff:
+            continue
+        delete_chunks(uow, owner_id)
+        swept.append(owner_id)
+    if swept:
+        # Ids only: what the chunks held is unknown to anyone now (their keys are gone).
+        audit.record(
+            uow,
+            _SWEEPER,
+            "engagements:chunks:swept",
+            target_type="sealed_chunks",
+            target_id=None,
+            details={"owners": [str(o) for o in swept]},
+        )
+    uow.session.flush()
+    return len(swept)
 
 
 # --- artifacts ----------------------------------------------------------------------------

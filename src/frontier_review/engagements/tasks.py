@@ -1,6 +1,6 @@
 """Engagement jobs, every minute: record window transitions (with their notices), purge artifacts
-whose retention ended, chain any access-log rows a gateway process left behind, and deliver
-queued email."""
+whose retention ended, sweep sealed chunks that no artifact or evidence file owns, chain any
+access-log rows a gateway process left behind, and deliver queued email."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
             changed = service.sweep(uow)
         with container.uow() as uow:
             artifacts.purge_expired(uow)
+        with container.uow() as uow:
+            artifacts.sweep_orphaned_chunks(uow)
         while chain_pending(container.uow, grace=in_flight_grace(container.settings)) >= CHAIN_BATCH:
             pass
         deliver()
