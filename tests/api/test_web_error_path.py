@@ -37,7 +37,7 @@ def developer(base_url: str, setup: Setup) -> Iterator[httpx.Client]:
         yield client
 
 
-def _count(container: Container, stmt: sa.Select[tuple[int]]) -> int:
+def _count(container: Container, stmt: sa.Select[int]) -> int:
     with container.sessions() as session:
         return int(session.scalar(stmt) or 0)
 
