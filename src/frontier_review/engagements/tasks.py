@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from huey import Huey, crontab
 from huey.api import TaskWrapper
 
-from frontier_review.engagements import artifacts, service
+from frontier_review.engagements import artifacts, reveals, service
 from frontier_review.gateway.recorder import CHAIN_BATCH, chain_pending, in_flight_grace
 from frontier_review.notifications import email
 
@@ -32,6 +32,7 @@ def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
             artifacts.purge_expired(uow)
         with container.uow() as uow:
             artifacts.sweep_orphaned_chunks(uow)
+            reveals.purge_expired(uow)
         while chain_pending(container.uow, grace=in_flight_grace(container.settings)) >= CHAIN_BATCH:
             pass
         deliver()

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.config import Environment
-from frontier_review.engagements import access, artifacts, findings, partners, service
+from frontier_review.engagements import access, artifacts, findings, partners, reveals, service
 from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
 from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import OrgKind
+from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
@@ -127,7 +127,7 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
         usage=usage,
         invitable=service.invitable(uow, principal, engagement_id) if manages else [],
         tokens=access.my_tokens(uow, principal, engagement_id) if reviews else [],
-        new_token=request.session.pop("new_gateway_token", None),
+        new_token=_take_token(request, uow, principal, engagement_id),
         artifacts=artifacts.list_artifacts(uow, principal, engagement_id),
         download_refusal=artifacts.download_refusal(uow, principal, engagement_id) if reviews else None,
         can_upload=decide(principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
@@ -279,8 +279,7 @@ def issue_token(
     name: Annotated[str, Form(max_length=100)] = "personal",
 ) -> Response:
     issued = access.issue_token(uow, principal, engagement_id, name=name)
-    # Shown once, on the next page only (the session cookie is signed and HttpOnly).
-    request.session["new_gateway_token"] = issued.plaintext
+    _stash_token(request, uow, principal, engagement_id, issued.plaintext)
     return RedirectResponse(f"/engagements/{engagement_id}#tokens", status_code=303)
 
 
@@ -289,11 +288,24 @@ def revoke_token(engagement_id: uuid.UUID, token_id: uuid.UUID, request: Request
     return _action(request, engagement_id, "Token revoked.", lambda: access.revoke_token(uow, principal, token_id))
 
 
+# A new token is shown once, on the next page. The session cookie is signed but not encrypted, so
+# it carries only the id of a sealed server-side record, which that page takes (and deletes).
+_REVEAL = "gateway_token_reveal"
+
+
+def _stash_token(request: Request, uow: UoW, principal: Principal, engagement_id: uuid.UUID, plaintext: str) -> None:
+    request.session[_REVEAL] = str(reveals.stash(uow, principal, engagement_id, plaintext))
+
+
+def _take_token(request: Request, uow: UoW, principal: Principal, engagement_id: uuid.UUID) -> str | None:
+    return reveals.take(uow, principal, engagement_id, request.session.pop(_REVEAL, None))
+
+
 @router.get("/engagements/{engagement_id}/playground", response_class=HTMLResponse)
 def playground(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     view = service.get(uow, principal, engagement_id)
     return render(
-        request, "engagements/playground.html", principal, e=view, new_token=request.session.pop("new_gateway_token", None)
+        request, "engagements/playground.html", principal, e=view, new_token=_take_token(request, uow, principal, engagement_id)
     )
 
 
@@ -301,7 +313,7 @@ def playground(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: 
 def playground_token(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """A token for this browser's playground, handed to the page once (kept in sessionStorage)."""
     issued = access.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
-    request.session["new_gateway_token"] = issued.plaintext
+    _stash_token(request, uow, principal, engagement_id, issued.plaintext)
     return RedirectResponse(f"/engagements/{engagement_id}/playground", status_code=303)
 
 
