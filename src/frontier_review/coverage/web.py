@@ -17,8 +17,9 @@ from frontier_review.policies import decide
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
+from frontier_review.web.uploads import SealedSpoolRoute
 
-router = APIRouter(prefix="/coverage", include_in_schema=False, dependencies=[Depends(check_csrf)])
+router = APIRouter(prefix="/coverage", include_in_schema=False, dependencies=[Depends(check_csrf)], route_class=SealedSpoolRoute)
 MAX_POLICY_BYTES = 256 * 1024
 _INQUIRY = "/coverage/inquiries/{inquiry_id}"
 

@@ -13,8 +13,10 @@ from frontier_review.engagements.materials_api import attachment
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
+from frontier_review.web.uploads import SealedSpoolRoute
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+# Uploads spool through sealed temporary files: no plaintext on disk before it is sealed.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)], route_class=SealedSpoolRoute)
 _MATERIALS = "/engagements/{engagement_id}#materials"
 _FINDINGS = "/engagements/{engagement_id}#findings"
 _FINDING = "/engagements/{engagement_id}/findings/{finding_id}"
