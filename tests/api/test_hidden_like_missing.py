@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.coverage import determinations, inquiries
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.engagements import service
+from frontier_review.engagements.domain import Materials, Quotas, Recipients, Window
 from frontier_review.engagements.orm import RevokedUser
 from frontier_review.evals import runs
 from frontier_review.evals.orm import BenchmarkRun
@@ -35,8 +37,8 @@ from frontier_review.kernel.ids import new_id
 from frontier_review.registry import service as registry
 from frontier_review.security import passwords
 from tests.api.helpers import bearer, csrf_from, web_login
-from tests.factories.coverage import publish_reference, register_sample_benchmark
-from tests.factories.engagements import Setup, make_engagement
+from tests.factories.coverage import make_version, publish_reference, register_sample_benchmark
+from tests.factories.engagements import Setup, make_engagement, protections
 from tests.factories.identity import Person, api_token, make_org, make_user
 
 RANDOM = str(uuid.UUID(int=0x5EC2E7))  # an id that names nothing
@@ -70,13 +72,26 @@ def world(container: Container) -> World:
     register_sample_benchmark(container, cleared)
     publish_reference(container, cleared, "ca-sb53-frontier-model.toml")
     version_id = setup.engagement.version_id
+    draft_version = make_version(container, developer, label="rc-draft")
+    now = container.clock.now()
     with container.uow() as uow:
+        draft = service.open_engagement(  # a draft is the developer's alone, even for the program office
+            uow,
+            developer.principal,
+            version_id=draft_version.id,
+            title="Draft review",
+            window=Window(now, now + timedelta(days=5)),
+            recipients=Recipients.FEDERAL_ONLY,
+            materials=Materials(),
+            protections=protections(),
+            quotas=Quotas(),
+        )
         inquiry = inquiries.file_inquiry(uow, developer.principal, version_id, question="Is this version covered?")
         det = determinations.record_determination(uow, cleared.principal, version_id, policy_ref="ca-sb53-frontier-model@1")
         target = runs.create_target(uow, cleared.principal, name="atlas", model="mockllm/model", model_version_id=version_id)
         bench = uow.session.scalar(sa.select(Benchmark).where(Benchmark.name == "cyber-offense-sample"))
         assert bench is not None and bench.classified
-        run_id = new_id()
+        run_id = new_id()  # a classified run that never ran is enough to be hidden from the uncleared
         uow.session.add(
             BenchmarkRun(
                 id=run_id,
@@ -102,6 +117,7 @@ def world(container: Container) -> World:
         "determination": str(det.id),
         "run": str(run_id),
         "engagement": str(setup.engagement.id),
+        "draft": str(draft.id),
         "agency_reviewer": str(setup.reviewer.user.id),
     }
     return World(setup, hostile, uncleared, setup.reviewer, setup.agency_admin, ids)
@@ -130,6 +146,8 @@ REST: list[tuple[str, str, str, str, dict[str, object] | None]] = [
     ("hostile", "POST", "/api/v1/engagements/{id}/close", "engagement", None),
     ("uncleared", "GET", "/api/v1/runs/{id}", "run", None),
     ("uncleared", "POST", "/api/v1/runs/{id}/cancel", "run", None),
+    ("uncleared", "GET", "/api/v1/engagements/{id}", "draft", None),
+    ("uncleared", "GET", "/api/v1/engagements/{id}/findings", "draft", None),
     ("revoked", "GET", "/api/v1/engagements/{id}", "engagement", None),
     ("revoked", "GET", "/api/v1/engagements/{id}/usage", "engagement", None),
     ("revoked", "GET", "/api/v1/engagements/{id}/artifacts", "engagement", None),
@@ -144,6 +162,7 @@ WEB: list[tuple[str, str, str]] = [
     ("hostile", "/engagements/{id}", "engagement"),
     ("hostile", "/engagements/{id}/playground", "engagement"),
     ("uncleared", "/evals/runs/{id}", "run"),
+    ("uncleared", "/engagements/{id}", "draft"),
     ("revoked", "/engagements/{id}", "engagement"),
 ]
 
