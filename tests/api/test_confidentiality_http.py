@@ -189,15 +189,15 @@ def test_a_revoked_designation_ends_every_access_of_the_partner(container: Conta
     assert ended.status_code == 200, ended.text
 
     for who in ("partner_admin", "partner_reviewer"):
-        assert http.get(f"/api/v1/engagements/{eng}", headers=world.auth(who)).status_code == 403
-        assert _listed(http, world, who) == 403
+        assert http.get(f"/api/v1/engagements/{eng}", headers=world.auth(who)).status_code == 404
+        assert _listed(http, world, who) == 404
         for finding in (green, own):
             assert http.get(f"/api/v1/findings/{finding}", headers=world.auth(who)).status_code == 404
             comment = http.post(f"/api/v1/findings/{finding}/comments", json={"body": "still here"}, headers=world.auth(who))
             assert comment.status_code == 404
         assert http.get(f"/api/v1/findings/{green}/evidence/{evidence}", headers=world.auth(who)).status_code == 404
-        assert_problem(_file(http, world, who, "TLP:GREEN"), 403)
-        assert http.get(download, headers=world.auth(who)).status_code == 403
+        assert_problem(_file(http, world, who, "TLP:GREEN"), 404)
+        assert http.get(download, headers=world.auth(who)).status_code == 404
     # The others are unaffected, and the partner's finding stays with its audience.
     assert http.get(f"/api/v1/findings/{own}", headers=world.auth("dev_admin")).status_code == 200
     assert http.get(f"/api/v1/findings/{green}", headers=world.auth("reviewer")).status_code == 200
@@ -219,15 +219,15 @@ def test_a_revoked_person_loses_findings_and_downloads(container: Container, wor
     assert revoked.status_code == 200, revoked.text
 
     auth = world.auth("reviewer")
-    assert _listed(http, world, "reviewer") == 403
-    assert http.get(f"/api/v1/engagements/{eng}", headers=auth).status_code == 403
+    assert _listed(http, world, "reviewer") == 404
+    assert http.get(f"/api/v1/engagements/{eng}", headers=auth).status_code == 404
     assert http.get(f"/api/v1/findings/{mine}", headers=auth).status_code == 404
     assert http.post(f"/api/v1/findings/{mine}/comments", json={"body": "hello"}, headers=auth).status_code == 404
     assert http.get(f"/api/v1/findings/{mine}/evidence/{evidence}", headers=auth).status_code == 404
     upload = http.post(f"/api/v1/findings/{mine}/evidence", files={"file": ("more.txt", b"more", "text/plain")}, headers=auth)
     assert upload.status_code == 404
-    assert_problem(_file(http, world, "reviewer", "TLP:GREEN"), 403)
-    assert http.get(f"/api/v1/engagements/{eng}/artifacts/{artifact.id}/download", headers=auth).status_code == 403
+    assert_problem(_file(http, world, "reviewer", "TLP:GREEN"), 404)
+    assert http.get(f"/api/v1/engagements/{eng}/artifacts/{artifact.id}/download", headers=auth).status_code == 404
     assert http.get(f"/api/v1/findings/{mine}", headers=world.auth("agency_admin")).status_code == 200
     assert mine in (_listed(http, world, "agency_admin") or set())  # type: ignore[operator]
 
@@ -239,7 +239,7 @@ def test_a_revoked_participant_loses_its_findings(world: World, http: httpx.Clie
     revoked = http.post(f"/api/v1/engagements/{eng}/participants/{participant}/revoke", headers=world.auth("dev_admin"))
     assert revoked.status_code == 200, revoked.text
     for who in ("reviewer", "agency_admin"):
-        assert _listed(http, world, who) == 403
+        assert _listed(http, world, who) == 404
         assert http.get(f"/api/v1/findings/{mine}", headers=world.auth(who)).status_code == 404
         assert http.post(f"/api/v1/findings/{mine}/comments", json={"body": "x"}, headers=world.auth(who)).status_code == 404
     assert http.get(f"/api/v1/findings/{mine}", headers=world.auth("partner_admin")).status_code == 200

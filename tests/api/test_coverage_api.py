@@ -174,8 +174,9 @@ def test_developer_registers_a_model_with_versions_and_facts_with_provenance(
     assert _ok(http.get("/api/v1/models", headers=world.auth["other"])) == []
     oversight = _ok(http.get(f"/api/v1/versions/{rc1['id']}", headers=world.auth["po_member"]))
     assert oversight["facts"] == shown["facts"]
-    assert_problem(http.get(f"/api/v1/models/{model['id']}", headers=world.auth["other"]), 403)
-    assert_problem(http.get(f"/api/v1/versions/{rc2['id']}", headers=world.auth["other"]), 403)
+    # Another developer's model does not exist for it (404, exactly like a random id).
+    assert_problem(http.get(f"/api/v1/models/{model['id']}", headers=world.auth["other"]), 404)
+    assert_problem(http.get(f"/api/v1/versions/{rc2['id']}", headers=world.auth["other"]), 404)
 
 
 def test_bad_registry_input_is_a_problem_naming_the_field_and_writes_nothing(
@@ -275,8 +276,8 @@ def test_release_always_succeeds_for_the_owner_and_for_nobody_else(http: httpx.C
     inquiry = _ok(http.post("/api/v1/inquiries", json={"model_version_id": rc1, "question": "Covered?"}, headers=dev), 201)
     _ok(http.post(f"/api/v1/inquiries/{inquiry['id']}/assign", json={}, headers=world.auth["po_admin"]))
     release = {"status": "released"}
-    for outsider in ("other", "po_admin", "po_member"):
-        assert_problem(http.post(f"/api/v1/versions/{rc1}/status", json=release, headers=world.auth[outsider]), 403)
+    for outsider, status in (("other", 404), ("po_admin", 403), ("po_member", 403)):
+        assert_problem(http.post(f"/api/v1/versions/{rc1}/status", json=release, headers=world.auth[outsider]), status)
     assert _ok(http.get(f"/api/v1/versions/{rc1}", headers=dev))["status"] == "prerelease"
 
     released = _ok(http.post(f"/api/v1/versions/{rc1}/status", json=release, headers=dev))
@@ -469,7 +470,7 @@ def test_inquiry_from_filing_to_determination(container: Container, http: httpx.
     dev, po, other = world.auth["dev"], world.auth["po_member"], world.auth["other"]
     version = _version(http, dev, label="2.0-rc1")
     question = {"model_version_id": version, "question": "Is Atlas 2.0-rc1 a covered frontier model?"}
-    assert_problem(http.post("/api/v1/inquiries", json=question, headers=other), 403)
+    assert_problem(http.post("/api/v1/inquiries", json=question, headers=other), 404)
     assert_problem(http.post("/api/v1/inquiries", json={**question, "question": ""}, headers=dev), 422, field="question")
     filed = _ok(http.post("/api/v1/inquiries", json=question, headers=dev), 201)
     assert (filed["status"], filed["version_display"], filed["filed_by"]) == ("open", "Atlas 2.0-rc1", world.email("dev"))
@@ -477,7 +478,7 @@ def test_inquiry_from_filing_to_determination(container: Container, http: httpx.
     url = f"/api/v1/inquiries/{filed['id']}"
     assert [i["id"] for i in _ok(http.get("/api/v1/inquiries", headers=po))] == [filed["id"]]
     assert _ok(http.get("/api/v1/inquiries", headers=other)) == []
-    assert_problem(http.get(url, headers=other), 403)
+    assert_problem(http.get(url, headers=other), 404)
 
     developer_id = str(world.people["dev"].user.id)
     assert_problem(http.post(f"{url}/assign", json={"assignee_id": developer_id}, headers=po), 422, field="assignee_id")
@@ -489,7 +490,7 @@ def test_inquiry_from_filing_to_determination(container: Container, http: httpx.
     assert_problem(
         http.post(f"{url}/request-information", json={**ask, "version": filed["version"]}, headers=po), 409, field="version"
     )
-    assert_problem(http.post(f"{url}/respond", json={"message": "Not yours."}, headers=other), 403)
+    assert_problem(http.post(f"{url}/respond", json={"message": "Not yours."}, headers=other), 404)
 
     facts = {"facts": [{"name": "training_compute_flop", "value": 4e26, "unit": "FLOP"}], "source_document": "tech report"}
     _ok(http.post(f"/api/v1/versions/{version}/facts", json=facts, headers=dev))

@@ -8,6 +8,7 @@ and determinations are worked and seen in full by cleared program-office staff o
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -256,8 +257,20 @@ def _denials(container: Container) -> int:
         return int(session.scalar(query) or 0)
 
 
+_BY_ID = re.compile(r"/(models|versions|determinations|inquiries)/\{")
+
+
+def _sees(case: Case) -> frozenset[str]:
+    """Who may see the model, version, determination or inquiry a route names; for everyone else
+    it does not exist (404, like a random id), though the refusal is audited all the same."""
+    if not _BY_ID.search(case.route) and (case.method, case.route) != (W, "/api/v1/inquiries"):
+        return EVERYONE
+    return READS_OTHER if "{other_" in case.route + str(case.json) else READS_OWN
+
+
 def test_route_matrix(container: Container, world: World, http: httpx.Client) -> None:
-    """Allowed → 2xx; refused → exactly 403, each refusal audited with its reason."""
+    """Allowed → 2xx; refused → exactly 403, or 404 where the caller may not see the resource at
+    all; each refusal audited with its reason."""
     failures = []
     refused = 0
     before = _denials(container)
@@ -268,7 +281,8 @@ def test_route_matrix(container: Container, world: World, http: httpx.Client) ->
             ok = 200 <= response.status_code < 300
             if not ok:
                 refused += 1
-            if ok != expected_ok or (not ok and response.status_code != 403):
+            refusal = 403 if actor in _sees(case) else 404
+            if ok != expected_ok or (not ok and response.status_code != refusal):
                 failures.append(f"{actor} {case.method} {case.route}: {response.status_code} {response.text[:160]}")
     assert not failures, "\n".join(failures)
     assert _denials(container) - before == refused

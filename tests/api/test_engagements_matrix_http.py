@@ -441,13 +441,32 @@ def _denials(container: Container) -> int:
         return int(session.scalar(query) or 0)
 
 
+_READERS = {"{eng}": READS, "{fed_only}": READS_FEDERAL_ONLY, "{draft": DEVELOPER}
+
+
+def _sees(case: Case) -> frozenset[str]:
+    """Who may see the engagement (or, opening one, the model version) a route names. For everyone
+    else it does not exist: 404 exactly like a random id, the refusal audited all the same."""
+    if (case.method, case.route) == (W, "/api/v1/engagements"):
+        owner = frozenset({"other_dev_admin"}) if "{other_version}" in str(case.json) else DEVELOPER
+        return owner | PROGRAM_OFFICE | {"root"}
+    for key, readers in _READERS.items():
+        if case.route.startswith("/api/v1/engagements/" + key):
+            return readers
+    return SIGNED_IN
+
+
+def _hidden(case: Case, actor: str) -> bool:
+    return actor in case.hidden or actor not in _sees(case)
+
+
 def _expected(case: Case, actor: str) -> int | None:
     """The status ``actor`` gets, or None for 2xx."""
     if actor == ANONYMOUS:
         return 401
     if actor in case.allowed:
         return None
-    return 404 if actor in case.hidden else case.refusal
+    return 404 if _hidden(case, actor) else case.refusal
 
 
 def test_route_matrix(container: Container, world: World, http: httpx.Client) -> None:
@@ -475,7 +494,7 @@ def test_route_matrix(container: Container, world: World, http: httpx.Client) ->
             ok = 200 <= got < 300 if expected is None else got == expected
             if not ok:
                 failures.append(f"{actor} {case.method} {case.route}: {got} (expected {expected or '2xx'}) {response.text[:160]}")
-            refused += got == 403 or (got == 404 and actor in case.hidden)
+            refused += got == 403 or (got == 404 and _hidden(case, actor))
     assert not failures, "\n".join(failures)
     assert _denials(container) - before == refused
 
@@ -526,7 +545,7 @@ def test_missing_materials_are_not_found(container: Container, world: World, htt
         ("agency_admin", f"/api/v1/engagements/{fed_only}/artifacts/{ids['fed_artifact']}/download", 403),  # terms not accepted
         ("partner_admin", f"/api/v1/engagements/{eng}/artifacts/{expired}/download", 404),
         ("agency_member", f"/api/v1/engagements/{eng}/artifacts/{purged}/download", 404),
-        ("outsider_admin", f"/api/v1/engagements/{eng}/artifacts/{missing}/download", 403),
+        ("outsider_admin", f"/api/v1/engagements/{eng}/artifacts/{missing}/download", 404),  # hidden engagement
         ("dev_admin", f"/api/v1/engagements/{eng}/artifacts/{missing}/download", 403),
         ("dev_admin", f"/api/v1/findings/{missing}", 404),
         ("dev_admin", f"/api/v1/findings/{missing}/evidence/{missing}", 404),
@@ -542,7 +561,8 @@ def test_missing_materials_are_not_found(container: Container, world: World, htt
         if response.status_code != status:
             failures.append(f"{actor} {url}: {response.status_code} (expected {status}) {response.text[:160]}")
     assert not failures, "\n".join(failures)
-    assert _denials(container) - before == sum(status == 403 for _, _, status in cases)
+    # Every 403 is an audited refusal, and so is the outsider's 404 (an engagement it may not see).
+    assert _denials(container) - before == sum(status == 403 for _, _, status in cases) + 1
     # Purged artifacts stay listed: the record of what was shared outlives the content.
     listed = http.get(f"/api/v1/engagements/{eng}/artifacts", headers=_auth(world, "agency_member"))
     assert listed.status_code == 200, listed.text
@@ -570,16 +590,18 @@ def test_gateway_tokens_need_a_signed_in_participant(world: World, base_url: str
     eng, fed_only, draft = world.ids["eng"], world.ids["fed_only"], world.ids["draft"]
     for actor in ACTORS:
         response = http.post(f"/api/v1/engagements/{eng}/gateway-tokens", json={"name": "ci"}, headers=_auth(world, actor))
-        assert response.status_code == (401 if actor == ANONYMOUS else 403), (actor, response.text)
+        refusal = 403 if actor in READS else 404  # whoever may not see the engagement: not found
+        assert response.status_code == (401 if actor == ANONYMOUS else refusal), (actor, response.text)
     expected = {
-        "agency_member": {eng: 201, fed_only: 201, draft: 403},
-        "agency_admin": {eng: 201, fed_only: 201, draft: 403},
-        "partner_admin": {eng: 201, fed_only: 403, draft: 403},  # G6: federal-only terms
+        # An engagement the caller may not see at all does not exist for it (404).
+        "agency_member": {eng: 201, fed_only: 201, draft: 404},
+        "agency_admin": {eng: 201, fed_only: 201, draft: 404},
+        "partner_admin": {eng: 201, fed_only: 404, draft: 404},  # G6: federal-only terms
         "dev_admin": {eng: 403, fed_only: 403, draft: 403},
-        "po_admin": {eng: 403, fed_only: 403, draft: 403},
-        "outsider_admin": {eng: 403, fed_only: 403, draft: 403},
-        "other_dev_admin": {eng: 403, fed_only: 403, draft: 403},
-        "root": {eng: 403, fed_only: 403, draft: 403},
+        "po_admin": {eng: 403, fed_only: 403, draft: 404},
+        "outsider_admin": {eng: 404, fed_only: 404, draft: 404},
+        "other_dev_admin": {eng: 404, fed_only: 404, draft: 404},
+        "root": {eng: 404, fed_only: 404, draft: 404},
     }
     failures = []
     for actor, by_engagement in expected.items():
@@ -642,7 +664,7 @@ def test_listings_show_each_actor_only_what_it_may_see(world: World, http: httpx
     assert revoked.status_code == 200, revoked.text
     for actor in AGENCY:
         assert _listed(http, world, actor) == {eng}, actor
-        assert http.get(f"/api/v1/engagements/{fed_only}", headers=_auth(world, actor)).status_code == 403, actor
+        assert http.get(f"/api/v1/engagements/{fed_only}", headers=_auth(world, actor)).status_code == 404, actor
     assert _listed(http, world, "po_admin") == {eng, fed_only}
     assert _listed(http, world, "dev_admin") == own
 

@@ -93,7 +93,9 @@ def test_evals_route_matrix(world: dict[str, object], http: httpx.Client) -> Non
             url = path.format(open_run=world["open_run"], secret_run=world["secret_run"])
             payload = None if body is None else {k: v.format(actor=actor) if isinstance(v, str) else v for k, v in body.items()}
             response = http.request(method, url, json=payload, headers=bearer(tokens[actor]))
-            expected = ok_status if actor in allowed else 403
+            # A run is visible to whoever may see its scores; for anyone else it does not exist.
+            sees = PO if "{open_run}" in path else {"po_cleared"} if "{secret_run}" in path else set(ACTORS)
+            expected = ok_status if actor in allowed else 403 if actor in sees else 404
             if response.status_code != expected:
                 failures.append(f"{actor} {method} {path}: {response.status_code} (expected {expected})")
     assert not failures, "\n".join(failures)

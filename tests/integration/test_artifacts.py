@@ -179,9 +179,11 @@ def test_the_size_limit_refuses_and_leaves_nothing_written(container: Container)
 def test_only_the_developer_uploads_what_the_terms_share(container: Container) -> None:
     setup = make_engagement(container)
     other_dev = make_user(container, make_org(container, OrgKind.DEVELOPER), role=Role.ADMIN)
-    for outsider in (setup.reviewer, setup.agency_admin, setup.partner_admin, setup.program_office, other_dev):
+    for outsider in (setup.reviewer, setup.agency_admin, setup.partner_admin, setup.program_office):
         with pytest.raises(PermissionDenied):
             upload(container, setup, b"x", person=outsider)
+    with pytest.raises(NotFound):  # another developer may not even see the engagement
+        upload(container, setup, b"x", person=other_dev)
     # The factory's terms share the system card but not evaluation results.
     for kind, filename, field in (
         ("evaluation_results", "evals.pdf", "kind"),
@@ -222,9 +224,10 @@ def test_participants_program_office_and_developer_list_artifacts(container: Con
         with container.uow() as uow:
             assert [a.id for a in artifacts.list_artifacts(uow, person.principal, setup.engagement.id)] == [view.id]
     stranger = make_user(container, make_org(container, OrgKind.AGENCY))
-    with container.uow() as uow, pytest.raises(PermissionDenied):
+    # For a stranger the engagement does not exist (the refusal is audited all the same).
+    with container.uow() as uow, pytest.raises(NotFound):
         artifacts.list_artifacts(uow, stranger.principal, setup.engagement.id)
-    with container.uow() as uow, pytest.raises(PermissionDenied):
+    with container.uow() as uow, pytest.raises(NotFound):
         artifacts.download(uow, stranger.principal, setup.engagement.id, view.id)
 
 
@@ -267,7 +270,8 @@ def test_downloads_stop_after_revocation(container: Container) -> None:
     agency = next(p for p in setup.engagement.participants if p.organization_id == setup.agency.id)
     with container.uow() as uow:
         service.revoke_participant(uow, setup.developer.principal, setup.engagement.id, agency.id)
-    refused(container, setup.agency_admin, setup, view.id)
+    with container.uow() as uow, pytest.raises(NotFound):  # a revoked participant no longer sees the engagement
+        artifacts.download(uow, setup.agency_admin.principal, setup.engagement.id, view.id)
     assert download(container, setup.partner_reviewer, setup, view.id)[0] == b"card"
 
 

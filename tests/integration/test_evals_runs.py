@@ -22,7 +22,7 @@ from frontier_review.evals.package import load_package
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
-from frontier_review.kernel.errors import PermissionDenied, ValidationFailed
+from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.principal import Principal
 from tests.factories.coverage import make_version
 from tests.factories.identity import Person, make_org, make_user
@@ -135,7 +135,7 @@ def test_a_run_goes_through_the_queue_and_feeds_a_determination(container: Conta
     assert seen_by_developer.trace is None
     # Transcripts: cleared staff only, every view audited (E1).
     uncleared = make_user(container, make_org(container, OrgKind.PROGRAM_OFFICE), role=Role.ADMIN)
-    with container.uow() as uow, pytest.raises(PermissionDenied):
+    with container.uow() as uow, pytest.raises(NotFound):  # a classified run does not exist for the uncleared
         runs.run_transcripts(uow, uncleared.principal, run.id)
     with container.uow() as uow:
         shown = runs.run_transcripts(uow, director.principal, run.id)

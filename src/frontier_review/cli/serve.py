@@ -79,8 +79,9 @@ def serve(
     consumer = None
     if embedded_worker if embedded_worker is not None else not settings.redis_url:
         consumer = start_embedded_consumer(c.jobs.huey)
-    # Uploads over 1 MiB spool to temporary files before they are sealed: keep those inside the
-    # instance's own (0700) data directory, never in a shared /tmp.
+    # Upload spools (web.uploads) hold only ciphertext under a key kept in memory, in
+    # <data dir>/tmp; any other temporary file a library makes goes there too, inside the
+    # instance's own (0700) data directory, never a shared /tmp.
     spool = settings.data_dir / "tmp"
     spool.mkdir(mode=0o700, exist_ok=True)
     tempfile.tempdir = str(spool)

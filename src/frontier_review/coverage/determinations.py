@@ -23,7 +23,7 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
 from frontier_review.security import service as security
@@ -268,7 +268,13 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
     if det is None:
         raise NotFound(f"determination {determination_id} not found")
     version, model = registry.load_version(uow, det.model_version_id)
-    authorize(uow, principal, Permission.COVERAGE_READ, VersionOwner(model.organization_id, str(det.id), "determination"))
+    authorize_visible(
+        uow,
+        principal,
+        Permission.COVERAGE_READ,
+        VersionOwner(model.organization_id, str(det.id), "determination"),
+        not_found=f"determination {determination_id} not found",
+    )
     row = uow.session.get(PublishedPolicy, det.policy_id)
     assert row is not None
     view = _view(uow, principal, det, row, version, model)
@@ -280,7 +286,8 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
 def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
     """Every determination of a version, newest first."""
     version, model = registry.load_version(uow, version_id)
-    authorize(uow, principal, Permission.COVERAGE_READ, VersionOwner(model.organization_id, str(version.id)))
+    owner = VersionOwner(model.organization_id, str(version.id))
+    authorize_visible(uow, principal, Permission.COVERAGE_READ, owner, not_found=registry.version_missing(version_id))
     out = []
     for det in uow.session.scalars(
         select(Determination).where(Determination.model_version_id == version.id).order_by(Determination.decided_at.desc())

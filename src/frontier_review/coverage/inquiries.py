@@ -24,7 +24,7 @@ from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.notifications import service as notifications
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize_visible, decide
 from frontier_review.registry import service as registry
 
 
@@ -159,10 +159,17 @@ def _notify_developer(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, t
     )
 
 
-def _load(uow: UnitOfWork, inquiry_id: uuid.UUID, expected_version: int | None) -> Inquiry:
+def _load(
+    uow: UnitOfWork, principal: Principal, permission: Permission, inquiry_id: uuid.UUID, expected_version: int | None
+) -> Inquiry:
+    """The inquiry, once ``principal`` may act on it. One the caller may not see is ``NotFound``
+    like a missing one, and the stale-version check waits until then, so that neither answer
+    confirms the inquiry exists."""
+    missing = f"inquiry {inquiry_id} not found"
     inquiry = uow.session.get(Inquiry, inquiry_id)
     if inquiry is None:
-        raise NotFound(f"inquiry {inquiry_id} not found")
+        raise NotFound(missing)
+    authorize_visible(uow, principal, permission, _owner(inquiry), not_found=missing, read=Permission.COVERAGE_READ)
     if expected_version is not None and expected_version != inquiry.version:
         raise Conflict("the inquiry changed since you loaded it; reload and try again", field="version")
     return inquiry
@@ -180,7 +187,14 @@ def _require_active(inquiry: Inquiry) -> None:
 def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, question: str) -> InquiryView:
     """A developer asks whether its version (released or not) is a covered frontier model."""
     version, model = registry.load_version(uow, version_id)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_FILE, VersionOwner(model.organization_id, str(version.id)))
+    authorize_visible(
+        uow,
+        principal,
+        Permission.COVERAGE_INQUIRY_FILE,
+        VersionOwner(model.organization_id, str(version.id)),
+        not_found=registry.version_missing(version_id),
+        read=Permission.COVERAGE_READ,
+    )
     text = _text(question, "question")
     open_one = uow.session.scalar(
         select(Inquiry.id).where(Inquiry.model_version_id == version.id, Inquiry.status.in_([s.value for s in ACTIVE]))
@@ -218,8 +232,7 @@ def list_inquiries(uow: UnitOfWork, principal: Principal, *, status: InquiryStat
 
 
 def get_inquiry(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID) -> InquiryView:
-    inquiry = _load(uow, inquiry_id, None)
-    authorize(uow, principal, Permission.COVERAGE_READ, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_READ, inquiry_id, None)
     return _view(uow, inquiry, with_events=True)
 
 
@@ -232,8 +245,7 @@ def assign(
     expected_version: int | None = None,
 ) -> InquiryView:
     """Assign an inquiry to a program-office member (oneself by default)."""
-    inquiry = _load(uow, inquiry_id, expected_version)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, expected_version)
     _require_active(inquiry)
     target_id = assignee_id or principal.user_id
     user = uow.session.get(User, target_id) if target_id else None
@@ -251,8 +263,7 @@ def request_information(
     uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, message: str, expected_version: int | None = None
 ) -> InquiryView:
     """Ask the developer for more facts; the inquiry waits for their answer."""
-    inquiry = _load(uow, inquiry_id, expected_version)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, expected_version)
     _require_active(inquiry)
     text = _text(message, "message")
     inquiry.status = InquiryStatus.NEEDS_INFORMATION.value
@@ -265,8 +276,7 @@ def respond(
     uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, message: str, expected_version: int | None = None
 ) -> InquiryView:
     """The developer answers (typically after declaring more facts on the version)."""
-    inquiry = _load(uow, inquiry_id, expected_version)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, inquiry_id, expected_version)
     _require_active(inquiry)
     text = _text(message, "message")
     inquiry.status = (InquiryStatus.ASSIGNED if inquiry.assignee_id else InquiryStatus.OPEN).value
@@ -277,8 +287,7 @@ def respond(
 
 def attach_results(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, result_ids: list[uuid.UUID]) -> InquiryView:
     """Record which benchmark results the program office weighed (program-office side of the thread)."""
-    inquiry = _load(uow, inquiry_id, None)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, None)
     _require_active(inquiry)
     if not result_ids:
         raise ValidationFailed("attach at least one result", field="result_ids")
@@ -300,8 +309,7 @@ def decide_inquiry(
     expected_version: int | None = None,
 ) -> InquiryView:
     """Answer with a determination under ``policy_ref``; the developer is notified."""
-    inquiry = _load(uow, inquiry_id, expected_version)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_WORK, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, expected_version)
     _require_active(inquiry)
     det = determinations.record_determination(
         uow, principal, inquiry.model_version_id, policy_ref=policy_ref, rationale=rationale, inquiry_id=inquiry.id
@@ -317,8 +325,7 @@ def decide_inquiry(
 
 def withdraw(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID) -> InquiryView:
     """The developer withdraws its question."""
-    inquiry = _load(uow, inquiry_id, None)
-    authorize(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, _owner(inquiry))
+    inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, inquiry_id, None)
     _require_active(inquiry)
     inquiry.status = InquiryStatus.WITHDRAWN.value
     _event(uow, principal, inquiry, "withdrawn")

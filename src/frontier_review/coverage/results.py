@@ -23,7 +23,7 @@ from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize
+from frontier_review.policies import authorize, authorize_visible
 from frontier_review.registry import service as registry
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -195,7 +195,8 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
     from frontier_review.coverage.policy import VersionOwner
     from frontier_review.policies import decide
 
-    authorize(uow, principal, Permission.COVERAGE_READ, VersionOwner(model.organization_id, str(version.id)))
+    owner = VersionOwner(model.organization_id, str(version.id))
+    authorize_visible(uow, principal, Permission.COVERAGE_READ, owner, not_found=registry.version_missing(version_id))
     out = []
     rows = uow.session.execute(
         select(BenchmarkResult, Benchmark)

@@ -12,22 +12,16 @@ from frontier_review.coverage import determinations, inquiries, policies, result
 from frontier_review.coverage.inquiries import InquiryStatus
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.coverage.policy_file import PolicyInvalid
-from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
+from frontier_review.web.uploads import SealedSpoolRoute
 
-router = APIRouter(prefix="/coverage", include_in_schema=False, dependencies=[Depends(check_csrf)])
-EXPECTED = {"validation_failed", "conflict", "invalid_transition"}
+router = APIRouter(prefix="/coverage", include_in_schema=False, dependencies=[Depends(check_csrf)], route_class=SealedSpoolRoute)
 MAX_POLICY_BYTES = 256 * 1024
-
-
-def _soft(request: Request, exc: DomainError, back: str) -> Response:
-    if exc.code not in EXPECTED:
-        raise exc
-    flash(request, exc.message, "error")
-    return RedirectResponse(back, status_code=303)
+_INQUIRY = "/coverage/inquiries/{inquiry_id}"
 
 
 # Inquiries -------------------------------------------------------------------------------
@@ -43,7 +37,7 @@ def inquiry_list(request: Request, uow: UoW, principal: WebPrincipal, status: st
     )
 
 
-@router.post("/inquiries")
+@router.post("/inquiries", dependencies=[back_to("/coverage/inquiries")])
 def file_inquiry(
     request: Request,
     uow: UoW,
@@ -51,10 +45,7 @@ def file_inquiry(
     model_version_id: Annotated[uuid.UUID, Form()],
     question: Annotated[str, Form(max_length=10_000)],
 ) -> Response:
-    try:
-        view = inquiries.file_inquiry(uow, principal, model_version_id, question=question)
-    except DomainError as exc:
-        return _soft(request, exc, f"/versions/{model_version_id}")
+    view = inquiries.file_inquiry(uow, principal, model_version_id, question=question)
     flash(request, "Inquiry filed. The program office has been notified.", "success")
     return RedirectResponse(f"/coverage/inquiries/{view.id}", status_code=303)
 
@@ -83,7 +74,7 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
     )
 
 
-@router.post("/inquiries/{inquiry_id}/attach-results")
+@router.post("/inquiries/{inquiry_id}/attach-results", dependencies=[back_to(_INQUIRY)])
 async def attach_results(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
     form = await request.form()
     try:
@@ -99,16 +90,12 @@ async def attach_results(request: Request, uow: UoW, principal: WebPrincipal, in
 
 
 def _inquiry_action(request: Request, inquiry_id: uuid.UUID, action: object, done: str) -> Response:
-    back = f"/coverage/inquiries/{inquiry_id}"
-    try:
-        action()  # type: ignore[operator]
-    except DomainError as exc:
-        return _soft(request, exc, back)
+    action()  # type: ignore[operator]
     flash(request, done, "success")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"/coverage/inquiries/{inquiry_id}", status_code=303)
 
 
-@router.post("/inquiries/{inquiry_id}/assign")
+@router.post("/inquiries/{inquiry_id}/assign", dependencies=[back_to(_INQUIRY)])
 def assign(
     request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID, version: Annotated[int, Form()]
 ) -> Response:
@@ -117,7 +104,7 @@ def assign(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/request-information")
+@router.post("/inquiries/{inquiry_id}/request-information", dependencies=[back_to(_INQUIRY)])
 def request_information(
     request: Request,
     uow: UoW,
@@ -134,7 +121,7 @@ def request_information(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/respond")
+@router.post("/inquiries/{inquiry_id}/respond", dependencies=[back_to(_INQUIRY)])
 def respond(
     request: Request,
     uow: UoW,
@@ -151,7 +138,7 @@ def respond(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/decide")
+@router.post("/inquiries/{inquiry_id}/decide", dependencies=[back_to(_INQUIRY)])
 def decide_inquiry(
     request: Request,
     uow: UoW,
@@ -171,7 +158,7 @@ def decide_inquiry(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/withdraw")
+@router.post("/inquiries/{inquiry_id}/withdraw", dependencies=[back_to(_INQUIRY)])
 def withdraw(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
     return _inquiry_action(request, inquiry_id, lambda: inquiries.withdraw(uow, principal, inquiry_id), "Inquiry withdrawn.")
 
@@ -179,7 +166,7 @@ def withdraw(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uu
 # Determinations --------------------------------------------------------------------------
 
 
-@router.post("/determinations")
+@router.post("/determinations", dependencies=[back_to("/models")])
 def record_determination(
     request: Request,
     uow: UoW,
@@ -188,10 +175,7 @@ def record_determination(
     policy: Annotated[str, Form(max_length=130)],
     rationale: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
-    try:
-        view = determinations.record_determination(uow, principal, model_version_id, policy_ref=policy, rationale=rationale)
-    except DomainError as exc:
-        return _soft(request, exc, f"/versions/{model_version_id}")
+    view = determinations.record_determination(uow, principal, model_version_id, policy_ref=policy, rationale=rationale)
     return RedirectResponse(f"/coverage/determinations/{view.id}", status_code=303)
 
 
@@ -211,7 +195,7 @@ def policy_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response
     return render(request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source="")
 
 
-@router.post("/policies", response_class=HTMLResponse)
+@router.post("/policies", response_class=HTMLResponse, dependencies=[back_to("/coverage/policies")])
 async def publish(
     request: Request,
     uow: UoW,
@@ -229,14 +213,11 @@ async def publish(
         text = raw.decode("utf-8", "replace")
     rows = policies.list_policies(uow, principal)
     can_publish = decide(principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
+    # Checking the file is a parse that writes nothing, so its problems can be shown next to the
+    # source (each with its line) rather than flashed; publishing itself raises through the unit
+    # of work to the web error handler like every other change.
     try:
-        if action == "validate":
-            checked = policies.validate_policy(uow, text)
-            flash(request, f"Valid: {checked.ref}, {len(checked.criteria())} criteria. Not published yet.", "success")
-            return render(
-                request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source=text
-            )
-        view, created = policies.publish_policy(uow, principal, text)
+        checked = policies.validate_policy(uow, text)
     except PolicyInvalid as exc:
         problems = [p.message for p in exc.problems]
         return render(
@@ -249,19 +230,12 @@ async def publish(
             source=text,
             status_code=422,
         )
-    except DomainError as exc:
-        if exc.code not in EXPECTED:
-            raise
+    if action == "validate":
+        flash(request, f"Valid: {checked.ref}, {len(checked.criteria())} criteria. Not published yet.", "success")
         return render(
-            request,
-            "coverage/policies.html",
-            principal,
-            policies=rows,
-            can_publish=can_publish,
-            problems=[exc.message],
-            source=text,
-            status_code=409,
+            request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source=text
         )
+    view, created = policies.publish_policy(uow, principal, text)
     flash(request, f"{view.ref} {'published' if created else 'was already published with this content'}.", "success")
     return RedirectResponse(f"/coverage/policies/{view.ref}", status_code=303)
 

@@ -19,7 +19,6 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize
 from frontier_review.security import service as security
 from frontier_review.security.tokens import mint_token
 
@@ -102,8 +101,7 @@ def set_upstream(
     allow_private: bool,
 ) -> service.EngagementView:
     """Register (or replace) the upstream of one variant; URL and key are sealed, never shown again."""
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ENGAGEMENT_MANAGE, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
     if variant not in service.VARIANTS:
         raise ValidationFailed(f"variant must be one of: {', '.join(service.VARIANTS)}", field="variant")
     current = service.view(uow, row, principal).current
@@ -165,8 +163,7 @@ def _token_view(t: GatewayToken) -> GatewayTokenView:
 
 def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, name: str) -> IssuedGatewayToken:
     """A personal gateway token for one engagement, shown once. Only people (not API tokens) mint them."""
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.GATEWAY_TOKEN_ISSUE, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.GATEWAY_TOKEN_ISSUE)
     clean = name.strip()
     if not 1 <= len(clean) <= 100:
         raise ValidationFailed("name must have 1 to 100 characters", field="name")

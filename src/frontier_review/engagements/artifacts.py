@@ -43,14 +43,22 @@ from frontier_review.engagements.domain import (
     admission,
     effective_state,
 )
-from frontier_review.engagements.orm import Artifact, Engagement, Participant, RevokedUser, SealedChunk, TermsVersion
+from frontier_review.engagements.orm import (
+    Artifact,
+    Engagement,
+    FindingEvidence,
+    Participant,
+    RevokedUser,
+    SealedChunk,
+    TermsVersion,
+)
 from frontier_review.gateway import recorder
 from frontier_review.identity.orm import User
 from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, refuse
+from frontier_review.policies import refuse
 from frontier_review.security import service as security
 
 CHUNK_BYTES = 1024 * 1024
@@ -266,6 +274,46 @@ def delete_chunks(uow: UnitOfWork, owner_id: uuid.UUID) -> None:
     security.forget_data_keys(uow, table=_CHUNK_TABLE, owner_prefix=f"{owner_id}:")
 
 
+ORPHAN_GRACE = timedelta(hours=1)
+_SWEEPER = Principal.system("chunk-sweeper")
+
+
+def sweep_orphaned_chunks(uow: UnitOfWork, *, grace: timedelta = ORPHAN_GRACE) -> int:
+    """Delete sealed chunks that belong to no artifact and no evidence file, with their data keys.
+
+    Chunks are written in the same transaction as the row that owns them, so an orphan is what
+    a failed or interrupted write left committed (before the web layer's single error path, an
+    oversized upload through the web form did). Only orphans whose newest data key is older
+    than ``grace`` go, so a write still in flight elsewhere is never touched. Run periodically
+    by a job; returns how many owners' chunks were deleted.
+    """
+    cutoff = uow.clock.now() - grace
+    owners = (
+        select(SealedChunk.owner_id)
+        .where(SealedChunk.owner_id.not_in(select(Artifact.id)), SealedChunk.owner_id.not_in(select(FindingEvidence.id)))
+        .distinct()
+    )
+    swept = []
+    for owner_id in list(uow.session.scalars(owners)):
+        newest = security.newest_data_key(uow, table=_CHUNK_TABLE, owner_prefix=f"{owner_id}:")
+        if newest is not None and newest > cutoff:
+            continue
+        delete_chunks(uow, owner_id)
+        swept.append(owner_id)
+    if swept:
+        # Ids only: what the chunks held is unknown to anyone now (their keys are gone).
+        audit.record(
+            uow,
+            _SWEEPER,
+            "engagements:chunks:swept",
+            target_type="sealed_chunks",
+            target_id=None,
+            details={"owners": [str(o) for o in swept]},
+        )
+    uow.session.flush()
+    return len(swept)
+
+
 # --- artifacts ----------------------------------------------------------------------------
 
 
@@ -321,8 +369,7 @@ def upload(
     then purged by :func:`purge_expired`. Uploads are allowed from the draft on, until the
     engagement closes. Participants are notified once the engagement has been offered.
     """
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ARTIFACT_UPLOAD, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ARTIFACT_UPLOAD)
     state, _ = _state(uow, row)
     if state is EngagementState.CLOSED:
         raise ValidationFailed("the engagement is closed; files can no longer be shared", field="engagement")
@@ -380,8 +427,7 @@ def upload(
 def list_artifacts(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[ArtifactView]:
     """Every artifact of the engagement, purged ones included (newest first), for whoever may
     read the engagement: the developer, the program office, participants."""
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ENGAGEMENT_READ, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     rows = uow.session.scalars(select(Artifact).where(Artifact.engagement_id == row.id).order_by(Artifact.uploaded_at.desc()))
     return [_view(a) for a in rows]
 
@@ -453,8 +499,7 @@ def download(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, ar
     The download is recorded as an access-log row (kind ``artifact_download``) in this
     transaction, with the fingerprint; commit before streaming ``chunks``.
     """
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.ARTIFACT_DOWNLOAD, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.ARTIFACT_DOWNLOAD)
     artifact = uow.session.get(Artifact, artifact_id)
     if artifact is None or artifact.engagement_id != row.id:
         raise NotFound(f"artifact {artifact_id} not found in this engagement")

@@ -466,9 +466,8 @@ def file_finding(
     The finding's audience is notified (the developer; the program office for high and critical
     findings). Notices name the engagement and the severity, never the finding's title or content.
     """
-    row = service.load(uow, engagement_id)
+    row = service.load_for(uow, principal, engagement_id, Permission.FINDING_FILE)
     eref = service.ref(uow, row)
-    authorize(uow, principal, Permission.FINDING_FILE, eref)
     _still_open(uow, principal, row, Permission.FINDING_FILE, ("engagement", str(row.id)))
     assert principal.org_id is not None  # the rule admits participants' members only
     problems: list[FieldProblem] = []
@@ -554,9 +553,8 @@ def get_finding(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) ->
 def list_findings(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[FindingSummary]:
     """The engagement's findings in the principal's TLP audience, newest first (counts come from
     this list too: :func:`count_by_severity`), so nothing outside the audience is even counted."""
-    row = service.load(uow, engagement_id)
+    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     eref = service.ref(uow, row)
-    authorize(uow, principal, Permission.ENGAGEMENT_READ, eref)
     now = uow.clock.now()
     out = []
     for f in uow.session.scalars(select(Finding).where(Finding.engagement_id == row.id).order_by(Finding.filed_at.desc())):
@@ -652,8 +650,7 @@ def _choices(uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID) -> list
 def recipient_choices(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[RecipientChoice]:
     """Whom ``principal`` may name on a finding it files: people of the developer, the program
     office and its own organization. Only those who may file learn the names (``PermissionDenied``)."""
-    row = service.load(uow, engagement_id)
-    authorize(uow, principal, Permission.FINDING_FILE, service.ref(uow, row))
+    row = service.load_for(uow, principal, engagement_id, Permission.FINDING_FILE)
     assert principal.org_id is not None  # the rule admits participants' members only
     return [c for c in _choices(uow, row, principal.org_id) if c.user_id != principal.user_id]
 

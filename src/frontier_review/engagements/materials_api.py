@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from frontier_review.engagements import artifacts, findings
 from frontier_review.web.deps import ApiPrincipal, UoW
+from frontier_review.web.uploads import SealedSpoolRoute
 
-router = APIRouter(tags=["engagements"])
+# Uploads spool through sealed temporary files: no plaintext on disk before it is sealed.
+router = APIRouter(tags=["engagements"], route_class=SealedSpoolRoute)
 
 
 class _In(BaseModel):

@@ -297,3 +297,18 @@ class FindingRecipient(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("finding_id", "user_id", name="uq_finding_recipients_finding_user"),)
+
+
+class TokenReveal(Base):
+    """A gateway token waiting to be shown once to the person who minted it: sealed at rest,
+    deleted (with its data key) when first shown or once it expires. Only its random id rides in
+    the session cookie, never the token."""
+
+    __tablename__ = "token_reveals"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("engagements.id", ondelete="CASCADE"))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -45,7 +45,7 @@ from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.registry.orm import Model, ModelVersion
@@ -133,6 +133,38 @@ def load(uow: UnitOfWork, engagement_id: uuid.UUID) -> Engagement:
     row = uow.session.get(Engagement, engagement_id)
     if row is None:
         raise NotFound(f"engagement {engagement_id} not found")
+    return row
+
+
+def load_for(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, permission: Permission) -> Engagement:
+    """The engagement, once ``principal`` may do ``permission`` on it.
+
+    An engagement the caller may not even read answers ``NotFound`` exactly like one that does
+    not exist (the refusal is still audited); one it reads but may not act on is refused with
+    the reason.
+
+    Args:
+        uow: The unit of work.
+        principal: The caller.
+        engagement_id: The engagement asked for.
+        permission: What the caller wants to do with it.
+
+    Returns:
+        The engagement row.
+
+    Raises:
+        NotFound: No such engagement, or one the caller may not see.
+        PermissionDenied: The caller sees it but may not do this.
+    """
+    row = load(uow, engagement_id)
+    authorize_visible(
+        uow,
+        principal,
+        permission,
+        ref(uow, row),
+        not_found=f"engagement {engagement_id} not found",
+        read=Permission.ENGAGEMENT_READ,
+    )
     return row
 
 
@@ -303,7 +335,7 @@ def open_engagement(
     partners_from: datetime | None = None,
 ) -> EngagementView:
     """Open a draft engagement for one of the developer's own prerelease versions."""
-    version, model = registry.load_version(uow, version_id)
+    version, model = registry.visible_version(uow, principal, version_id)
     authorize(uow, principal, Permission.ENGAGEMENT_OPEN, model.organization_id)
     if version.status != VersionStatus.PRERELEASE.value:
         raise ValidationFailed(f"{model.name} {version.label} is already {version.status}", field="version_id")
@@ -344,9 +376,7 @@ def open_engagement(
 
 
 def _manage(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> Engagement:
-    row = load(uow, engagement_id)
-    authorize(uow, principal, Permission.ENGAGEMENT_MANAGE, ref(uow, row))
-    return row
+    return load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
 
 
 def _open_for_change(uow: UnitOfWork, row: Engagement) -> EngagementState:
@@ -542,8 +572,7 @@ def offer(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> En
 
 def accept_terms(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, terms_number: int) -> EngagementView:
     """A participant's admin accepts one specific terms version for the whole organization."""
-    row = load(uow, engagement_id)
-    authorize(uow, principal, Permission.ENGAGEMENT_ACCEPT_TERMS, ref(uow, row))
+    row = load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_ACCEPT_TERMS)
     _open_for_change(uow, row)
     if terms_number != row.current_terms:
         raise Conflict(f"the current terms are version {row.current_terms}; read and accept that version", field="terms_number")
@@ -596,16 +625,29 @@ def revoke_participant(
     return view(uow, row, principal)
 
 
-def revoke_user(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, user_id: uuid.UUID) -> EngagementView:
-    """Cut one person off this engagement."""
+def revoke_user(
+    uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, user_id: uuid.UUID | None = None, *, email: str | None = None
+) -> EngagementView:
+    """Cut one person, named by id or by email address, off this engagement.
+
+    The person is looked up only after the caller is authorized, and only among the
+    participating organizations' members: a developer is not entitled to the user directory,
+    so "no such account" and "not a participant" get the same answer.
+    """
     row = _manage(uow, principal, engagement_id)
-    user = uow.session.get(User, user_id)
-    if user is None or user.organization_id is None:
-        raise NotFound(f"user {user_id} not found")
-    if not uow.session.scalar(
-        select(Participant.id).where(Participant.engagement_id == row.id, Participant.organization_id == user.organization_id)
-    ):
-        raise ValidationFailed(f"{user.email} is not in a participating organization", field="user_id")
+    members = (
+        select(User)
+        .join(Participant, Participant.organization_id == User.organization_id)
+        .where(Participant.engagement_id == row.id)
+    )
+    if email is not None:
+        user = uow.session.scalar(members.where(func.lower(User.email) == email.strip().lower()))
+        if user is None:
+            raise ValidationFailed(f"{email.strip()!r} is not a member of a participating organization", field="email")
+    else:
+        user = uow.session.scalar(members.where(User.id == user_id))
+        if user is None:
+            raise ValidationFailed(f"user {user_id} is not a member of a participating organization", field="user_id")
     if uow.session.scalar(select(RevokedUser.id).where(RevokedUser.engagement_id == row.id, RevokedUser.user_id == user.id)):
         return view(uow, row, principal)
     uow.session.add(
@@ -686,8 +728,7 @@ _SWEEPER = Principal.system("engagements-sweep")
 
 
 def get(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementView:
-    row = load(uow, engagement_id)
-    authorize(uow, principal, Permission.ENGAGEMENT_READ, ref(uow, row))
+    row = load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     return view(uow, row, principal)
 
 
@@ -716,9 +757,8 @@ class UsageRow:
 
 def usage(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[UsageRow]:
     """Calls and tokens per participant per day (a participant sees its own)."""
-    row = load(uow, engagement_id)
+    row = load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_USAGE_READ)
     the_ref = ref(uow, row)
-    authorize(uow, principal, Permission.ENGAGEMENT_USAGE_READ, the_ref)
     stmt = (
         select(
             AccessLog.participant_id,

@@ -1,6 +1,6 @@
 """Engagement jobs, every minute: record window transitions (with their notices), purge artifacts
-whose retention ended, chain any access-log rows a gateway process left behind, and deliver
-queued email."""
+whose retention ended, sweep sealed chunks that no artifact or evidence file owns, chain any
+access-log rows a gateway process left behind, and deliver queued email."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from huey import Huey, crontab
 from huey.api import TaskWrapper
 
-from frontier_review.engagements import artifacts, service
+from frontier_review.engagements import artifacts, reveals, service
 from frontier_review.gateway.recorder import CHAIN_BATCH, chain_pending, in_flight_grace
 from frontier_review.notifications import email
 
@@ -30,6 +30,9 @@ def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
             changed = service.sweep(uow)
         with container.uow() as uow:
             artifacts.purge_expired(uow)
+        with container.uow() as uow:
+            artifacts.sweep_orphaned_chunks(uow)
+            reveals.purge_expired(uow)
         while chain_pending(container.uow, grace=in_flight_grace(container.settings)) >= CHAIN_BATCH:
             pass
         deliver()

@@ -11,26 +11,20 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.config import Environment
-from frontier_review.engagements import access, artifacts, findings, partners, service
+from frontier_review.engagements import access, artifacts, findings, partners, reveals, service
 from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
 from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import OrgKind
+from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-EXPECTED = {"validation_failed", "conflict", "invalid_transition", "not_found", "permission_denied"}
-
-
-def soft_error(request: Request, exc: DomainError, back: str) -> Response:
-    if exc.code not in EXPECTED:
-        raise exc
-    flash(request, exc.message, "error")
-    return RedirectResponse(back, status_code=303)
+_PAGE = "/engagements/{engagement_id}"
 
 
 def _when(value: str, field: str) -> datetime:
@@ -65,7 +59,7 @@ def engagements_page(request: Request, uow: UoW, principal: WebPrincipal) -> Res
     )
 
 
-@router.post("/engagements")
+@router.post("/engagements", dependencies=[back_to("/engagements")])
 def open_engagement(
     request: Request,
     uow: UoW,
@@ -90,23 +84,20 @@ def open_engagement(
     insider_risk_attestation: Annotated[bool, Form()] = False,
     transcript_retention: Annotated[bool, Form()] = False,
 ) -> Response:
-    try:
-        view = service.open_engagement(
-            uow,
-            principal,
-            version_id=version_id,
-            title=title,
-            window=Window(_when(window_start, "window start"), _when(window_end, "window end")),
-            recipients=recipients,
-            partners_from=_when(partners_from, "partners from") if partners_from else None,
-            materials=Materials(api_access, system_card, evaluation_results, reduced_safeguard_variant, weights),
-            protections=Protections(
-                confidentiality_text, insider_risk_attestation, use_restrictions, materials_retention_days, transcript_retention
-            ),
-            quotas=Quotas(requests_per_day, tokens_per_day, requests_per_minute),
-        )
-    except DomainError as exc:
-        return soft_error(request, exc, "/engagements")
+    view = service.open_engagement(
+        uow,
+        principal,
+        version_id=version_id,
+        title=title,
+        window=Window(_when(window_start, "window start"), _when(window_end, "window end")),
+        recipients=recipients,
+        partners_from=_when(partners_from, "partners from") if partners_from else None,
+        materials=Materials(api_access, system_card, evaluation_results, reduced_safeguard_variant, weights),
+        protections=Protections(
+            confidentiality_text, insider_risk_attestation, use_restrictions, materials_retention_days, transcript_retention
+        ),
+        quotas=Quotas(requests_per_day, tokens_per_day, requests_per_minute),
+    )
     flash(request, "Draft engagement opened. Invite participants, connect the upstream, then offer it.", "success")
     return RedirectResponse(f"/engagements/{view.id}", status_code=303)
 
@@ -137,7 +128,7 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
         usage=usage,
         invitable=service.invitable(uow, principal, engagement_id) if manages else [],
         tokens=access.my_tokens(uow, principal, engagement_id) if reviews else [],
-        new_token=request.session.pop("new_gateway_token", None),
+        new_token=_take_token(request, uow, principal, engagement_id),
         artifacts=artifacts.list_artifacts(uow, principal, engagement_id),
         download_refusal=artifacts.download_refusal(uow, principal, engagement_id) if reviews else None,
         can_upload=decide(principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
@@ -153,24 +144,20 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
 
 
 def _action(request: Request, engagement_id: uuid.UUID, done: str, call: object) -> Response:
-    back = f"/engagements/{engagement_id}"
-    try:
-        assert callable(call)
-        call()
-    except DomainError as exc:
-        return soft_error(request, exc, back)
+    assert callable(call)
+    call()
     flash(request, done, "success")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/offer")
+@router.post("/engagements/{engagement_id}/offer", dependencies=[back_to(_PAGE)])
 def offer(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _action(
         request, engagement_id, "Offered; participants are notified.", lambda: service.offer(uow, principal, engagement_id)
     )
 
 
-@router.post("/engagements/{engagement_id}/invite")
+@router.post("/engagements/{engagement_id}/invite", dependencies=[back_to(_PAGE)])
 def invite(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, organization_id: Annotated[uuid.UUID, Form()]
 ) -> Response:
@@ -182,7 +169,7 @@ def invite(
     )
 
 
-@router.post("/engagements/{engagement_id}/accept")
+@router.post("/engagements/{engagement_id}/accept", dependencies=[back_to(_PAGE)])
 def accept(
     engagement_id: uuid.UUID,
     request: Request,
@@ -202,7 +189,7 @@ def accept(
     )
 
 
-@router.post("/engagements/{engagement_id}/participants/{participant_id}/revoke")
+@router.post("/engagements/{engagement_id}/participants/{participant_id}/revoke", dependencies=[back_to(_PAGE)])
 def revoke_participant(
     engagement_id: uuid.UUID, participant_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
 ) -> Response:
@@ -214,40 +201,29 @@ def revoke_participant(
     )
 
 
-@router.post("/engagements/{engagement_id}/revoke-user")
+@router.post("/engagements/{engagement_id}/revoke-user", dependencies=[back_to(_PAGE)])
 def revoke_user(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, email: Annotated[str, Form(max_length=320)]
 ) -> Response:
-    from sqlalchemy import func, select
-
-    from frontier_review.identity.orm import User
-
-    user_id = uow.session.scalar(select(User.id).where(func.lower(User.email) == email.strip().lower()))
-    if user_id is None:
-        flash(request, f"No user {email!r}.", "error")
-        return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
     return _action(
         request,
         engagement_id,
         f"{email} revoked: their next call fails.",
-        lambda: service.revoke_user(uow, principal, engagement_id, user_id),
+        lambda: service.revoke_user(uow, principal, engagement_id, email=email),
     )
 
 
-@router.post("/engagements/{engagement_id}/window")
+@router.post("/engagements/{engagement_id}/window", dependencies=[back_to(_PAGE)])
 def set_window(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, window_end: Annotated[str, Form(max_length=40)]
 ) -> Response:
-    try:
-        end = _when(window_end, "window end")
-    except DomainError as exc:
-        return soft_error(request, exc, f"/engagements/{engagement_id}")
+    end = _when(window_end, "window end")
     return _action(
         request, engagement_id, "Window changed.", lambda: service.set_window(uow, principal, engagement_id, window_end=end)
     )
 
 
-@router.post("/engagements/{engagement_id}/upstream")
+@router.post("/engagements/{engagement_id}/upstream", dependencies=[back_to(_PAGE)])
 def set_upstream(
     engagement_id: uuid.UUID,
     request: Request,
@@ -277,7 +253,7 @@ def set_upstream(
     )
 
 
-@router.post("/engagements/{engagement_id}/release")
+@router.post("/engagements/{engagement_id}/release", dependencies=[back_to(_PAGE)])
 def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """G2: one button, no approval; every access ends at once."""
     view = service.get(uow, principal, engagement_id)
@@ -289,14 +265,14 @@ def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: Web
     )
 
 
-@router.post("/engagements/{engagement_id}/close")
+@router.post("/engagements/{engagement_id}/close", dependencies=[back_to(_PAGE)])
 def close(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _action(
         request, engagement_id, "Engagement ended; access is closed.", lambda: service.close(uow, principal, engagement_id)
     )
 
 
-@router.post("/engagements/{engagement_id}/tokens")
+@router.post("/engagements/{engagement_id}/tokens", dependencies=[back_to(_PAGE)])
 def issue_token(
     engagement_id: uuid.UUID,
     request: Request,
@@ -304,36 +280,42 @@ def issue_token(
     principal: WebPrincipal,
     name: Annotated[str, Form(max_length=100)] = "personal",
 ) -> Response:
-    try:
-        issued = access.issue_token(uow, principal, engagement_id, name=name)
-    except DomainError as exc:
-        return soft_error(request, exc, f"/engagements/{engagement_id}")
-    # Shown once, on the next page only (the session cookie is signed and HttpOnly).
-    request.session["new_gateway_token"] = issued.plaintext
+    issued = access.issue_token(uow, principal, engagement_id, name=name)
+    _stash_token(request, uow, principal, engagement_id, issued.plaintext)
     return RedirectResponse(f"/engagements/{engagement_id}#tokens", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/tokens/{token_id}/revoke")
+@router.post("/engagements/{engagement_id}/tokens/{token_id}/revoke", dependencies=[back_to(_PAGE)])
 def revoke_token(engagement_id: uuid.UUID, token_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _action(request, engagement_id, "Token revoked.", lambda: access.revoke_token(uow, principal, token_id))
+
+
+# A new token is shown once, on the next page. The session cookie is signed but not encrypted, so
+# it carries only the id of a sealed server-side record, which that page takes (and deletes).
+_REVEAL = "gateway_token_reveal"
+
+
+def _stash_token(request: Request, uow: UoW, principal: Principal, engagement_id: uuid.UUID, plaintext: str) -> None:
+    request.session[_REVEAL] = str(reveals.stash(uow, principal, engagement_id, plaintext))
+
+
+def _take_token(request: Request, uow: UoW, principal: Principal, engagement_id: uuid.UUID) -> str | None:
+    return reveals.take(uow, principal, engagement_id, request.session.pop(_REVEAL, None))
 
 
 @router.get("/engagements/{engagement_id}/playground", response_class=HTMLResponse)
 def playground(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     view = service.get(uow, principal, engagement_id)
     return render(
-        request, "engagements/playground.html", principal, e=view, new_token=request.session.pop("new_gateway_token", None)
+        request, "engagements/playground.html", principal, e=view, new_token=_take_token(request, uow, principal, engagement_id)
     )
 
 
-@router.post("/engagements/{engagement_id}/playground/token")
+@router.post("/engagements/{engagement_id}/playground/token", dependencies=[back_to(_PAGE)])
 def playground_token(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """A token for this browser's playground, handed to the page once (kept in sessionStorage)."""
-    try:
-        issued = access.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
-    except DomainError as exc:
-        return soft_error(request, exc, f"/engagements/{engagement_id}")
-    request.session["new_gateway_token"] = issued.plaintext
+    issued = access.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
+    _stash_token(request, uow, principal, engagement_id, issued.plaintext)
     return RedirectResponse(f"/engagements/{engagement_id}/playground", status_code=303)
 
 
@@ -358,7 +340,7 @@ def partners_page(request: Request, uow: UoW, principal: WebPrincipal) -> Respon
     )
 
 
-@router.post("/partners")
+@router.post("/partners", dependencies=[back_to("/partners")])
 def designate(
     request: Request,
     uow: UoW,
@@ -368,21 +350,15 @@ def designate(
     basis: Annotated[str, Form(max_length=2000)],
     expires_on: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    try:
-        expires = _when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry")
-        partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
-    except DomainError as exc:
-        return soft_error(request, exc, "/partners")
+    expires = _when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry")
+    partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
     flash(request, "Trusted partner designated.", "success")
     return RedirectResponse("/partners", status_code=303)
 
 
-@router.post("/partners/{designation_id}/revoke")
+@router.post("/partners/{designation_id}/revoke", dependencies=[back_to("/partners")])
 def revoke_designation(designation_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    try:
-        partners.revoke_designation(uow, principal, designation_id)
-    except DomainError as exc:
-        return soft_error(request, exc, "/partners")
+    partners.revoke_designation(uow, principal, designation_id)
     flash(request, "Designation ended.", "success")
     return RedirectResponse("/partners", status_code=303)
 

@@ -10,19 +10,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.engagements import artifacts, findings, service
 from frontier_review.engagements.materials_api import attachment
-from frontier_review.engagements.web import soft_error
-from frontier_review.kernel.errors import DomainError
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
+from frontier_review.web.uploads import SealedSpoolRoute
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+# Uploads spool through sealed temporary files: no plaintext on disk before it is sealed.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)], route_class=SealedSpoolRoute)
+_MATERIALS = "/engagements/{engagement_id}#materials"
+_FINDINGS = "/engagements/{engagement_id}#findings"
+_FINDING = "/engagements/{engagement_id}/findings/{finding_id}"
 
 
 def _back(engagement_id: uuid.UUID, anchor: str = "") -> str:
     return f"/engagements/{engagement_id}{anchor}"
 
 
-@router.post("/engagements/{engagement_id}/artifacts")
+@router.post("/engagements/{engagement_id}/artifacts", dependencies=[back_to(_MATERIALS)])
 def upload_artifact(
     engagement_id: uuid.UUID,
     request: Request,
@@ -31,34 +35,28 @@ def upload_artifact(
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form(max_length=40)] = "other",
 ) -> Response:
-    try:
-        view = artifacts.upload(
-            uow,
-            principal,
-            engagement_id,
-            kind=kind,
-            filename=file.filename or "artifact",
-            content_type=file.content_type,
-            stream=file.file,
-        )
-    except DomainError as exc:
-        return soft_error(request, exc, _back(engagement_id, "#materials"))
+    view = artifacts.upload(
+        uow,
+        principal,
+        engagement_id,
+        kind=kind,
+        filename=file.filename or "artifact",
+        content_type=file.content_type,
+        stream=file.file,
+    )
     flash(request, f"{view.filename} uploaded and sealed ({view.size} bytes); kept until {view.purge_after:%Y-%m-%d}.", "success")
     return RedirectResponse(_back(engagement_id, "#materials"), status_code=303)
 
 
-@router.get("/engagements/{engagement_id}/artifacts/{artifact_id}")
+@router.get("/engagements/{engagement_id}/artifacts/{artifact_id}", dependencies=[back_to(_MATERIALS)])
 def download_artifact(
     engagement_id: uuid.UUID, artifact_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
 ) -> Response:
-    try:
-        view, chunks, fingerprint = artifacts.download(uow, principal, engagement_id, artifact_id)
-    except DomainError as exc:
-        return soft_error(request, exc, _back(engagement_id, "#materials"))
+    view, chunks, fingerprint = artifacts.download(uow, principal, engagement_id, artifact_id)
     return attachment(chunks, view.filename, view.content_type, **{"X-Download-Fingerprint": fingerprint})
 
 
-@router.post("/engagements/{engagement_id}/findings")
+@router.post("/engagements/{engagement_id}/findings", dependencies=[back_to(_FINDINGS)])
 def file_finding(
     engagement_id: uuid.UUID,
     request: Request,
@@ -71,20 +69,17 @@ def file_finding(
     description: Annotated[str, Form(max_length=50_000)],
     recipients: Annotated[list[str] | None, Form(max_length=100)] = None,
 ) -> Response:
-    try:
-        view = findings.file_finding(
-            uow,
-            principal,
-            engagement_id,
-            title=title,
-            category=category,
-            severity=severity,
-            description=description,
-            tlp=tlp,
-            recipients=recipients or [],
-        )
-    except DomainError as exc:
-        return soft_error(request, exc, _back(engagement_id, "#findings"))
+    view = findings.file_finding(
+        uow,
+        principal,
+        engagement_id,
+        title=title,
+        category=category,
+        severity=severity,
+        description=description,
+        tlp=tlp,
+        recipients=recipients or [],
+    )
     flash(request, "Finding filed; the developer is notified.", "success")
     return RedirectResponse(findings.finding_link(engagement_id, view.id), status_code=303)
 
@@ -110,7 +105,7 @@ def finding_page(
     )
 
 
-@router.post("/engagements/{engagement_id}/findings/{finding_id}/tlp")
+@router.post("/engagements/{engagement_id}/findings/{finding_id}/tlp", dependencies=[back_to(_FINDING)])
 def relabel(
     engagement_id: uuid.UUID,
     finding_id: uuid.UUID,
@@ -120,16 +115,12 @@ def relabel(
     tlp: Annotated[str, Form(max_length=24)],
     recipients: Annotated[list[str] | None, Form(max_length=100)] = None,
 ) -> Response:
-    back = findings.finding_link(engagement_id, finding_id)
-    try:
-        view = findings.relabel(uow, principal, finding_id, tlp=tlp, recipients=recipients or [])
-    except DomainError as exc:
-        return soft_error(request, exc, back)
+    view = findings.relabel(uow, principal, finding_id, tlp=tlp, recipients=recipients or [])
     flash(request, f"Label set to {view.tlp.value}.", "success")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(findings.finding_link(engagement_id, finding_id), status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/findings/{finding_id}/comments")
+@router.post("/engagements/{engagement_id}/findings/{finding_id}/comments", dependencies=[back_to(_FINDING)])
 def comment(
     engagement_id: uuid.UUID,
     finding_id: uuid.UUID,
@@ -140,15 +131,12 @@ def comment(
     status: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     back = findings.finding_link(engagement_id, finding_id)
-    try:
-        findings.comment(uow, principal, finding_id, body=body, status=status or None)
-    except DomainError as exc:
-        return soft_error(request, exc, back)
+    findings.comment(uow, principal, finding_id, body=body, status=status or None)
     flash(request, "Posted.", "success")
     return RedirectResponse(back + "#thread", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/findings/{finding_id}/evidence")
+@router.post("/engagements/{engagement_id}/findings/{finding_id}/evidence", dependencies=[back_to(_FINDING)])
 def attach_evidence(
     engagement_id: uuid.UUID,
     finding_id: uuid.UUID,
@@ -158,22 +146,16 @@ def attach_evidence(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     back = findings.finding_link(engagement_id, finding_id)
-    try:
-        view = findings.attach_evidence(
-            uow, principal, finding_id, filename=file.filename or "evidence", content_type=file.content_type, stream=file.file
-        )
-    except DomainError as exc:
-        return soft_error(request, exc, back)
+    view = findings.attach_evidence(
+        uow, principal, finding_id, filename=file.filename or "evidence", content_type=file.content_type, stream=file.file
+    )
     flash(request, f"{view.filename} attached and sealed.", "success")
     return RedirectResponse(back + "#evidence", status_code=303)
 
 
-@router.get("/engagements/{engagement_id}/findings/{finding_id}/evidence/{evidence_id}")
+@router.get("/engagements/{engagement_id}/findings/{finding_id}/evidence/{evidence_id}", dependencies=[back_to(_FINDING)])
 def download_evidence(
     engagement_id: uuid.UUID, finding_id: uuid.UUID, evidence_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
 ) -> Response:
-    try:
-        evidence, chunks = findings.evidence_download(uow, principal, finding_id, evidence_id)
-    except DomainError as exc:
-        return soft_error(request, exc, findings.finding_link(engagement_id, finding_id))
+    evidence, chunks = findings.evidence_download(uow, principal, finding_id, evidence_id)
     return attachment(chunks, evidence.filename, evidence.content_type)

@@ -30,7 +30,7 @@ from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
 from frontier_review.security import service as security
 
@@ -296,18 +296,30 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun) -> RunView:
     )
 
 
-def _load_run(uow: UnitOfWork, run_id: uuid.UUID) -> BenchmarkRun:
+def _load_run(
+    uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, permission: Permission = Permission.COVERAGE_BENCHMARK_MANAGE
+) -> tuple[BenchmarkRun, Benchmark]:
+    """The run and its benchmark, once ``principal`` may act on it. A run of a classified suite
+    is ``NotFound`` for anyone not cleared to see its scores, exactly like a missing run."""
+    missing = f"run {run_id} not found"
     run = uow.session.get(BenchmarkRun, run_id)
     if run is None:
-        raise NotFound(f"run {run_id} not found")
-    return run
+        raise NotFound(missing)
+    bench = uow.session.get(Benchmark, run.benchmark_id)
+    assert bench is not None  # foreign key
+    authorize_visible(
+        uow,
+        principal,
+        permission,
+        Sensitivity(bench.classified, str(run.id), "benchmark_run"),
+        not_found=missing,
+        read=Permission.COVERAGE_BENCHMARK_MANAGE,
+    )
+    return run, bench
 
 
 def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:
-    run = _load_run(uow, run_id)
-    bench = uow.session.get(Benchmark, run.benchmark_id)
-    assert bench is not None
-    _manage(uow, principal, bench.classified, str(bench.id))
+    run, _bench = _load_run(uow, principal, run_id)
     return run_view(uow, run)
 
 
@@ -330,10 +342,7 @@ def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> lis
 
 def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:
     """Cancel a queued run at once; a running one stops at the worker's next check."""
-    run = _load_run(uow, run_id)
-    bench = uow.session.get(Benchmark, run.benchmark_id)
-    assert bench is not None
-    _manage(uow, principal, bench.classified, str(bench.id))
+    run, _bench = _load_run(uow, principal, run_id)
     status = RunStatus(run.status)
     if status.finished:
         raise Conflict(f"the run already {status.value}", field="status")
@@ -398,10 +407,7 @@ def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
 
 
 def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action: str) -> tuple[BenchmarkRun, bytes]:
-    run = _load_run(uow, run_id)
-    bench = uow.session.get(Benchmark, run.benchmark_id)
-    assert bench is not None
-    authorize(uow, principal, Permission.EVALS_ITEMS_READ, Sensitivity(bench.classified, str(run.id), "benchmark_run"))
+    run, _bench = _load_run(uow, principal, run_id, Permission.EVALS_ITEMS_READ)
     if run.log_sealed is None:
         raise NotFound("this run has no stored log")
     raw = security.open_field(

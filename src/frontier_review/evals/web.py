@@ -11,22 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frontier_review.engagements import service as engagements
 from frontier_review.evals import runs, service
 from frontier_review.evals.tasks import RUN_TASK
-from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(prefix="/evals", include_in_schema=False, dependencies=[Depends(check_csrf)])
-EXPECTED = {"validation_failed", "conflict", "invalid_transition", "not_found"}
-
-
-def _soft(request: Request, exc: DomainError, back: str) -> Response:
-    if exc.code not in EXPECTED:
-        raise exc
-    flash(request, exc.message, "error")
-    return RedirectResponse(back, status_code=303)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -51,7 +43,7 @@ def runs_table(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return render(request, "evals/_runs.html", principal, runs=runs.list_runs(uow, principal, limit=50))
 
 
-@router.post("/targets/gateway")
+@router.post("/targets/gateway", dependencies=[back_to("/evals")])
 def add_gateway_target(
     request: Request,
     uow: UoW,
@@ -61,10 +53,7 @@ def add_gateway_target(
 ) -> Response:
     """A target through the program office's own engagement grant on this platform's gateway."""
     gateway_url = str(request.base_url).rstrip("/") + "/gateway/v1"
-    try:
-        runs.create_gateway_target(uow, principal, name=name, engagement_id=engagement_id, gateway_url=gateway_url)
-    except DomainError as exc:
-        return _soft(request, exc, "/evals")
+    runs.create_gateway_target(uow, principal, name=name, engagement_id=engagement_id, gateway_url=gateway_url)
     flash(
         request,
         f"Target {name} reaches the candidate through the gateway with your own grant; every call is recorded.",
@@ -73,7 +62,7 @@ def add_gateway_target(
     return RedirectResponse("/evals", status_code=303)
 
 
-@router.post("/targets")
+@router.post("/targets", dependencies=[back_to("/evals")])
 def add_target(
     request: Request,
     uow: UoW,
@@ -93,24 +82,21 @@ def add_target(
             version_id = None
     elif serves.startswith("reference:"):
         reference = serves.removeprefix("reference:")
-    try:
-        runs.create_target(
-            uow,
-            principal,
-            name=name,
-            model=model,
-            base_url=base_url or None,
-            api_key=api_key or None,
-            model_version_id=version_id,
-            reference_model=reference,
-        )
-    except DomainError as exc:
-        return _soft(request, exc, "/evals")
+    runs.create_target(
+        uow,
+        principal,
+        name=name,
+        model=model,
+        base_url=base_url or None,
+        api_key=api_key or None,
+        model_version_id=version_id,
+        reference_model=reference,
+    )
     flash(request, f"Target {name} registered; its key is sealed and will not be shown again.", "success")
     return RedirectResponse("/evals", status_code=303)
 
 
-@router.post("/runs")
+@router.post("/runs", dependencies=[back_to("/evals")])
 def start_run(
     request: Request,
     uow: UoW,
@@ -124,12 +110,7 @@ def start_run(
     def dispatch(run_id: uuid.UUID) -> None:
         queue.enqueue(RUN_TASK, str(run_id))
 
-    try:
-        view = runs.start_run(
-            uow, principal, benchmark=benchmark, target=target, dispatch=dispatch, max_connections=max_connections
-        )
-    except DomainError as exc:
-        return _soft(request, exc, "/evals")
+    view = runs.start_run(uow, principal, benchmark=benchmark, target=target, dispatch=dispatch, max_connections=max_connections)
     flash(request, f"Run queued: {view.benchmark} on {view.target}.", "success")
     return RedirectResponse(f"/evals/runs/{view.id}", status_code=303)
 
@@ -162,11 +143,8 @@ def run_status(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid
     return render(request, "evals/_run_status.html", principal, run=runs.get_run(uow, principal, run_id))
 
 
-@router.post("/runs/{run_id}/cancel")
+@router.post("/runs/{run_id}/cancel", dependencies=[back_to("/evals/runs/{run_id}")])
 def cancel(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
-    try:
-        runs.cancel_run(uow, principal, run_id)
-    except DomainError as exc:
-        return _soft(request, exc, f"/evals/runs/{run_id}")
+    runs.cancel_run(uow, principal, run_id)
     flash(request, "Cancellation requested.", "success")
     return RedirectResponse(f"/evals/runs/{run_id}", status_code=303)

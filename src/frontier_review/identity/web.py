@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frontier_review.audit import service as audit
 from frontier_review.identity import service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
-from frontier_review.kernel.errors import DomainError, NotAuthenticated, ValidationFailed
+from frontier_review.kernel.errors import NotAuthenticated
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.security import envelope
 from frontier_review.web.deps import OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -153,7 +154,7 @@ def account(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return _account(request, uow, principal)
 
 
-@router.post("/account/password")
+@router.post("/account/password", dependencies=[back_to("/account")])
 def change_password(
     request: Request,
     uow: UoW,
@@ -161,11 +162,7 @@ def change_password(
     current_password: Annotated[str, Form(max_length=256)],
     new_password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    try:
-        epoch = service.change_password(uow, principal, current_password=current_password, new_password=new_password)
-    except ValidationFailed as exc:
-        flash(request, exc.message, "error")
-        return RedirectResponse("/account", status_code=303)
+    epoch = service.change_password(uow, principal, current_password=current_password, new_password=new_password)
     request.session["epoch"] = epoch
     flash(request, "Password changed. Other sessions were signed out.", "success")
     return RedirectResponse("/account", status_code=303)
@@ -178,7 +175,7 @@ def end_sessions(request: Request, uow: UoW, principal: WebPrincipal) -> Respons
     return RedirectResponse("/account", status_code=303)
 
 
-@router.post("/users/{user_id}/unlock")
+@router.post("/users/{user_id}/unlock", dependencies=[back_to("/")])
 def unlock_member(
     request: Request, uow: UoW, principal: WebPrincipal, user_id: uuid.UUID, back: Annotated[str, Form()] = "/"
 ) -> Response:
@@ -187,7 +184,7 @@ def unlock_member(
     return RedirectResponse(_safe_next(back), status_code=303)
 
 
-@router.post("/account/tokens", response_class=HTMLResponse)
+@router.post("/account/tokens", response_class=HTMLResponse, dependencies=[back_to("/account")])
 def create_token(
     request: Request,
     uow: UoW,
@@ -196,13 +193,7 @@ def create_token(
     expires_in_days: Annotated[int | None, Form()] = None,
 ) -> Response:
     assert principal.user_id is not None
-    try:
-        _view, plaintext = service.issue_token(
-            uow, principal, user_id=principal.user_id, name=name, expires_in_days=expires_in_days
-        )
-    except ValidationFailed as exc:
-        flash(request, exc.message, "error")
-        return RedirectResponse("/account", status_code=303)
+    _view, plaintext = service.issue_token(uow, principal, user_id=principal.user_id, name=name, expires_in_days=expires_in_days)
     # Rendered directly (not redirected) so the secret never sits in the session cookie.
     return _account(request, uow, principal, new_token=plaintext, status_code=201)
 
@@ -229,7 +220,7 @@ def organizations(request: Request, uow: UoW, principal: WebPrincipal) -> Respon
     )
 
 
-@router.post("/organizations")
+@router.post("/organizations", dependencies=[back_to("/organizations")])
 def create_organization(
     request: Request,
     uow: UoW,
@@ -243,13 +234,7 @@ def create_organization(
     except ValueError:
         flash(request, f"unknown sector {sector!r}", "error")
         return RedirectResponse("/organizations", status_code=303)
-    try:
-        view = service.create_organization(uow, principal, name=name, kind=kind, sector=sector_value)
-    except DomainError as exc:
-        if exc.code not in {"validation_failed", "conflict"}:
-            raise
-        flash(request, exc.message, "error")
-        return RedirectResponse("/organizations", status_code=303)
+    view = service.create_organization(uow, principal, name=name, kind=kind, sector=sector_value)
     flash(request, f"Organization “{view.name}” added.", "success")
     return RedirectResponse(f"/organizations/{view.id}", status_code=303)
 
@@ -297,7 +282,7 @@ def organization(request: Request, uow: UoW, principal: WebPrincipal, org_id: uu
     return _organization_page(request, uow, principal, org_id)
 
 
-@router.post("/organizations/{org_id}/users", response_class=HTMLResponse)
+@router.post("/organizations/{org_id}/users", response_class=HTMLResponse, dependencies=[back_to("/organizations/{org_id}")])
 def add_member(
     request: Request,
     uow: UoW,
@@ -309,21 +294,15 @@ def add_member(
     cleared: Annotated[bool, Form()] = False,
 ) -> Response:
     password = secrets.token_urlsafe(12)
-    try:
-        view = service.create_user(
-            uow, principal, org_id=org_id, email=email, full_name=full_name, password=password, role=role, cleared=cleared
-        )
-    except DomainError as exc:
-        if exc.code not in {"validation_failed", "conflict"}:
-            raise
-        flash(request, exc.message, "error")
-        return RedirectResponse(f"/organizations/{org_id}", status_code=303)
+    view = service.create_user(
+        uow, principal, org_id=org_id, email=email, full_name=full_name, password=password, role=role, cleared=cleared
+    )
     return _organization_page(
         request, uow, principal, org_id, new_password={"email": view.email, "password": password}, status_code=201
     )
 
 
-@router.post("/users/{user_id}")
+@router.post("/users/{user_id}", dependencies=[back_to("/")])
 def update_member(
     request: Request,
     uow: UoW,
@@ -337,20 +316,14 @@ def update_member(
     has_cleared_field: Annotated[bool, Form()] = False,
 ) -> Response:
     """Checkboxes send nothing when unticked, so the form says whether it offered "cleared"."""
-    try:
-        view = service.update_user(
-            uow,
-            principal,
-            user_id,
-            role=role,
-            is_active=is_active,
-            cleared=cleared if has_cleared_field else None,
-            expected_version=version,
-        )
-    except DomainError as exc:
-        if exc.code not in {"validation_failed", "conflict"}:
-            raise
-        flash(request, exc.message, "error")
-        return RedirectResponse(_safe_next(back), status_code=303)
+    view = service.update_user(
+        uow,
+        principal,
+        user_id,
+        role=role,
+        is_active=is_active,
+        cleared=cleared if has_cleared_field else None,
+        expected_version=version,
+    )
     flash(request, f"Saved changes to {view.full_name}.", "success")
     return RedirectResponse(_safe_next(back), status_code=303)

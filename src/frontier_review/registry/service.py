@@ -18,7 +18,7 @@ from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry.domain import ModelRef, VersionStatus, next_status
 from frontier_review.registry.facts import check_unit, normalise_value, spec_for
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
@@ -125,10 +125,26 @@ def _model_view(uow: UnitOfWork, model: Model) -> ModelView:
     )
 
 
+_READ = Permission.REGISTRY_MODEL_READ
+
+
+def _model_missing(model_id: uuid.UUID) -> str:
+    return f"model {model_id} not found"
+
+
+def version_missing(version_id: uuid.UUID) -> str:
+    """The one "no such version" message: a version the caller may not see answers with it too."""
+    return f"model version {version_id} not found"
+
+
+def _mref(model: Model) -> ModelRef:
+    return ModelRef(model.id, model.organization_id)
+
+
 def _load_model(uow: UnitOfWork, model_id: uuid.UUID) -> Model:
     model = uow.session.get(Model, model_id)
     if model is None:
-        raise NotFound(f"model {model_id} not found")
+        raise NotFound(_model_missing(model_id))
     return model
 
 
@@ -136,9 +152,30 @@ def load_version(uow: UnitOfWork, version_id: uuid.UUID) -> tuple[ModelVersion, 
     """A version and its model, or NotFound (no authorization: callers authorize)."""
     version = uow.session.get(ModelVersion, version_id)
     if version is None:
-        raise NotFound(f"model version {version_id} not found")
+        raise NotFound(version_missing(version_id))
     model = uow.session.get(Model, version.model_id)
     assert model is not None  # foreign key
+    return version, model
+
+
+def visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
+    """A version and its model if ``principal`` may see the model; otherwise ``NotFound`` exactly
+    as for a version that does not exist (the refusal is audited). Callers still authorize what
+    they do with it.
+
+    Args:
+        uow: The unit of work.
+        principal: The caller.
+        version_id: The version asked for.
+
+    Returns:
+        The version and its model.
+
+    Raises:
+        NotFound: No such version, or one the caller may not see.
+    """
+    version, model = load_version(uow, version_id)
+    authorize_visible(uow, principal, _READ, _mref(model), not_found=version_missing(version_id))
     return version, model
 
 
@@ -181,14 +218,16 @@ def list_models(uow: UnitOfWork, principal: Principal) -> list[ModelView]:
 def get_model(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID) -> ModelView:
     """One model the principal may see, with its versions and their current facts."""
     model = _load_model(uow, model_id)
-    authorize(uow, principal, Permission.REGISTRY_MODEL_READ, ModelRef(model.id, model.organization_id))
+    authorize_visible(uow, principal, Permission.REGISTRY_MODEL_READ, _mref(model), not_found=_model_missing(model_id))
     return _model_view(uow, model)
 
 
 def add_version(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID, *, label: str) -> VersionView:
     """Add a release candidate (status prerelease) to a model."""
     model = _load_model(uow, model_id)
-    authorize(uow, principal, Permission.REGISTRY_VERSION_EDIT, ModelRef(model.id, model.organization_id))
+    authorize_visible(
+        uow, principal, Permission.REGISTRY_VERSION_EDIT, _mref(model), not_found=_model_missing(model_id), read=_READ
+    )
     clean = normalise_name(label, field="label", max_length=100)
     key = name_key(clean)
     if uow.session.scalar(select(ModelVersion.id).where(ModelVersion.model_id == model.id, ModelVersion.label_key == key)):
@@ -216,8 +255,7 @@ def add_version(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID, *, l
 
 def get_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> VersionView:
     """One version the principal may see, with its current facts."""
-    version, model = load_version(uow, version_id)
-    authorize(uow, principal, Permission.REGISTRY_MODEL_READ, ModelRef(model.id, model.organization_id))
+    version, model = visible_version(uow, principal, version_id)
     return _version_view(uow, version, model)
 
 
@@ -230,7 +268,9 @@ def declare_facts(
     fact leaves the version untouched.
     """
     version, model = load_version(uow, version_id)
-    authorize(uow, principal, Permission.REGISTRY_VERSION_EDIT, ModelRef(model.id, model.organization_id))
+    authorize_visible(
+        uow, principal, Permission.REGISTRY_VERSION_EDIT, _mref(model), not_found=version_missing(version_id), read=_READ
+    )
     if not facts:
         raise ValidationFailed("declare at least one fact", field="facts")
     if len(source_document) > 2000:
@@ -283,7 +323,9 @@ def declare_facts(
 def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, status: VersionStatus) -> VersionView:
     """Release or withdraw a version. No approval exists anywhere (R2): the owner's word is final."""
     version, model = load_version(uow, version_id)
-    authorize(uow, principal, Permission.REGISTRY_VERSION_RELEASE, ModelRef(model.id, model.organization_id))
+    authorize_visible(
+        uow, principal, Permission.REGISTRY_VERSION_RELEASE, _mref(model), not_found=version_missing(version_id), read=_READ
+    )
     current = VersionStatus(version.status)
     target = next_status(current, status)
     if target is not current:

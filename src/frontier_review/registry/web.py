@@ -11,24 +11,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.engagements import service as engagements
-from frontier_review.kernel.errors import DomainError
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service
 from frontier_review.registry.domain import ModelRef, VersionStatus
 from frontier_review.registry.facts import CATALOGUE, parse_form_value, spec_for
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-EXPECTED = {"validation_failed", "conflict", "invalid_transition"}
-
-
-def _fail_soft(request: Request, exc: DomainError, back: str) -> Response:
-    if exc.code not in EXPECTED:
-        raise exc
-    flash(request, exc.message, "error")
-    return RedirectResponse(back, status_code=303)
+_VERSION = "/versions/{version_id}"
 
 
 @router.get("/models", response_class=HTMLResponse)
@@ -38,7 +31,7 @@ def models(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return render(request, "registry/models.html", principal, models=rows, can_register=can_register)
 
 
-@router.post("/models")
+@router.post("/models", dependencies=[back_to("/models")])
 def register_model(
     request: Request,
     uow: UoW,
@@ -46,10 +39,7 @@ def register_model(
     name: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    try:
-        view = service.register_model(uow, principal, name=name, description=description)
-    except DomainError as exc:
-        return _fail_soft(request, exc, "/models")
+    view = service.register_model(uow, principal, name=name, description=description)
     flash(request, f"Model “{view.name}” registered. Add its first release candidate.", "success")
     return RedirectResponse(f"/models/{view.id}", status_code=303)
 
@@ -63,14 +53,11 @@ def model(request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UU
     return render(request, "registry/model.html", principal, model=view, can_edit=can_edit)
 
 
-@router.post("/models/{model_id}/versions")
+@router.post("/models/{model_id}/versions", dependencies=[back_to("/models/{model_id}")])
 def add_version(
     request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UUID, label: Annotated[str, Form(max_length=100)]
 ) -> Response:
-    try:
-        view = service.add_version(uow, principal, model_id, label=label)
-    except DomainError as exc:
-        return _fail_soft(request, exc, f"/models/{model_id}")
+    view = service.add_version(uow, principal, model_id, label=label)
     flash(request, f"Version {view.label} added. Declare its facts below.", "success")
     return RedirectResponse(f"/versions/{view.id}", status_code=303)
 
@@ -106,7 +93,7 @@ def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uui
     )
 
 
-@router.post("/versions/{version_id}/facts")
+@router.post("/versions/{version_id}/facts", dependencies=[back_to(_VERSION)])
 def declare_fact(
     request: Request,
     uow: UoW,
@@ -116,27 +103,19 @@ def declare_fact(
     value: Annotated[str, Form(max_length=5000)],
     source_document: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    back = f"/versions/{version_id}"
-    try:
-        spec = spec_for(name)
-        typed = parse_form_value(spec, value)
-        service.declare_facts(
-            uow, principal, version_id, facts=[service.FactInput(spec.name, typed, spec.unit)], source_document=source_document
-        )
-    except DomainError as exc:
-        return _fail_soft(request, exc, back)
+    spec = spec_for(name)
+    typed = parse_form_value(spec, value)
+    service.declare_facts(
+        uow, principal, version_id, facts=[service.FactInput(spec.name, typed, spec.unit)], source_document=source_document
+    )
     flash(request, f"{name} declared.", "success")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"/versions/{version_id}", status_code=303)
 
 
-@router.post("/versions/{version_id}/status")
+@router.post("/versions/{version_id}/status", dependencies=[back_to(_VERSION)])
 def set_status(
     request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID, status: Annotated[VersionStatus, Form()]
 ) -> Response:
-    back = f"/versions/{version_id}"
-    try:
-        view = engagements.set_version_status(uow, principal, version_id, status=status)
-    except DomainError as exc:
-        return _fail_soft(request, exc, back)
+    view = engagements.set_version_status(uow, principal, version_id, status=status)
     flash(request, f"{view.display} is now {view.status.value}.", "success")
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"/versions/{version_id}", status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
@@ -47,6 +48,16 @@ def forget_data_keys(uow: UnitOfWork, *, table: str, owner_prefix: str) -> int:
         delete(DataKey).where(DataKey.owner_table == table, DataKey.owner_id.startswith(owner_prefix, autoescape=True))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def newest_data_key(uow: UnitOfWork, *, table: str, owner_prefix: str) -> datetime | None:
+    """When the newest data key of ``table`` rows whose id starts with ``owner_prefix`` was made
+    (``None`` when there is none): how old a sealed thing is, for sweepers."""
+    return uow.session.scalar(
+        select(func.max(DataKey.created_at)).where(
+            DataKey.owner_table == table, DataKey.owner_id.startswith(owner_prefix, autoescape=True)
+        )
+    )
 
 
 def open_field(session: Session, keyring: KeyringSource, sealed: bytes, *, table: str, row_id: str, field: str) -> bytes:

@@ -1,4 +1,10 @@
-"""Error mapping in one place: RFC 9457 problem+json for the API, HTML pages for the web UI."""
+"""Error mapping in one place: RFC 9457 problem+json for the API, HTML pages for the web UI.
+
+The web UI has one error path. A service error raises through the unit of work, which rolls
+back, and only then reaches the handler here: for a route that declared where to go back to
+(:func:`back_to`), the message is flashed and the browser redirected (303) to that page; any
+other page shows the error page with the status. Web modules never catch service errors.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,6 +55,45 @@ TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+
+
+_BACK = "error_back"
+_BACK_FIELD = "back"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def safe_path(value: str | None) -> str | None:
+    """``value`` if it is a same-site path (``/…``, not ``//host``, no backslash or control
+    character), else ``None``: redirects never leave the site."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    return value
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    """Queue a one-time message for the next page."""
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def back_to(default: str) -> Any:
+    """Declare, as a route dependency, the page a refused request goes back to.
+
+    ``default`` may name the route's path parameters (``/engagements/{engagement_id}``). A
+    form may send its own ``back`` field instead; either way only a same-site path is used.
+    When a service then raises, the web error handler flashes the message and redirects there
+    (after the unit of work rolled back).
+    """
+
+    async def declare(request: Request) -> None:
+        back = None
+        if request.headers.get("content-type", "").startswith(_FORMS):
+            value = (await request.form()).get(_BACK_FIELD)
+            back = safe_path(value) if isinstance(value, str) else None
+        request.state.error_back = back or safe_path(default.format(**request.path_params)) or "/"
+
+    return Depends(declare)
 
 
 class LoginRequired(Exception):
@@ -120,6 +165,11 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         if not is_api(request):
             if isinstance(exc, NotAuthenticated):
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            back = getattr(request.state, _BACK, None)
+            if isinstance(back, str):
+                # The unit of work has already rolled back: nothing of the refused change remains.
+                flash(request, exc.message, "error")
+                return RedirectResponse(back, status_code=303)
             return render_error(request, status, exc.message)
         errors = None
         if isinstance(exc, ValidationFailed) and exc.problems:

@@ -16,6 +16,10 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import decide
 from frontier_review.web.deps import csrf_token
+from frontier_review.web.problems import flash
+
+# ``flash`` lives with the web error handler (which flashes too) and is re-exported for pages.
+__all__ = ["NAVIGATION", "NavItem", "flash", "nav_for", "render", "templates", "time_tag"]
 
 templates = Jinja2Templates(directory=str(files("frontier_review.web") / "templates"))
 
@@ -82,11 +86,6 @@ def time_tag(value: datetime | None) -> Markup:
 
 templates.env.filters["time"] = time_tag
 templates.env.globals["OrgKind"] = OrgKind
-
-
-def flash(request: Request, message: str, kind: str = "info") -> None:
-    """Queue a one-time message for the next page."""
-    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 
 
 def render(
