@@ -80,6 +80,8 @@ class UserRef:
     id: uuid.UUID
     org_id: uuid.UUID | None
     is_superuser: bool = False
+    # A cleared account may see classified content: only cleared program-office admins manage it.
+    cleared: bool = False
 
     def audit_target(self) -> tuple[str, str]:
         return "user", str(self.id)

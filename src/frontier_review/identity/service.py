@@ -296,6 +296,49 @@ def bootstrap_superuser(uow: UnitOfWork, *, email: str, full_name: str, password
     return _user_view(user, None)
 
 
+def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, full_name: str, password: str) -> UserView:
+    """Create the instance's first cleared program-office admin (the ``admin bootstrap-cleared`` command).
+
+    This is the only way a clearance comes into being without a cleared person granting it,
+    so it works exactly once: it is refused as soon as any cleared account exists (active
+    or not; clearance cannot be removed from the last cleared admin, who cannot change
+    their own account). Every later clearance is granted by a cleared program-office admin.
+
+    Args:
+        uow: the unit of work.
+        org_id: the program office the admin belongs to.
+        email: the admin's login address.
+        full_name: display name.
+        password: initial password; the admin should change it at first sign-in.
+
+    Raises:
+        Conflict: a cleared account exists already.
+        ValidationFailed: the organization is not a program office, or bad input.
+    """
+    # Serialise with any concurrent bootstrap: the chain's write lock is held to commit.
+    audit.lock_chain(uow)
+    if uow.session.scalar(select(func.count()).select_from(User).where(User.cleared.is_(True))):
+        raise Conflict("the instance already has a cleared account; a cleared program-office admin grants clearances")
+    org = _load_org(uow, org_id)
+    if OrgKind(org.kind) is not OrgKind.PROGRAM_OFFICE:
+        raise ValidationFailed("the first cleared admin must belong to a program-office organization", field="org")
+    clean_email = normalise_email(email)
+    clean_name = normalise_name(full_name, field="full_name")
+    _check_password(password)
+    user = _new_user(
+        uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=Role.ADMIN, cleared=True
+    )
+    audit.record(
+        uow,
+        Principal.system("bootstrap-cleared"),
+        "identity:cleared_admin:bootstrapped",
+        target_type="user",
+        target_id=user.id,
+        details={"email": clean_email, "organization_id": str(org.id)},
+    )
+    return _user_view(user, org)
+
+
 def _load_user(uow: UnitOfWork, user_id: uuid.UUID) -> tuple[User, Organization | None]:
     user = uow.session.get(User, user_id)
     if user is None:
@@ -305,7 +348,7 @@ def _load_user(uow: UnitOfWork, user_id: uuid.UUID) -> tuple[User, Organization 
 
 
 def _ref(user: User) -> UserRef:
-    return UserRef(user.id, user.organization_id, user.is_superuser)
+    return UserRef(user.id, user.organization_id, user.is_superuser, cleared=user.cleared)
 
 
 def get_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> UserView:
