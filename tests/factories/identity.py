@@ -128,18 +128,9 @@ def make_superuser(container: Container, *, email: str = "root@example.org") -> 
 def principal_of(container: Container, user_id: uuid.UUID) -> Principal:
     with container.uow() as uow:
         user = service.get_user(uow, SYSTEM, user_id)
-        principal = service.principal_for_session(uow, user_id=user_id, session_epoch=_epoch(container, user_id))
+        principal = service.principal_for_user(uow, user_id=user_id)
     assert principal is not None, user
     return principal
-
-
-def _epoch(container: Container, user_id: uuid.UUID) -> int:
-    from frontier_review.identity.orm import User
-
-    with container.uow() as uow:
-        user = uow.session.get(User, user_id)
-        assert user is not None
-        return user.session_epoch
 
 
 def api_token(container: Container, person: Person, *, name: str = "tests") -> str:

@@ -198,7 +198,7 @@ def load_demo(container: Container) -> list[DemoLogin]:
 def _person(uow: UnitOfWork, email: str) -> Principal:
     user = uow.session.scalar(select(User).where(User.email == email))
     assert user is not None
-    principal = identity.principal_for_session(uow, user_id=user.id, session_epoch=user.session_epoch)
+    principal = identity.principal_for_user(uow, user_id=user.id)
     assert principal is not None
     return principal
 

@@ -156,6 +156,10 @@ class LoginThrottle:
     def is_locked(self, locked_until: datetime | None, now: datetime) -> bool:
         return locked_until is not None and now < locked_until
 
+    def locks_after(self, failures: int) -> bool:
+        """Whether ``failures`` consecutive failures (counted atomically in storage) lock the account."""
+        return failures >= self.max_failures
+
     def after_failure(self, failures: int, now: datetime) -> tuple[int, datetime | None]:
         """New (failure count, locked-until) after one more failure."""
         failures += 1
