@@ -69,12 +69,17 @@ def test_operator_cannot_create_clear_or_take_over_a_cleared_account(container: 
 
 def test_web_forms_do_not_offer_clearance_to_the_operator(container: Container, http: httpx.Client) -> None:
     po = make_org(container, OrgKind.PROGRAM_OFFICE)
-    make_user(container, po, role=Role.ADMIN, cleared=True)
+    director = make_user(container, po, role=Role.ADMIN, cleared=True)
+    staff = make_user(container, po)
     root = make_superuser(container)
     assert web_login(http, root.email, root.password).status_code == 303
     page = http.get(f"/organizations/{po.id}")
     assert page.status_code == 200
     assert 'name="cleared"' not in page.text
+    # The operator still manages uncleared staff, but gets no controls for the cleared account.
+    assert f'action="/users/{staff.user.id}"' in page.text
+    assert f'action="/users/{director.user.id}"' not in page.text
+    assert "managed by a cleared admin" in page.text
     forged = http.post(
         f"/organizations/{po.id}/users",
         data={

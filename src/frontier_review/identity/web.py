@@ -275,6 +275,9 @@ def _organization_page(
     can_manage = decide(principal, Permission.USER_CREATE, OrgRef(org.id, org.kind), now).allowed
     # Whether the principal may record clearances for members of this organization at all.
     can_clear = decide(principal, Permission.USER_SET_CLEARED, UserRef(uuid.UUID(int=0), org.id), now).allowed
+    # Which rows get edit controls: not one's own, and a cleared account only for a cleared admin.
+    refs = [UserRef(m.id, m.organization_id, m.is_superuser, cleared=m.cleared) for m in members]
+    manageable = {ref.id for ref in refs if decide(principal, Permission.USER_UPDATE, ref, now).allowed}
     return render(
         request,
         "organization.html",
@@ -283,6 +286,7 @@ def _organization_page(
         members=members,
         can_manage=can_manage,
         can_clear=can_clear,
+        manageable=manageable,
         kind_labels=ORG_KIND_LABELS,
         new_password=new_password,
         status_code=status_code,
