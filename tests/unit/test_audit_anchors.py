@@ -9,6 +9,7 @@ import pytest
 from frontier_review.audit.domain import (
     AnchorError,
     AnchorRecord,
+    VerifyReport,
     parse_anchor_document,
     parse_expectation,
     verify_chain,
@@ -79,11 +80,11 @@ def test_anchor_catches_a_tail_truncated_with_its_head() -> None:
 
 def test_anchor_matches_rewrite_and_forgery() -> None:
     chain = build_chain([{"n": i} for i in range(1, 6)])
-    head = {"head_seq": 5, "head_hash": chain[-1].hash}
-    good = AnchorRecord(3, chain[2].hash, "w", True)
-    assert verify_chain(chain, **head, anchors=[good]).anchors == 1
-    assert verify_chain(chain, **head, anchors=[good]).ok
-    rewritten = verify_chain(chain, **head, anchors=[AnchorRecord(3, "cd" * 32, "w", None)])
-    assert "entry #3 differs from the anchor" in rewritten.problems[0]
-    forged = verify_chain(chain, **head, anchors=[AnchorRecord(3, chain[2].hash, "w", False)])
-    assert "signature does not verify" in forged.problems[0]
+
+    def check(anchor: AnchorRecord) -> VerifyReport:
+        return verify_chain(chain, head_seq=5, head_hash=chain[-1].hash, anchors=[anchor])
+
+    good = check(AnchorRecord(3, chain[2].hash, "w", True))
+    assert good.ok and good.anchors == 1
+    assert "entry #3 differs from the anchor" in check(AnchorRecord(3, "cd" * 32, "w", None)).problems[0]
+    assert "signature does not verify" in check(AnchorRecord(3, chain[2].hash, "w", False)).problems[0]
