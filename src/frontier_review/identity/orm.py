@@ -45,8 +45,8 @@ class User(Base):
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Bumped on password change or deactivation; signed session cookies carry it, so
-    # every older session stops working at once.
+    # Bumped on password change or deactivation. Sessions are ended through their rows in
+    # ``web_sessions``; the counter still records how often that happened.
     session_epoch: Mapped[int] = mapped_column(Integer, default=1)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
