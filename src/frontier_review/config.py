@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         default=90, gt=0, le=3600, description="A running benchmark run whose worker has not beaten for this long is re-queued."
     )
     checkpoint_interval_minutes: int = Field(default=15, gt=0, le=1440)
+    audit_witness_path: Path | None = Field(
+        default=None,
+        description=(
+            "File every signed audit checkpoint is appended to (JSON Lines), outside the database; "
+            "default <data dir>/witness/audit-checkpoints.jsonl. In production, put it on other storage."
+        ),
+    )
     token_default_days: int = Field(default=90, gt=0, le=366)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
@@ -84,6 +91,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+pysqlite:///{(self.data_dir / 'frontier-review.db').resolve()}"
+
+    @property
+    def resolved_audit_witness_path(self) -> Path:
+        """The audit witness file: a directory of its own, never beside the SQLite database file."""
+        return self.audit_witness_path or self.data_dir / "witness" / "audit-checkpoints.jsonl"
 
     @property
     def keys_dir(self) -> Path:

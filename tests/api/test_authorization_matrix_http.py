@@ -60,6 +60,12 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
         {"email": "n-{actor}@example.org", "full_name": "New Person", "password": "long enough password"},
         {"root", "dev_admin"},
     ),
+    (
+        "/api/v1/organizations/{po}/users",
+        W,
+        {"email": "c-{actor}@example.org", "full_name": "New Person", "password": "long enough password", "cleared": True},
+        {"po_admin"},
+    ),
     ("/api/v1/users/{dev_member}", R, None, {"root", "po_admin", "dev_admin", "dev_member"}),
     ("/api/v1/users/{dev_member}/unlock", W, None, {"root", "dev_admin"}),
     ("/api/v1/users/{po_member}", R, None, {"root", "po_admin", "po_member"}),
@@ -86,14 +92,22 @@ def test_route_matrix(world: World, http: httpx.Client) -> None:
 
 
 def test_patch_matrix(world: World, http: httpx.Client) -> None:
-    """Role changes: the member's org admin and operators; clearance: program-office admin for own staff."""
+    """Role changes: the member's org admin and operators; clearance and cleared accounts: the cleared
+    program-office admin for own staff."""
     cases = [
         ("dev_member", {"role": "admin"}, {"root", "dev_admin"}),
-        ("po_member", {"cleared": True}, {"root", "po_admin"}),
-        ("dev_member", {"cleared": True}, {"root"}),
+        # Clearance: only the cleared program-office admin, for own staff; never the operator.
+        ("po_member", {"cleared": True}, {"po_admin"}),
+        ("dev_member", {"cleared": True}, set()),
+        # Once cleared, the account is the cleared admin's to manage: no deactivate-and-reactivate by others.
+        ("po_member", {"role": "admin"}, {"po_admin"}),
+        ("po_member", {"is_active": False}, {"po_admin"}),
+        ("po_member", {"is_active": True}, {"po_admin"}),
     ]
     for target, body, allowed in cases:
         for actor in ACTORS:
+            if actor == target and body == {"is_active": False}:
+                continue  # deactivated a moment ago by po_admin: signed out, not refused
             response = http.patch(f"/api/v1/users/{world.ids[target]}", json=body, headers=bearer(world.tokens[actor]))
             assert (response.status_code == 200) == (actor in allowed), (actor, target, body, response.text)
             if actor not in allowed:

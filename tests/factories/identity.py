@@ -50,6 +50,8 @@ def make_user(
     email: str | None = None,
     password: str = PASSWORD,
 ) -> Person:
+    if cleared:
+        return _make_cleared_user(container, org, role=role, email=email, password=password)
     with container.uow() as uow:
         user = service.create_user(
             uow,
@@ -64,6 +66,59 @@ def make_user(
     return Person(user=user, principal=principal_of(container, user.id), password=password)
 
 
+def _make_cleared_user(container: Container, org: OrganizationView, *, role: Role, email: str | None, password: str) -> Person:
+    """A cleared user, through the only legitimate paths: the one-time bootstrap of the first
+    cleared admin, then a grant by a cleared admin of the same program office."""
+    from sqlalchemy import func, select
+
+    from frontier_review.identity.orm import User
+
+    address = email or f"cleared{next(_counter)}-{uuid.uuid4().hex[:6]}@example.org"
+    with container.uow() as uow:
+        any_cleared = uow.session.scalar(select(func.count()).select_from(User).where(User.cleared.is_(True)))
+    if not any_cleared:
+        if role is Role.ADMIN:
+            with container.uow() as uow:
+                user = service.bootstrap_cleared_admin(
+                    uow, org_id=org.id, email=address, full_name=f"Test User {next(_counter)}", password=password
+                )
+            return Person(user=user, principal=principal_of(container, user.id), password=password)
+        make_cleared_officer(container, org)
+    with container.uow() as uow:
+        officer_id = uow.session.scalar(
+            select(User.id).where(
+                User.organization_id == org.id, User.cleared.is_(True), User.role == Role.ADMIN.value, User.is_active.is_(True)
+            )
+        )
+    assert officer_id is not None, "cleared users of this organization need a cleared admin in it first"
+    officer = principal_of(container, officer_id)
+    with container.uow() as uow:
+        user = service.create_user(
+            uow,
+            officer,
+            org_id=org.id,
+            email=address,
+            full_name=f"Test User {next(_counter)}",
+            password=password,
+            role=role,
+            cleared=True,
+        )
+    return Person(user=user, principal=principal_of(container, user.id), password=password)
+
+
+def make_cleared_officer(container: Container, org: OrganizationView) -> Person:
+    """The instance's first cleared admin (``admin bootstrap-cleared``), in program office ``org``."""
+    with container.uow() as uow:
+        user = service.bootstrap_cleared_admin(
+            uow,
+            org_id=org.id,
+            email=f"officer{next(_counter)}-{uuid.uuid4().hex[:6]}@example.org",
+            full_name="Clearance Officer",
+            password=PASSWORD,
+        )
+    return Person(user=user, principal=principal_of(container, user.id))
+
+
 def make_superuser(container: Container, *, email: str = "root@example.org") -> Person:
     with container.uow() as uow:
         user = service.bootstrap_superuser(uow, email=email, full_name="Operator", password=PASSWORD)
@@ -73,18 +128,9 @@ def make_superuser(container: Container, *, email: str = "root@example.org") -> 
 def principal_of(container: Container, user_id: uuid.UUID) -> Principal:
     with container.uow() as uow:
         user = service.get_user(uow, SYSTEM, user_id)
-        principal = service.principal_for_session(uow, user_id=user_id, session_epoch=_epoch(container, user_id))
+        principal = service.principal_for_user(uow, user_id=user_id)
     assert principal is not None, user
     return principal
-
-
-def _epoch(container: Container, user_id: uuid.UUID) -> int:
-    from frontier_review.identity.orm import User
-
-    with container.uow() as uow:
-        user = uow.session.get(User, user_id)
-        assert user is not None
-        return user.session_epoch
 
 
 def api_token(container: Container, person: Person, *, name: str = "tests") -> str:

@@ -29,7 +29,7 @@ def _principal(container: Container, email: str) -> Principal:
     with container.uow() as uow:
         user = uow.session.scalar(sa.select(User).where(User.email == email))
         assert user is not None
-        principal = identity.principal_for_session(uow, user_id=user.id, session_epoch=user.session_epoch)
+        principal = identity.principal_for_user(uow, user_id=user.id)
     assert principal is not None
     return principal
 

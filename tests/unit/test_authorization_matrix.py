@@ -120,8 +120,8 @@ COLUMNS = tuple(PRINCIPALS)
 
 
 def _user_ref(name: str) -> UserRef:
-    user_id, org, _role, _cleared = USERS[name]
-    return UserRef(user_id, ORGS[org][0] if org else None, is_superuser=name == "su")
+    user_id, org, _role, cleared = USERS[name]
+    return UserRef(user_id, ORGS[org][0] if org else None, is_superuser=name == "su", cleared=cleared)
 
 
 def _token_ref(name: str, token_int: int) -> TokenRef:
@@ -246,21 +246,24 @@ GRID: list[tuple[str, Permission, str]] = [
 
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:devA"),
     ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:devM"),
-    ("Y    Y    .    .    .    .    Y    .    .    .    .    .    .    .", P.USER_UPDATE, "user:poAc"),
+    # A cleared account: only another cleared program-office admin (none here but poAc itself).
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:poAc"),
     ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.USER_UPDATE, "user:poM"),
     ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.USER_UPDATE, "user:agM"),
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_UPDATE, "user:su"),
 
-    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:devA"),
-    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:devM"),
-    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:poAc"),
-    ("Y    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:poM"),
-    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:agM"),
-    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:su"),
+    # Clearance: only a cleared program-office admin, for their own staff; never an operator.
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:devA"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:devM"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:poAc"),
+    (".    .    .    .    .    Y    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:poM"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:agM"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_SET_CLEARED, "user:su"),
 
     ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:devA"),
     ("Y    Y    .    Y    .    .    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:devM"),
-    ("Y    Y    .    .    .    Y    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:poAc"),
+    # Nobody mints a token for someone else's cleared account, not even an operator.
+    (".    .    .    .    .    Y    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:poAc"),
     ("Y    Y    .    .    .    .    .    Y    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:poM"),
     ("Y    Y    .    .    .    .    .    .    .    Y    .    .    .    .", P.TOKEN_ISSUE, "user:agM"),
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.TOKEN_ISSUE, "user:su"),

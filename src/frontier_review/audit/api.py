@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -14,6 +15,22 @@ from frontier_review.audit.schemas import AuditEntryOut, CheckpointOut, PublicKe
 from frontier_review.web.deps import ApiPrincipal, UoW
 
 router = APIRouter(prefix="/audit", tags=["audit"])
+# Outside /api/v1 and without authentication: verifiers fetch and keep copies (DESIGN A3).
+public_router = APIRouter(tags=["audit"])
+WELL_KNOWN_CHECKPOINTS = "/.well-known/frontier-review/audit-checkpoints"
+
+
+@public_router.get(
+    WELL_KNOWN_CHECKPOINTS,
+    summary="Published audit checkpoints (public)",
+    description=(
+        "The newest signed checkpoints, newest first, for anyone to keep outside the instance: sequence number, "
+        "entry hash, time, key id and Ed25519 signature only. Save the answer and check the log against it later "
+        "with `frontier-review audit verify --anchor FILE`."
+    ),
+)
+def published_checkpoints(uow: UoW, limit: int = Query(default=100, ge=1, le=service.PUBLISHED_LIMIT)) -> dict[str, Any]:
+    return service.published_checkpoints(uow, limit=limit)
 
 
 @router.get(

@@ -7,9 +7,11 @@ can recompute it from an export.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -158,6 +160,7 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
     from_seq: int = 0  # hashing started after this entry (0: from genesis)
+    anchors: int = 0  # checkpoints held outside the database that were checked
 
     @property
     def ok(self) -> bool:
@@ -177,13 +180,16 @@ def verify_chain(
     checkpoints: Iterable[CheckpointRecord] = (),
     start_seq: int = 0,
     start_hash: str = GENESIS_HASH,
+    anchors: Iterable[AnchorRecord] = (),
 ) -> VerifyReport:
-    """Check links, hashes, sequence, the head row and each checkpoint.
+    """Check links, hashes, sequence, the head row, each checkpoint and each outside anchor.
 
     ``entries`` must be ordered by ``seq`` and start right after ``start_seq``, whose hash is
     ``start_hash`` (genesis by default; a verified checkpoint for a quick check of the tail).
     Verification stops at the first broken entry (everything after it is unanchored) but
-    still reports head and checkpoint problems.
+    still reports head and checkpoint problems. ``anchors`` are checkpoints a verifier kept
+    outside the database; they catch a tail truncated together with the head row and the
+    database's own checkpoints, which nothing stored in the database can reveal.
     """
     report = VerifyReport()
     expected_seq = start_seq + 1
@@ -212,6 +218,7 @@ def verify_chain(
     if start_seq:
         hashes_by_seq[start_seq] = start_hash
     _check_checkpoints(report, checkpoints, hashes_by_seq)
+    _check_anchors(report, anchors, hashes_by_seq)
     return report
 
 
@@ -253,3 +260,164 @@ def checkpoint_message(seq: int, entry_hash_hex: str, created_at: datetime, key_
             "key_id": key_id,
         }
     )
+
+
+# Anchors: checkpoints held outside the database (DESIGN A3) -----------------------------
+
+CHECKPOINT_TYPE = "frontier-review/audit-checkpoint/v1"
+CHECKPOINTS_DOCUMENT_TYPE = "frontier-review/audit-checkpoints/v1"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class AnchorError(ValueError):
+    """An anchor (witness file, saved checkpoint list or ``SEQ:HASH``) that cannot be read."""
+
+
+@dataclass(frozen=True)
+class AnchorPoint:
+    """A checkpoint a verifier kept: entry ``seq`` had ``entry_hash``.
+
+    Signed anchors (from the witness file or the published list) carry what the signature
+    covers; a bare ``SEQ:HASH`` expectation carries no signature and is trusted as given.
+    """
+
+    seq: int
+    entry_hash: str
+    origin: str
+    created_at: datetime | None = None
+    key_id: str | None = None
+    signature: bytes | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
+
+
+@dataclass(frozen=True)
+class AnchorRecord:
+    """An anchor with the outcome of checking its signature (None: unsigned expectation)."""
+
+    seq: int
+    entry_hash: str
+    origin: str
+    signature_valid: bool | None
+
+
+def checkpoint_document(
+    *, id: uuid.UUID, seq: int, entry_hash_hex: str, created_at: datetime, key_id: str, signature: bytes
+) -> dict[str, Any]:
+    """One checkpoint as the witness file and the published list carry it (and anchors read it)."""
+    return {
+        "type": CHECKPOINT_TYPE,
+        "id": str(id),
+        "seq": seq,
+        "entry_hash": entry_hash_hex,
+        "created_at": format_instant(created_at),
+        "key_id": key_id,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def _check_seq_hash(seq: object, entry_hash: object, where: str) -> tuple[int, str]:
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise AnchorError(f"{where}: seq must be a positive whole number, not {seq!r}")
+    if not isinstance(entry_hash, str) or not _HEX64.fullmatch(entry_hash):
+        raise AnchorError(f"{where}: entry_hash must be 64 lower-case hexadecimal characters")
+    return seq, entry_hash
+
+
+def _anchor_from_object(obj: object, where: str) -> AnchorPoint:
+    if not isinstance(obj, dict):
+        raise AnchorError(f"{where}: expected a checkpoint object with seq, entry_hash, created_at, key_id and signature")
+    missing = [k for k in ("seq", "entry_hash", "created_at", "key_id", "signature") if k not in obj]
+    if missing:
+        raise AnchorError(f"{where}: checkpoint lacks {', '.join(missing)}")
+    seq, digest = _check_seq_hash(obj["seq"], obj["entry_hash"], where)
+    try:
+        created = datetime.fromisoformat(str(obj["created_at"]).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise AnchorError(f"{where}: created_at is not an ISO 8601 time") from exc
+    if created.tzinfo is None:
+        raise AnchorError(f"{where}: created_at has no UTC offset")
+    key_id = obj["key_id"]
+    if not isinstance(key_id, str) or not key_id:
+        raise AnchorError(f"{where}: key_id must be a non-empty string")
+    try:
+        signature = base64.b64decode(str(obj["signature"]), validate=True)
+    except ValueError as exc:
+        raise AnchorError(f"{where}: signature is not base64") from exc
+    return AnchorPoint(seq, digest, where, created.astimezone(UTC), key_id, signature)
+
+
+def parse_anchor_document(text: str, *, source: str) -> list[AnchorPoint]:
+    """Read checkpoints from a witness file (JSON Lines), a saved copy of the published list
+    (``{"checkpoints": [...]}``) or of ``GET /api/v1/audit/checkpoints`` (a JSON array).
+
+    Raises:
+        AnchorError: naming the line or item that cannot be read; an empty document is refused
+            too, since checking against nothing would wrongly reassure.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise AnchorError(f"{source}: holds no checkpoints")
+    items: list[tuple[object, str]]
+    try:
+        whole = json.loads(stripped)
+    except ValueError:
+        whole = None
+        items = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append((json.loads(line), f"{source} line {number}"))
+            except ValueError as exc:
+                raise AnchorError(f"{source} line {number}: not JSON") from exc
+    else:
+        if isinstance(whole, dict) and "checkpoints" in whole:
+            whole = whole["checkpoints"]
+        if isinstance(whole, dict):
+            items = [(whole, f"{source} line 1")]
+        elif isinstance(whole, list):
+            items = [(item, f"{source} item {i}") for i, item in enumerate(whole, 1)]
+        else:
+            raise AnchorError(f"{source}: expected checkpoints (JSON Lines, a list, or an object with 'checkpoints')")
+    anchors = [_anchor_from_object(obj, where) for obj, where in items]
+    if not anchors:
+        raise AnchorError(f"{source}: holds no checkpoints")
+    return anchors
+
+
+def parse_expectation(value: str) -> AnchorPoint:
+    """``SEQ:HASH`` (as ``audit verify`` prints a tip, in full) → an unsigned anchor.
+
+    Raises:
+        AnchorError: when ``value`` is not ``SEQ:HASH``.
+    """
+    seq_text, sep, digest = value.strip().partition(":")
+    if not sep or not seq_text.isdigit():
+        raise AnchorError(f"--expect {value!r}: use SEQ:HASH, e.g. 42:{'0' * 64}")
+    seq, digest = _check_seq_hash(int(seq_text), digest.lower(), f"--expect {value!r}")
+    return AnchorPoint(seq, digest, f"--expect {seq}")
+
+
+def _check_anchors(report: VerifyReport, anchors: Iterable[AnchorRecord], hashes_by_seq: dict[int, str]) -> None:
+    chain_ok = report.ok
+    for anchor in sorted(anchors, key=lambda a: a.seq):
+        report.anchors += 1
+        name = f"anchor {anchor.origin} (entry #{anchor.seq}, {anchor.entry_hash[:16]}…)"
+        if anchor.signature_valid is False:
+            report.fail(
+                None, f"{name}: its signature does not verify under a trusted key — it is not this instance's, or it was altered"
+            )
+        elif anchor.seq in hashes_by_seq:
+            if hashes_by_seq[anchor.seq] != anchor.entry_hash:
+                report.fail(anchor.seq, f"{name}: entry #{anchor.seq} differs from the anchor — the log was rewritten")
+        elif anchor.seq > report.last_seq and chain_ok:
+            report.fail(
+                report.last_seq + 1,
+                f"{name}: the log ends at #{report.last_seq}, but the anchor shows it reached #{anchor.seq} — "
+                "entries were deleted from the tail (and the chain head reset)",
+            )
+        elif not chain_ok:
+            report.fail(None, f"{name}: cannot be confirmed, the chain is broken before it")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,14 +16,19 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from frontier_review.audit import witness
 from frontier_review.audit.domain import (
+    CHECKPOINTS_DOCUMENT_TYPE,
     GENESIS_HASH,
+    AnchorPoint,
+    AnchorRecord,
     CheckpointRecord,
     EntryFields,
     Outcome,
     StoredEntry,
     VerifyReport,
     check_details,
+    checkpoint_document,
     checkpoint_message,
     entry_hash,
     verify_chain,
@@ -272,22 +278,43 @@ def _latest_checkpoints_to_anchor(session: Session, keys: Mapping[str, Ed25519Pu
     return found[::-1]
 
 
+def _anchor_record(anchor: AnchorPoint, keys: Mapping[str, Ed25519PublicKey]) -> AnchorRecord:
+    valid: bool | None = None
+    if anchor.signature is not None and anchor.key_id is not None and anchor.created_at is not None:
+        public = keys.get(anchor.key_id)
+        valid = False
+        if public is not None:
+            try:
+                message = checkpoint_message(anchor.seq, anchor.entry_hash, anchor.created_at, anchor.key_id)
+                public.verify(anchor.signature, message)
+                valid = True
+            except InvalidSignature:
+                valid = False
+    return AnchorRecord(anchor.seq, anchor.entry_hash, anchor.origin, valid)
+
+
 def verify_log(
     session: Session,
     keyring: KeyringSource,
     *,
     trusted_keys: Mapping[str, Ed25519PublicKey] | None = None,
     tail_only: bool = False,
+    anchors: Sequence[AnchorPoint] = (),
 ) -> VerifyReport:
-    """Verify the chain, the head row and every checkpoint signature.
+    """Verify the chain, the head row and every checkpoint signature, and optionally the log
+    against ``anchors``: checkpoints the verifier kept outside the database.
 
     Signatures count only under ``trusted_keys`` (public keys kept outside the database), or
     by default under instance keys whose private half opens with our master key. With
     ``tail_only``, hashing starts at the latest checkpoint whose signature verifies: quick
-    enough for a page view, and still anchored in a signature.
+    enough for a page view, and still anchored in a signature. Anchors always get the full
+    check (an anchor may sit anywhere in the log).
     """
+    if anchors:
+        tail_only = False
     head = session.get(AuditChainHead, HEAD_ID)
     keys = trusted_keys if trusted_keys is not None else security.trusted_public_keys(session, keyring)
+    anchor_records = [_anchor_record(a, keys) for a in anchors]
     checkpoints = _latest_checkpoints_to_anchor(session, keys) if tail_only else _checkpoint_records(session, keys)
     start_seq, start_hash = 0, GENESIS_HASH
     if tail_only:
@@ -314,6 +341,7 @@ def verify_log(
         checkpoints=checkpoints,
         start_seq=start_seq,
         start_hash=start_hash,
+        anchors=anchor_records,
     )
     report.from_seq = start_seq
     return report
@@ -381,7 +409,35 @@ def create_checkpoint(uow: UnitOfWork, principal: Principal) -> CheckpointInfo |
     session.add(cp)
     session.flush()
     record(uow, principal, "audit:checkpoint:created", target_type="audit_checkpoint", target_id=cp.id, details={"seq": cp.seq})
+    # Witnessed outside the database only once committed: a rolled-back checkpoint never existed.
+    uow.on_commit(functools.partial(witness.witness_after_commit, uow.settings.resolved_audit_witness_path, _document(cp)))
     return _info(cp)
+
+
+def _document(cp: AuditCheckpoint) -> dict[str, Any]:
+    return checkpoint_document(
+        id=cp.id, seq=cp.seq, entry_hash_hex=cp.entry_hash, created_at=cp.created_at, key_id=cp.key_id, signature=cp.signature
+    )
+
+
+PUBLISHED_LIMIT = 1000
+
+
+def published_checkpoints(uow: UnitOfWork, *, limit: int = 100) -> dict[str, Any]:
+    """The newest signed checkpoints, for anyone: hashes and signatures only, so that verifiers
+    can keep copies outside the instance (``/.well-known/frontier-review/audit-checkpoints``).
+
+    Public by design: a checkpoint names a sequence number, a hash, a time and a key id,
+    nothing about any entry's content.
+
+    Args:
+        uow: the unit of work.
+        limit: how many checkpoints, newest first (1 to ``PUBLISHED_LIMIT``).
+    """
+    if not 1 <= limit <= PUBLISHED_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {PUBLISHED_LIMIT}", field="limit")
+    rows = uow.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(limit))
+    return {"type": CHECKPOINTS_DOCUMENT_TYPE, "checkpoints": [_document(cp) for cp in rows]}
 
 
 def list_checkpoints(uow: UnitOfWork, principal: Principal, *, limit: int = 50) -> list[CheckpointInfo]:

@@ -49,6 +49,25 @@ def bootstrap(
     console.print(f"superuser {view.email} created")
 
 
+@app.command("bootstrap-cleared")
+@handle_errors
+def bootstrap_cleared(
+    org: str = typer.Option(..., help="The program office (id or name)."),
+    email: str = typer.Option(..., help="The cleared admin's e-mail address."),
+    full_name: str = typer.Option(..., help="Display name."),
+    password: str | None = typer.Option(None, help="Initial password (prompted when omitted; prefer the prompt)."),
+) -> None:
+    """Create the first cleared program-office admin, once; later clearances are granted by cleared admins."""
+    org_id = parse_id(str(_org_id(org)), field="org")
+    c = container()
+    with c.uow() as uow:
+        view = identity.bootstrap_cleared_admin(
+            uow, org_id=org_id, email=email, full_name=full_name, password=_password(password)
+        )
+    console.print(f"cleared admin {view.email} created in {view.organization_name}: {view.id}")
+    console.print("They should sign in and change this password now; they grant every further clearance.")
+
+
 @app.command("create-org")
 @handle_errors
 def create_org(
@@ -70,10 +89,9 @@ def create_user(
     email: str = typer.Option(...),
     full_name: str = typer.Option(...),
     role: Role = typer.Option(Role.MEMBER),
-    cleared: bool = typer.Option(False, help="May see classified benchmark content."),
     password: str | None = typer.Option(None, help="Password (prompted when omitted)."),
 ) -> None:
-    """Create a user in an organization."""
+    """Create a user in an organization (never a cleared one: see ``bootstrap-cleared``)."""
     org_id = _org_id(org)
     c = container()
     with c.uow() as uow:
@@ -85,7 +103,6 @@ def create_user(
             full_name=full_name,
             password=_password(password),
             role=role,
-            cleared=cleared,
         )
     console.print(f"user {view.email} created in {view.organization_name}: {view.id}")
 

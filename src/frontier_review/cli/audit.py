@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from frontier_review.audit import service
+from frontier_review.audit.domain import AnchorError, AnchorPoint, parse_anchor_document, parse_expectation
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, err_console, fail, handle_errors
@@ -34,9 +35,21 @@ def verify(
     ),
     tail: bool = typer.Option(False, "--tail", help="Hash only the entries after the latest verified checkpoint."),
     calls: int = typer.Option(10, "--calls", min=0, help="Show this many of the latest gateway calls and downloads."),
+    anchor: list[Path] = typer.Option(
+        [],
+        "--anchor",
+        help=(
+            "Check the log against checkpoints kept outside the database: the witness file, or a saved copy of "
+            "/.well-known/frontier-review/audit-checkpoints; repeatable. Implies the full check."
+        ),
+    ),
+    expect: list[str] = typer.Option(
+        [], "--expect", help="Check that entry SEQ has hash HASH (SEQ:HASH, e.g. from an earlier run); repeatable."
+    ),
 ) -> None:
     """Check every link, hash and checkpoint signature; exit 1 naming the first bad entry."""
     trusted = _trusted_keys(public_key) if public_key else None
+    anchors = _anchors(anchor, expect)
     c = container()
     # Gateway calls are durable in the access log first; chain any not chained yet, so the
     # verification covers every call made so far.
@@ -44,18 +57,28 @@ def verify(
     while (batch := chain_pending(c.uow, grace=in_flight_grace(c.settings))) > 0:
         chained += batch
     with c.uow() as uow:
-        report = service.verify_log(uow.session, c.keyring, trusted_keys=trusted, tail_only=tail)
+        report = service.verify_log(uow.session, c.keyring, trusted_keys=trusted, tail_only=tail, anchors=anchors)
     if report.ok:
         scope = f"entries #{report.from_seq + 1}–#{report.last_seq}" if report.from_seq else f"{report.entries} entries"
         console.print(
             f"[green]audit log intact[/]: {scope}, tip #{report.last_seq} {report.last_hash[:16]}…, "
             f"{report.checkpoints} signed checkpoints verified" + (" under the given key(s)" if trusted else "")
         )
+        if anchors:
+            console.print(f"{report.anchors} anchor checkpoint(s) held outside the database match the log")
+        else:
+            # Only the database vouched for this: a tail deleted together with the head row passes.
+            console.print(
+                "not checked against an anchor: pass --anchor (the witness file or a saved copy of the published "
+                f"checkpoints) to detect a truncated tail; this tip is --expect {report.last_seq}:{report.last_hash}",
+                highlight=False,
+                soft_wrap=True,
+            )
         _show_calls(c, chained, calls)
         return
     err_console.print(f"[bold red]audit log FAILED verification[/] — first bad entry: #{report.first_bad_seq}")
     for problem in report.problems:
-        err_console.print(f"  {problem}", highlight=False)
+        err_console.print(f"  {problem}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -94,6 +117,22 @@ def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
         except ValueError as exc:
             raise fail(f"--public-key {value!r} is not a base64 Ed25519 public key", 2) from exc
     return keys
+
+
+def _anchors(files: list[Path], expectations: list[str]) -> list[AnchorPoint]:
+    """Read every --anchor file and --expect value, or stop with exit code 2 naming what is wrong."""
+    anchors: list[AnchorPoint] = []
+    try:
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise fail(f"--anchor {path}: cannot read it ({exc})", 2) from exc
+            anchors.extend(parse_anchor_document(text, source=str(path)))
+        anchors.extend(parse_expectation(value) for value in expectations)
+    except AnchorError as exc:
+        raise fail(str(exc), 2) from exc
+    return anchors
 
 
 @app.command("export")

@@ -169,10 +169,19 @@ def load_demo(container: Container) -> list[DemoLogin]:
         identity.bootstrap_superuser(uow, email=OPERATOR.email, full_name=OPERATOR.full_name, password=DEMO_PASSWORD)
         for org in DEMO_ORGS:
             view = identity.create_organization(uow, system, name=org.name, kind=org.kind, sector=org.sector)
+            # Clearance comes only through the legitimate path: the one-time bootstrap of the
+            # first cleared admin, who then grants clearance to their own staff.
+            officer: Principal | None = None
             for user in org.users:
+                if user.cleared and officer is None:
+                    created = identity.bootstrap_cleared_admin(
+                        uow, org_id=view.id, email=user.email, full_name=user.full_name, password=DEMO_PASSWORD
+                    )
+                    officer = _person(uow, created.email)
+                    continue
                 identity.create_user(
                     uow,
-                    system,
+                    officer if user.cleared and officer is not None else system,
                     org_id=view.id,
                     email=user.email,
                     full_name=user.full_name,
@@ -195,7 +204,7 @@ def _user_id(uow: UnitOfWork, email: str) -> uuid.UUID:
 def _person(uow: UnitOfWork, email: str) -> Principal:
     user = uow.session.scalar(select(User).where(User.email == email))
     assert user is not None
-    principal = identity.principal_for_session(uow, user_id=user.id, session_epoch=user.session_epoch)
+    principal = identity.principal_for_user(uow, user_id=user.id)
     assert principal is not None
     return principal
 

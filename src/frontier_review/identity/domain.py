@@ -80,6 +80,8 @@ class UserRef:
     id: uuid.UUID
     org_id: uuid.UUID | None
     is_superuser: bool = False
+    # A cleared account may see classified content: only cleared program-office admins manage it.
+    cleared: bool = False
 
     def audit_target(self) -> tuple[str, str]:
         return "user", str(self.id)
@@ -153,6 +155,10 @@ class LoginThrottle:
 
     def is_locked(self, locked_until: datetime | None, now: datetime) -> bool:
         return locked_until is not None and now < locked_until
+
+    def locks_after(self, failures: int) -> bool:
+        """Whether ``failures`` consecutive failures (counted atomically in storage) lock the account."""
+        return failures >= self.max_failures
 
     def after_failure(self, failures: int, now: datetime) -> tuple[int, datetime | None]:
         """New (failure count, locked-until) after one more failure."""

@@ -45,8 +45,8 @@ class User(Base):
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Bumped on password change or deactivation; signed session cookies carry it, so
-    # every older session stops working at once.
+    # Bumped on password change or deactivation. Sessions are ended through their rows in
+    # ``web_sessions``; the counter still records how often that happened.
     session_epoch: Mapped[int] = mapped_column(Integer, default=1)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -73,3 +73,21 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WebSession(Base):
+    """A browser session, kept server-side so that signing out ends it everywhere at once.
+
+    The signed cookie carries only a random session key; this row holds its SHA-256 digest.
+    Any server process (several web processes share the database) checks the row on every
+    request, so a copied cookie stops working the moment the session ends.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -60,7 +60,23 @@ def can_list_members(p: Principal, org: OrgRef, _now: datetime) -> Decision:
     return Denied("you can only list the members of your own organization")
 
 
+def _manages_cleared_account(p: Principal, user: UserRef) -> Decision:
+    """A cleared account is changed only by another cleared admin of its program office.
+
+    Operators are deliberately left out: an operator who could change, deactivate and
+    reactivate, or mint credentials for a cleared account could act as it and read
+    classified content.
+    """
+    if p.user_id is not None and p.user_id == user.id:
+        return Denied("you cannot change your own role, status or clearance")
+    if p.is_program_office_admin and p.cleared and p.is_member_of(user.org_id):
+        return Allowed("cleared program-office admin, own staff")
+    return Denied("a cleared account is managed only by a cleared admin of its program office")
+
+
 def can_update_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
+    if user.cleared and not user.is_superuser:
+        return _manages_cleared_account(p, user)
     if p.is_superuser:
         return Allowed("superuser")
     if user.is_superuser:
@@ -73,8 +89,12 @@ def can_update_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
 
 
 def can_set_cleared(p: Principal, user: UserRef, _now: datetime) -> Decision:
-    if p.is_superuser:
-        return Allowed("superuser")
+    """Only a cleared program-office admin grants or removes clearance, for their own staff.
+
+    Operators (and the system acting for them) are refused on purpose: the first cleared
+    admin comes from the one-time ``admin bootstrap-cleared`` command, and every later
+    clearance is a decision of a cleared person, audited under their name.
+    """
     if p.is_program_office_admin and p.cleared and p.is_member_of(user.org_id) and p.user_id != user.id:
         return Allowed("cleared program-office admin, own staff")
     return Denied("only a cleared program-office admin records clearances, for their own staff")
@@ -84,6 +104,9 @@ def can_issue_token(p: Principal, owner: UserRef, now: datetime) -> Decision:
     # A token must not mint tokens: a leaked one could otherwise outlive its own revocation.
     if p.method is AuthMethod.TOKEN:
         return Denied("an API token cannot create tokens; sign in to create one")
+    # A token acts as its owner: nobody mints one for someone else's cleared account.
+    if owner.cleared and p.user_id != owner.id:
+        return Denied("only the holder of a cleared account may create its API tokens")
     return can_manage_own_tokens(p, owner, now)
 
 

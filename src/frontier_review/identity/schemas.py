@@ -41,7 +41,10 @@ class UserIn(StrictInput):
     full_name: StrictStr = Field(min_length=2, max_length=200)
     password: StrictStr = Field(description="Initial password, at least 12 characters.", max_length=256)
     role: Role = Role.MEMBER
-    cleared: StrictBool = Field(default=False, description="May see classified benchmark content (program office only).")
+    cleared: StrictBool = Field(
+        default=False,
+        description="May see classified benchmark content. Only a cleared admin of the program office may set it.",
+    )
 
 
 class UserPatch(StrictInput):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
-from frontier_review.db.uow import UnitOfWork
+from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.identity.domain import (
     LoginThrottle,
     OrgKind,
@@ -24,8 +26,8 @@ from frontier_review.identity.domain import (
     normalise_email,
     normalise_name,
 )
-from frontier_review.identity.orm import ApiToken, Organization, User
-from frontier_review.kernel.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from frontier_review.identity.orm import ApiToken, Organization, User, WebSession
+from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import AuthMethod, Principal
@@ -296,6 +298,49 @@ def bootstrap_superuser(uow: UnitOfWork, *, email: str, full_name: str, password
     return _user_view(user, None)
 
 
+def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, full_name: str, password: str) -> UserView:
+    """Create the instance's first cleared program-office admin (the ``admin bootstrap-cleared`` command).
+
+    This is the only way a clearance comes into being without a cleared person granting it,
+    so it works exactly once: it is refused as soon as any cleared account exists (active
+    or not; clearance cannot be removed from the last cleared admin, who cannot change
+    their own account). Every later clearance is granted by a cleared program-office admin.
+
+    Args:
+        uow: the unit of work.
+        org_id: the program office the admin belongs to.
+        email: the admin's login address.
+        full_name: display name.
+        password: initial password; the admin should change it at first sign-in.
+
+    Raises:
+        Conflict: a cleared account exists already.
+        ValidationFailed: the organization is not a program office, or bad input.
+    """
+    # Serialise with any concurrent bootstrap: the chain's write lock is held to commit.
+    audit.lock_chain(uow)
+    if uow.session.scalar(select(func.count()).select_from(User).where(User.cleared.is_(True))):
+        raise Conflict("the instance already has a cleared account; a cleared program-office admin grants clearances")
+    org = _load_org(uow, org_id)
+    if OrgKind(org.kind) is not OrgKind.PROGRAM_OFFICE:
+        raise ValidationFailed("the first cleared admin must belong to a program-office organization", field="org")
+    clean_email = normalise_email(email)
+    clean_name = normalise_name(full_name, field="full_name")
+    _check_password(password)
+    user = _new_user(
+        uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=Role.ADMIN, cleared=True
+    )
+    audit.record(
+        uow,
+        Principal.system("bootstrap-cleared"),
+        "identity:cleared_admin:bootstrapped",
+        target_type="user",
+        target_id=user.id,
+        details={"email": clean_email, "organization_id": str(org.id)},
+    )
+    return _user_view(user, org)
+
+
 def _load_user(uow: UnitOfWork, user_id: uuid.UUID) -> tuple[User, Organization | None]:
     user = uow.session.get(User, user_id)
     if user is None:
@@ -305,7 +350,7 @@ def _load_user(uow: UnitOfWork, user_id: uuid.UUID) -> tuple[User, Organization 
 
 
 def _ref(user: User) -> UserRef:
-    return UserRef(user.id, user.organization_id, user.is_superuser)
+    return UserRef(user.id, user.organization_id, user.is_superuser, cleared=user.cleared)
 
 
 def get_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> UserView:
@@ -360,7 +405,8 @@ def update_user(
         changes["is_active"] = {"from": user.is_active, "to": is_active}
         user.is_active = is_active
         if not is_active:
-            user.session_epoch += 1  # signs out every session at once
+            user.session_epoch += 1
+            _end_sessions(uow, user.id)  # signs out every session at once; reactivation revives none
     if cleared is not None and cleared != user.cleared:
         changes["cleared"] = {"from": user.cleared, "to": cleared}
         user.cleared = cleared
@@ -389,18 +435,44 @@ def _principal_for(user: User, org: Organization | None, method: AuthMethod, tok
 
 @dataclass(frozen=True)
 class LoginResult:
-    """A successful login: who, and the epoch the session cookie must carry."""
+    """A successful login: who, and the key of the new server-side session (for the cookie)."""
 
     principal: Principal
-    session_epoch: int
+    session_key: str
 
 
-def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
+@dataclass(frozen=True)
+class LoginFailed:
+    """A refused login. Not an exception: the failure is recorded and counted, and that must commit."""
+
+    message: str = LOGIN_FAILED_MESSAGE
+
+
+def _failed(uow: UnitOfWork, user: User | None, label: str, reason: str, outcome: Outcome = Outcome.FAILURE) -> LoginFailed:
+    audit.append(
+        uow,
+        actor_label=label,
+        actor_user_id=user.id if user else None,
+        actor_org_id=user.organization_id if user else None,
+        action="identity:login:failed",
+        outcome=outcome,
+        reason=reason,
+        target_type="user" if user else None,
+        target_id=str(user.id) if user else None,
+    )
+    return LoginFailed()
+
+
+def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult | LoginFailed:
     """Check a password login; every outcome is audited and failures count toward lockout.
 
     Unknown users, wrong passwords and locked accounts get the same answer, and an unknown
     user still costs one argon2 verification, so neither the message nor the timing tells
     whether an account exists.
+
+    Failures are counted with one atomic ``UPDATE … SET failed_logins = failed_logins + 1
+    RETURNING``, and a success only clears the counter if no lockout began meanwhile (a
+    conditional ``UPDATE``), so parallel guesses cannot race past the limit on either database.
     """
     throttle = LoginThrottle(uow.settings.login_max_failures, timedelta(seconds=uow.settings.login_lockout_seconds))
     now = uow.clock.now()
@@ -412,48 +484,28 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
     user = uow.session.scalar(select(User).where(User.email == clean))
     if user is None:
         passwords.verify_password(passwords.dummy_hash(), password)
-        audit.append(
-            uow,
-            actor_label=clean or "(empty)",
-            actor_user_id=None,
-            actor_org_id=None,
-            action="identity:login:failed",
-            outcome=Outcome.FAILURE,
-            reason="unknown user",
-        )
-        raise NotAuthenticated(LOGIN_FAILED_MESSAGE)
+        return _failed(uow, None, clean or "(empty)", "unknown user")
     org = uow.session.get(Organization, user.organization_id) if user.organization_id else None
     ok = passwords.verify_password(user.password_hash, password)
     if throttle.is_locked(user.locked_until, now):
-        audit.append(
-            uow,
-            actor_label=user.email,
-            actor_user_id=user.id,
-            actor_org_id=user.organization_id,
-            action="identity:login:failed",
-            outcome=Outcome.DENIED,
-            reason="account locked",
-            target_type="user",
-            target_id=str(user.id),
-        )
-        raise NotAuthenticated(LOGIN_FAILED_MESSAGE)
+        return _failed(uow, user, user.email, "account locked", Outcome.DENIED)
     if not ok or not user.is_active:
-        reason = "wrong password" if not ok else "account deactivated"
-        failures, locked_until = throttle.after_failure(user.failed_logins, now)
-        user.failed_logins = failures
-        user.locked_until = locked_until
-        audit.append(
-            uow,
-            actor_label=user.email,
-            actor_user_id=user.id,
-            actor_org_id=user.organization_id,
-            action="identity:login:failed",
-            outcome=Outcome.FAILURE,
-            reason=reason,
-            target_type="user",
-            target_id=str(user.id),
-        )
-        if locked_until is not None:
+        failures = uow.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        refused = _failed(uow, user, user.email, "wrong password" if not ok else "account deactivated")
+        if throttle.locks_after(failures):
+            locked_until = now + throttle.lockout
+            uow.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=0, locked_until=locked_until)
+                .execution_options(synchronize_session=False)
+            )
             audit.append(
                 uow,
                 actor_label=user.email,
@@ -466,15 +518,58 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult:
                 target_id=str(user.id),
                 details={"locked_until": locked_until.isoformat()},
             )
-        raise NotAuthenticated(LOGIN_FAILED_MESSAGE)
+        return refused
+    # Clear the counter only if no parallel failure locked the account since it was read.
+    cleared = uow.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cleared.rowcount != 1:  # type: ignore[attr-defined]
+        return _failed(uow, user, user.email, "account locked", Outcome.DENIED)
+    uow.session.refresh(user)
     if passwords.needs_rehash(user.password_hash) and passwords.password_problem(password) is None:
         user.password_hash = passwords.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
     principal = _principal_for(user, org, AuthMethod.SESSION)
+    key = _start_session(uow, user, now)
     audit.record(uow, principal, "identity:login:succeeded", target_type="user", target_id=user.id)
-    return LoginResult(principal=principal, session_epoch=user.session_epoch)
+    return LoginResult(principal=principal, session_key=key)
+
+
+# Sessions ------------------------------------------------------------------------------
+
+
+def _session_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _start_session(uow: UnitOfWork, user: User, now: datetime) -> str:
+    # Drop this user's finished sessions, so the table holds live ones (and recent history) only.
+    uow.session.execute(
+        delete(WebSession).where(
+            WebSession.user_id == user.id, or_(WebSession.ended_at.is_not(None), WebSession.expires_at <= now)
+        )
+    )
+    key = secrets.token_urlsafe(32)
+    uow.session.add(
+        WebSession(
+            id=new_id(),
+            user_id=user.id,
+            key_digest=_session_digest(key),
+            created_at=now,
+            expires_at=now + timedelta(seconds=uow.settings.session_max_age_seconds),
+        )
+    )
+    uow.session.flush()
+    return key
+
+
+def _end_sessions(uow: UnitOfWork, user_id: uuid.UUID) -> int:
+    """End every live session of ``user_id``."""
+    stmt = update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+    result = uow.session.execute(stmt.values(ended_at=uow.clock.now()).execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def record_throttled_login(uow: UnitOfWork, *, email: str, client: str) -> None:
@@ -504,27 +599,55 @@ def unlock_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> Us
     return _user_view(user, org)
 
 
-def sign_out_everywhere(uow: UnitOfWork, principal: Principal) -> int:
-    """End every session of the principal's user (copied cookies included); returns the new epoch."""
+def sign_out_everywhere(uow: UnitOfWork, principal: Principal) -> str:
+    """End every session of the principal's user, copies of this browser's cookie included.
+
+    The caller stays signed in through a fresh session, whose key is returned for the cookie.
+    """
     if principal.user_id is None:
         raise ValidationFailed("only a user has sessions", field="user")
     user = uow.session.get(User, principal.user_id)
     if user is None:
         raise NotFound("user not found")
-    user.session_epoch += 1
-    audit.record(uow, principal, "identity:sessions:ended", target_type="user", target_id=user.id)
-    return user.session_epoch
+    ended = _end_sessions(uow, user.id)
+    key = _start_session(uow, user, uow.clock.now())
+    audit.record(uow, principal, "identity:sessions:ended", target_type="user", target_id=user.id, details={"ended": ended})
+    return key
 
 
-def record_logout(uow: UnitOfWork, principal: Principal) -> None:
-    """Audit a logout."""
-    audit.record(uow, principal, "identity:logout", target_type="user", target_id=principal.user_id)
+def end_session(uow: UnitOfWork, principal: Principal | None, *, session_key: str | None) -> None:
+    """Sign out: end this session server-side, so a copy of its cookie stops working, and audit it.
+
+    Args:
+        uow: the unit of work.
+        principal: who the session belonged to, or None when it had already ended.
+        session_key: the key from the session cookie.
+    """
+    if session_key:
+        uow.session.execute(
+            update(WebSession)
+            .where(WebSession.key_digest == _session_digest(session_key), WebSession.ended_at.is_(None))
+            .values(ended_at=uow.clock.now())
+            .execution_options(synchronize_session=False)
+        )
+    if principal is not None:
+        audit.record(uow, principal, "identity:logout", target_type="user", target_id=principal.user_id)
 
 
-def principal_for_session(uow: UnitOfWork, *, user_id: uuid.UUID, session_epoch: int) -> Principal | None:
-    """The principal of a session cookie, or None if the user is gone, inactive or the session is stale."""
+def principal_for_session(uow: UnitOfWork, *, session_key: str) -> Principal | None:
+    """The principal of a session cookie's key, or None if the session ended or expired, or the user is gone or inactive."""
+    if not session_key or len(session_key) > 200:
+        return None
+    row = uow.session.scalar(select(WebSession).where(WebSession.key_digest == _session_digest(session_key)))
+    if row is None or row.ended_at is not None or uow.clock.now() >= row.expires_at:
+        return None
+    return principal_for_user(uow, user_id=row.user_id)
+
+
+def principal_for_user(uow: UnitOfWork, *, user_id: uuid.UUID) -> Principal | None:
+    """The principal of an active user as a session would see it (jobs, the demo and tests act as people)."""
     user = uow.session.get(User, user_id)
-    if user is None or not user.is_active or user.session_epoch != session_epoch:
+    if user is None or not user.is_active:
         return None
     org = uow.session.get(Organization, user.organization_id) if user.organization_id else None
     return _principal_for(user, org, AuthMethod.SESSION)
@@ -548,22 +671,27 @@ def principal_for_token(uow: UnitOfWork, plaintext: str) -> Principal | None:
     return _principal_for(user, org, AuthMethod.TOKEN, token.id)
 
 
-def change_password(uow: UnitOfWork, principal: Principal, *, current_password: str, new_password: str) -> int:
-    """Change one's own password; returns the new session epoch (other sessions end)."""
+def change_password(uow: UnitOfWork, principal: Principal, *, current_password: str, new_password: str) -> str:
+    """Change one's own password. Every session ends (copies of this browser's cookie too); the
+    caller continues in a fresh session, whose key is returned for the cookie."""
     if principal.user_id is None:
         raise ValidationFailed("only a user has a password", field="current_password")
     user = uow.session.get(User, principal.user_id)
     if user is None:
         raise NotFound("user not found")
     if not passwords.verify_password(user.password_hash, current_password):
-        audit.record(
-            uow,
-            principal,
-            "identity:password:change_failed",
-            outcome=Outcome.FAILURE,
-            reason="wrong current password",
-            target_type="user",
-            target_id=user.id,
+        # A wrong guess is a refusal: audited after the rollback, like every denial, so the
+        # adapters need not catch the error inside the unit of work to keep the record.
+        uow.denials.append(
+            PendingDenial(
+                actor_label=principal.label,
+                actor_user_id=principal.user_id,
+                actor_org_id=principal.org_id,
+                permission="identity:password:change",
+                reason="wrong current password",
+                target_type="user",
+                target_id=str(user.id),
+            )
         )
         raise ValidationFailed("current password is incorrect", field="current_password")
     _check_password(new_password, "new_password")
@@ -571,8 +699,10 @@ def change_password(uow: UnitOfWork, principal: Principal, *, current_password: 
         raise ValidationFailed("the new password must differ from the current one", field="new_password")
     user.password_hash = passwords.hash_password(new_password)
     user.session_epoch += 1
+    _end_sessions(uow, user.id)
+    key = _start_session(uow, user, uow.clock.now())
     audit.record(uow, principal, "identity:password:changed", target_type="user", target_id=user.id)
-    return user.session_epoch
+    return key
 
 
 # API tokens ----------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frontier_review.audit import service as audit
 from frontier_review.identity import service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
-from frontier_review.kernel.errors import NotAuthenticated
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.security import envelope
-from frontier_review.web.deps import OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
+from frontier_review.web.deps import SESSION_KEY, OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
@@ -71,22 +70,21 @@ def login(
             email=email,
             error="Too many sign-in attempts from your network. Wait a few minutes and try again.",
         )
-    try:
-        result = service.login(uow, email=email, password=password)
-    except NotAuthenticated as exc:
-        return render(request, "login.html", None, status_code=401, next=_safe_next(next), email=email, error=exc.message)
+    result = service.login(uow, email=email, password=password)
+    if isinstance(result, service.LoginFailed):
+        # The failure was audited and counted toward lockout; that record commits with this answer.
+        return render(request, "login.html", None, status_code=401, next=_safe_next(next), email=email, error=result.message)
     # A fresh session (and CSRF token) at sign-in defeats session fixation.
     request.session.clear()
-    request.session["uid"] = str(result.principal.user_id)
-    request.session["epoch"] = result.session_epoch
+    request.session[SESSION_KEY] = result.session_key
     request.session["csrf"] = secrets.token_urlsafe(32)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, uow: UoW, principal: OptionalWebPrincipal) -> Response:
-    if principal is not None:
-        service.record_logout(uow, principal)
+    key = request.session.get(SESSION_KEY)
+    service.end_session(uow, principal, session_key=key if isinstance(key, str) else None)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -162,15 +160,15 @@ def change_password(
     current_password: Annotated[str, Form(max_length=256)],
     new_password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    epoch = service.change_password(uow, principal, current_password=current_password, new_password=new_password)
-    request.session["epoch"] = epoch
+    key = service.change_password(uow, principal, current_password=current_password, new_password=new_password)
+    request.session[SESSION_KEY] = key
     flash(request, "Password changed. Other sessions were signed out.", "success")
     return RedirectResponse("/account", status_code=303)
 
 
 @router.post("/account/sessions/end")
 def end_sessions(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    request.session["epoch"] = service.sign_out_everywhere(uow, principal)
+    request.session[SESSION_KEY] = service.sign_out_everywhere(uow, principal)
     flash(request, "Every other session was signed out, including copies of your session cookie.", "success")
     return RedirectResponse("/account", status_code=303)
 
@@ -261,6 +259,9 @@ def _organization_page(
     can_manage = decide(principal, Permission.USER_CREATE, OrgRef(org.id, org.kind), now).allowed
     # Whether the principal may record clearances for members of this organization at all.
     can_clear = decide(principal, Permission.USER_SET_CLEARED, UserRef(uuid.UUID(int=0), org.id), now).allowed
+    # Which rows get edit controls: not one's own, and a cleared account only for a cleared admin.
+    refs = [UserRef(m.id, m.organization_id, m.is_superuser, cleared=m.cleared) for m in members]
+    manageable = {ref.id for ref in refs if decide(principal, Permission.USER_UPDATE, ref, now).allowed}
     return render(
         request,
         "organization.html",
@@ -269,6 +270,7 @@ def _organization_page(
         members=members,
         can_manage=can_manage,
         can_clear=can_clear,
+        manageable=manageable,
         kind_labels=ORG_KIND_LABELS,
         new_password=new_password,
         status_code=status_code,

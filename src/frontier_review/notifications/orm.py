@@ -44,3 +44,6 @@ class OutboundEmail(Base):
     transport: Mapped[str | None] = mapped_column(String(16), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Set when the message will never be sent (unbuildable, refused, out of attempts, or a
+    # claim abandoned mid-send); ``last_error`` says why.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

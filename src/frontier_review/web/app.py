@@ -98,6 +98,7 @@ def create_app(container: Container) -> FastAPI:
         return HTMLResponse(DOCS_PAGE)
 
     app.include_router(api)
+    app.include_router(audit_api.public_router)
     app.include_router(identity_web.router)
     app.include_router(audit_web.router)
     app.include_router(registry_web.router)

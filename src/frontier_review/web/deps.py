@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -77,16 +76,23 @@ async def check_csrf(request: Request) -> None:
         raise PermissionDenied("missing or invalid CSRF token; reload the page and try again")
 
 
+SESSION_KEY = "sid"
+"""The session-cookie field holding the key of the server-side session (identity's ``web_sessions``)."""
+
+
+def current_session_key(request: Request) -> str | None:
+    """The key of the browser's server-side session, if its cookie carries one."""
+    key = request.session.get(SESSION_KEY)
+    return key if isinstance(key, str) else None
+
+
 def _session_principal(request: Request, uow: UnitOfWork) -> Principal | None:
-    raw_id = request.session.get("uid")
-    epoch = request.session.get("epoch")
-    if not isinstance(raw_id, str) or not isinstance(epoch, int):
+    # The signed cookie only names a session; whether it is still live is decided by the
+    # database row, so signing out ends it in every server process at once.
+    key = current_session_key(request)
+    if key is None:
         return None
-    try:
-        user_id = uuid.UUID(raw_id)
-    except ValueError:
-        return None
-    principal = identity.principal_for_session(uow, user_id=user_id, session_epoch=epoch)
+    principal = identity.principal_for_session(uow, session_key=key)
     if principal is None:
         request.session.clear()
     return principal
