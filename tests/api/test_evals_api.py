@@ -14,6 +14,7 @@ from frontier_review.evals import runs, service
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from tests.api.helpers import assert_problem, bearer
+from tests.factories.evals import allow_classified
 from tests.factories.identity import api_token, make_org, make_superuser, make_user
 from tests.unit.test_benchmark_package import GOOD, MANIFEST
 
@@ -60,6 +61,7 @@ def world(container: Container, tmp_path: Path) -> dict[str, object]:
             api_key="sk-never-shown",
             reference_model="ref",
         )
+        allow_classified(uow, "t1")
         open_run = runs.start_run(uow, cleared, benchmark="open-suite@1", target="t1", dispatch=lambda _rid: None)
         secret_run = runs.start_run(uow, cleared, benchmark="secret-suite@1", target="t1", dispatch=lambda _rid: None)
     return {

@@ -60,6 +60,7 @@ from frontier_review.web.app import create_app
 from tests.api.helpers import bearer, csrf_from, web_login
 from tests.factories.coverage import make_version, publish_reference
 from tests.factories.engagements import make_engagement
+from tests.factories.evals import allow_classified
 from tests.factories.identity import Person, api_token, make_org, make_superuser, make_user
 from tests.fakes.openai_server import serve_fake
 from tests.live import free_port
@@ -190,6 +191,7 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
             api_key="sk-test-e1",
             model_version_id=version.id,
         )
+        allow_classified(uow, "atlas-rc1")
         inquiry = inquiries.file_inquiry(
             uow, people["developer"].principal, version.id, question="Is Atlas rc1 a covered frontier model?"
         )
