@@ -48,6 +48,27 @@ METADATA: frozenset[IPAddress] = frozenset(
     )
 )
 
+# Special-purpose ranges refused in strict mode whatever the Python version's idea of "global"
+# (its tables have changed between releases): IETF protocol assignments, CGNAT, benchmarking,
+# "this network", class E, documentation, discard-only, NAT64 local use, ORCHIDv2.
+_NOT_ROUTABLE = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "64:ff9b:1::/48",
+        "fc00::/7",
+    )
+)
 _NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
@@ -108,6 +129,8 @@ def _own_reason(ip: IPAddress, *, allow_private: bool) -> str | None:
         return "a link-local address"
     if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
         return "a private or reserved address"
+    if any(ip.version == net.version and ip in net for net in _NOT_ROUTABLE):
+        return "a private or reserved address"
     return None
 
 
@@ -124,13 +147,20 @@ def forbidden_address(address: str | IPAddress, *, allow_private: bool) -> str |
     ip = ipaddress.ip_address(address.split("%", maxsplit=1)[0]) if isinstance(address, str) else address
     if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
         ip = ipaddress.IPv6Address(int(ip))
+    inner = embedded_ipv4(ip)
+    # Metadata first, so that the reason names it whatever else is wrong with the address.
+    if ip in METADATA:
+        return "a cloud metadata address"
+    for v4 in inner:
+        if v4 in METADATA:
+            return f"a cloud metadata address ({v4}) inside an IPv6 address"
     why = _own_reason(ip, allow_private=allow_private)
     if why:
         return why
-    for inner in embedded_ipv4(ip):
-        inner_why = _own_reason(inner, allow_private=allow_private)
+    for v4 in inner:
+        inner_why = _own_reason(v4, allow_private=allow_private)
         if inner_why:
-            return f"{inner_why} ({inner}) inside an IPv6 address"
+            return f"{inner_why} ({v4}) inside an IPv6 address"
     return None
 
 
