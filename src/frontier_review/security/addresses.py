@@ -127,9 +127,8 @@ def _own_reason(ip: IPAddress, *, allow_private: bool) -> str | None:
         return "a loopback address"
     if ip.is_link_local:
         return "a link-local address"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
-        return "a private or reserved address"
-    if any(ip.version == net.version and ip in net for net in _NOT_ROUTABLE):
+    special = ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global
+    if special or any(ip.version == net.version and ip in net for net in _NOT_ROUTABLE):
         return "a private or reserved address"
     return None
 
