@@ -214,8 +214,9 @@ def test_traces_show_scores_and_thresholds_to_cleared_staff_only(container: Cont
     assert det["outcome"] == "covered"
 
     def bench_node(view: dict[str, Any]) -> dict[str, Any]:
-        (node,) = [c for c in view["trace"]["children"] if c["kind"] == "benchmark"]
-        return node
+        nodes: list[dict[str, Any]] = [c for c in view["trace"]["children"] if c["kind"] == "benchmark"]
+        assert len(nodes) == 1
+        return nodes[0]
 
     full = _ok(http.get(f"/api/v1/determinations/{det['id']}", headers=world.auth["cleared"]))
     assert bench_node(full)["observed"] == OPEN_SCORE
