@@ -216,6 +216,21 @@ def run(
         raise fail(f"run {view.status.value}: {view.failure_reason or ''}")
 
 
+@app.command("seal-legacy")
+@handle_errors
+def seal_legacy() -> None:
+    """Seal what earlier versions stored in plaintext (classified scores, target URLs); idempotent."""
+    from frontier_review.evals import runs
+
+    c = container()
+    with c.uow() as uow:
+        done = runs.seal_legacy(uow, OPERATOR)
+    console.print(
+        f"sealed: {len(done.results)} classified result(s), {len(done.runs)} classified run score(s), "
+        f"{len(done.targets)} target URL(s)"
+    )
+
+
 @app.command("runs")
 @handle_errors
 def runs_list() -> None:

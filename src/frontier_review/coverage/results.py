@@ -191,6 +191,24 @@ def result_scores(uow: UnitOfWork, row: BenchmarkResult) -> tuple[float, float |
     return float(raw["score"]), raw["stderr"]
 
 
+def seal_legacy_results(uow: UnitOfWork) -> list[str]:
+    """Seal classified results stored in plaintext by earlier versions; returns their ids.
+    The caller authorizes (operator only) and audits."""
+    done: list[str] = []
+    rows = uow.session.execute(
+        select(BenchmarkResult)
+        .join(Benchmark, Benchmark.id == BenchmarkResult.benchmark_id)
+        .where(Benchmark.classified.is_(True), BenchmarkResult.scores_sealed.is_(None))
+    )
+    for (row,) in rows:
+        assert row.score is not None
+        payload = json.dumps({"score": row.score, "stderr": row.stderr}).encode()
+        row.scores_sealed = security.seal_field(uow, payload, table="benchmark_results", row_id=str(row.id), field=SCORES_FIELD)
+        row.score = row.stderr = None
+        done.append(str(row.id))
+    return done
+
+
 def _rview(uow: UnitOfWork, row: BenchmarkResult, bench: Benchmark, subject: str) -> ResultView:
     score, stderr = result_scores(uow, row)
     return ResultView(

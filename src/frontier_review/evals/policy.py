@@ -30,4 +30,11 @@ def may_allow_classified(p: Principal) -> Decision:
     return Denied("only the platform operator (frontier-review benchmark allow-classified) allows classified runs on a target")
 
 
+def operator_only(p: Principal) -> Decision:
+    """Maintenance of sealed values (sealing rows stored in plaintext by earlier versions)."""
+    if p.is_system:
+        return Allowed("platform operator on the server (CLI)")
+    return Denied("only the platform operator on the server does this")
+
+
 RULES: Mapping[Permission, Rule] = {Permission.EVALS_ITEMS_READ: can_read_items}

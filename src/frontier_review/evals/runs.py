@@ -27,7 +27,7 @@ from frontier_review.engagements import service as engagements
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
-from frontier_review.evals.policy import may_allow_classified
+from frontier_review.evals.policy import may_allow_classified, operator_only
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -243,6 +243,48 @@ def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reas
         reason=clean_reason or None,
     )
     return _target_view(uow, row)
+
+
+@dataclass(frozen=True)
+class Resealed:
+    """What :func:`seal_legacy` sealed (row ids)."""
+
+    results: list[str]
+    runs: list[str]
+    targets: list[str]
+
+
+def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
+    """Seal what earlier versions stored in plaintext: classified results' and runs' scores, and
+    target base URLs. Operator only; audited with the ids (never the values). Idempotent."""
+    decision = operator_only(principal)
+    if not decision.allowed:
+        refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("benchmark_run", "*"))
+    sealed_results = results.seal_legacy_results(uow)
+    sealed_runs: list[str] = []
+    stmt = (
+        select(BenchmarkRun)
+        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
+        .where(Benchmark.classified.is_(True), BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
+    )
+    for run in uow.session.scalars(stmt):
+        record_scores(uow, run, classified=True, score=run.score, stderr=run.stderr)
+        sealed_runs.append(str(run.id))
+    sealed_targets: list[str] = []
+    for target in uow.session.scalars(select(ModelTarget).where(ModelTarget.base_url.is_not(None))):
+        assert target.base_url is not None
+        target.base_url_sealed = security.seal_field(
+            uow, target.base_url.encode(), table="model_targets", row_id=str(target.id), field=URL_FIELD
+        )
+        target.base_url = None
+        sealed_targets.append(str(target.id))
+    audit.record(
+        uow,
+        principal,
+        "evals:legacy:sealed",
+        details={"results": sealed_results, "runs": sealed_runs, "targets": sealed_targets},
+    )
+    return Resealed(sealed_results, sealed_runs, sealed_targets)
 
 
 def _classified_refusal(row: ModelTarget, role: str) -> str | None:
