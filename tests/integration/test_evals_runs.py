@@ -283,7 +283,13 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
     workers: list[subprocess.Popen[bytes]] = []
 
     def start_worker() -> subprocess.Popen[bytes]:
-        env = cli_env(container, FR_RUN_STALE_SECONDS="3", FR_QUEUE_NAME=container.settings.queue_name)
+        # The worker's runner re-checks the target's (loopback) address under the same policy as this container.
+        env = cli_env(
+            container,
+            FR_RUN_STALE_SECONDS="3",
+            FR_QUEUE_NAME=container.settings.queue_name,
+            FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS="true",
+        )
         proc = subprocess.Popen(
             [sys.executable, "-m", "frontier_review.cli", "worker"],
             env=env,
@@ -329,3 +335,25 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=20)
         container.close()
+
+
+def test_a_classified_run_fails_before_any_call_when_its_target_lost_the_operators_permission(
+    container: Container, tmp_path: Path
+) -> None:
+    """Item 3, at connect time: the override withdrawn while the run was queued stops it in the
+    runner, before a single item is sent."""
+    with serve_fake(letter="B", text="7") as base_url:
+        director, _developer, _version = _setup(container, tmp_path, base_url)
+        queue = container.jobs
+        run = queue_run(container, director.principal, "atlas-rc1", max_retries=0)
+        with container.uow() as uow:
+            runs.allow_classified(uow, OPERATOR, target="atlas-rc1", allowed=False)
+        consumer = start_embedded_consumer(queue.huey)
+        try:
+            finished = _wait(container, run.id)
+        finally:
+            consumer.stop(graceful=True)
+    assert finished.status == RunStatus.FAILED.value
+    assert finished.failure_reason == "the target 'atlas-rc1' is no longer allowed to receive classified items"
+    assert finished.input_tokens == 0
+    assert finished.samples_done == 0
