@@ -50,6 +50,14 @@ effective_from = 2026-06-02
 [criteria]
 all = [{ fact = "training_compute_flop", op = ">", value = 1e26 }]
 """
+MIXED_TOML = """
+id = "matrix-mixed-{actor}"
+version = "1"
+effective_from = 2026-06-02
+
+[criteria]
+all = [{ benchmark = "cyber-offense-sample", benchmark_version = "1", op = ">=", score = 0.5 }]
+"""
 SECRET_TOML = """
 id = "matrix-secret-{actor}"
 version = "1"
@@ -150,6 +158,7 @@ class Case:
     allowed: frozenset[str]
     json: dict[str, object] | None = None
     toml: str | None = None
+    ok_status: int | None = None  # what an allowed caller gets when it is not a 2xx (bad input)
 
 
 R, W = "GET", "POST"
@@ -173,6 +182,9 @@ MATRIX: list[Case] = [
     Case(W, "/api/v1/policies", CLEARED, toml=SECRET_TOML),
     Case(W, "/api/v1/policies/validate", EVERYONE, toml=OPEN_TOML),
     Case(W, "/api/v1/policies/validate", EVERYONE, toml=SECRET_TOML),
+    # A policy not marked classified that reads a classified benchmark: bad input for whoever may try.
+    Case(W, "/api/v1/policies", PO_ADMINS, toml=MIXED_TOML, ok_status=422),
+    Case(W, "/api/v1/policies/validate", EVERYONE, toml=MIXED_TOML, ok_status=422),
     Case(R, f"/api/v1/policies/diff?a={OPEN}&b={OPEN_2}", EVERYONE),
     Case(R, f"/api/v1/policies/diff?a={SECRET}&b={OPEN}", CLEARED),
     Case(R, f"/api/v1/policies/{OPEN}", EVERYONE),
@@ -277,12 +289,12 @@ def test_route_matrix(container: Container, world: World, http: httpx.Client) ->
     for case in MATRIX:
         for actor in ACTORS:
             response = _call(http, world, case, actor)
-            expected_ok = actor in case.allowed
-            ok = 200 <= response.status_code < 300
-            if not ok:
+            if actor in case.allowed:
+                good = response.status_code == case.ok_status if case.ok_status else 200 <= response.status_code < 300
+            else:
+                good = response.status_code == (403 if actor in _sees(case) else 404)
                 refused += 1
-            refusal = 403 if actor in _sees(case) else 404
-            if ok != expected_ok or (not ok and response.status_code != refusal):
+            if not good:
                 failures.append(f"{actor} {case.method} {case.route}: {response.status_code} {response.text[:160]}")
     assert not failures, "\n".join(failures)
     assert _denials(container) - before == refused

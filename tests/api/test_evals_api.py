@@ -14,6 +14,7 @@ from frontier_review.evals import runs, service
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from tests.api.helpers import assert_problem, bearer
+from tests.factories.evals import allow_classified
 from tests.factories.identity import api_token, make_org, make_superuser, make_user
 from tests.unit.test_benchmark_package import GOOD, MANIFEST
 
@@ -60,6 +61,8 @@ def world(container: Container, tmp_path: Path) -> dict[str, object]:
             api_key="sk-never-shown",
             reference_model="ref",
         )
+        allow_classified(uow, "t1")
+        runs.create_target(uow, cleared, name="t2", model="mockllm/model", reference_model="ref")  # developer-hosted
         open_run = runs.start_run(uow, cleared, benchmark="open-suite@1", target="t1", dispatch=lambda _rid: None)
         secret_run = runs.start_run(uow, cleared, benchmark="secret-suite@1", target="t1", dispatch=lambda _rid: None)
     return {
@@ -82,6 +85,15 @@ def test_evals_route_matrix(world: dict[str, object], http: httpx.Client) -> Non
         ("GET", "/api/v1/runs", None, PO, 200),
         ("POST", "/api/v1/runs", {"benchmark": "open-suite@1", "target": "t1"}, PO, 201),
         ("POST", "/api/v1/runs", {"benchmark": "secret-suite@1", "target": "t1"}, {"po_cleared"}, 201),
+        # Not allowed for classified suites by the operator: refused even to cleared staff (item 3).
+        ("POST", "/api/v1/runs", {"benchmark": "secret-suite@1", "target": "t2"}, {"po_cleared"}, 422),
+        (
+            "POST",
+            "/api/v1/targets",
+            {"name": "m-{actor}", "model": "a/b", "base_url": "http://[::ffff:a9fe:a9fe]/", "reference_model": "r"},
+            PO,
+            422,
+        ),
         ("GET", "/api/v1/runs/{open_run}", None, PO, 200),
         ("GET", "/api/v1/runs/{secret_run}", None, {"po_cleared"}, 200),
         # Allowed callers get 404 here only because these runs never ran (no log yet).

@@ -1,6 +1,6 @@
 """E1 end to end: after real benchmark runs, no API response, web page, log line or stored file
 that an uncleared user, a developer or an operator can see carries an item, a choice, an
-answer key or a model output.
+answer key or a model output — nor a classified score or threshold (issue 10, item 1).
 
 Two suites, one classified and one not, are sealed with unique markers in every item field and
 run through the real job queue and runner process against the local OpenAI-compatible fake,
@@ -11,6 +11,10 @@ links and htmx fragments in the pages, and every response, every log record of t
 worker, the runner processes' output, the database (audit log included) and the instance's
 data directory are searched for the markers. The positive control: a cleared program-office
 user's transcripts do show the markers, so the same search would catch a leak.
+
+Classified values are searched the same way: the classified run's own score and stderr, a
+distinctive classified result recorded for the version and for a reference model, and the
+threshold of a classified policy. Their positive control: cleared staff read each of them.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from fastapi.responses import JSONResponse
 import frontier_review.evals.logfile  # noqa: F401 - teaches zipfile to read Inspect's Zstandard members
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
-from frontier_review.coverage import determinations, inquiries
+from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.db.models import Base
 from frontier_review.engagements import artifacts, findings
 from frontier_review.evals import runs, service, tasks
@@ -56,10 +60,12 @@ from frontier_review.evals.orm import BenchmarkRun
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
+from frontier_review.kernel.principal import Principal
 from frontier_review.web.app import create_app
 from tests.api.helpers import bearer, csrf_from, web_login
 from tests.factories.coverage import make_version, publish_reference
 from tests.factories.engagements import make_engagement
+from tests.factories.evals import allow_classified
 from tests.factories.identity import Person, api_token, make_org, make_superuser, make_user
 from tests.fakes.openai_server import serve_fake
 from tests.live import free_port
@@ -68,6 +74,19 @@ from tests.unit.test_benchmark_package import MANIFEST
 pytestmark = pytest.mark.slow
 
 POLICY = "eo14409-covered-cyber-example@1"  # the reference policy reads cyber-offense-sample@1
+SECRET_POLICY = "e1-classified-thresholds@1"
+# Classified values chosen to be found wherever they appear (see Markers): a result of the
+# version and of the reference model on the classified suite, and a classified policy's threshold.
+PLANTED = {"score": 0.7318264, "stderr": 0.0419357, "reference score": 0.8271649, "threshold": 0.6173829}
+SECRET_POLICY_SOURCE = f"""id = "e1-classified-thresholds"
+version = "1"
+classified = true
+effective_from = 2026-06-02
+[criteria]
+any = [
+  {{ benchmark = "cyber-offense-sample", benchmark_version = "1", op = ">=", score = {PLANTED["threshold"]}, name = "Above" }},
+]
+"""
 CLASSIFIED_SUITE = "cyber-offense-sample"
 OPEN_SUITE = "e1-open-sample"
 KINDS = ("input", "choice", "target", "metadata", "output")
@@ -86,23 +105,43 @@ LINKS_RE = re.compile(r'(?:href|hx-get)="(/[^"]*)"')
 MAX_LINKS_PER_PRINCIPAL = 300
 
 
-@dataclass(frozen=True)
+@dataclass
 class Markers:
-    """Unique strings planted in every item field and in the model's answers."""
+    """Unique strings planted in every item field and in the model's answers, and the classified
+    values (scores, thresholds) that must not show either."""
 
     tag: str = field(default_factory=lambda: uuid.uuid4().hex)
+    classified: dict[str, float] = field(default_factory=dict)  # what → value
 
     def of(self, kind: str) -> str:
         return f"e1-{kind}-{self.tag}"
 
-    def found_in(self, text: str) -> list[str]:
+    def add_classified(self, what: str, value: float | None) -> None:
+        assert value is not None, what
+        self.classified[what] = value
+
+    def _patterns(self, *, formatted: bool) -> dict[str, re.Pattern[str]]:
+        """A value as stored (repr), as shown (``%.3f``) or abbreviated (``%g``), not inside a
+        longer number (a timestamp's seconds, say). Log lines are searched for the exact forms
+        only: they carry timings such as ``0.732s`` that would match a three-decimal form."""
+        out = {}
+        for what, value in self.classified.items():
+            forms = {repr(value), f"{value:g}"} | ({f"{value:.3f}"} if formatted else set())
+            out[what] = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(f) for f in sorted(forms)) + r")(?!\d)")
+        return out
+
+    def found_in(self, text: str, *, formatted: bool = True) -> list[str]:
         """The kinds of marker in ``text`` (the bare tag catches a partial quote)."""
-        if self.tag not in text:
-            return []
-        return [k for k in KINDS if self.of(k) in text] or ["part of a marker"]
+        found = [f"classified {what}" for what, pattern in self._patterns(formatted=formatted).items() if pattern.search(text)]
+        if self.tag in text:
+            found += [k for k in KINDS if self.of(k) in text] or ["part of a marker"]
+        return found
 
     def context(self, text: str) -> str:
         at = text.find(self.tag)
+        if at < 0:
+            hits = [m.start() for p in self._patterns(formatted=True).values() if (m := p.search(text))]
+            at = min(hits) if hits else 0
         return text[max(0, at - 120) : at + 60].replace("\n", "\\n")
 
 
@@ -133,6 +172,8 @@ def _write_suite(root: Path, name: str, m: Markers, *, classified: bool) -> Path
     ]
     # The fake answers HTTP 500 to this one: a failing sample carries item text too.
     items.append({"id": "fail-0", "input": f"{m.of('input')} PLEASE-FAIL", "target": m.of("target")})
+    if classified:  # one more, so the classified run's score differs from the open run's (which anyone in the PO sees)
+        items.append({"id": "fail-1", "input": f"{m.of('input')} PLEASE-FAIL again", "target": m.of("target")})
     (folder / "manifest.toml").write_text(manifest)
     (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
     return folder
@@ -190,10 +231,14 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
             api_key="sk-test-e1",
             model_version_id=version.id,
         )
+        allow_classified(uow, "atlas-rc1")
         inquiry = inquiries.file_inquiry(
             uow, people["developer"].principal, version.id, question="Is Atlas rc1 a covered frontier model?"
         )
     publish_reference(container, director, "example-classified-cyber.toml")  # reads the suite sealed above
+    with container.uow() as uow:
+        policies.publish_policy(uow, director.principal, SECRET_POLICY_SOURCE)
+    m.add_classified("threshold", PLANTED["threshold"])
     setup = make_engagement(container)
     engagement = setup.engagement
     with container.uow() as uow:  # materials on the engagement, so their routes have real ids
@@ -320,10 +365,10 @@ def _route_values(world: World) -> dict[str, list[str]]:
         "evidence_id": [str(world.evidence_id)],
         "org_id": [str(o) for o in world.org_ids],
         "user_id": [str(p.user.id) for p in (world.director, world.people["developer"], world.people["po_admin"])],
-        "ref": [ref, ref.split("@")[0]],
-        "a": [ref],
+        "ref": [ref, ref.split("@")[0], SECRET_POLICY],
+        "a": [ref, SECRET_POLICY],
         "b": [ref],
-        "policy": [ref],
+        "policy": [ref, SECRET_POLICY],
     }
 
 
@@ -505,6 +550,7 @@ def test_uncleared_users_developers_and_logs_never_see_items_or_outputs(
             finally:
                 consumer.stop(graceful=True)
         _assert_runs(finished, world)
+        _plant_classified_scores(container, world, m)
         _record_decisions(container, world)
 
         plan = _plan(container, world)
@@ -522,6 +568,21 @@ def test_uncleared_users_developers_and_logs_never_see_items_or_outputs(
             ):
                 assert shown.status_code == 200, shown.text
                 assert {"input", "target", "output"} <= set(m.found_in(shown.text)), shown.text[:2000]
+        # … and the classified values, each where cleared staff read it (every read audited).
+        controls = {
+            "run score": f"/api/v1/runs/{world.runs['classified']}",
+            "run stderr": f"/api/v1/runs/{world.runs['classified']}",
+            "score": f"/api/v1/versions/{world.version_id}/results",
+            "stderr": f"/api/v1/versions/{world.version_id}/results",
+            "threshold": f"/api/v1/policies/{SECRET_POLICY}",
+            "reference score": f"/api/v1/determinations/{world.determination_ids[0]}",
+        }
+        for what, url in controls.items():
+            shown = director_api.get(url)
+            assert shown.status_code == 200, shown.text
+            assert f"classified {what}" in m.found_in(shown.text), (what, url, shown.text[:2000])
+        run_page = director_web.get(f"/evals/runs/{world.runs['classified']}")
+        assert "classified run score" in m.found_in(run_page.text)
 
     assert not crawl.leaks, f"{len(crawl.leaks)} responses show item text or model output:\n" + "\n".join(crawl.leaks[:40])
     _assert_not_vacuous(crawl, plan, crawl_seconds)
@@ -529,15 +590,22 @@ def test_uncleared_users_developers_and_logs_never_see_items_or_outputs(
     # Logs of the server, the worker threads and the runner processes.
     log_text = caplog.text + "\n".join(repr(vars(r)) for r in caplog.records)
     assert any(r.name.startswith("huey") for r in caplog.records), "the worker's log records were not captured"
-    assert not m.found_in(log_text), f"a log record shows item text: …{m.context(log_text)}…"
+    assert not m.found_in(log_text, formatted=False), f"a log record shows item text: …{m.context(log_text)}…"
     runner_text = runner_log.read_text(errors="replace")
-    assert not m.found_in(runner_text), f"a runner process printed item text: …{m.context(runner_text)}…"
+    assert not m.found_in(runner_text, formatted=False), f"a runner process printed item text: …{m.context(runner_text)}…"
 
     # The audit log, every other table, and every file in the instance's data directory.
     with container.sessions() as session:
         actions = set(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.startswith("evals:"))))
     assert {"evals:benchmark:sealed", "evals:run:queued", "evals:run:succeeded", "evals:run:failed"} <= actions
     assert "evals:run:transcripts_viewed" in actions
+    with container.sessions() as session:
+        entries = session.scalars(
+            sa.select(AuditEntry).where(sa.or_(AuditEntry.action.startswith("evals:"), AuditEntry.action.startswith("coverage:")))
+        ).all()
+    assert not [e.action for e in entries if "score" in (e.details or {})], "an audit entry records a score"
+    viewed = {e.action for e in entries}
+    assert {"evals:run:classified_score_viewed", "coverage:result:classified_viewed"} <= viewed
     db_text, rows = _database_text(container)
     assert rows > 50
     assert not m.found_in(db_text), f"the database stores item text in plaintext: …{m.context(db_text)}…"
@@ -591,14 +659,49 @@ def _start_runs(container: Container, world: World, po_admin: Visitor, crawl: Cr
 
 def _assert_runs(finished: dict[uuid.UUID, BenchmarkRun], world: World) -> None:
     classified, open_run, failing = (finished[world.runs[k]] for k in ("classified", "open", "failing"))
-    for row in (classified, open_run):
+    for row, samples, errors in ((classified, 7, 2), (open_run, 6, 1)):
         assert row.status == RunStatus.SUCCEEDED.value, row.failure_reason
-        assert row.samples_done == 6
-        assert row.errors == 1
+        assert row.samples_done == samples
+        assert row.errors == errors
         assert row.log_sealed is not None
         assert row.result_id is not None
+    # Item 1: the classified run's score is sealed in its row, the open run's is not.
+    assert (classified.score, classified.stderr) == (None, None)
+    assert classified.scores_sealed is not None
+    assert open_run.score is not None and open_run.scores_sealed is None
     assert failing.status == RunStatus.FAILED.value
     assert failing.failure_reason
+
+
+def _plant_classified_scores(container: Container, world: World, m: Markers) -> None:
+    """The classified run's own score and stderr, as the operator reads them, and a distinctive
+    classified result recorded after it (so determinations use it), become search targets."""
+    with container.uow() as uow:
+        seen = runs.get_run(uow, Principal.system("e1-test"), world.runs["classified"])
+        results.record_result(
+            uow,
+            world.director.principal,
+            benchmark=CLASSIFIED_SUITE,
+            benchmark_version="1",
+            score=PLANTED["score"],
+            stderr=PLANTED["stderr"],
+            model_version_id=world.version_id,
+            scaffold_version=seen.scaffold_version,
+        )
+        # Same scaffold as the run, so the relative criterion compares with it.
+        results.record_result(
+            uow,
+            world.director.principal,
+            benchmark=CLASSIFIED_SUITE,
+            benchmark_version="1",
+            score=PLANTED["reference score"],
+            reference_model="reference-frontier-2026",
+            scaffold_version=seen.scaffold_version,
+        )
+    m.add_classified("run score", seen.score)
+    m.add_classified("run stderr", seen.stderr)
+    for what in ("score", "stderr", "reference score"):
+        m.add_classified(what, PLANTED[what])
 
 
 def _record_decisions(container: Container, world: World) -> None:
@@ -607,10 +710,11 @@ def _record_decisions(container: Container, world: World) -> None:
         result_ids = [r for r in session.scalars(sa.select(BenchmarkRun.result_id)) if r is not None]
     with container.uow() as uow:
         det = determinations.record_determination(uow, director, world.version_id, policy_ref=POLICY)
+        secret = determinations.record_determination(uow, director, world.version_id, policy_ref=SECRET_POLICY)
         inquiries.attach_results(uow, director, world.inquiry_id, result_ids=result_ids)
         decided = inquiries.decide_inquiry(uow, director, world.inquiry_id, policy_ref=POLICY, rationale="Scores below the line.")
     assert decided.determination_id is not None
-    world.determination_ids = [det.id, decided.determination_id]
+    world.determination_ids = [det.id, decided.determination_id, secret.id]
 
 
 def _assert_not_vacuous(crawl: Crawl, plan: list[tuple[str, list[str]]], seconds: float) -> None:

@@ -68,7 +68,10 @@ def test_a_benchmark_runs_through_the_program_offices_grant(container: Container
             engagements.accept_terms(uow, director.principal, setup.engagement.id, terms_number=1)
         folder = tmp_path / "suite"
         folder.mkdir()
-        (folder / "manifest.toml").write_text(MANIFEST.replace('name = "tiny-suite"', 'name = "gateway-suite"'))
+        # Unclassified: a classified suite may not run on a developer-hosted target (the grant is one).
+        (folder / "manifest.toml").write_text(
+            MANIFEST.replace('name = "tiny-suite"', 'name = "gateway-suite"').replace('"classified"', '"unclassified"')
+        )
         items = [{"id": f"q{i}", "input": f"Which line is exploitable in snippet {i}?", "target": "7"} for i in range(5)]
         (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
         with container.uow() as uow:

@@ -18,6 +18,7 @@ from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from tests.browser.test_coverage_flow import _sign_in, _sign_out
 from tests.factories.coverage import make_version, publish_reference
+from tests.factories.evals import allow_classified
 from tests.factories.identity import make_org, make_user
 from tests.fakes.openai_server import serve_fake
 from tests.unit.test_benchmark_package import MANIFEST
@@ -59,6 +60,7 @@ def test_program_office_runs_a_benchmark_from_the_browser(
                 base_url=base_url,
                 model_version_id=version.id,
             )
+            allow_classified(uow, "atlas-4")
         publish_reference(container, director, "example-classified-cyber.toml")
         consumer = start_embedded_consumer(container.jobs.huey)
         try:

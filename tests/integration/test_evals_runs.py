@@ -25,6 +25,7 @@ from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.principal import Principal
 from tests.factories.coverage import make_version
+from tests.factories.evals import OPERATOR, allow_classified
 from tests.factories.identity import Person, make_org, make_user
 from tests.fakes.openai_server import serve_fake
 from tests.unit.test_benchmark_package import MANIFEST
@@ -71,6 +72,7 @@ def _setup(container: Container, tmp_path: Path, base_url: str, *, failing: int 
             api_key="sk-test-123",
             model_version_id=version.id,
         )
+        allow_classified(uow, "atlas-rc1")
     return director, developer, version.id
 
 
@@ -86,6 +88,12 @@ def queue_run(container: Container, principal: Principal, target: str, **limits:
             dispatch=lambda rid: queue.enqueue(RUN_TASK, str(rid)) and None,
             **limits,
         )
+
+
+def opened_score(container: Container, run_id: uuid.UUID) -> float | None:
+    """A run's score as the operator reads it (a classified run's is sealed in its row)."""
+    with container.uow() as uow:
+        return runs.get_run(uow, OPERATOR, run_id).score
 
 
 def _wait(container: Container, run_id: uuid.UUID, timeout: float = 120) -> BenchmarkRun:
@@ -118,8 +126,9 @@ def test_a_run_goes_through_the_queue_and_feeds_a_determination(container: Conta
     assert finished.samples_done == 14
     assert finished.errors == 2  # E3: counted, never dropped
     # 6 of 8 multiple-choice answers are B; 2 of 4 exact answers are 7; the failing samples score 0.
-    assert finished.score is not None
-    assert abs(finished.score - 8 / 14) < 1e-9
+    score = opened_score(container, run.id)
+    assert score is not None
+    assert abs(score - 8 / 14) < 1e-9
     assert finished.log_sealed is not None
     assert SECRET_ITEM.encode() not in finished.log_sealed
     assert finished.input_tokens > 0
@@ -225,11 +234,13 @@ def test_a_model_graded_suite_is_scored_by_its_grader_target(container: Containe
                 api_key="sk-g",
                 reference_model="grader",
             )
+            allow_classified(uow, "grader-1")
         finished = _graded_run(container, director)
     assert finished.status == RunStatus.SUCCEEDED.value, finished.failure_reason
     # The model always answers 7; the grader finds it right on the three items whose key is 7.
-    assert finished.score is not None
-    assert abs(finished.score - 3 / 5) < 1e-9
+    score = opened_score(container, finished.id)
+    assert score is not None
+    assert abs(score - 3 / 5) < 1e-9
     assert finished.errors == 0
 
 
@@ -248,6 +259,7 @@ def test_a_failing_grader_fails_the_run_with_a_readable_reason(container: Contai
                 base_url=f"http://127.0.0.1:{free_port()}/v1",
                 reference_model="grader",
             )
+            allow_classified(uow, "grader-1")
         finished = _graded_run(container, director)
     assert finished.status == RunStatus.FAILED.value
     assert finished.failure_reason is not None
@@ -271,7 +283,13 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
     workers: list[subprocess.Popen[bytes]] = []
 
     def start_worker() -> subprocess.Popen[bytes]:
-        env = cli_env(container, FR_RUN_STALE_SECONDS="3", FR_QUEUE_NAME=container.settings.queue_name)
+        # The worker's runner re-checks the target's (loopback) address under the same policy as this container.
+        env = cli_env(
+            container,
+            FR_RUN_STALE_SECONDS="3",
+            FR_QUEUE_NAME=container.settings.queue_name,
+            FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS="true",
+        )
         proc = subprocess.Popen(
             [sys.executable, "-m", "frontier_review.cli", "worker"],
             env=env,
@@ -317,3 +335,25 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=20)
         container.close()
+
+
+def test_a_classified_run_fails_before_any_call_when_its_target_lost_the_operators_permission(
+    container: Container, tmp_path: Path
+) -> None:
+    """Item 3, at connect time: the override withdrawn while the run was queued stops it in the
+    runner, before a single item is sent."""
+    with serve_fake(letter="B", text="7") as base_url:
+        director, _developer, _version = _setup(container, tmp_path, base_url)
+        queue = container.jobs
+        run = queue_run(container, director.principal, "atlas-rc1", max_retries=0)
+        with container.uow() as uow:
+            runs.allow_classified(uow, OPERATOR, target="atlas-rc1", allowed=False)
+        consumer = start_embedded_consumer(queue.huey)
+        try:
+            finished = _wait(container, run.id)
+        finally:
+            consumer.stop(graceful=True)
+    assert finished.status == RunStatus.FAILED.value
+    assert finished.failure_reason == "the target 'atlas-rc1' is no longer allowed to receive classified items"
+    assert finished.input_tokens == 0
+    assert finished.samples_done == 0

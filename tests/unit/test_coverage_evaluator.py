@@ -20,6 +20,7 @@ from frontier_review.coverage.criteria import (
     Score,
     Status,
     evaluate,
+    redact_trace,
 )
 
 FACTS = ["training_compute_flop", "parameter_count"]
@@ -136,3 +137,34 @@ def test_in_and_boolean_criteria() -> None:
     assert evaluate(_policy(modal), Evidence(facts={"modalities": ["text"]})).outcome is Outcome.NOT_COVERED
     flag = FactCriterion("c2", "bio", "primarily_biological_sequence_data", Op.EQ, True)
     assert evaluate(_policy(flag), Evidence(facts={"primarily_biological_sequence_data": False})).outcome is Outcome.NOT_COVERED
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=ge_trees(), facts=facts_st, score=score_st, reference=score_st)
+def test_a_redacted_trace_keeps_every_status_and_no_score_or_threshold(
+    tree: Node, facts: dict[str, Any], score: float | None, reference: float | None
+) -> None:
+    """Item 2: what anyone but cleared staff reads says met / not met / unknown per criterion,
+    never the observed score or the threshold."""
+    root = Group("root", "root", "any", (tree, BenchmarkCriterion("rel", "vs ref", "bench", "1", Op.GE, reference_model="ref")))
+    evidence = _evidence(facts, score)
+    if reference is not None:
+        evidence = Evidence(
+            facts=evidence.facts,
+            fact_ids=evidence.fact_ids,
+            scores=evidence.scores,
+            reference_scores={("ref", "bench", "1"): Score("bench", "1", reference, "r-ref")},
+        )
+    full = evaluate(_policy(root), evidence).trace.to_json()
+    shown = redact_trace(full)
+
+    def pairs(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        return [(a, b), *(p for x, y in zip(a["children"], b["children"], strict=True) for p in pairs(x, y))]
+
+    for original, redacted in pairs(full, shown):
+        assert redacted["status"] == original["status"] and redacted["name"] == original["name"]
+        if original["kind"] == "benchmark":
+            assert redacted["observed"] is None
+            assert redacted["expected"] == "score threshold withheld"
+        else:
+            assert redacted == {**original, "children": redacted["children"]}

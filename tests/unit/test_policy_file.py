@@ -109,3 +109,40 @@ def test_classified_leaves_need_names_that_hide_thresholds() -> None:
 def test_same_content_same_digest() -> None:
     assert parse_policy(GOOD).digest() == parse_policy("# a comment\n" + GOOD).digest()
     assert parse_policy(GOOD).digest() != parse_policy(GOOD.replace("1e26", "2e26")).digest()
+
+
+MIXED = """id = "mixed"
+version = "1"
+effective_from = 2026-06-02
+[criteria]
+any = [
+  { fact = "training_compute_flop", op = ">", value = 1e26 },
+  { benchmark = "secret-bench", benchmark_version = "1", op = ">=", score = 0.7 },
+]
+"""
+
+
+def test_an_unclassified_policy_reading_a_classified_benchmark_names_the_line_and_field() -> None:
+    problems = _problems(MIXED, known_benchmarks=lambda n, v: True, classified_benchmarks=lambda n, v: n == "secret-bench")
+    assert problems == [
+        (
+            "criteria.any[1].benchmark",
+            "line 7: criteria.any[1].benchmark: secret-bench@1 is a classified benchmark: "
+            "a policy that reads it must be marked classified = true",
+        )
+    ]
+
+
+def test_a_classified_policy_may_read_a_classified_benchmark() -> None:
+    source = """id = "mixed"
+version = "1"
+classified = true
+effective_from = 2026-06-02
+[criteria]
+any = [
+  { fact = "training_compute_flop", op = ">", value = 1e26, name = "Compute" },
+  { benchmark = "secret-bench", benchmark_version = "1", op = ">=", score = 0.7, name = "Secret bench" },
+]
+"""
+    policy = parse_policy(source, known_benchmarks=lambda n, v: True, classified_benchmarks=lambda n, v: True)
+    assert policy.classified

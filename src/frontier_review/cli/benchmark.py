@@ -123,11 +123,34 @@ def target_list() -> None:
     with c.uow() as uow:
         rows = runs.list_targets(uow, OPERATOR)
     table = Table(title="model targets")
-    for col in ("name", "model", "base URL", "key", "serves"):
+    for col in ("name", "model", "endpoint", "key", "serves", "classified runs"):
         table.add_column(col)
     for t in rows:
-        table.add_row(t.name, t.model, t.base_url or "—", "set" if t.has_key else "—", t.subject)
+        allowed = "allowed" if t.classified_allowed else "refused"
+        table.add_row(t.name, t.model, t.endpoint or "—", "set" if t.has_key else "—", t.subject, allowed)
     console.print(table)
+
+
+@target_app.command("allow-classified")
+@handle_errors
+def target_allow_classified(
+    name: str = typer.Argument(..., help="The target's name."),
+    reason: str = typer.Option("", "--reason", help="Why it may receive classified items (audited)."),
+    revoke: bool = typer.Option(False, "--revoke", help="Withdraw the permission instead."),
+) -> None:
+    """Let classified suites run on a target (operator only, audited).
+
+    Every target counts as developer-hosted until then: a classified suite's items reach the
+    target's server in clear. Allow only targets the program office hosts itself, or where the
+    exposure is accepted for this target.
+    """
+    from frontier_review.evals import runs
+
+    c = container()
+    with c.uow() as uow:
+        view = runs.allow_classified(uow, OPERATOR, target=name, reason=reason, allowed=not revoke)
+    state = "may now run classified suites" if view.classified_allowed else "no longer runs classified suites"
+    console.print(f"target {view.name} {state}")
 
 
 @app.command("run")
@@ -193,6 +216,21 @@ def run(
         raise fail(f"run {view.status.value}: {view.failure_reason or ''}")
 
 
+@app.command("seal-legacy")
+@handle_errors
+def seal_legacy() -> None:
+    """Seal what earlier versions stored in plaintext (classified scores, target URLs); idempotent."""
+    from frontier_review.evals import runs
+
+    c = container()
+    with c.uow() as uow:
+        done = runs.seal_legacy(uow, OPERATOR)
+    console.print(
+        f"sealed: {len(done.results)} classified result(s), {len(done.runs)} classified run score(s), "
+        f"{len(done.targets)} target URL(s)"
+    )
+
+
 @app.command("runs")
 @handle_errors
 def runs_list() -> None:
@@ -206,7 +244,7 @@ def runs_list() -> None:
     for col in ("run", "benchmark", "target", "status", "progress", "errors", "score", "created"):
         table.add_column(col)
     for r in rows:
-        score = f"{r.score:.3f}" if r.score is not None else "—"
+        score = "sealed" if r.scores_withheld else (f"{r.score:.3f}" if r.score is not None else "—")
         table.add_row(
             str(r.id)[:8],
             r.benchmark,

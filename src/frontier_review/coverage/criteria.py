@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -147,6 +147,10 @@ class Policy:
     @property
     def ref(self) -> str:
         return f"{self.identifier}@{self.version}"
+
+    def classified_benchmarks(self, is_classified: Callable[[str, str], bool]) -> list[str]:
+        """The ``name@version`` of every benchmark the policy reads that ``is_classified``."""
+        return sorted(f"{name}@{version}" for name, version in self.benchmarks() if is_classified(name, version))
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
@@ -319,6 +323,28 @@ def _evaluate(node: Node, evidence: Evidence) -> Result:
         status = _combine(node.mode, [c.status for c in children])
         return Result(node.key, node.name, node.mode, status, node.describe(), children=children)
     return _leaf(node, evidence)
+
+
+WITHHELD = "score threshold withheld"
+
+
+def redact_trace(trace: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored trace as shown to anyone but cleared program-office staff (item 2 of the
+    confidentiality review): each benchmark criterion keeps its name and its status (met, not met,
+    unknown), never the observed score or the threshold it was compared with.
+
+    Args:
+        trace: a trace as stored (``Result.to_json``).
+
+    Returns:
+        A copy with every benchmark criterion's ``observed`` emptied and ``expected`` withheld.
+    """
+    out = dict(trace)
+    if out.get("kind") == "benchmark":
+        out["observed"] = None
+        out["expected"] = WITHHELD
+    out["children"] = [redact_trace(child) for child in trace.get("children", [])]
+    return out
 
 
 def evaluate(policy: Policy, evidence: Evidence) -> Evaluation:

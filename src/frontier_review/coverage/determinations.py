@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from frontier_review.audit import service as audit
-from frontier_review.coverage import policies
-from frontier_review.coverage.criteria import Evaluation, Evidence, Outcome, Policy, Score, Status, evaluate
+from frontier_review.coverage import policies, results
+from frontier_review.coverage.criteria import Evaluation, Evidence, Outcome, Policy, Score, Status, evaluate, redact_trace
 from frontier_review.coverage.orm import Benchmark, BenchmarkResult, Determination, PublishedPolicy
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.db.uow import UnitOfWork
@@ -83,8 +83,11 @@ def _latest_results(
     return found
 
 
-def _score(row: BenchmarkResult, bench: tuple[str, str]) -> Score:
-    return Score(benchmark=bench[0], benchmark_version=bench[1], score=row.score, result_id=str(row.id), stderr=row.stderr)
+def _score(uow: UnitOfWork, row: BenchmarkResult, bench: tuple[str, str]) -> Score:
+    # A classified score is opened here, inside the evaluating transaction, and goes no further
+    # than the evaluation and its trace (sealed, or redacted for anyone but cleared staff).
+    score, stderr = results.result_scores(uow, row)
+    return Score(benchmark=bench[0], benchmark_version=bench[1], score=score, result_id=str(row.id), stderr=stderr)
 
 
 def current_evidence(uow: UnitOfWork, version_id: uuid.UUID, policy: Policy) -> tuple[Evidence, dict[str, Any]]:
@@ -108,8 +111,8 @@ def current_evidence(uow: UnitOfWork, version_id: uuid.UUID, policy: Policy) -> 
     evidence = Evidence(
         facts={f.name: f.value for f in facts},
         fact_ids={f.name: str(f.id) for f in facts},
-        scores={k: _score(v, k) for k, v in own.items()},
-        reference_scores={k: _score(v, (k[1], k[2])) for k, v in references.items()},
+        scores={k: _score(uow, v, k) for k, v in own.items()},
+        reference_scores={k: _score(uow, v, (k[1], k[2])) for k, v in references.items()},
     )
     pinned = {
         "facts": {f.name: str(f.id) for f in facts},
@@ -132,14 +135,14 @@ def pinned_evidence(uow: UnitOfWork, pinned: dict[str, Any]) -> Evidence:
         row = uow.session.get(BenchmarkResult, uuid.UUID(result_id))
         name, _, version = key.rpartition("@")
         if row is not None:
-            scores[(name, version)] = _score(row, (name, version))
+            scores[(name, version)] = _score(uow, row, (name, version))
     references: dict[tuple[str, str, str], Score] = {}
     for key, result_id in pinned.get("reference_results", {}).items():
         row = uow.session.get(BenchmarkResult, uuid.UUID(result_id))
         ref, _, bench = key.partition("|")
         name, _, version = bench.rpartition("@")
         if row is not None:
-            references[(ref, name, version)] = _score(row, (name, version))
+            references[(ref, name, version)] = _score(uow, row, (name, version))
     return Evidence(facts=facts, fact_ids=fact_ids, scores=scores, reference_scores=references)
 
 
@@ -209,7 +212,9 @@ def record_determination(
         decided_at=uow.clock.now(),
     )
     trace = evaluation.trace.to_json()
-    if row.classified:
+    # A trace that holds a classified score is sealed, whatever the policy's own marking (a
+    # policy published before mixed policies were refused may read a classified benchmark).
+    if row.classified or policies.classified_benchmarks(uow, policy):
         det.trace_sealed = security.seal_field(
             uow, json.dumps(trace).encode(), table="determinations", row_id=str(det.id), field=TRACE_FIELD
         )
@@ -236,9 +241,12 @@ def record_determination(
 def _view(
     uow: UnitOfWork, principal: Principal, det: Determination, row: PublishedPolicy, version: ModelVersion, model: Model
 ) -> DeterminationView:
-    detailed = decide(
-        principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), uow.clock.now()
-    ).allowed
+    now = uow.clock.now()
+    detailed = decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), now).allowed
+    # Observed scores and thresholds only for cleared program-office staff (and the operator):
+    # everyone else reads met / not met / unknown per criterion (developers never see scores).
+    cleared = decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True, str(row.id)), now).allowed
+    trace = (_trace(uow, det) if cleared else redact_trace(_trace(uow, det))) if detailed else None
     superseded = uow.session.scalar(select(Determination.id).where(Determination.supersedes_id == det.id)) is not None
     return DeterminationView(
         id=det.id,
@@ -251,7 +259,7 @@ def _view(
         outcome=Outcome(det.outcome),
         met_criteria=tuple(det.met_criteria),
         criterion_names=tuple(row.criterion_names),
-        trace=_trace(uow, det) if detailed else None,
+        trace=trace,
         evidence=det.evidence if detailed else None,
         rationale=det.rationale,
         decided_by=det.decided_by,
@@ -278,9 +286,13 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
     row = uow.session.get(PublishedPolicy, det.policy_id)
     assert row is not None
     view = _view(uow, principal, det, row, version, model)
-    if row.classified and view.trace is not None:
+    if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
         audit.record(uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id)
     return view
+
+
+def _cleared(uow: UnitOfWork, principal: Principal) -> bool:
+    return decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True), uow.clock.now()).allowed
 
 
 def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
@@ -294,7 +306,12 @@ def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id
     ):
         row = uow.session.get(PublishedPolicy, det.policy_id)
         assert row is not None
-        out.append(_view(uow, principal, det, row, version, model))
+        view = _view(uow, principal, det, row, version, model)
+        if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
+            audit.record(
+                uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id
+            )
+        out.append(view)
     return out
 
 

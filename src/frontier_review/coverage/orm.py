@@ -61,8 +61,10 @@ class BenchmarkResult(Base):
         Uuid, ForeignKey("model_versions.id", ondelete="RESTRICT"), nullable=True, index=True
     )
     reference_model: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    score: Mapped[float] = mapped_column(Float)
+    # Empty for a classified benchmark, whose score and stderr are in ``scores_sealed`` instead.
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
     stderr: Mapped[float | None] = mapped_column(Float, nullable=True)
+    scores_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     samples: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scaffold_version: Mapped[str] = mapped_column(String(80), default="")
     run_ref: Mapped[str | None] = mapped_column(String(80), nullable=True)

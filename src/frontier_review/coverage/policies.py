@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,9 +67,24 @@ def known_benchmark(uow: UnitOfWork) -> Any:
     return check
 
 
+def classified_benchmark(uow: UnitOfWork) -> Callable[[str, str], bool]:
+    """A lookup telling the parser whether a benchmark version is classified."""
+
+    def check(name: str, version: str) -> bool:
+        return bool(uow.session.scalar(select(Benchmark.classified).where(Benchmark.name == name, Benchmark.version == version)))
+
+    return check
+
+
+def classified_benchmarks(uow: UnitOfWork, policy: Policy) -> list[str]:
+    """The classified benchmarks ``policy`` reads (``name@version``)."""
+    return policy.classified_benchmarks(classified_benchmark(uow))
+
+
 def validate_policy(uow: UnitOfWork, source: str) -> Policy:
-    """Parse and validate a file against this instance (its benchmarks); raises ``PolicyInvalid``."""
-    return parse_policy(source, known_benchmarks=known_benchmark(uow))
+    """Parse and validate a file against this instance (its benchmarks); raises ``PolicyInvalid``,
+    also when a policy not marked classified reads a classified benchmark."""
+    return parse_policy(source, known_benchmarks=known_benchmark(uow), classified_benchmarks=classified_benchmark(uow))
 
 
 def _sealed_payload(uow: UnitOfWork, row: PublishedPolicy) -> dict[str, Any]:

@@ -30,6 +30,7 @@ OPS_BY_KIND: dict[FactKind, frozenset[Op]] = {
 }
 
 KnownBenchmarks = Callable[[str, str], bool]
+ClassifiedBenchmarks = Callable[[str, str], bool]
 
 
 class PolicyInvalid(ValidationFailed):
@@ -61,6 +62,7 @@ class _Parser:
     lines: _Lines
     known_benchmarks: KnownBenchmarks | None
     classified: bool
+    classified_benchmarks: ClassifiedBenchmarks | None = None
     problems: list[FieldProblem] = field(default_factory=list)
     counter: int = 0
 
@@ -173,6 +175,19 @@ class _Parser:
         if ok and self.known_benchmarks is not None and not self.known_benchmarks(str(bench), str(version)):
             self.fail(line, f"{path}.benchmark", f"unknown benchmark {bench}@{version}; seal or register it first")
             ok = False
+        if (
+            ok
+            and not self.classified
+            and self.classified_benchmarks is not None
+            and self.classified_benchmarks(str(bench), str(version))
+        ):
+            # Its threshold, and the traces of its determinations, would be shown to everyone.
+            self.fail(
+                line,
+                f"{path}.benchmark",
+                f"{bench}@{version} is a classified benchmark: a policy that reads it must be marked classified = true",
+            )
+            ok = False
         op = self._op(raw, path, line, ORDERING)
         has_score, has_ref = "score" in raw, "reference_model" in raw
         if has_score == has_ref:
@@ -235,15 +250,32 @@ def _effective_from(raw: Any) -> datetime | None:
     return None
 
 
-def parse_policy(source: str, *, known_benchmarks: KnownBenchmarks | None = None) -> Policy:
-    """Parse and validate a policy file; raise ``PolicyInvalid`` listing every problem."""
+def parse_policy(
+    source: str,
+    *,
+    known_benchmarks: KnownBenchmarks | None = None,
+    classified_benchmarks: ClassifiedBenchmarks | None = None,
+) -> Policy:
+    """Parse and validate a policy file; raise ``PolicyInvalid`` listing every problem.
+
+    Args:
+        source: the TOML text.
+        known_benchmarks: tells whether a benchmark version exists (unchecked when None).
+        classified_benchmarks: tells whether a benchmark version is classified; an unclassified
+            policy that reads one is refused (unchecked when None).
+    """
     try:
         doc = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyInvalid(f"invalid TOML: {exc}", field="toml") from exc
     lines = _Lines(source.splitlines())
     top = _Lines(source.splitlines())
-    parser = _Parser(lines=lines, known_benchmarks=known_benchmarks, classified=doc.get("classified") is True)
+    parser = _Parser(
+        lines=lines,
+        known_benchmarks=known_benchmarks,
+        classified=doc.get("classified") is True,
+        classified_benchmarks=classified_benchmarks,
+    )
 
     def top_line(key: str) -> int | None:
         top.cursor = top.column = 0

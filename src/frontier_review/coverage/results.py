@@ -7,6 +7,7 @@ reference, or a recorded import by program-office staff).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import uuid
@@ -25,8 +26,10 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, authorize_visible
 from frontier_review.registry import service as registry
+from frontier_review.security import service as security
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+SCORES_FIELD = "scores_sealed"
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,6 @@ def record_result(
         benchmark_id=bench.id,
         model_version_id=model_version_id,
         reference_model=reference_model.strip() if reference_model else None,
-        score=float(score),
-        stderr=stderr,
         samples=samples,
         scaffold_version=scaffold_version.strip(),
         run_ref=run_ref,
@@ -154,6 +155,12 @@ def record_result(
         recorded_by=principal.label,
         recorded_at=uow.clock.now(),
     )
+    if bench.classified:
+        # A classified suite's scores are classified: sealed like its items, never in plaintext.
+        payload = json.dumps({"score": float(score), "stderr": stderr}).encode()
+        row.scores_sealed = security.seal_field(uow, payload, table="benchmark_results", row_id=str(row.id), field=SCORES_FIELD)
+    else:
+        row.score, row.stderr = float(score), stderr
     uow.session.add(row)
     uow.session.flush()
     audit.record(
@@ -164,10 +171,46 @@ def record_result(
         target_id=row.id,
         details={"benchmark": f"{benchmark}@{benchmark_version}", "subject": subject},
     )
-    return _rview(row, bench, subject)
+    return _rview(uow, row, bench, subject)
 
 
-def _rview(row: BenchmarkResult, bench: Benchmark, subject: str) -> ResultView:
+def result_scores(uow: UnitOfWork, row: BenchmarkResult) -> tuple[float, float | None]:
+    """A result's score and stderr, opened from the seal for a classified benchmark.
+
+    For the coverage evaluator inside its transaction and for views that the caller has
+    authorized (and audited); never for display to anyone else.
+    """
+    if row.scores_sealed is None:
+        assert row.score is not None
+        return row.score, row.stderr
+    raw = json.loads(
+        security.open_field(
+            uow.session, uow.keyring, row.scores_sealed, table="benchmark_results", row_id=str(row.id), field=SCORES_FIELD
+        )
+    )
+    return float(raw["score"]), raw["stderr"]
+
+
+def seal_legacy_results(uow: UnitOfWork) -> list[str]:
+    """Seal classified results stored in plaintext by earlier versions; returns their ids.
+    The caller authorizes (operator only) and audits."""
+    done: list[str] = []
+    rows = uow.session.execute(
+        select(BenchmarkResult)
+        .join(Benchmark, Benchmark.id == BenchmarkResult.benchmark_id)
+        .where(Benchmark.classified.is_(True), BenchmarkResult.scores_sealed.is_(None))
+    )
+    for (row,) in rows:
+        assert row.score is not None
+        payload = json.dumps({"score": row.score, "stderr": row.stderr}).encode()
+        row.scores_sealed = security.seal_field(uow, payload, table="benchmark_results", row_id=str(row.id), field=SCORES_FIELD)
+        row.score = row.stderr = None
+        done.append(str(row.id))
+    return done
+
+
+def _rview(uow: UnitOfWork, row: BenchmarkResult, bench: Benchmark, subject: str) -> ResultView:
+    score, stderr = result_scores(uow, row)
     return ResultView(
         id=row.id,
         benchmark=bench.name,
@@ -175,8 +218,8 @@ def _rview(row: BenchmarkResult, bench: Benchmark, subject: str) -> ResultView:
         subject=subject,
         model_version_id=row.model_version_id,
         reference_model=row.reference_model,
-        score=row.score,
-        stderr=row.stderr,
+        score=score,
+        stderr=stderr,
         samples=row.samples,
         scaffold_version=row.scaffold_version,
         run_ref=row.run_ref,
@@ -204,7 +247,20 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
         .where(BenchmarkResult.model_version_id == version.id)
         .order_by(BenchmarkResult.recorded_at.desc())
     )
+    opened: list[str] = []
     for row, bench in rows:
         if decide(principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), uow.clock.now()).allowed:
-            out.append(_rview(row, bench, f"{model.name} {version.label}"))
+            out.append(_rview(uow, row, bench, f"{model.name} {version.label}"))
+            if row.scores_sealed is not None:
+                opened.append(str(row.id))
+    if opened:
+        # Every read of a classified score is audited, by result id (never the value).
+        audit.record(
+            uow,
+            principal,
+            "coverage:result:classified_viewed",
+            target_type="model_version",
+            target_id=version.id,
+            details={"results": opened},
+        )
     return out

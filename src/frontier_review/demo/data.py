@@ -124,6 +124,8 @@ def ensure_demo_target(container: Container, base_url: str) -> None:
     from frontier_review.evals.orm import ModelTarget
     from frontier_review.registry.orm import Model, ModelVersion
 
+    if not container.settings.gateway_allow_private_upstreams:
+        return  # the address policy refuses a loopback target (serve --demo allows it outside prod)
     with container.uow() as uow:
         if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == DEMO_TARGET)) is not None:
             return

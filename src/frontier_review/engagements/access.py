@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 
@@ -19,16 +16,11 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
+from frontier_review.security import addresses
 from frontier_review.security import service as security
 from frontier_review.security.tokens import mint_token
 
 GATEWAY_TOKEN_PREFIX = "frg"  # noqa: S105 - a public prefix
-# Cloud metadata endpoints are refused even where the operator allows private upstreams.
-METADATA = {
-    ipaddress.ip_address("169.254.169.254"),
-    ipaddress.ip_address("fd00:ec2::254"),
-    ipaddress.ip_address("100.100.100.200"),
-}
 
 
 @dataclass(frozen=True)
@@ -45,47 +37,6 @@ class GatewayTokenView:
 class IssuedGatewayToken:
     token: GatewayTokenView
     plaintext: str  # shown once
-
-
-def forbidden_address(address: str, *, allow_private: bool) -> str | None:
-    """Why the gateway must not connect to ``address`` (None when it may)."""
-    ip = ipaddress.ip_address(address.split("%", maxsplit=1)[0])
-    if ip in METADATA:
-        return "a cloud metadata address"
-    if allow_private:
-        return None
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified or not ip.is_global:
-        return "a private or reserved address"
-    return None
-
-
-def check_upstream_url(url: str, *, require_https: bool, allow_private: bool) -> str:
-    """An http(s) base URL whose host resolves only to addresses the gateway may reach."""
-    text = url.strip()
-    parsed = urlparse(text)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise ValidationFailed("base_url must be an http or https URL", field="base_url")
-    if require_https and parsed.scheme != "https":
-        raise ValidationFailed("base_url must use https in production", field="base_url")
-    if parsed.username or parsed.password or parsed.fragment or parsed.query:
-        raise ValidationFailed(
-            "base_url must not carry credentials, a query or a fragment; the key goes in api_key", field="base_url"
-        )
-    try:
-        infos = socket.getaddrinfo(
-            parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80), type=socket.SOCK_STREAM
-        )
-    except (socket.gaierror, UnicodeError):
-        raise ValidationFailed(f"the host {parsed.hostname!r} does not resolve", field="base_url") from None
-    for info in infos:
-        why = forbidden_address(str(info[4][0]), allow_private=allow_private)
-        if why:
-            raise ValidationFailed(f"the host {parsed.hostname!r} resolves to {why}, which the gateway refuses", field="base_url")
-    return text.rstrip("/")
 
 
 def set_upstream(
@@ -116,7 +67,7 @@ def set_upstream(
         )
     if api_key is not None and len(api_key) > 4096:
         raise ValidationFailed("api_key is too long", field="api_key")
-    url = check_upstream_url(base_url, require_https=require_https, allow_private=allow_private)
+    url = addresses.check_url(base_url, require_https=require_https, allow_private=allow_private)
     existing = uow.session.scalar(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant == variant))
     upstream = existing or Upstream(id=new_id(), engagement_id=row.id, variant=variant)
     upstream.upstream_model = clean_model

@@ -39,9 +39,10 @@ class TargetOut(BaseModel):
     id: uuid.UUID
     name: str
     model: str
-    base_url: str | None
+    endpoint: str | None = Field(description="The base URL's origin only: the URL is sealed at rest (it may carry a key).")
     has_key: bool
     subject: str
+    classified_allowed: bool = Field(description="The platform operator allowed classified suites to run on it.")
     created_at: datetime
 
 
@@ -66,6 +67,7 @@ class RunOut(BaseModel):
     limits_hit: int
     score: float | None
     stderr: float | None
+    scores_withheld: bool = Field(description="A classified run's score is sealed; only its own page opens it (audited).")
     input_tokens: int
     output_tokens: int
     duration_seconds: float | None

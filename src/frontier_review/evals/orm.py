@@ -28,7 +28,10 @@ class SealedSuite(Base):
 
 class ModelTarget(Base):
     """How to reach a model under evaluation: an Inspect model string and, for OpenAI-compatible
-    servers, a base URL and a sealed API key. It stands for a registered version or a reference model.
+    servers, a sealed base URL and a sealed API key. It stands for a registered version or a reference model.
+
+    Every target counts as hosted by the developer (its items would reach the developer's servers
+    in clear) until the platform operator allows classified runs on it (``classified_allowed_*``).
     """
 
     __tablename__ = "model_targets"
@@ -36,12 +39,17 @@ class ModelTarget(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     model: Mapped[str] = mapped_column(String(200))
+    # Plaintext base URLs of targets registered before URLs were sealed; new targets leave it empty.
     base_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    base_url_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     api_key_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     model_version_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("model_versions.id", ondelete="RESTRICT"), nullable=True
     )
     reference_model: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    classified_allowed_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    classified_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    classified_allowed_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -54,6 +62,10 @@ class BenchmarkRun(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     benchmark_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("benchmarks.id", ondelete="RESTRICT"), index=True)
     target_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("model_targets.id", ondelete="RESTRICT"), index=True)
+    # A model-graded suite's grader, pinned by id when the run is queued (never looked up by name later).
+    grader_target_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("model_targets.id", ondelete="RESTRICT"), nullable=True
+    )
     status: Mapped[str] = mapped_column(String(16), index=True)
     max_connections: Mapped[int] = mapped_column(Integer)
     max_retries: Mapped[int] = mapped_column(Integer)
@@ -67,6 +79,8 @@ class BenchmarkRun(Base):
     limits_hit: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     stderr: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # A classified suite's score and stderr, sealed; ``score`` and ``stderr`` then stay empty.
+    scores_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -19,4 +19,22 @@ def can_read_items(p: Principal, _resource: object, _now: datetime) -> Decision:
     return Denied("benchmark items are shown to cleared program-office staff only")
 
 
+def may_allow_classified(p: Principal) -> Decision:
+    """Only the platform operator on the server (the CLI) lets classified suites run on a target.
+
+    Every target counts as developer-hosted until then: a classified suite's items reach the
+    target's server in clear, so the decision is the operator's, outside any web session.
+    """
+    if p.is_system:
+        return Allowed("platform operator on the server (CLI)")
+    return Denied("only the platform operator (frontier-review benchmark allow-classified) allows classified runs on a target")
+
+
+def operator_only(p: Principal) -> Decision:
+    """Maintenance of sealed values (sealing rows stored in plaintext by earlier versions)."""
+    if p.is_system:
+        return Allowed("platform operator on the server (CLI)")
+    return Denied("only the platform operator on the server does this")
+
+
 RULES: Mapping[Permission, Rule] = {Permission.EVALS_ITEMS_READ: can_read_items}

@@ -23,6 +23,7 @@ from frontier_review.evals import runs
 from frontier_review.evals import service as suites
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
+from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.principal import Principal
 from frontier_review.security import service as security
 
@@ -57,7 +58,9 @@ def _scrub(message: str, secrets: list[str]) -> str:
     return text
 
 
-def _prepare_environment(data_dir: Path, run_id: uuid.UUID, target: ModelTarget, api_key: str | None) -> Path:
+def _prepare_environment(
+    data_dir: Path, run_id: uuid.UUID, target: ModelTarget, base_url: str | None, api_key: str | None
+) -> Path:
     base = data_dir / "evals"
     log_dir = base / "logs" / str(run_id)
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -73,8 +76,8 @@ def _prepare_environment(data_dir: Path, run_id: uuid.UUID, target: ModelTarget,
     if target.model.startswith("openai-api/"):
         service = target.model.split("/")[1].upper().replace("-", "_")
         os.environ[f"{service}_API_KEY"] = api_key or "no-key"
-        if target.base_url:
-            os.environ[f"{service}_BASE_URL"] = target.base_url
+        if base_url:
+            os.environ[f"{service}_BASE_URL"] = base_url
     return log_dir
 
 
@@ -145,14 +148,31 @@ def _summary(log: Any) -> dict[str, Any]:
     return out
 
 
-def _grader(uow: Any, manifest: dict[str, Any]) -> tuple[ModelTarget, str | None] | None:
-    """The grader target of a model-graded suite, with its key; ``None`` for other scorers."""
+def _grader(uow: Any, manifest: dict[str, Any], run: BenchmarkRun) -> tuple[ModelTarget, str | None, str | None] | None:
+    """The grader target of a model-graded suite (pinned by id when the run was queued: a target
+    registered later under the grader's name never receives the items), with its URL and key;
+    ``None`` for other scorers."""
     if manifest.get("scorer") != "model_graded":
         return None
-    row = uow.session.query(ModelTarget).filter(ModelTarget.name == manifest.get("grader")).one_or_none()
+    row = uow.session.get(ModelTarget, run.grader_target_id) if run.grader_target_id else None
     if row is None:
-        raise LookupError(f"the grader target {manifest.get('grader')!r} is not registered")
-    return row, runs.target_api_key(uow, row)
+        raise LookupError("the run has no grader target; queue it again")
+    return row, runs.target_base_url(uow, row), runs.target_api_key(uow, row)
+
+
+def _connect_check(uow: Any, classified: bool, targets: list[tuple[str, ModelTarget, str | None]]) -> str:
+    """Checks repeated just before the first call: the address policy (DNS may have changed since
+    the target was registered) and, for a classified suite, the operator's override (it may have
+    been revoked since the run was queued). An empty string when the run may go ahead."""
+    for role, row, url in targets:
+        if classified and row.classified_allowed_at is None:
+            return f"the {role} {row.name!r} is no longer allowed to receive classified items"
+        if url:
+            try:
+                runs.check_base_url(uow, url)
+            except ValidationFailed as exc:
+                return f"the {role} {row.name!r} is refused by the address policy: {exc.message}"
+    return ""
 
 
 def _all_failed(log: Any) -> str:
@@ -180,13 +200,16 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
         samples = suites._open(uow, suite)
         manifest = dict(suite.manifest)
         api_key = runs.target_api_key(uow, target)
+        base_url = runs.target_base_url(uow, target)
         settings = (row.max_connections, row.max_retries, row.timeout_seconds)
         try:
-            grader, setup_error = _grader(uow, manifest), ""
+            grader, setup_error = _grader(uow, manifest, row), ""
         except LookupError as exc:  # removed since the run was queued: the run fails, readably
             grader, setup_error = None, str(exc)
+        checked = [("target", target, base_url)] + ([("grader target", grader[0], grader[1])] if grader else [])
+        setup_error = setup_error or _connect_check(uow, bench.classified, checked)
     secrets = [s.input for s in samples] + [s.target for s in samples] + [c for s in samples for c in s.choices]
-    log_dir = _prepare_environment(container.settings.data_dir, run_id, target, api_key)
+    log_dir = _prepare_environment(container.settings.data_dir, run_id, target, base_url, api_key)
     try:
         if setup_error:
             raise RuntimeError(setup_error)
@@ -201,11 +224,11 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
             from inspect_ai.model import get_model
 
             # Explicit URL and key: the grader may live on another server than the target.
-            grader_model = get_model(grader[0].model, base_url=grader[0].base_url, api_key=grader[1] or "no-key")
+            grader_model = get_model(grader[0].model, base_url=grader[1], api_key=grader[2] or "no-key")
         logs = inspect_eval(
             build_task(manifest, samples, grader_model),
             model=target.model,
-            model_base_url=target.base_url,
+            model_base_url=base_url,
             log_dir=str(log_dir),
             display="none",
             max_connections=settings[0],
@@ -240,7 +263,7 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
         row.finished_at = uow.clock.now()
         ok = summary["status"] == "success" and summary["score"] is not None and not error
         row.status = transition(RunStatus.RUNNING, RunStatus.SUCCEEDED if ok else RunStatus.FAILED).value
-        row.score, row.stderr = summary["score"], summary["stderr"]
+        runs.record_scores(uow, row, classified=bench.classified, score=summary["score"], stderr=summary["stderr"])
         if ok:
             result = results.record_result(
                 uow,
@@ -266,7 +289,8 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
             f"evals:run:{row.status}",
             target_type="benchmark_run",
             target_id=row.id,
-            details={"score": row.score, "errors": row.errors, "samples": row.samples_done},
+            # Counts only: a classified score never enters the audit log; the run id leads to it.
+            details={"errors": row.errors, "samples": row.samples_done},
         )
     shutil.rmtree(log_dir, ignore_errors=True)
     return 0

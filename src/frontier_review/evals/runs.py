@@ -8,6 +8,7 @@ except to cleared program-office staff through an audited view (E1).
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +27,14 @@ from frontier_review.engagements import service as engagements
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
+from frontier_review.evals.policy import may_allow_classified, operator_only
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, authorize_visible, decide
+from frontier_review.policies import authorize, authorize_visible, decide, refuse
 from frontier_review.registry import service as registry
+from frontier_review.security import addresses
 from frontier_review.security import service as security
 
 Dispatch = Callable[[uuid.UUID], None]
@@ -39,12 +42,16 @@ Dispatch = Callable[[uuid.UUID], None]
 
 @dataclass(frozen=True)
 class TargetView:
+    """A target as the program office sees it: never its key, and of its base URL only the origin
+    (the URL is sealed at rest: a path or a host name may carry a key)."""
+
     id: uuid.UUID
     name: str
     model: str
-    base_url: str | None
+    endpoint: str | None
     has_key: bool
     subject: str
+    classified_allowed: bool
     created_at: datetime
 
 
@@ -63,6 +70,7 @@ class RunView:
     limits_hit: int
     score: float | None
     stderr: float | None
+    scores_withheld: bool  # a classified run's sealed score, not opened for this view
     input_tokens: int
     output_tokens: int
     duration_seconds: float | None
@@ -79,14 +87,34 @@ def _manage(uow: UnitOfWork, principal: Principal, classified: bool, what: str) 
     authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(classified, what, "benchmark"))
 
 
-def check_base_url(url: str) -> str:
-    """An http(s) URL without credentials or fragments (the key travels separately, sealed)."""
-    parsed = urlparse(url.strip())
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise ValidationFailed("base_url must be an http or https URL", field="base_url")
-    if parsed.username or parsed.password or parsed.fragment:
-        raise ValidationFailed("base_url must not carry credentials or a fragment", field="base_url")
-    return url.strip().rstrip("/")
+def check_base_url(uow: UnitOfWork, url: str, *, resolve: addresses.Resolver = addresses.system_resolver) -> str:
+    """A target's base URL under the platform's one address policy (the gateway's): http(s), no
+    credentials, query or fragment, and a host that resolves to no metadata address (in any mode)
+    and to no private address unless the operator allows private upstreams."""
+    return addresses.check_url(
+        url, require_https=False, allow_private=uow.settings.gateway_allow_private_upstreams, resolve=resolve
+    )
+
+
+URL_FIELD = "base_url_sealed"
+SCORES_FIELD = "scores_sealed"
+
+
+def target_base_url(uow: UnitOfWork, row: ModelTarget) -> str | None:
+    """The decrypted base URL, for the runner and for adapters that need the origin."""
+    if row.base_url_sealed is None:
+        return row.base_url  # a target registered before URLs were sealed
+    return security.open_field(
+        uow.session, uow.keyring, row.base_url_sealed, table="model_targets", row_id=str(row.id), field=URL_FIELD
+    ).decode()
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parsed = urlparse(url)
+    host = f"[{parsed.hostname}]" if parsed.hostname and ":" in parsed.hostname else parsed.hostname
+    return f"{parsed.scheme}://{host}" + (f":{parsed.port}" if parsed.port else "")
 
 
 def create_target(
@@ -120,16 +148,21 @@ def create_target(
         registry.load_version(uow, model_version_id)
     if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == clean_name)):
         raise Conflict(f"a target named {clean_name!r} exists", field="name")
+    clean_url = check_base_url(uow, base_url) if base_url else None
     row = ModelTarget(
         id=new_id(),
         name=clean_name,
         model=model,
-        base_url=check_base_url(base_url) if base_url else None,
+        base_url=None,
         model_version_id=model_version_id,
         reference_model=reference_model.strip() if reference_model else None,
         created_by=principal.label,
         created_at=uow.clock.now(),
     )
+    if clean_url:
+        row.base_url_sealed = security.seal_field(
+            uow, clean_url.encode(), table="model_targets", row_id=str(row.id), field=URL_FIELD
+        )
     if api_key:
         row.api_key_sealed = security.seal_field(
             uow, api_key.encode(), table="model_targets", row_id=str(row.id), field="api_key_sealed"
@@ -156,7 +189,112 @@ def _subject(uow: UnitOfWork, row: ModelTarget) -> str:
 
 def _target_view(uow: UnitOfWork, row: ModelTarget) -> TargetView:
     return TargetView(
-        row.id, row.name, row.model, row.base_url, row.api_key_sealed is not None, _subject(uow, row), row.created_at
+        id=row.id,
+        name=row.name,
+        model=row.model,
+        endpoint=_origin(target_base_url(uow, row)),
+        has_key=row.api_key_sealed is not None,
+        subject=_subject(uow, row),
+        classified_allowed=row.classified_allowed_at is not None,
+        created_at=row.created_at,
+    )
+
+
+def find_target(uow: UnitOfWork, name: str) -> ModelTarget:
+    """The target named ``name``; NotFound otherwise."""
+    row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == name))
+    if row is None:
+        raise NotFound(f"no target named {name!r}")
+    return row
+
+
+def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reason: str = "", allowed: bool = True) -> TargetView:
+    """The platform operator's explicit override: classified suites may (or may no longer) run on
+    ``target``. Every target counts as developer-hosted until then, because a classified suite's
+    items reach the target's server in clear. Audited with the operator's reason.
+
+    Raises:
+        PermissionDenied: anyone but the operator on the server (CLI) asks.
+        ValidationFailed: allowing without a reason.
+    """
+    row = find_target(uow, target)
+    decision = may_allow_classified(principal)
+    if not decision.allowed:
+        refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("model_target", str(row.id)))
+    clean_reason = reason.strip()
+    if allowed and not 4 <= len(clean_reason) <= 2000:
+        raise ValidationFailed(
+            "say why this target may receive classified items (4 to 2000 characters), e.g. "
+            "'hosted by the program office in its own enclave'",
+            field="reason",
+        )
+    if allowed:
+        row.classified_allowed_at, row.classified_allowed_by = uow.clock.now(), principal.label
+        row.classified_allowed_reason = clean_reason
+    else:
+        row.classified_allowed_at = row.classified_allowed_by = row.classified_allowed_reason = None
+    audit.record(
+        uow,
+        principal,
+        "evals:target:classified_allowed" if allowed else "evals:target:classified_revoked",
+        target_type="model_target",
+        target_id=row.id,
+        details={"name": row.name},
+        reason=clean_reason or None,
+    )
+    return _target_view(uow, row)
+
+
+@dataclass(frozen=True)
+class Resealed:
+    """What :func:`seal_legacy` sealed (row ids)."""
+
+    results: list[str]
+    runs: list[str]
+    targets: list[str]
+
+
+def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
+    """Seal what earlier versions stored in plaintext: classified results' and runs' scores, and
+    target base URLs. Operator only; audited with the ids (never the values). Idempotent."""
+    decision = operator_only(principal)
+    if not decision.allowed:
+        refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("benchmark_run", "*"))
+    sealed_results = results.seal_legacy_results(uow)
+    sealed_runs: list[str] = []
+    stmt = (
+        select(BenchmarkRun)
+        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
+        .where(Benchmark.classified.is_(True), BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
+    )
+    for run in uow.session.scalars(stmt):
+        record_scores(uow, run, classified=True, score=run.score, stderr=run.stderr)
+        sealed_runs.append(str(run.id))
+    sealed_targets: list[str] = []
+    for target in uow.session.scalars(select(ModelTarget).where(ModelTarget.base_url.is_not(None))):
+        assert target.base_url is not None
+        target.base_url_sealed = security.seal_field(
+            uow, target.base_url.encode(), table="model_targets", row_id=str(target.id), field=URL_FIELD
+        )
+        target.base_url = None
+        sealed_targets.append(str(target.id))
+    audit.record(
+        uow,
+        principal,
+        "evals:legacy:sealed",
+        details={"results": sealed_results, "runs": sealed_runs, "targets": sealed_targets},
+    )
+    return Resealed(sealed_results, sealed_runs, sealed_targets)
+
+
+def _classified_refusal(row: ModelTarget, role: str) -> str | None:
+    """Why a classified suite may not run on ``row`` (None when the operator allowed it)."""
+    if row.classified_allowed_at is not None:
+        return None
+    return (
+        f"the {role} {row.name!r} counts as developer-hosted: a classified suite's items would reach its "
+        "server in clear; the platform operator must allow classified runs on it first "
+        f"(frontier-review benchmark allow-classified {row.name!r} --reason ...)"
     )
 
 
@@ -221,16 +359,21 @@ def start_run(
     suite = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
     if suite is None:
         raise ValidationFailed(f"{benchmark} has no sealed items; seal it first", field="benchmark")
-    target_row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == target))
-    if target_row is None:
-        raise NotFound(f"no target named {target!r}")
-    grader = suite.manifest.get("grader")
-    if suite.manifest.get("scorer") == "model_graded" and not uow.session.scalar(
-        select(ModelTarget.id).where(ModelTarget.name == grader)
-    ):
-        raise ValidationFailed(
-            f"{benchmark} is graded by the target {grader!r}, which is not registered; add it first", field="target"
-        )
+    target_row = find_target(uow, target)
+    grader_row: ModelTarget | None = None
+    if suite.manifest.get("scorer") == "model_graded":
+        grader = str(suite.manifest.get("grader"))
+        grader_row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == grader))
+        if grader_row is None:
+            raise ValidationFailed(
+                f"{benchmark} is graded by the target {grader!r}, which is not registered; add it first", field="target"
+            )
+    if bench.classified:
+        # Item 3 of the confidentiality review: refused at queue time, before anything is sent.
+        for role, row in (("target", target_row), ("grader target", grader_row)):
+            why = _classified_refusal(row, role) if row is not None else None
+            if why:
+                raise ValidationFailed(why, field="target")
     for field, value, low, high in (
         ("max_connections", max_connections, 1, 256),
         ("max_retries", max_retries, 0, 10),
@@ -242,6 +385,7 @@ def start_run(
         id=new_id(),
         benchmark_id=bench.id,
         target_id=target_row.id,
+        grader_target_id=grader_row.id if grader_row is not None else None,
         status=RunStatus.QUEUED.value,
         max_connections=max_connections,
         max_retries=max_retries,
@@ -263,14 +407,38 @@ def start_run(
     )
     run_id = run.id
     uow.on_commit(lambda: dispatch(run_id))
-    return run_view(uow, run)
+    return run_view(uow, run, open_scores=False)
 
 
-def run_view(uow: UnitOfWork, run: BenchmarkRun) -> RunView:
+def record_scores(uow: UnitOfWork, run: BenchmarkRun, *, classified: bool, score: float | None, stderr: float | None) -> None:
+    """Store a run's aggregate score; a classified suite's is sealed, never in plaintext (item 1)."""
+    if classified and score is not None:
+        run.score = run.stderr = None
+        payload = json.dumps({"score": score, "stderr": stderr}).encode()
+        run.scores_sealed = security.seal_field(uow, payload, table="benchmark_runs", row_id=str(run.id), field=SCORES_FIELD)
+    else:
+        run.score, run.stderr = score, stderr
+
+
+def _scores(uow: UnitOfWork, run: BenchmarkRun) -> tuple[float | None, float | None]:
+    if run.scores_sealed is None:
+        return run.score, run.stderr
+    raw = json.loads(
+        security.open_field(
+            uow.session, uow.keyring, run.scores_sealed, table="benchmark_runs", row_id=str(run.id), field=SCORES_FIELD
+        )
+    )
+    return raw["score"], raw["stderr"]
+
+
+def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) -> RunView:
+    """A run's aggregates; a sealed score is opened only with ``open_scores`` (callers authorize and audit)."""
     bench = uow.session.get(Benchmark, run.benchmark_id)
     target = uow.session.get(ModelTarget, run.target_id)
     assert bench is not None
     assert target is not None
+    withheld = run.scores_sealed is not None and not open_scores
+    score, stderr = (None, None) if withheld else _scores(uow, run)
     return RunView(
         id=run.id,
         benchmark=f"{bench.name}@{bench.version}",
@@ -281,8 +449,9 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun) -> RunView:
         samples_done=run.samples_done,
         errors=run.errors,
         limits_hit=run.limits_hit,
-        score=run.score,
-        stderr=run.stderr,
+        score=score,
+        stderr=stderr,
+        scores_withheld=withheld,
         input_tokens=run.input_tokens,
         output_tokens=run.output_tokens,
         duration_seconds=run.duration_seconds,
@@ -319,7 +488,11 @@ def _load_run(
 
 
 def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:
+    """One run with its score; a classified run only for cleared staff (anyone else is told it does
+    not exist), and the read of its sealed score is audited."""
     run, _bench = _load_run(uow, principal, run_id)
+    if run.scores_sealed is not None:
+        audit.record(uow, principal, "evals:run:classified_score_viewed", target_type="benchmark_run", target_id=run.id)
     return run_view(uow, run)
 
 
@@ -333,8 +506,9 @@ def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> lis
         .order_by(BenchmarkRun.created_at.desc())
         .limit(limit)
     )
+    # Lists never open a sealed score: the run's own page does, audited.
     return [
-        run_view(uow, run)
+        run_view(uow, run, open_scores=False)
         for run, bench in rows
         if decide(principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), now).allowed
     ]
@@ -351,7 +525,7 @@ def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunV
         run.status = transition(status, RunStatus.CANCELLED).value
         run.finished_at = uow.clock.now()
     audit.record(uow, principal, "evals:run:cancel_requested", target_type="benchmark_run", target_id=run.id)
-    return run_view(uow, run)
+    return run_view(uow, run, open_scores=False)
 
 
 # Worker side ------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ def child_environment(container: Container) -> dict[str, str]:
     if s.master_key_file is not None:
         env["FR_MASTER_KEY_FILE"] = str(s.master_key_file)
     env["FR_SESSION_SECRET"] = container.session_secret
+    # The runner checks target addresses again before connecting, under the same address policy.
+    env["FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS"] = "true" if s.gateway_allow_private_upstreams else "false"
     if s.redis_url:
         env["FR_REDIS_URL"] = s.redis_url
     return env

@@ -33,9 +33,9 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from frontier_review.engagements.access import forbidden_address
 from frontier_review.gateway import errors
 from frontier_review.gateway.context import UpstreamTarget
+from frontier_review.security.addresses import forbidden_address
 
 KEEPALIVE = 4.0
 CONNECT_TIMEOUT = 10.0

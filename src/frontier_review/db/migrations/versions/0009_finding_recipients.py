@@ -1,7 +1,7 @@
 """finding recipients (TLP:RED named individuals)
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 01:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import frontier_review.db.base
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
