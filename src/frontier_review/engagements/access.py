@@ -141,6 +141,37 @@ def set_upstream(
     return service.view(uow, row, principal)
 
 
+def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, variant: str) -> service.EngagementView:
+    """Disconnect one variant's upstream: its sealed URL and key are deleted and the gateway stops
+    forwarding to it on the next call in every process (the access epoch moves on).
+
+    Args:
+        uow: The unit of work.
+        principal: The developer managing the engagement.
+        engagement_id: The engagement.
+        variant: ``standard`` or ``reduced-safeguard``.
+
+    Returns:
+        The engagement as the developer sees it.
+
+    Raises:
+        NotFound: The engagement, or an upstream for that variant, does not exist.
+        PermissionDenied: The principal does not manage the engagement.
+    """
+    row = service.load(uow, engagement_id)
+    authorize(uow, principal, Permission.ENGAGEMENT_MANAGE, service.ref(uow, row))
+    existing = uow.session.scalar(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant == variant))
+    if existing is None:
+        raise NotFound(f"no {variant} upstream is connected to this engagement")
+    uow.session.delete(existing)
+    row.access_epoch += 1
+    uow.session.flush()
+    audit.record(
+        uow, principal, "engagements:upstream:removed", target_type="engagement", target_id=row.id, details={"variant": variant}
+    )
+    return service.view(uow, row, principal)
+
+
 def open_upstream(uow: UnitOfWork, upstream: Upstream) -> tuple[str, str | None]:
     """URL and key, for the gateway only (never returned by any interface, G4)."""
     url = security.open_field(

@@ -275,6 +275,16 @@ def set_upstream(
     )
 
 
+@router.post("/engagements/{engagement_id}/upstream/{variant}/remove")
+def remove_upstream(engagement_id: uuid.UUID, variant: str, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    return _action(
+        request,
+        engagement_id,
+        f"The {variant} upstream is disconnected; its URL and key were deleted.",
+        lambda: access.remove_upstream(uow, principal, engagement_id, variant=variant),
+    )
+
+
 @router.post("/engagements/{engagement_id}/release")
 def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """G2: one button, no approval; every access ends at once."""
