@@ -469,10 +469,15 @@ def test_program_office_calls_never_keep_transcripts(container: Container, base_
         service.invite(uow, setup.developer.principal, setup.engagement.id, organization_id=office.principal.org_id)
     with container.uow() as uow:
         service.accept_terms(uow, office.principal, setup.engagement.id, terms_number=1)
-    assert ask(client(base_url, gateway_token(container, office, setup)), setup.engagement.model_id) == ANSWER
+    office_sdk = client(base_url, gateway_token(container, office, setup))
+    assert ask(office_sdk, setup.engagement.model_id) == ANSWER
     assert ask(client(base_url, gateway_token(container, setup.reviewer, setup)), setup.engagement.model_id) == ANSWER
-    kept = {r.actor_label: r.transcript_sealed is not None for r in rows(container)}
+    with pytest.raises(openai.APIStatusError):  # an upstream error may quote the item: not kept either
+        ask(office_sdk, setup.engagement.model_id, "PLEASE-REJECT")
+    logged = rows(container)
+    kept = {r.actor_label: r.transcript_sealed is not None for r in logged if r.status == 200}
     assert kept == {office.email: False, setup.reviewer.email: True}
+    assert "upstream_error" not in logged[-1].detail
 
 
 # item 21 through the gateway: hostile upstreams get a generic error, the gateway stays up ------------------

@@ -31,7 +31,15 @@ from frontier_review.engagements.domain import (
     shared_variants,
 )
 from frontier_review.gateway import context, errors, validation
-from frontier_review.gateway.proxy import StreamCut, UpstreamResponse, Upstreams, error_message, retry_after, sse_events
+from frontier_review.gateway.proxy import (
+    StreamCut,
+    UpstreamResponse,
+    Upstreams,
+    error_message,
+    retry_after,
+    scrub,
+    sse_events,
+)
 from frontier_review.gateway.quotas import QuotaCounter, Reservation
 from frontier_review.gateway.recorder import (
     IN_FLIGHT,
@@ -201,7 +209,9 @@ class _Call:
     async def refuse(self, send: Send, exc: errors.GatewayError) -> None:
         if self.responded:
             return  # a stream already started; its end was recorded by the stream
-        detail = {"upstream_error": exc.log_detail} if exc.log_detail else None
+        # An upstream's text may quote the prompt: never kept for program-office calls (classified items, E1).
+        keep = exc.log_detail and not (self.ctx is not None and self.ctx.program_office)
+        detail = {"upstream_error": exc.log_detail} if keep else None
         if self.written is not None:  # a forwarded call failed: its row exists, give it the outcome
             await asyncio.wait([self.written])
             if self.written.exception() is None:
@@ -450,7 +460,7 @@ class _Call:
         except (TimeoutError, OSError):
             outcome = "upstream_interrupted"
         except _UpstreamStreamError as exc:
-            outcome, detail = "upstream_error", {"upstream_error": exc.detail}
+            outcome, detail = "upstream_error", ({} if self.ctx.program_office else {"upstream_error": scrub(exc.detail, target)})
         finally:
             upstream.release()
         self.finished = True

@@ -57,6 +57,7 @@ class CallContext:
     transcripts: bool
     token_digest: str = ""
     token_revoked: bool = False
+    program_office: bool = False  # its calls carry classified benchmark items (E1)
 
     @property
     def participant_id(self) -> uuid.UUID | None:
@@ -182,6 +183,7 @@ def _context(values: tuple[Any, ...], digest: str) -> CallContext:
         transcripts=bool((protections or {}).get("transcript_retention")) and org_kind != OrgKind.PROGRAM_OFFICE.value,
         token_digest=digest,
         token_revoked=token_revoked is not None,
+        program_office=org_kind == OrgKind.PROGRAM_OFFICE.value,
     )
 
 
