@@ -153,7 +153,9 @@ def test_the_developer_disconnects_upstreams_over_rest_and_the_web(
     done = http.delete(f"/api/v1/engagements/{eng}/upstream/reduced-safeguard", headers=bearer(developer_key))
     assert done.status_code == 200, done.text
     assert [u["variant"] for u in done.json()["upstreams"]] == ["standard"]
-    assert_problem(http.delete(f"/api/v1/engagements/{eng}/upstream/reduced-safeguard", headers=bearer(developer_key)), 404)
+    again = http.delete(f"/api/v1/engagements/{eng}/upstream/reduced-safeguard", headers=bearer(developer_key))
+    assert again.status_code == 200  # already gone: a repeated DELETE changes nothing
+    assert_problem(http.delete(f"/api/v1/engagements/{eng}/upstream/turbo", headers=bearer(developer_key)), 422, field="variant")
     with pytest.raises(openai.APIStatusError, match="has not connected the reduced-safeguard variant") as caught:
         ask(sdk, model + ":reduced-safeguard")
     assert caught.value.status_code == 503

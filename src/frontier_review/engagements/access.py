@@ -155,14 +155,17 @@ def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.U
         The engagement as the developer sees it.
 
     Raises:
-        NotFound: The engagement, or an upstream for that variant, does not exist.
+        NotFound: The engagement does not exist.
         PermissionDenied: The principal does not manage the engagement.
+        ValidationFailed: ``variant`` names no variant.
     """
     row = service.load(uow, engagement_id)
     authorize(uow, principal, Permission.ENGAGEMENT_MANAGE, service.ref(uow, row))
+    if variant not in service.VARIANTS:
+        raise ValidationFailed(f"variant must be one of: {', '.join(service.VARIANTS)}", field="variant")
     existing = uow.session.scalar(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant == variant))
-    if existing is None:
-        raise NotFound(f"no {variant} upstream is connected to this engagement")
+    if existing is None:  # already disconnected: nothing to do (a repeated DELETE is not an error)
+        return service.view(uow, row, principal)
     uow.session.delete(existing)
     row.access_epoch += 1
     uow.session.flush()

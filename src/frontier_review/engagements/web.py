@@ -277,12 +277,10 @@ def set_upstream(
 
 @router.post("/engagements/{engagement_id}/upstream/{variant}/remove")
 def remove_upstream(engagement_id: uuid.UUID, variant: str, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    return _action(
-        request,
-        engagement_id,
-        f"The {variant} upstream is disconnected; its URL and key were deleted.",
-        lambda: access.remove_upstream(uow, principal, engagement_id, variant=variant),
-    )
+    # A refusal raises through the unit of work to the web error handler (nothing to keep).
+    access.remove_upstream(uow, principal, engagement_id, variant=variant)
+    flash(request, f"The {variant} upstream is disconnected; its URL and key were deleted.", "success")
+    return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/release")
