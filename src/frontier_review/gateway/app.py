@@ -256,11 +256,12 @@ class _Call:
             return errors.GatewayError(499, CLIENT_GONE.message, "invalid_request_error", CLIENT_GONE.code)
         return errors.forbidden(self.cut_by.message, self.cut_by.code)
 
-    def _watch(self, receive: Receive) -> None:
+    def _watch(self, receive: Receive, *, disconnects: bool) -> None:
         self._task = asyncio.current_task()
         self.app.watch.add(self)
         self._watched = True
-        self._disconnect = asyncio.get_running_loop().create_task(self._await_disconnect(receive))
+        if disconnects:
+            self._disconnect = asyncio.get_running_loop().create_task(self._await_disconnect(receive))
 
     async def _await_disconnect(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
@@ -327,7 +328,10 @@ class _Call:
         )
         try:
             forwarded = _capped(checked, self.reservation.tokens, target.upstream_model)
-            self._watch(receive)
+            # Only a stream listens for its client going away: a task per call awaiting the
+            # disconnect cost non-streamed calls most of their throughput at concurrency 64
+            # (docs/performance.md); a non-streamed call ends with its answer or the upstream timeout.
+            self._watch(receive, disconnects=bool(checked.body.get("stream")))
             try:
                 if checked.body.get("stream"):
                     await self.stream(send, checked, forwarded, target)
