@@ -231,6 +231,7 @@ def world(container: Container, upstream: str) -> World:
         "fed_only": fed_only,
         "draft": draft,
         "upstream": upstream,
+        "variant": "standard",
         "agency": str(agency),
         "partner": str(partner),
         "spare": str(spare.id),
@@ -391,6 +392,7 @@ MATRIX: list[Case] = [
         DEVELOPER,
         json={"variant": "standard", "base_url": "{upstream}", "api_key": "sk-rotated-456", "upstream_model": "fake"},
     ),
+    Case("DELETE", "/api/v1/engagements/{eng}/upstream/{variant}", DEVELOPER),
     Case(W, "/api/v1/engagements/{eng}/revoke-user", DEVELOPER, json={"user_id": "{spare_user}"}),
     Case(W, "/api/v1/engagements/{eng}/participants/{spare_participant}/revoke", DEVELOPER),
     # Gateway tokens are personal: someone else's is not found.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -118,6 +117,7 @@ def test_responses_never_carry_the_upstream_url_key_or_headers(
         ]
     assert [r.status_code for r in responses] == [200, 502, 200, 200]
     assert responses[1].json()["error"]["type"] == "upstream_error"
+    assert "upstream exploded" not in responses[1].text  # the upstream's own words stay in the access log
     for response in responses:
         blob = response.text + json.dumps(dict(response.headers))
         for secret in (upstream, f"127.0.0.1:{port}", UPSTREAM_KEY, '"fake"', "uvicorn"):
@@ -195,26 +195,14 @@ def test_revoking_a_user_or_a_participant_holds_on_the_next_request(container: C
 
 
 def test_release_always_succeeds_and_closes_every_access_at_once(container: Container, base_url: str, setup: Setup) -> None:
-    """G2: release succeeds with findings open and streams running; a stream already running
-    completes, no new request is admitted."""
+    """G2: release succeeds with findings open; no new request is admitted (a stream running
+    at release is cut: tests/api/test_gateway_terms.py)."""
     agency = client(base_url, gateway_token(container, setup.reviewer, setup))
     partner = client(base_url, gateway_token(container, setup.partner_reviewer, setup))
     assert ask(agency, setup) == ANSWER
     assert ask(partner, setup) == ANSWER
-    stream = agency.chat.completions.create(model=setup.engagement.model_id, messages=HI, stream=True)
-    received: list[str] = []
-    first = next(iter(stream))
-    received.append(first.choices[0].delta.content or "")
-
-    def finish() -> None:
-        received.extend(c.choices[0].delta.content or "" for c in stream if c.choices)
-
-    reader = threading.Thread(target=finish)
-    reader.start()
     with container.uow() as uow:
         service.set_version_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
-    reader.join(timeout=30)
-    assert "".join(received) == ANSWER  # nothing already flowing was cut
     for sdk in (agency, partner):
         with pytest.raises(openai.PermissionDeniedError, match="released"):
             ask(sdk, setup)
@@ -281,7 +269,7 @@ def test_transcripts_are_kept_sealed_only_where_the_terms_allow(container: Conta
         (b"[]", 400, "JSON object"),
         (b'{"messages": []}', 400, "model is required"),
         (b'{"model": "MODEL", "messages": []}', 400, "messages must be"),
-        (b'{"model": "MODEL", "messages": [{"content": "x"}]}', 400, "messages must be"),
+        (b'{"model": "MODEL", "messages": [{"content": "x"}]}', 400, "messages[0].role must be one of"),
         (b'{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}', 400, "max_tokens"),
         (b'{"model": "MODEL", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}', 400, "stream must be"),
         (b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}', 404, "not offered here"),

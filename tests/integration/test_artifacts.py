@@ -265,7 +265,8 @@ def test_downloads_stop_after_revocation(container: Container) -> None:
     view = upload(container, setup, b"card")
     with container.uow() as uow:
         service.revoke_user(uow, setup.developer.principal, setup.engagement.id, setup.reviewer.user.id)
-    assert "revoked your access" in refused(container, setup.reviewer, setup, view.id)
+    with container.uow() as uow, pytest.raises(NotFound):  # revoked: the engagement is gone for this person
+        artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
     assert download(container, setup.agency_admin, setup, view.id)[0] == b"card"
     agency = next(p for p in setup.engagement.participants if p.organization_id == setup.agency.id)
     with container.uow() as uow:
@@ -314,7 +315,8 @@ def test_every_download_is_recorded_with_a_per_recipient_fingerprint(container: 
     refused_before = count(container, sa.select(sa.func.count()).select_from(AccessLog))
     with container.uow() as uow:
         service.revoke_user(uow, setup.developer.principal, setup.engagement.id, setup.reviewer.user.id)
-    refused(container, setup.reviewer, setup, view.id)
+    with container.uow() as uow, pytest.raises(NotFound):
+        artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
     assert count(container, sa.select(sa.func.count()).select_from(AccessLog)) == refused_before
     with container.uow() as uow:
         rows = list(uow.session.scalars(sa.select(AccessLog).where(AccessLog.kind == "artifact_download").order_by(AccessLog.id)))

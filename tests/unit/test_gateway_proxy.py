@@ -578,3 +578,48 @@ def test_sse_events_across_any_chunk_boundaries(cuts: list[int]) -> None:
     events, rest = feed(pieces)
     assert events == EVENTS
     assert rest == b""
+
+
+# a hostile upstream cannot exhaust memory (item 21) -----------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_gzip_bomb_is_inflated_in_bounded_pieces_and_refused_past_the_limit(upstreams: Upstreams) -> None:
+    """64 MiB of zeros in about 64 KiB of gzip: no piece is larger than INFLATE_PIECE, and the
+    JSON read stops at its limit instead of inflating the whole bomb."""
+    bomb = gzip.compress(b"0" * (64 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 256 * 1024
+    async with Upstream(send(response(bomb, "Content-Encoding: gzip"))) as server:
+        answer = await ask(upstreams, server)
+        largest = 0
+        total = 0
+        async for piece in answer.chunks():
+            largest = max(largest, len(piece))
+            total += len(piece)
+            if total > 8 * proxy.INFLATE_PIECE:
+                break
+        answer.release()
+        assert 0 < largest <= proxy.INFLATE_PIECE
+        again = await ask(upstreams, server)
+        with pytest.raises(GatewayError, match="more than 1048576 bytes"):
+            await again.read(1024 * 1024)
+        again.release()
+
+
+@pytest.mark.anyio
+async def test_a_corrupt_compressed_body_is_a_broken_answer(upstreams: Upstreams) -> None:
+    async with Upstream(send(response(b"\x1f\x8b\x08\x00garbage-not-gzip", "Content-Encoding: gzip"))) as server:
+        answer = await ask(upstreams, server)
+        with pytest.raises(OSError, match="does not decompress"):
+            await collect(answer)
+        answer.release()
+
+
+def test_an_event_line_past_the_limit_is_refused_and_the_buffer_freed() -> None:
+    buffer = bytearray()
+    assert sse_events(buffer, b"data: " + b"x" * 900, limit=1000) == []
+    with pytest.raises(OSError, match="longer than 1000 bytes"):
+        sse_events(buffer, b"x" * 200, limit=1000)
+    assert buffer == b""
+    # Complete lines of any number are fine; only an unfinished one is bounded.
+    assert len(sse_events(bytearray(), b"data: 1\n\n" * 500, limit=1000)) == 500

@@ -18,7 +18,17 @@ from frontier_review.config import Settings
 from frontier_review.engagements.domain import Quotas
 from frontier_review.gateway import quotas
 from frontier_review.gateway.errors import GatewayError
-from frontier_review.gateway.quotas import DAY_TTL, MINUTE_TTL, MemoryCounters, QuotaCounter, RedisCounters
+from frontier_review.gateway.quotas import (
+    ADMITTED,
+    DAY_TTL,
+    MINUTE_TTL,
+    OUT_OF_TOKENS,
+    OVER_DAY,
+    Limits,
+    MemoryCounters,
+    QuotaCounter,
+    RedisCounters,
+)
 
 NOW = datetime(2026, 6, 2, 12, 0, 30, tzinfo=UTC)
 ALICE = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
@@ -152,27 +162,83 @@ def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     return fake
 
 
+LOOSE = Limits(per_minute=MANY, per_day=MANY, tokens_per_day=MANY, wanted=0, least=0)
+
+
 @pytest.mark.anyio
 async def test_memory_entries_past_their_expiry_are_forgotten(fake_time: FakeTime) -> None:
     store = MemoryCounters()
-    assert await store.admit("m", "d", "t") == (1, 1, 0)
+    assert await store.admit("m", "d", "t", LOOSE) == (ADMITTED, 0)
     await store.add_tokens("t", 50)
-    assert await store.admit("m", "d", "t") == (2, 2, 50)
+    tight = Limits(per_minute=2, per_day=2, tokens_per_day=50, wanted=0, least=0)
+    assert await store.admit("m", "d", "t", tight) == (OUT_OF_TOKENS, 0)  # two this minute, 50 of 50 tokens used
     fake_time.now += MINUTE_TTL
-    assert await store.admit("m", "d", "t") == (1, 3, 50)  # the minute's counter expired, the day's did not
+    assert await store.admit("m", "d", "t", tight) == (OVER_DAY, 0)  # the minute's counter expired, the day's did not
     fake_time.now += DAY_TTL
-    assert await store.admit("m", "d", "t") == (1, 1, 0)  # the day's counters and tokens expired too
+    assert await store.admit("m", "d", "t", tight) == (ADMITTED, 0)  # the day's counters and tokens expired too
 
 
 @pytest.mark.anyio
 async def test_memory_forgets_finished_windows(fake_time: FakeTime) -> None:
     """Counters of past minutes and days do not pile up in a long-running process."""
     store = MemoryCounters()
-    await store.admit("m1", "d1", "t1")
+    await store.admit("m1", "d1", "t1", LOOSE)
     await store.add_tokens("t1", 5)
     fake_time.now += DAY_TTL
-    await store.admit("m2", "d2", "t2")
+    await store.admit("m2", "d2", "t2", LOOSE)
     assert sorted(store._values) == ["d2", "m2"]
+
+
+# reservations (item 10) on both stores --------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_reservation_is_capped_to_what_is_left_and_settled_to_what_was_used(counter: QuotaCounter) -> None:
+    limits = Quotas(requests_per_day=MANY, tokens_per_day=1000, requests_per_minute=MANY)
+    first = await counter.admit(ALICE, limits, NOW, wanted=700, least=10)
+    assert first.tokens == 700
+    second = await counter.admit(ALICE, limits, NOW, wanted=700, least=10)
+    assert second.tokens == 300  # capped: only 300 were left while the first call was in flight
+    with pytest.raises(GatewayError, match="too little for this request"):
+        await counter.admit(ALICE, limits, NOW, wanted=700, least=10)
+    await counter.settle(first, 100)  # the first call used 100 of its 700: 600 come back
+    third = await counter.admit(ALICE, limits, NOW, wanted=5000, least=10)
+    assert third.tokens == 600
+    await counter.settle(second, 0)  # a failed call gives back all of it
+    await counter.settle(third, 600)
+    assert (await counter.admit(ALICE, limits, NOW, wanted=5000, least=1)).tokens == 300
+
+
+@pytest.mark.anyio
+async def test_concurrent_reservations_never_exceed_the_day(counter: QuotaCounter) -> None:
+    """A burst of concurrent calls: the reservations together never pass the budget."""
+    import asyncio
+
+    limits = Quotas(requests_per_day=MANY, tokens_per_day=10_000, requests_per_minute=MANY)
+
+    async def one() -> int:
+        try:
+            return (await counter.admit(BOB, limits, NOW, wanted=1_500, least=50)).tokens
+        except GatewayError:
+            return 0
+
+    granted = await asyncio.gather(*(one() for _ in range(40)))
+    assert sum(granted) == 10_000
+    assert sum(1 for g in granted if g) == 7  # six whole reservations and the 1000 left
+
+
+@pytest.mark.anyio
+async def test_quota_refusals_say_when_to_retry(counter: QuotaCounter) -> None:
+    limits = Quotas(requests_per_day=MANY, tokens_per_day=MANY, requests_per_minute=1)
+    await counter.admit(ALICE, limits, NOW)
+    with pytest.raises(GatewayError) as caught:
+        await counter.admit(ALICE, limits, NOW)
+    assert caught.value.retry_after == 30  # NOW is 12:00:30
+    daily = Quotas(requests_per_day=MANY, tokens_per_day=10, requests_per_minute=MANY)
+    await counter.charge_tokens(BOB, 10, NOW)
+    with pytest.raises(GatewayError) as out:
+        await counter.admit(BOB, daily, NOW)
+    assert out.value.retry_after == 12 * 3600 - 30  # to the next UTC midnight
 
 
 # Redis -----------------------------------------------------------------------------------

@@ -90,6 +90,39 @@ def set_upstream(
     return service.view(uow, row, principal)
 
 
+def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, variant: str) -> service.EngagementView:
+    """Disconnect one variant's upstream: its sealed URL and key are deleted and the gateway stops
+    forwarding to it on the next call in every process (the access epoch moves on).
+
+    Args:
+        uow: The unit of work.
+        principal: The developer managing the engagement.
+        engagement_id: The engagement.
+        variant: ``standard`` or ``reduced-safeguard``.
+
+    Returns:
+        The engagement as the developer sees it.
+
+    Raises:
+        NotFound: The engagement does not exist, or the principal may not see it.
+        PermissionDenied: The principal sees the engagement but does not manage it.
+        ValidationFailed: ``variant`` names no variant.
+    """
+    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
+    if variant not in service.VARIANTS:
+        raise ValidationFailed(f"variant must be one of: {', '.join(service.VARIANTS)}", field="variant")
+    existing = uow.session.scalar(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant == variant))
+    if existing is None:  # already disconnected: nothing to do (a repeated DELETE is not an error)
+        return service.view(uow, row, principal)
+    uow.session.delete(existing)
+    row.access_epoch += 1
+    uow.session.flush()
+    audit.record(
+        uow, principal, "engagements:upstream:removed", target_type="engagement", target_id=row.id, details={"variant": variant}
+    )
+    return service.view(uow, row, principal)
+
+
 def open_upstream(uow: UnitOfWork, upstream: Upstream) -> tuple[str, str | None]:
     """URL and key, for the gateway only (never returned by any interface, G4)."""
     url = security.open_field(

@@ -164,6 +164,15 @@ def set_upstream(engagement_id: uuid.UUID, body: UpstreamIn, uow: UoW, principal
     )
 
 
+@router.delete(
+    "/engagements/{engagement_id}/upstream/{variant}",
+    summary="Disconnect the upstream of a variant",
+    description="Its sealed URL and key are deleted; the gateway stops forwarding to it at once.",
+)
+def remove_upstream(engagement_id: uuid.UUID, variant: str, uow: UoW, principal: ApiPrincipal) -> EngagementOut:
+    return EngagementOut.of(access.remove_upstream(uow, principal, engagement_id, variant=variant))
+
+
 @router.get("/engagements/{engagement_id}/usage", summary="Gateway usage per participant per day")
 def usage(engagement_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> list[UsageOut]:
     return [UsageOut.of(u) for u in service.usage(uow, principal, engagement_id)]

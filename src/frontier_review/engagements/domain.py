@@ -167,6 +167,8 @@ class AccessContext:
     user_revoked: bool
     user_active: bool
     partner_designation_until: datetime | None  # partners only: None when not (or no longer) designated
+    # What the current terms share (item 8); the gateway checks them, artifact downloads do not.
+    materials: Materials = Materials()
 
 
 @dataclass(frozen=True)
@@ -214,3 +216,40 @@ def admission(ctx: AccessContext, now: datetime) -> Refusal | None:  # noqa: PLR
             f"your organization's admin has not accepted version {ctx.current_terms} of the terms",
         )
     return None
+
+
+VARIANT_STANDARD = "standard"
+VARIANT_REDUCED = "reduced-safeguard"
+
+
+def shared_variants(materials: Materials) -> tuple[str, ...]:
+    """The model variants the terms share through the gateway (none without API access)."""
+    if not materials.api_access:
+        return ()
+    return (VARIANT_STANDARD, VARIANT_REDUCED) if materials.reduced_safeguard_variant else (VARIANT_STANDARD,)
+
+
+def api_refusal(materials: Materials, variant: str | None) -> Refusal | None:
+    """Whether the current terms share gateway access at all, and ``variant`` in particular.
+
+    Args:
+        materials: What the engagement's current terms share.
+        variant: The variant asked for, or None for a call naming no model (``/models``).
+
+    Returns:
+        None when the call may go on; otherwise the refusal naming the term that excludes it.
+    """
+    if not materials.api_access:
+        return Refusal("api_access_not_shared", "the current terms of this engagement do not include API access")
+    if variant is not None and variant not in shared_variants(materials):
+        return Refusal("variant_not_shared", f"the current terms of this engagement do not share the {variant} variant")
+    return None
+
+
+def access_ends(ctx: AccessContext) -> datetime:
+    """The instant the clock alone ends this caller's access: the window's end, or a partner's
+    designation lapsing first. A call in flight is cut exactly then (item 9)."""
+    end = ctx.window.end
+    if ctx.cohort is Cohort.PARTNER and ctx.partner_designation_until is not None:
+        end = min(end, ctx.partner_designation_until)
+    return end

@@ -29,6 +29,7 @@ from frontier_review.engagements.domain import (
     check_partners_from,
     effective_state,
     next_state,
+    shared_variants,
 )
 from frontier_review.engagements.orm import (
     AccessLog,
@@ -406,7 +407,12 @@ def change_terms(
     quotas: Quotas,
     note: str = "",
 ) -> EngagementView:
-    """A new terms version; every participant must accept it again before further access."""
+    """A new terms version; every participant must accept it again before further access.
+
+    Upstreams of variants the new terms no longer share are removed at once (their sealed URL
+    and key with them): the gateway cannot reach what the terms do not cover, even after the
+    participants accept (item 8 of issue 10).
+    """
     row = _manage(uow, principal, engagement_id)
     _open_for_change(uow, row)
     _check_terms(materials, protections, quotas)
@@ -414,10 +420,25 @@ def change_terms(
     _add_terms(uow, principal, row, number, (materials, protections, quotas), note)
     row.current_terms = number
     _bump(row)
+    covered = shared_variants(materials)
+    dropped = list(
+        uow.session.scalars(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant.not_in(covered)))
+    )
+    for upstream in dropped:
+        uow.session.delete(upstream)
     uow.session.flush()
     audit.record(
         uow, principal, "engagements:terms:changed", target_type="engagement", target_id=row.id, details={"terms": number}
     )
+    for upstream in dropped:
+        audit.record(
+            uow,
+            principal,
+            "engagements:upstream:removed",
+            target_type="engagement",
+            target_id=row.id,
+            details={"variant": upstream.variant, "because": f"terms version {number} does not share it"},
+        )
     if row.state != EngagementState.DRAFT.value:
         notices.to_participants(uow, row, "terms_changed", f"{row.title}: terms changed (version {number}); accept them again")
     return view(uow, row, principal)

@@ -253,6 +253,13 @@ def set_upstream(
     )
 
 
+@router.post("/engagements/{engagement_id}/upstream/{variant}/remove", dependencies=[back_to(_PAGE)])
+def remove_upstream(engagement_id: uuid.UUID, variant: str, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    access.remove_upstream(uow, principal, engagement_id, variant=variant)
+    flash(request, f"The {variant} upstream is disconnected; its URL and key were deleted.", "success")
+    return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
+
+
 @router.post("/engagements/{engagement_id}/release", dependencies=[back_to(_PAGE)])
 def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """G2: one button, no approval; every access ends at once."""

@@ -1,9 +1,13 @@
 """The gateway's ASGI application: ``/gateway/v1/models``, ``/chat/completions``, ``/completions``.
 
 A plain ASGI app (no framework routing on the hot path). Each call: token → one query for the
-caller and the engagement → admission (G1, pure) → quotas → forward → meter → access-log row
-committed → response. Responses are rebuilt from the upstream's JSON, so no upstream header,
-URL or credential reaches the reviewer (G4).
+caller and the engagement → admission (G1 and the terms' materials, pure) → the request
+validated by the gateway itself → quotas (tokens reserved atomically) → forward (the
+upstream told to generate no more than the reservation allows) → meter (the upstream's usage,
+or the gateway's own count) → access-log row committed → response. Responses are rebuilt from
+the upstream's JSON, so no upstream header, URL, credential or error text reaches the
+reviewer (G4); every response carries ``x-request-id``, the id of its access-log row. A call in
+flight is cut when access ends (see ``watch``) or when its client goes away.
 """
 
 from __future__ import annotations
@@ -12,16 +16,40 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from functools import partial
 from typing import Any
 
 from frontier_review.bootstrap import Container
-from frontier_review.engagements.domain import admission
-from frontier_review.gateway import context, errors
-from frontier_review.gateway.proxy import Upstreams, error_message, sse_events
-from frontier_review.gateway.quotas import QuotaCounter
-from frontier_review.gateway.recorder import IN_FLIGHT, AccessRecord, AccessRecorder, Chainer, in_flight_grace
+from frontier_review.engagements.domain import (
+    VARIANT_REDUCED,
+    VARIANT_STANDARD,
+    Refusal,
+    admission,
+    api_refusal,
+    shared_variants,
+)
+from frontier_review.gateway import context, errors, validation
+from frontier_review.gateway.proxy import (
+    StreamCut,
+    UpstreamResponse,
+    Upstreams,
+    error_message,
+    retry_after,
+    scrub,
+    sse_events,
+)
+from frontier_review.gateway.quotas import QuotaCounter, Reservation
+from frontier_review.gateway.recorder import (
+    IN_FLIGHT,
+    AccessRecord,
+    AccessRecorder,
+    Chainer,
+    RefusalTally,
+    in_flight_grace,
+)
+from frontier_review.gateway.watch import Watch
 from frontier_review.security.tokens import digest_token, looks_like_token
 
 log = logging.getLogger(__name__)
@@ -38,6 +66,7 @@ JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-
 SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-store"), (b"x-accel-buffering", b"no")]
 # Response fields passed through from the upstream; anything else (provider extras) is dropped.
 KEEP = ("id", "object", "created", "choices", "usage")
+CLIENT_GONE = Refusal("client_disconnected", "the client went away")
 
 
 class GatewayApp:
@@ -53,6 +82,8 @@ class GatewayApp:
         )
         self.cache = context.UpstreamCache()
         self.contexts = context.ContextLoader(container.engine)
+        self.watch = Watch(self.contexts.load, container.clock.now)
+        self.refusals = RefusalTally()
         self._recorder: AccessRecorder | None = None
         self._chainer: Chainer | None = None
 
@@ -60,10 +91,11 @@ class GatewayApp:
     def recorder(self) -> AccessRecorder:
         if self._recorder is None:
             self._recorder = AccessRecorder(self.container.uow, self.container.engine)
-            self._chainer = Chainer(self.container.uow, in_flight_grace(self.container.settings))
+            self._chainer = Chainer(self.container.uow, in_flight_grace(self.container.settings), tally=self.refusals)
         return self._recorder
 
     async def aclose(self) -> None:
+        await self.watch.aclose()
         await self.upstreams.close()
         await self.quotas.close()
         self.contexts.close()
@@ -74,12 +106,12 @@ class GatewayApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        path = scope["path"][len(PREFIX) :]
+        call = _Call(self, scope, started)
+        path = call.path
         if (scope["method"], path) not in ROUTES:
             status = 405 if path in {p for _, p in ROUTES} else 404
-            await _send_error(send, errors.GatewayError(status, f"no such gateway route: {scope['method']} {scope['path']}"))
+            await call.refuse(send, errors.GatewayError(status, f"no such gateway route: {scope['method']} {scope['path']}"))
             return
-        call = _Call(self, scope, started)
         try:
             await call.run(receive, send)
         except errors.GatewayError as exc:
@@ -87,6 +119,8 @@ class GatewayApp:
         except Exception:
             log.exception("gateway call failed")
             await call.refuse(send, errors.GatewayError(500, "the gateway failed; the call was not served", "server_error"))
+        finally:
+            call.close()
 
 
 class _Call:
@@ -101,8 +135,21 @@ class _Call:
         self.variant: str | None = None
         self.responded = False
         self.now = app.container.clock.now()
+        self.ref = uuid.uuid4()  # the access-log row's ref, and the request id the client sees
+        self.request_id = f"req_{self.ref.hex}"
         self.ahead: AccessRecord | None = None  # the row written ahead of a forwarded call
         self.written: asyncio.Future[None] | None = None
+        self.reservation: Reservation | None = None
+        self.used = 0  # tokens the call used, once known
+        self.upstream: UpstreamResponse | None = None
+        self.cut_by: Refusal | None = None
+        self.finished = False
+        self._task: asyncio.Task[Any] | None = None
+        self._watched = False
+        self._disconnect: asyncio.Task[None] | None = None
+        self.revoked_token = ""
+
+    # -- the access log -------------------------------------------------------------------
 
     def _record(self, status: int, outcome: str, **extra: Any) -> AccessRecord | None:
         if self.ctx is None:
@@ -122,6 +169,7 @@ class _Call:
             variant=self.variant,
             latency_ms=(time.perf_counter() - self.started) * 1000,
             detail={"route": self.path},
+            ref=self.ref,
             **extra,
         )
 
@@ -143,76 +191,167 @@ class _Call:
                 503, "the call could not be recorded, so it was not served", "service_unavailable"
             ) from None
 
-    def _finish(self, status: int, outcome: str, transcript: dict[str, Any] | None = None, **extra: Any) -> None:
+    def _finish(
+        self,
+        status: int,
+        outcome: str,
+        transcript: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
         assert self.ahead is not None
-        record = self._record(status, outcome, ref=self.ahead.ref, **extra)
+        record = self._record(status, outcome, **extra)
         assert record is not None
-        record.detail = {**self.ahead.detail, **record.detail}
+        record.detail = {**self.ahead.detail, **record.detail, **(detail or {})}
         record.transcript = transcript
         self.app.recorder.finish(record)
 
     async def refuse(self, send: Send, exc: errors.GatewayError) -> None:
         if self.responded:
             return  # a stream already started; its end was recorded by the stream
+        # An upstream's text may quote the prompt: never kept for program-office calls (classified items, E1).
+        keep = exc.log_detail and not (self.ctx is not None and self.ctx.program_office)
+        detail = {"upstream_error": exc.log_detail} if keep else None
         if self.written is not None:  # a forwarded call failed: its row exists, give it the outcome
             await asyncio.wait([self.written])
             if self.written.exception() is None:
-                self._finish(exc.status, exc.outcome)
-            await _send_error(send, exc)
+                self._finish(exc.status, exc.outcome, detail=detail)
+            await self._send_error(send, exc)
             return
         record = self._record(exc.status, exc.outcome)
-        if record is not None:
+        if record is None:  # nobody to name: tallied, chained as one entry per interval (item 13)
+            outcome = "token_revoked" if self.revoked_token else exc.outcome
+            self.app.refusals.add(self.now, outcome=outcome, status=exc.status, route=self.path, token=self.revoked_token)
+            self.app.recorder  # noqa: B018 - starts the chainer that writes the tally
+        else:
+            if detail:
+                record.detail.update(detail)
             try:
                 await self.app.recorder.record(record)
             except Exception:
                 exc = errors.GatewayError(503, "the call could not be recorded, so it was not served", "service_unavailable")
-        await _send_error(send, exc)
+        await self._send_error(send, exc)
+
+    async def _send_error(self, send: Send, exc: errors.GatewayError) -> None:
+        headers = [(b"x-request-id", self.request_id.encode())]
+        if exc.retry_after is not None:
+            headers.append((b"retry-after", str(exc.retry_after).encode()))
+        await _send_body(send, exc.status, exc.body(self.request_id if exc.status >= 500 or exc.log_detail else None), headers)
+
+    # -- cutting a call in flight (item 9) -------------------------------------------------
+
+    def cut(self, refusal: Refusal) -> None:
+        """End the call now: access ended, or its client went away."""
+        if self.cut_by is not None or self.finished:
+            return
+        self.cut_by = refusal
+        if self.upstream is not None:
+            self.upstream.abort(StreamCut(refusal.code))  # closes the upstream connection: its work stops
+        elif self._task is not None:
+            self._task.cancel()  # still connecting or waiting for the upstream's headers
+
+    def _cut_error(self) -> errors.GatewayError:
+        assert self.cut_by is not None
+        if self.cut_by is CLIENT_GONE:
+            return errors.GatewayError(499, CLIENT_GONE.message, "invalid_request_error", CLIENT_GONE.code)
+        return errors.forbidden(self.cut_by.message, self.cut_by.code)
+
+    def _watch(self, receive: Receive, *, disconnects: bool) -> None:
+        self._task = asyncio.current_task()
+        self.app.watch.add(self)
+        self._watched = True
+        if disconnects:
+            self._disconnect = asyncio.get_running_loop().create_task(self._await_disconnect(receive))
+
+    async def _await_disconnect(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.cut(CLIENT_GONE)
+
+    def close(self) -> None:
+        self.finished = True
+        if self._watched:
+            self.app.watch.remove(self)
+        if self._disconnect is not None:
+            self._disconnect.cancel()
+
+    # -- the call ----------------------------------------------------------------------------
 
     async def run(self, receive: Receive, send: Send) -> None:
         token = _bearer(self.scope)
         if token is None or not looks_like_token(token, "frg"):
             raise errors.unauthenticated()
-        body = await _read_body(receive, self.app.max_body) if self.scope["method"] == "POST" else b""
         loop = asyncio.get_running_loop()
         digest = digest_token(token)
         if self.app.inline_reads:
             # SQLite answers from this process's memory in a fraction of a millisecond, holding the
             # GIL throughout: a thread hop would only add latency and queueing.
-            self.ctx = self.app.contexts.load_inline(digest)
+            ctx = self.app.contexts.load_inline(digest)
         else:
-            self.ctx = await loop.run_in_executor(None, self.app.contexts.load, digest)
-        if self.ctx is None:
+            ctx = await loop.run_in_executor(None, self.app.contexts.load, digest)
+        if ctx is None:
             raise errors.unauthenticated("this gateway token is unknown or revoked")
-        refusal = admission(self.ctx.access, self.now)
+        if ctx.token_revoked:  # tallied under the token's id (see ``refuse``), not given a row: no caller
+            self.revoked_token = str(ctx.token_id)
+            raise errors.unauthenticated("this gateway token is unknown or revoked")
+        self.ctx = ctx
+        body = await _read_body(receive, self.app.max_body) if self.scope["method"] == "POST" else b""
+        refusal = admission(ctx.access, self.now) or api_refusal(ctx.access.materials, None)
         if refusal is not None:
             raise errors.forbidden(refusal.message, refusal.code)
-        assert self.ctx.quotas is not None
-        assert self.ctx.participant_id is not None
-        upstreams = self.app.cache.peek(self.ctx.access.engagement_id, self.ctx.access_epoch)
+        assert ctx.quotas is not None
+        assert ctx.participant_id is not None
+        upstreams = self.app.cache.peek(ctx.access.engagement_id, ctx.access_epoch)
         if upstreams is None:  # decrypting needs the database: off the event loop
             upstreams = await loop.run_in_executor(
                 None,
                 self.app.cache.get,
-                self.ctx.access.engagement_id,
-                self.ctx.access_epoch,
+                ctx.access.engagement_id,
+                ctx.access_epoch,
                 partial(context.load_upstreams, self.app.container.uow),
             )
         if self.path == "/models":
             await self.models(send, upstreams)
             return
-        request = _parse(body, self.path)
-        target = self._target(request, upstreams)
-        await self.app.quotas.admit(self.ctx.participant_id, self.ctx.quotas, self.now)
-        if request.get("stream"):
-            await self.stream(send, request, target)
-        else:
-            await self.complete(send, request, target)
+        await self.forward(receive, send, _parse(body, self.path), upstreams)
+
+    async def forward(
+        self, receive: Receive, send: Send, checked: validation.Checked, upstreams: dict[str, context.UpstreamTarget]
+    ) -> None:
+        """Reserve the call's tokens, forward it while watching it, settle what it used."""
+        assert self.ctx is not None
+        assert self.ctx.quotas is not None
+        assert self.ctx.participant_id is not None
+        target = self._target(checked.body, upstreams)
+        self.reservation = await self.app.quotas.admit(
+            self.ctx.participant_id, self.ctx.quotas, self.now, wanted=checked.worst_case(), least=checked.least()
+        )
+        try:
+            forwarded = _capped(checked, self.reservation.tokens, target.upstream_model)
+            # Only a stream listens for its client going away: a task per call awaiting the
+            # disconnect cost non-streamed calls most of their throughput at concurrency 64
+            # (docs/performance.md); a non-streamed call ends with its answer or the upstream timeout.
+            self._watch(receive, disconnects=bool(checked.body.get("stream")))
+            try:
+                if checked.body.get("stream"):
+                    await self.stream(send, checked, forwarded, target)
+                else:
+                    await self.complete(send, checked, forwarded, target)
+            except asyncio.CancelledError:
+                if self.cut_by is None:
+                    raise
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+                raise self._cut_error() from None
+        finally:
+            await self.app.quotas.settle(self.reservation, self.used)
 
     def _target(self, request: dict[str, Any], upstreams: dict[str, context.UpstreamTarget]) -> context.UpstreamTarget:
         assert self.ctx is not None
         model = request.get("model")
         base = self.ctx.model_id
-        variant = {base: "standard", base + REDUCED: "reduced-safeguard"}.get(str(model))
+        variant = {base: VARIANT_STANDARD, base + REDUCED: VARIANT_REDUCED}.get(str(model))
         if variant is None:
             raise errors.GatewayError(
                 404,
@@ -222,6 +361,9 @@ class _Call:
                 "model",
             )
         self.variant = variant
+        refusal = api_refusal(self.ctx.access.materials, variant)
+        if refusal is not None:
+            raise errors.GatewayError(404, refusal.message, "invalid_request_error", refusal.code, "model")
         target = upstreams.get(variant)
         if target is None:
             raise errors.GatewayError(
@@ -231,7 +373,8 @@ class _Call:
 
     async def models(self, send: Send, upstreams: dict[str, context.UpstreamTarget]) -> None:
         assert self.ctx is not None
-        ids = [self.ctx.model_id + ("" if v == "standard" else REDUCED) for v in sorted(upstreams)]
+        shared = shared_variants(self.ctx.access.materials)
+        ids = [self.ctx.model_id + ("" if v == VARIANT_STANDARD else REDUCED) for v in sorted(upstreams) if v in shared]
         created = int(self.now.timestamp())
         payload = {
             "object": "list",
@@ -240,76 +383,131 @@ class _Call:
         record = self._record(200, "ok")
         assert record is not None
         await self.app.recorder.record(record)
-        await _send_json(send, 200, payload)
+        await _send_json(send, 200, payload, self.request_id)
 
-    async def complete(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
-        assert self.ctx is not None
-        assert self.ctx.participant_id is not None
-        self._begin(stream=False)
-        upstream = await self.app.upstreams.open(target, self.path, {**request, "model": target.upstream_model})
+    async def _open(self, target: context.UpstreamTarget, forwarded: dict[str, Any]) -> UpstreamResponse:
+        upstream = await self.app.upstreams.open(target, self.path, forwarded)
         if upstream.status != 200:
-            raise errors.upstream_failed(
-                await error_message(upstream, target), 502 if upstream.status >= 500 else upstream.status
-            )
+            detail = await error_message(upstream, target)
+            raise errors.upstream_refused(upstream.status, detail, retry_after(upstream))
+        self.upstream = upstream
+        if self.cut_by is not None:  # cut while the headers were on their way
+            upstream.abort(StreamCut(self.cut_by.code))
+            raise self._cut_error()
+        return upstream
+
+    async def complete(
+        self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: context.UpstreamTarget
+    ) -> None:
+        assert self.ctx is not None
+        self._begin(stream=False)
+        upstream = await self._open(target, forwarded)
         try:
             payload = await upstream.json()
         except ValueError:
             raise errors.upstream_failed("the model's server answered with something that is not JSON") from None
         except TimeoutError:
             raise errors.upstream_failed("the model's server did not finish its answer in time", 504) from None
+        except StreamCut:
+            raise self._cut_error() from None
         except OSError:
             raise errors.upstream_failed("the model's server broke off its answer") from None
         finally:
             upstream.release()
-        if not isinstance(payload, dict) or "choices" not in payload:
+        self.finished = True  # the answer is complete: nothing left to cut
+        if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
             raise errors.upstream_failed("the model's server answered without choices")
         out = {k: payload[k] for k in KEEP if k in payload}
-        out["model"] = request["model"]
-        usage = payload.get("usage") or {}
-        prompt, completion = _tokens(usage)
+        out["model"] = checked.body["model"]
+        prompt, completion = _usage(payload.get("usage"))
+        if prompt is None or completion is None:  # no usage from the upstream: the gateway counts (item 11)
+            prompt = checked.prompt_tokens
+            completion = validation.tokens_from_bytes(validation.completion_text_bytes(payload["choices"], streamed=False))
+            out["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        self.used = prompt + completion
         await self._await_written()
-        await _send_json(send, 200, out)
-        transcript = {"request": request, "response": out} if self.ctx.transcripts else None
+        await _send_json(send, 200, out, self.request_id)
+        transcript = {"request": checked.body, "response": out} if self.ctx.transcripts else None
         self._finish(200, "ok", transcript, prompt_tokens=prompt, completion_tokens=completion)
-        await self.app.quotas.charge_tokens(self.ctx.participant_id, prompt + completion, self.now)
 
-    async def stream(self, send: Send, request: dict[str, Any], target: context.UpstreamTarget) -> None:
+    async def stream(
+        self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: context.UpstreamTarget
+    ) -> None:
         assert self.ctx is not None
-        assert self.ctx.participant_id is not None
+        request = checked.body
         wants_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-        forwarded = {**request, "model": target.upstream_model, "stream_options": {"include_usage": True}}
+        forwarded = {**forwarded, "stream_options": {"include_usage": True}}
         self._begin(stream=True)
-        upstream = await self.app.upstreams.open(target, self.path, forwarded)
-        if upstream.status != 200:
-            raise errors.upstream_failed(
-                await error_message(upstream, target), 502 if upstream.status >= 500 else upstream.status
-            )
+        upstream = await self._open(target, forwarded)
         try:
             await self._await_written()
         except errors.GatewayError:
             upstream.release()
             raise
-        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+        headers = [*SSE_HEADERS, (b"x-request-id", self.request_id.encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         self.responded = True
         events = _StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
         outcome = "ok"
+        detail: dict[str, Any] = {}
         last = b""  # the events that arrived with the upstream's [DONE] leave with ours
         try:
             async for received in upstream.chunks():
                 outgoing = events.translate(received)
-                if events.done:
+                if events.done or self.cut_by is not None:
                     last = outgoing
                     break
                 if outgoing:  # every event that arrived together leaves in one write to the client
                     await send({"type": "http.response.body", "body": outgoing, "more_body": True})
+        except StreamCut:
+            pass
         except (TimeoutError, OSError):
             outcome = "upstream_interrupted"
+        except _UpstreamStreamError as exc:
+            outcome, detail = "upstream_error", ({} if self.ctx.program_office else {"upstream_error": scrub(exc.detail, target)})
         finally:
             upstream.release()
-        await send({"type": "http.response.body", "body": last + b"data: [DONE]\n\n", "more_body": False})
+        self.finished = True
+        outcome, ending = self._ending(outcome, events.done)
+        prompt, completion = events.usage(checked.prompt_tokens)
+        self.used = prompt + completion
+        if outcome == "ok":
+            last += events.usage_chunk(prompt, completion)
+        await send({"type": "http.response.body", "body": last + ending, "more_body": False})
         transcript = {"request": request, "response": "".join(events.pieces)} if self.ctx.transcripts else None
-        self._finish(200, outcome, transcript, prompt_tokens=events.prompt, completion_tokens=events.completion)
-        await self.app.quotas.charge_tokens(self.ctx.participant_id, events.prompt + events.completion, self.now)
+        self._finish(200, outcome, transcript, detail, prompt_tokens=prompt, completion_tokens=completion)
+
+    def _ending(self, outcome: str, done: bool) -> tuple[str, bytes]:
+        """A stream's outcome and last event: ``[DONE]``, or an error event saying why it stopped."""
+        if self.cut_by is not None:  # access ended (or the client left) mid-stream: say so, then stop
+            return self.cut_by.code, _error_event(self._cut_error(), None)
+        if outcome == "ok" and done:
+            return outcome, b"data: [DONE]\n\n"
+        failed = errors.upstream_failed("the model's server broke off its answer")
+        return (outcome if outcome != "ok" else "upstream_interrupted"), _error_event(failed, self.request_id)
+
+
+class _UpstreamStreamError(Exception):
+    """The upstream sent an error event mid-stream; ``detail`` is for the access log only."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _error_event(exc: errors.GatewayError, request_id: str | None) -> bytes:
+    return b"data: " + exc.body(request_id) + b"\n\n"
+
+
+def _capped(checked: validation.Checked, reserved: int, upstream_model: str) -> dict[str, Any]:
+    """The request as forwarded: the upstream's model name, and no more tokens per choice than
+    the reservation covers (the client's own ``max_tokens`` when lower)."""
+    per_choice = max(1, (reserved - checked.prompt_tokens) // checked.choices)
+    cap = min(checked.max_tokens or validation.DEFAULT_MAX_TOKENS, per_choice)
+    forwarded = {**checked.body, "model": upstream_model, "max_tokens": cap}
+    if "max_completion_tokens" in forwarded:
+        forwarded["max_completion_tokens"] = cap
+    return forwarded
 
 
 class _StreamEvents:
@@ -319,9 +517,13 @@ class _StreamEvents:
         self.model = model
         self.wants_usage = wants_usage
         self.keep_text = keep_text
-        self.prompt = self.completion = 0
+        self.prompt: int | None = None
+        self.completion: int | None = None
+        self.text_bytes = 0
         self.pieces: list[str] = []
         self.done = False
+        self.usage_sent = False
+        self._head: dict[str, Any] = {}
         self._buffer = bytearray()
 
     def translate(self, received: bytes) -> bytes:
@@ -336,9 +538,14 @@ class _StreamEvents:
                 continue  # a keep-alive or a comment: nothing to forward
             if not isinstance(chunk, dict):
                 continue
+            if "error" in chunk:
+                raise _UpstreamStreamError(str(chunk["error"])[:2000])
             if chunk.get("usage"):
-                self.prompt, self.completion = _tokens(chunk["usage"])
+                self.prompt, self.completion = _usage(chunk["usage"])
             choices = chunk.get("choices") or []
+            self.text_bytes += validation.completion_text_bytes(choices, streamed=True)
+            if not self._head:
+                self._head = {k: chunk[k] for k in ("id", "object", "created") if k in chunk}
             if not choices and not self.wants_usage:
                 continue  # the usage-only chunk the gateway asked for itself
             if self.keep_text:
@@ -347,15 +554,39 @@ class _StreamEvents:
             out["model"] = self.model
             if not self.wants_usage:
                 out.pop("usage", None)
+            elif out.get("usage"):
+                self.usage_sent = True
             outgoing.append(b"data: " + json.dumps(out).encode() + b"\n\n")
         return b"".join(outgoing)
 
+    def usage(self, prompt_tokens: int) -> tuple[int, int]:
+        """The upstream's usage when it sent one, else the gateway's own count (item 11)."""
+        if self.prompt is not None and self.completion is not None:
+            return self.prompt, self.completion
+        return prompt_tokens, validation.tokens_from_bytes(self.text_bytes)
 
-def _tokens(usage: Any) -> tuple[int, int]:
+    def usage_chunk(self, prompt: int, completion: int) -> bytes:
+        """The usage chunk the client asked for, when the upstream sent none."""
+        if not self.wants_usage or self.usage_sent:
+            return b""
+        chunk = {
+            "id": self._head.get("id", "chatcmpl-gateway"),
+            "object": self._head.get("object", "chat.completion.chunk"),
+            "created": self._head.get("created", int(time.time())),
+            "model": self.model,
+            "choices": [],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+        }
+        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+
+def _usage(usage: Any) -> tuple[int | None, int | None]:
+    """The upstream's token counts; None where it reported none (or nonsense)."""
     if not isinstance(usage, dict):
-        return 0, 0
-    prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
-    return (prompt if isinstance(prompt, int) else 0), (completion if isinstance(completion, int) else 0)
+        return None, None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    valid = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (prompt, completion))
+    return (prompt, completion) if valid else (None, None)
 
 
 def _delta_text(choices: list[Any]) -> list[str]:
@@ -396,44 +627,26 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-def _parse(body: bytes, path: str) -> dict[str, Any]:
-    """The request, checked for what the gateway relies on; the upstream checks the rest."""
+def _parse(body: bytes, path: str) -> validation.Checked:
+    """The request, validated by the gateway itself (item 12): the upstream never sees a request
+    it would reject with a text of its own."""
     try:
         request = json.loads(body)
     except ValueError:
         raise errors.bad_request("the request body is not valid JSON") from None
-    if not isinstance(request, dict):
-        raise errors.bad_request("the request body must be a JSON object")
-    if not isinstance(request.get("model"), str):
-        raise errors.bad_request("model is required", "model")
-    if path == "/chat/completions":
-        messages = request.get("messages")
-        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) and "role" in m for m in messages):
-            raise errors.bad_request("messages must be a non-empty list of {role, content} objects", "messages")
-    else:
-        prompt = request.get("prompt")
-        if not isinstance(prompt, str | list) or not prompt:
-            raise errors.bad_request("prompt must be a non-empty string or list", "prompt")
-    if "stream" in request and not isinstance(request["stream"], bool):
-        raise errors.bad_request("stream must be true or false", "stream")
-    for name in ("max_tokens", "max_completion_tokens", "n"):
-        value = request.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise errors.bad_request(f"{name} must be a positive whole number", name)
-    return request
+    try:
+        return validation.check(request, path)
+    except validation.InvalidRequest as exc:
+        raise errors.bad_request(exc.message, exc.param) from None
 
 
-async def _send_json(send: Send, status: int, payload: Any) -> None:
-    await _send_body(send, status, json.dumps(payload).encode())
+async def _send_json(send: Send, status: int, payload: Any, request_id: str) -> None:
+    await _send_body(send, status, json.dumps(payload).encode(), [(b"x-request-id", request_id.encode())])
 
 
-async def _send_error(send: Send, exc: errors.GatewayError) -> None:
-    await _send_body(send, exc.status, exc.body())
-
-
-async def _send_body(send: Send, status: int, body: bytes) -> None:
+async def _send_body(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     # With its length known the answer is not chunked: no terminating chunk to write after it.
-    headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
+    headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

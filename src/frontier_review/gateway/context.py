@@ -23,6 +23,7 @@ from frontier_review.engagements.domain import (
     ClosedReason,
     Cohort,
     EngagementState,
+    Materials,
     Quotas,
     Recipients,
     Window,
@@ -37,7 +38,8 @@ from frontier_review.engagements.orm import (
     Upstream,
 )
 from frontier_review.engagements.service import public_model_id
-from frontier_review.identity.orm import User
+from frontier_review.identity.domain import OrgKind
+from frontier_review.identity.orm import Organization, User
 from frontier_review.registry.orm import Model, ModelVersion
 
 
@@ -53,6 +55,9 @@ class CallContext:
     access_epoch: int
     model_id: str
     transcripts: bool
+    token_digest: str = ""
+    token_revoked: bool = False
+    program_office: bool = False  # its calls carry classified benchmark items (E1)
 
     @property
     def participant_id(self) -> uuid.UUID | None:
@@ -96,8 +101,11 @@ QUERY = (
         _revoked_user,
         _designation,
         TermsVersion.protections,
+        TermsVersion.materials,
+        Organization.kind,
     )
     .join(User, User.id == GatewayToken.user_id)
+    .join(Organization, Organization.id == User.organization_id)
     .join(Engagement, Engagement.id == GatewayToken.engagement_id)
     .join(ModelVersion, ModelVersion.id == Engagement.model_version_id)
     .join(Model, Model.id == ModelVersion.model_id)
@@ -116,9 +124,9 @@ class ContextLoader:
         self._own: Any = None
 
     def load(self, digest: str) -> CallContext | None:
-        """The context for a token digest; None when no such token exists or it was revoked."""
+        """The context for a token digest; None when no such token exists (a revoked one says so)."""
         values = self._query.first({"digest": digest})
-        return None if values is None else _context(values)
+        return None if values is None else _context(values, digest)
 
     def load_inline(self, digest: str) -> CallContext | None:
         """:meth:`load` on a connection of this loader's own, for the serving thread on SQLite.
@@ -130,7 +138,7 @@ class ContextLoader:
         if self._own is None:
             self._own = self._engine.raw_connection()
         values = self._query.first({"digest": digest}, self._own)
-        return None if values is None else _context(values)
+        return None if values is None else _context(values, digest)
 
     def close(self) -> None:
         if self._own is not None:
@@ -138,14 +146,12 @@ class ContextLoader:
             self._own = None
 
 
-def _context(values: tuple[Any, ...]) -> CallContext | None:
+def _context(values: tuple[Any, ...], digest: str) -> CallContext:
     (token_id, token_revoked, user_id, email, active, org_id, eng_id, state, reason, start, end, recipients, partners_from) = (
         values[:13]
     )
     (current, epoch, v_status, v_label, m_name, part_id, cohort, accepted, part_revoked) = values[13:22]
-    (rpd, tpd, rpm, user_revoked, designation_until, protections) = values[22:28]
-    if token_revoked is not None:
-        return None
+    (rpd, tpd, rpm, user_revoked, designation_until, protections, materials, org_kind) = values[22:30]
     ctx = AccessContext(
         engagement_id=eng_id,
         participant_id=part_id or uuid.UUID(int=0),
@@ -163,6 +169,7 @@ def _context(values: tuple[Any, ...]) -> CallContext | None:
         user_revoked=bool(user_revoked),
         user_active=bool(active),
         partner_designation_until=_utc(designation_until) if designation_until else None,
+        materials=_materials(materials),
     )
     return CallContext(
         access=ctx,
@@ -172,8 +179,20 @@ def _context(values: tuple[Any, ...]) -> CallContext | None:
         quotas=Quotas(rpd, tpd, rpm) if part_id else None,
         access_epoch=epoch,
         model_id=public_model_id(m_name, v_label),
-        transcripts=bool((protections or {}).get("transcript_retention")),
+        # Program-office calls are classified benchmark samples: never kept, whatever the terms say (E1).
+        transcripts=bool((protections or {}).get("transcript_retention")) and org_kind != OrgKind.PROGRAM_OFFICE.value,
+        token_digest=digest,
+        token_revoked=token_revoked is not None,
+        program_office=org_kind == OrgKind.PROGRAM_OFFICE.value,
     )
+
+
+def _materials(stored: Any) -> Materials:
+    """The terms' materials as stored (JSON); unknown keys are ignored, missing ones take the defaults."""
+    if not isinstance(stored, dict):
+        return Materials()
+    known = Materials.__dataclass_fields__
+    return Materials(**{k: bool(v) for k, v in stored.items() if k in known})
 
 
 def _utc(value: Any) -> Any:

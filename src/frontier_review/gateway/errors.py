@@ -8,22 +8,27 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class GatewayError(Exception):
-    """A refusal in OpenAI's error format; ``outcome`` is what the access log records."""
+    """A refusal in OpenAI's error format; ``outcome`` is what the access log records.
+
+    ``retry_after`` (seconds) becomes a ``retry-after`` header on 429s; ``log_detail`` is kept in
+    the access log only (an upstream's own error text), never sent to the client.
+    """
 
     status: int
     message: str
     type: str = "invalid_request_error"
     code: str | None = None
     param: str | None = None
+    retry_after: int | None = None
+    log_detail: str | None = None
 
     @property
     def outcome(self) -> str:
         return self.code or self.type
 
-    def body(self) -> bytes:
-        return json.dumps(
-            {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-        ).encode()
+    def body(self, request_id: str | None = None) -> bytes:
+        message = f"{self.message} (request id {request_id})" if request_id else self.message
+        return json.dumps({"error": {"message": message, "type": self.type, "param": self.param, "code": self.code}}).encode()
 
 
 def unauthenticated(message: str = "a valid engagement gateway token (frg_…) is required") -> GatewayError:
@@ -38,9 +43,24 @@ def bad_request(message: str, param: str | None = None) -> GatewayError:
     return GatewayError(400, message, "invalid_request_error", "invalid_request", param)
 
 
-def quota(message: str, code: str) -> GatewayError:
-    return GatewayError(429, message, "rate_limit_error", code)
+def quota(message: str, code: str, *, retry_after: int | None = None) -> GatewayError:
+    return GatewayError(429, message, "rate_limit_error", code, retry_after=retry_after)
 
 
 def upstream_failed(message: str, status: int = 502) -> GatewayError:
     return GatewayError(status, message, "upstream_error", "upstream_error")
+
+
+def upstream_refused(status: int, detail: str, retry_after: int | None = None) -> GatewayError:
+    """The upstream answered with an error: the client gets a generic message (and the request id,
+    added when the body is written); the upstream's own text stays in the access log (item 12)."""
+    if status == 429:
+        return GatewayError(
+            429,
+            "the model's server is busy; try again shortly",
+            "rate_limit_error",
+            "upstream_busy",
+            retry_after=retry_after or 1,
+            log_detail=detail,
+        )
+    return GatewayError(502, "the model's server failed to answer", "upstream_error", "upstream_error", log_detail=detail)

@@ -42,6 +42,11 @@ CONNECT_TIMEOUT = 10.0
 DNS_TTL = 60.0
 MAX_JSON_BYTES = 32 * 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
+# A compressed answer is inflated this much at a time, so a small "gzip bomb" never becomes a
+# large buffer: each piece is handed on (and counted against the read limit) before the next.
+INFLATE_PIECE = 64 * 1024
+# The longest server-sent event line the gateway buffers while waiting for its end.
+MAX_SSE_LINE = 1024 * 1024
 # Above this much unread body, stop reading from the socket until the gateway catches up.
 HIGH_WATER = 1024 * 1024
 
@@ -50,6 +55,10 @@ Origin = tuple[str, str, int]
 
 class UpstreamError(Exception):
     """The connection failed or broke before the answer was complete."""
+
+
+class StreamCut(Exception):
+    """The gateway cut the call (access ended, or the client left); the code says why."""
 
 
 class _Connection(asyncio.Protocol):
@@ -190,14 +199,20 @@ class UpstreamResponse:
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
             while (data := await self._conn.next_chunk()) is not None:
-                if self._decoder is not None:
-                    data = self._decoder.decompress(data)
-                if data:
+                if self._decoder is None:
                     yield data
+                    continue
+                # Inflate in bounded pieces (item 21): a few compressed bytes may stand for gigabytes.
+                piece = self._decoder.decompress(data, INFLATE_PIECE)
+                while piece:
+                    yield piece
+                    piece = self._decoder.decompress(self._decoder.unconsumed_tail, INFLATE_PIECE)
             if self._decoder is not None and not self._decoder.eof:
                 raise UpstreamError("the compressed answer ends early")
         except UpstreamError:
             raise OSError("the model's server broke off its answer") from None
+        except zlib.error:
+            raise OSError("the model's server sent a compressed answer that does not decompress") from None
 
     async def read(self, limit: int) -> bytes:
         parts: list[bytes] = []
@@ -216,6 +231,13 @@ class UpstreamResponse:
         """Give the connection back (when its answer was read to the end) or close it."""
         self._timer.cancel()
         self._pool.put_back(self._conn)
+
+    def abort(self, why: BaseException) -> None:
+        """Close the connection now (the upstream sees the request cancelled); reading raises ``why``."""
+        self._conn.fail(why)
+
+    def header(self, name: str) -> str | None:
+        return self._conn.headers.get(name)
 
 
 class Upstreams:
@@ -259,6 +281,9 @@ class Upstreams:
         except (UpstreamError, OSError, ssl.SSLError):
             self._discard(conn)
             raise errors.upstream_failed("the model's server could not be reached") from None
+        except BaseException:  # cancelled (the call was cut): the upstream must not keep working
+            self._discard(conn)
+            raise
         timer = loop.call_at(deadline, conn.fail, TimeoutError("the model's server did not finish in time"))
         response = UpstreamResponse(self, conn, timer)
         if 300 <= response.status < 400:
@@ -351,7 +376,17 @@ def scrub(message: str, target: UpstreamTarget) -> str:
     return text[:500]  # cut after redacting: a secret across the cut would survive as a prefix
 
 
+def retry_after(response: UpstreamResponse) -> int | None:
+    """The upstream's ``retry-after`` in whole seconds (1 to 3600), when it sent a number."""
+    value = response.header("retry-after")
+    try:
+        return min(max(int(float(value)), 1), 3600) if value else None
+    except ValueError:
+        return None
+
+
 async def error_message(response: UpstreamResponse, target: UpstreamTarget) -> str:
+    """The upstream's error, scrubbed of its URL and key: for the access log only (item 12)."""
     try:
         payload = json.loads(await response.read(MAX_ERROR_BYTES))
         message = str(payload.get("error", {}).get("message") or payload.get("message") or "")
@@ -363,10 +398,18 @@ async def error_message(response: UpstreamResponse, target: UpstreamTarget) -> s
     return f"the model's server returned HTTP {response.status}{detail}"
 
 
-def sse_events(buffer: bytearray, data: bytes) -> list[bytes]:
-    """Append ``data`` to ``buffer``; return the ``data:`` payloads of the lines it completes."""
+def sse_events(buffer: bytearray, data: bytes, limit: int = MAX_SSE_LINE) -> list[bytes]:
+    """Append ``data`` to ``buffer``; return the ``data:`` payloads of the lines it completes.
+
+    Raises:
+        OSError: An unfinished line grew past ``limit`` bytes (item 21: a hostile upstream that
+            never ends its line cannot fill the gateway's memory).
+    """
     buffer += data
     end = buffer.rfind(b"\n")
+    if len(buffer) - (end + 1) > limit:
+        buffer.clear()
+        raise OSError(f"the model's server sent an event line longer than {limit} bytes")
     if end < 0:
         return []
     lines = bytes(buffer[: end + 1]).split(b"\n")

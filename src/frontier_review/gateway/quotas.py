@@ -5,16 +5,25 @@ this process's memory. Counter keys carry the minute or the day, so windows alig
 and each key expires once its window is over. A refused attempt still counts toward the
 request limits. If Redis is unreachable the call is refused (fail closed).
 
-Admission is one Redis round trip (a pipeline: both counters and the day's tokens), on every
-call's path; the in-memory store is a dictionary, touched only from the event loop.
+Tokens are *reserved* before a call is forwarded and *settled* after it (item 10 of issue 10):
+admission counts the request and, in the same atomic step, takes the call's worst case
+(``max_tokens × n`` plus the prompt) out of the day's budget, capped to what is left; the
+gateway then tells the upstream to generate no more than the reservation allows, and settles
+with the tokens really used (giving back the rest). So neither one large call nor a burst of
+concurrent ones can spend more than the day's budget.
+
+Admission is one Redis round trip (a Lua script: both request counters and the reservation),
+on every call's path; the in-memory store is a dictionary, touched only from the event loop,
+so each of its steps is atomic by construction.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from frontier_review.config import Settings
 from frontier_review.engagements.domain import Quotas
@@ -24,12 +33,30 @@ DAY = 86_400
 MINUTE_TTL = 120  # a minute's counter outlives its minute, so clock skew between processes is harmless
 DAY_TTL = DAY + 3600
 
+# What admission answers, besides the counts.
+ADMITTED, OVER_MINUTE, OVER_DAY, OUT_OF_TOKENS = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One admission's limits and the tokens it asks for."""
+
+    per_minute: int
+    per_day: int
+    tokens_per_day: int
+    wanted: int  # the call's worst case
+    least: int  # below this much left, the call cannot be served at all
+
 
 class CounterStore(Protocol):
-    async def admit(self, minute_key: str, day_key: str, tokens_key: str) -> tuple[int, int, int]:
-        """Count one request under both keys; return (this minute's, today's, today's tokens)."""
+    async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
+        """Count one request under both keys and, if within the limits, reserve tokens.
 
-    async def add_tokens(self, tokens_key: str, tokens: int) -> None: ...
+        Returns (one of ADMITTED, OVER_MINUTE, OVER_DAY, OUT_OF_TOKENS; the tokens reserved).
+        """
+
+    async def add_tokens(self, tokens_key: str, tokens: int) -> None:
+        """Add (or, when negative, give back) tokens to the day's count."""
 
     async def close(self) -> None: ...
 
@@ -49,26 +76,63 @@ class MemoryCounters:
         self._values[key] = (value, expires)
         return value
 
+    def _get(self, key: str, now: float) -> int:
+        value, expires = self._values.get(key, (0, 0.0))
+        return value if expires > now else 0
+
     def _sweep(self, now: float) -> None:
         if now >= self._next_sweep:  # forget finished windows now and then, not on every call
             self._values = {k: v for k, v in self._values.items() if v[1] > now}
             self._next_sweep = now + 60
 
-    async def admit(self, minute_key: str, day_key: str, tokens_key: str) -> tuple[int, int, int]:
+    async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
+        # No await from here to the end: on the event loop this whole step is atomic.
         now = time.monotonic()
         self._sweep(now)
-        tokens, expires = self._values.get(tokens_key, (0, 0.0))
-        return (
-            self._incr(minute_key, MINUTE_TTL, 1, now),
-            self._incr(day_key, DAY_TTL, 1, now),
-            tokens if expires > now else 0,
-        )
+        per_minute = self._incr(minute_key, MINUTE_TTL, 1, now)
+        per_day = self._incr(day_key, DAY_TTL, 1, now)
+        verdict = _verdict(per_minute, per_day, self._get(tokens_key, now), limits)
+        if verdict[0] == ADMITTED and verdict[1]:
+            self._incr(tokens_key, DAY_TTL, verdict[1], now)
+        return verdict
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
         self._incr(tokens_key, DAY_TTL, tokens, time.monotonic())
 
     async def close(self) -> None:
         return None
+
+
+def _verdict(per_minute: int, per_day: int, used: int, limits: Limits) -> tuple[int, int]:
+    """The same decision as :data:`ADMIT_SCRIPT`, for the in-memory store."""
+    if per_minute > limits.per_minute:
+        return OVER_MINUTE, 0
+    if per_day > limits.per_day:
+        return OVER_DAY, 0
+    left = limits.tokens_per_day - used
+    if left < max(limits.least, 1):
+        return OUT_OF_TOKENS, 0
+    return ADMITTED, min(limits.wanted, left)
+
+
+# KEYS: minute, day, tokens. ARGV: minute ttl, day ttl, per minute, per day, tokens per day,
+# wanted, least. Counting and reserving in one script: no other call can slip in between.
+ADMIT_SCRIPT = """
+local m = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+local d = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
+if m > tonumber(ARGV[3]) then return {1, 0} end
+if d > tonumber(ARGV[4]) then return {2, 0} end
+local left = tonumber(ARGV[5]) - tonumber(redis.call('GET', KEYS[3]) or '0')
+if left < math.max(tonumber(ARGV[7]), 1) then return {3, 0} end
+local grant = math.min(tonumber(ARGV[6]), left)
+if grant > 0 then
+  redis.call('INCRBY', KEYS[3], grant)
+  redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
+end
+return {0, grant}
+"""
 
 
 class RedisCounters:
@@ -81,17 +145,15 @@ class RedisCounters:
         # concurrent call one gateway process may hold.
         self._redis = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1, max_connections=1024)
         self._prefix = prefix
+        self._admit: Any = self._redis.register_script(ADMIT_SCRIPT)  # EVALSHA, loading the script once
 
-    async def admit(self, minute_key: str, day_key: str, tokens_key: str) -> tuple[int, int, int]:
+    async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
         p = self._prefix
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incr(p + minute_key)
-            pipe.expire(p + minute_key, MINUTE_TTL, nx=True)
-            pipe.incr(p + day_key)
-            pipe.expire(p + day_key, DAY_TTL, nx=True)
-            pipe.get(p + tokens_key)
-            per_minute, _, per_day, _, tokens = await pipe.execute()
-        return int(per_minute), int(per_day), int(tokens or 0)
+        verdict, granted = await self._admit(
+            keys=[p + minute_key, p + day_key, p + tokens_key],
+            args=[MINUTE_TTL, DAY_TTL, limits.per_minute, limits.per_day, limits.tokens_per_day, limits.wanted, limits.least],
+        )
+        return int(verdict), int(granted)
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
         key = self._prefix + tokens_key
@@ -104,38 +166,85 @@ class RedisCounters:
         await self._redis.aclose()  # type: ignore[attr-defined]  # redis-py 5+; the stubs predate it
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """Tokens taken out of a participant's day before a call is forwarded."""
+
+    participant: uuid.UUID
+    day: str
+    tokens: int
+
+
 class QuotaCounter:
     def __init__(self, settings: Settings) -> None:
         self._store: CounterStore = (
             RedisCounters(settings.redis_url, f"{settings.queue_name}:gateway:") if settings.redis_url else MemoryCounters()
         )
 
-    async def admit(self, participant: uuid.UUID, quotas: Quotas, now: datetime) -> None:
-        """Count one request; raise a 429 when a limit is reached."""
+    async def admit(
+        self, participant: uuid.UUID, quotas: Quotas, now: datetime, *, wanted: int = 0, least: int = 0
+    ) -> Reservation:
+        """Count one request and reserve up to ``wanted`` tokens; raise a 429 when a limit is reached.
+
+        Args:
+            participant: Whose quotas.
+            quotas: The participant's limits.
+            now: The call's instant (its minute and UTC day name the counters).
+            wanted: The call's worst case in tokens; the reservation is capped to what is left today.
+            least: The fewest tokens the call can be served with (its prompt and one token per choice).
+
+        Returns:
+            The reservation, to settle with :meth:`settle` once the call's real usage is known.
+        """
         day, minute = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m-%dT%H:%M")
+        limits = Limits(quotas.requests_per_minute, quotas.requests_per_day, quotas.tokens_per_day, max(wanted, 0), least)
         try:
-            per_minute, per_day, tokens = await self._store.admit(
-                f"rpm:{participant}:{minute}", f"rpd:{participant}:{day}", f"tpd:{participant}:{day}"
+            verdict, granted = await self._store.admit(
+                f"rpm:{participant}:{minute}", f"rpd:{participant}:{day}", f"tpd:{participant}:{day}", limits
             )
         except Exception as exc:  # any storage failure: refuse rather than run unmetered
             raise errors.GatewayError(503, "quota counters are unavailable; try again shortly", "service_unavailable") from exc
-        if per_minute > quotas.requests_per_minute:
+        if verdict == OVER_MINUTE:
             raise errors.quota(
-                f"over your organization's quota of {quotas.requests_per_minute} requests per minute", "rate_limit_exceeded"
+                f"over your organization's quota of {quotas.requests_per_minute} requests per minute",
+                "rate_limit_exceeded",
+                retry_after=_seconds_to_next_minute(now),
             )
-        if per_day > quotas.requests_per_day:
+        if verdict == OVER_DAY:
             raise errors.quota(
-                f"over your organization's quota of {quotas.requests_per_day} requests per day (UTC)", "rate_limit_exceeded"
+                f"over your organization's quota of {quotas.requests_per_day} requests per day (UTC)",
+                "rate_limit_exceeded",
+                retry_after=_seconds_to_next_day(now),
             )
-        if tokens >= quotas.tokens_per_day:
-            raise errors.quota(f"your organization used its {quotas.tokens_per_day} tokens for today (UTC)", "insufficient_quota")
+        if verdict == OUT_OF_TOKENS:
+            message = f"your organization used its {quotas.tokens_per_day} tokens for today (UTC)"
+            if least > 1:
+                message += "; what is left today is too little for this request"
+            raise errors.quota(message, "insufficient_quota", retry_after=_seconds_to_next_day(now))
+        return Reservation(participant, day, granted)
 
-    async def charge_tokens(self, participant: uuid.UUID, tokens: int, now: datetime) -> None:
-        if tokens > 0:
+    async def settle(self, reservation: Reservation, used: int) -> None:
+        """Replace a reservation by the tokens really used (giving back the difference)."""
+        delta = max(used, 0) - reservation.tokens
+        if delta:
             try:
-                await self._store.add_tokens(f"tpd:{participant}:{now.strftime('%Y-%m-%d')}", tokens)
+                await self._store.add_tokens(f"tpd:{reservation.participant}:{reservation.day}", delta)
             except Exception:  # the call is served and recorded; the access log still has the tokens
                 return
 
+    async def charge_tokens(self, participant: uuid.UUID, tokens: int, now: datetime) -> None:
+        """Add tokens used outside a reservation to the day's count."""
+        if tokens > 0:
+            await self.settle(Reservation(participant, now.strftime("%Y-%m-%d"), 0), tokens)
+
     async def close(self) -> None:
         await self._store.close()
+
+
+def _seconds_to_next_minute(now: datetime) -> int:
+    return max(1, 60 - now.second)
+
+
+def _seconds_to_next_day(now: datetime) -> int:
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - now).total_seconds()))

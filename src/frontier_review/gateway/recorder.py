@@ -48,6 +48,11 @@ IN_FLIGHT = "in_flight"
 # How long an outcome may wait for the next row's transaction before it is written alone.
 OUTCOME_DELAY = 0.1
 UNFINISHED = "unfinished"
+# Access-log detail never copied into the audit chain.
+LOG_ONLY = frozenset({"upstream_error"})
+# Refusals nobody can be named for (unknown tokens, …) are chained as one tally entry per interval.
+REFUSAL_INTERVAL = 60.0
+REFUSAL_KEYS = 50
 # The columns an outcome sets on a row written ahead.
 OUTCOME_COLUMNS = ("status", "outcome", "prompt_tokens", "completion_tokens", "latency_ms", "detail", "transcript_sealed")
 
@@ -305,7 +310,8 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
                     "completion_tokens": row.completion_tokens,
                     "latency_ms": row.latency_ms,
                     "token": str(row.token_id) if row.token_id else None,
-                    **row.detail,
+                    # An upstream's own error text stays in the access log: it may quote the prompt.
+                    **{k: v for k, v in row.detail.items() if k not in LOG_ONLY},
                 },
             }
             for row in rows
@@ -329,22 +335,88 @@ def _audit_outcome(row: AccessLog) -> Outcome:
     return Outcome.SUCCESS if row.status < 400 else Outcome.DENIED
 
 
-class Chainer:
-    """Chains the access log every ``interval`` seconds in a background thread."""
+class RefusalTally:
+    """Refused gateway requests that name no caller (no token, an unknown or revoked one, no such
+    route), counted in memory and chained as one ``gateway:refusals`` entry per interval (item 13).
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, grace: timedelta, interval: float = 1.0) -> None:
+    Each is recorded, yet an unauthenticated flood adds at most one audit entry per interval per
+    process, holding at most ``REFUSAL_KEYS`` distinct (outcome, status, route, token) counts
+    (the rest are counted together under ``other``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, int, str, str], int] = {}
+        self._first: datetime | None = None
+        self._last: datetime | None = None
+
+    def add(self, at: datetime, *, outcome: str, status: int, route: str, token: str = "") -> None:
+        key = (outcome, status, route, token)
+        with self._lock:
+            if key not in self._counts and len(self._counts) >= REFUSAL_KEYS:
+                key = ("other", 0, "", "")
+            self._counts[key] = self._counts.get(key, 0) + 1
+            self._first = self._first or at
+            self._last = at
+
+    def drain(self) -> dict[str, Any] | None:
+        """The tally so far (as audit details), emptied; None when there was nothing."""
+        with self._lock:
+            counts, first, last = self._counts, self._first, self._last
+            self._counts, self._first, self._last = {}, None, None
+        if not counts or first is None or last is None:
+            return None
+        rows = [
+            {"outcome": o, "status": st, "route": r, **({"token": t} if t else {}), "count": n}
+            for (o, st, r, t), n in sorted(counts.items(), key=lambda kv: -kv[1])
+        ]
+        return {"first": first.isoformat(), "last": last.isoformat(), "total": sum(counts.values()), "refusals": rows}
+
+
+def write_refusals(uow_factory: UnitOfWorkFactory, tally: RefusalTally) -> bool:
+    """Chain the tally as one audit entry (nothing when empty); True when one was written."""
+    details = tally.drain()
+    if details is None:
+        return False
+    with uow_factory() as uow:
+        audit.append(
+            uow,
+            actor_label="anonymous",
+            actor_user_id=None,
+            actor_org_id=None,
+            action="gateway:refusals",
+            outcome=Outcome.DENIED,
+            target_type="gateway",
+            reason="unattributed",
+            details=details,
+        )
+    return True
+
+
+class Chainer:
+    """Chains the access log every ``interval`` seconds in a background thread, and the tally of
+    unattributed refusals every ``REFUSAL_INTERVAL``."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, grace: timedelta, interval: float = 1.0, tally: RefusalTally | None = None
+    ) -> None:
         self._uow = uow_factory
         self._grace = grace
         self._interval = interval
+        self._tally = tally
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="access-chainer", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        next_tally = time.monotonic() + REFUSAL_INTERVAL
         while not self._stop.wait(self._interval):
             try:
                 while chain_pending(self._uow, grace=self._grace) >= CHAIN_BATCH:
                     pass
+                if self._tally is not None and time.monotonic() >= next_tally:
+                    next_tally = time.monotonic() + REFUSAL_INTERVAL
+                    write_refusals(self._uow, self._tally)
             except Exception:
                 log.exception("chaining the access log failed; will retry")
 
@@ -353,5 +425,7 @@ class Chainer:
         self._thread.join(timeout=10)
         try:
             chain_pending(self._uow, grace=self._grace)
+            if self._tally is not None:
+                write_refusals(self._uow, self._tally)
         except Exception:
             log.exception("final chaining of the access log failed")
