@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frontier_review.identity.domain import (
+    INVITATION_LIFETIME,
     ORG_KIND_LABELS,
     LoginThrottle,
     OrgKind,
@@ -18,6 +19,7 @@ from frontier_review.identity.domain import (
     TokenRef,
     UserRef,
     check_sector,
+    invitation_refusal,
     name_key,
     normalise_email,
     normalise_name,
@@ -152,3 +154,15 @@ def test_a_count_already_at_or_past_the_limit_locks_at_once(max_failures: int, s
 
 def test_never_locked_without_a_lock() -> None:
     assert not LoginThrottle(3, timedelta(minutes=1)).is_locked(None, NOW)
+
+
+def test_an_invitation_is_usable_only_while_pending_unexpired_and_its_address_unregistered() -> None:
+    sent = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
+    expires = sent + INVITATION_LIFETIME
+    usable = {"accepted_at": None, "revoked_at": None, "expires_at": expires, "address_has_account": False}
+    assert invitation_refusal(**usable, now=sent) is None
+    assert invitation_refusal(**usable, now=expires - timedelta(microseconds=1)) is None
+    assert invitation_refusal(**usable, now=expires) == "invitation expired"
+    assert invitation_refusal(**{**usable, "accepted_at": sent}, now=sent) == "invitation already used"
+    assert invitation_refusal(**{**usable, "revoked_at": sent}, now=sent) == "invitation revoked"
+    assert invitation_refusal(**{**usable, "address_has_account": True}, now=sent) == "the address already has an account"

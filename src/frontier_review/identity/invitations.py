@@ -96,12 +96,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def invitation_link(token: str) -> str:
-    """The path of the page where an invitation is accepted."""
-    return f"/invitations/{token}"
+def invitation_link(token: str, public_url: str | None = None) -> str:
+    """The link to the page where an invitation is accepted: absolute when the instance's public
+    address is configured (never taken from the request's Host header, which a caller controls)."""
+    path = f"/invitations/{token}"
+    return f"{public_url.rstrip('/')}{path}" if public_url else path
 
 
-def _mail_body(org: Organization, role: Role, token: str | None) -> str:
+def _mail_body(org: Organization, role: Role, token: str | None, public_url: str | None) -> str:
     if token is None:
         return (
             f"Someone at {org.name} invited this address to join their organization on Frontier Review "
@@ -113,7 +115,7 @@ def _mail_body(org: Organization, role: Role, token: str | None) -> str:
         )
     return (
         f"You are invited to join {org.name} on Frontier Review (role: {role.value}).\n\n"
-        f"Open this link to choose your name and password: {invitation_link(token)}\n\n"
+        f"Open this link to choose your name and password: {invitation_link(token, public_url)}\n\n"
         f"The link works once and expires in {INVITATION_LIFETIME.days} days. "
         "If you did not expect this invitation, ignore this message.\n"
     )
@@ -190,7 +192,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
         uow,
         to=address,
         subject=f"[Frontier Review] Invitation to join {org.name}",
-        body=_mail_body(org, role, None if has_account else token),
+        body=_mail_body(org, role, None if has_account else token, uow.settings.public_url),
         dedupe_key=f"identity:invitation:{row.id}",
     )
     # The truth, as one system entry either way (so even the number of entries is the same).
