@@ -159,10 +159,17 @@ def test_never_locked_without_a_lock() -> None:
 def test_an_invitation_is_usable_only_while_pending_unexpired_and_its_address_unregistered() -> None:
     sent = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
     expires = sent + INVITATION_LIFETIME
-    usable = {"accepted_at": None, "revoked_at": None, "expires_at": expires, "address_has_account": False}
-    assert invitation_refusal(**usable, now=sent) is None
-    assert invitation_refusal(**usable, now=expires - timedelta(microseconds=1)) is None
-    assert invitation_refusal(**usable, now=expires) == "invitation expired"
-    assert invitation_refusal(**{**usable, "accepted_at": sent}, now=sent) == "invitation already used"
-    assert invitation_refusal(**{**usable, "revoked_at": sent}, now=sent) == "invitation revoked"
-    assert invitation_refusal(**{**usable, "address_has_account": True}, now=sent) == "the address already has an account"
+
+    def refusal(
+        now: datetime, *, accepted: datetime | None = None, revoked: datetime | None = None, has_account: bool = False
+    ) -> str | None:
+        return invitation_refusal(
+            accepted_at=accepted, revoked_at=revoked, expires_at=expires, now=now, address_has_account=has_account
+        )
+
+    assert refusal(sent) is None
+    assert refusal(expires - timedelta(microseconds=1)) is None
+    assert refusal(expires) == "invitation expired"
+    assert refusal(sent, accepted=sent) == "invitation already used"
+    assert refusal(sent, revoked=sent) == "invitation revoked"
+    assert refusal(sent, has_account=True) == "the address already has an account"
