@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="smtp://[user:password@]host:port for outgoing email; unset keeps mail in the local sink shown at /mail.",
     )
     mail_from: str = "frontier-review@localhost"
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The address people reach the web UI at (https://review.example.gov), for links in mail.",
+    )
     trusted_proxies: str | None = Field(
         default=None,
         description="Comma-separated proxy addresses whose X-Forwarded-For is believed (for the audit log's client IP).",

@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from frontier_review.bootstrap import Container
+from frontier_review.identity import invitations
 from frontier_review.identity.domain import OrgKind, Role
 from tests.api.helpers import bearer
-from tests.factories.identity import Person, api_token, make_org, make_superuser, make_user
+from tests.factories.identity import SYSTEM, Person, api_token, make_org, make_superuser, make_user
 
 
 @dataclass
@@ -36,7 +37,10 @@ def world(container: Container) -> World:
         "agency_admin": make_user(container, agency, role=Role.ADMIN),
     }
     tokens = {name: api_token(container, p) for name, p in people.items()}
+    with container.uow() as uow:
+        invitation = invitations.invite_member(uow, SYSTEM, org_id=dev.id, email="invited@example.org", role=Role.MEMBER)
     ids = {
+        "invitation": str(invitation.id),
         "po": str(po.id),
         "dev": str(dev.id),
         "other": str(other.id),
@@ -54,18 +58,18 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("/api/v1/organizations/{dev}/users", R, None, {"root", "po_admin", "dev_admin", "dev_member"}),
     ("/api/v1/organizations/{po}/users", R, None, {"root", "po_admin", "po_member"}),
     ("/api/v1/organizations", W, {"name": "New Org {actor}", "kind": "agency"}, {"root"}),
+    # Direct account creation answers "already exists": operators only.
     (
         "/api/v1/organizations/{dev}/users",
         W,
         {"email": "n-{actor}@example.org", "full_name": "New Person", "password": "long enough password"},
-        {"root", "dev_admin"},
+        {"root"},
     ),
-    (
-        "/api/v1/organizations/{po}/users",
-        W,
-        {"email": "c-{actor}@example.org", "full_name": "New Person", "password": "long enough password", "cleared": True},
-        {"po_admin"},
-    ),
+    # Invitations: the organization's admins and operators.
+    ("/api/v1/organizations/{dev}/users", W, {"email": "i-{actor}@example.org"}, {"root", "dev_admin"}),
+    ("/api/v1/organizations/{po}/users", W, {"email": "p-{actor}@example.org", "role": "admin"}, {"root", "po_admin"}),
+    ("/api/v1/organizations/{dev}/invitations", R, None, {"root", "dev_admin"}),
+    ("/api/v1/organizations/{po}/invitations", R, None, {"root", "po_admin"}),
     ("/api/v1/users/{dev_member}", R, None, {"root", "po_admin", "dev_admin", "dev_member"}),
     ("/api/v1/users/{dev_member}/unlock", W, None, {"root", "dev_admin"}),
     ("/api/v1/users/{po_member}", R, None, {"root", "po_admin", "po_member"}),
@@ -112,3 +116,19 @@ def test_patch_matrix(world: World, http: httpx.Client) -> None:
             assert (response.status_code == 200) == (actor in allowed), (actor, target, body, response.text)
             if actor not in allowed:
                 assert response.status_code == 403, (actor, response.status_code)
+
+
+def test_invitation_revoke_matrix(world: World, http: httpx.Client) -> None:
+    """Revoking: the organization's admins and operators. Anyone else is told the invitation does
+    not exist, exactly as for a random id (they may not even list the organization's invitations)."""
+    url = "/api/v1/invitations/{}"
+    missing = "00000000-0000-0000-0000-00000000abcd"
+    for actor in ["po_admin", "po_member", "dev_member", "other_admin", "agency_admin"]:
+        hidden = http.delete(url.format(world.ids["invitation"]), headers=bearer(world.tokens[actor]))
+        unknown = http.delete(url.format(missing), headers=bearer(world.tokens[actor]))
+        assert (hidden.status_code, unknown.status_code) == (404, 404), actor
+        assert hidden.json()["detail"].replace(world.ids["invitation"], missing) == unknown.json()["detail"], actor
+    for actor in ["dev_admin", "root"]:  # the second revocation changes nothing
+        response = http.delete(url.format(world.ids["invitation"]), headers=bearer(world.tokens[actor]))
+        assert response.status_code == 200, (actor, response.text)
+        assert response.json()["revoked_at"] is not None

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.identity.domain import OrgKind, Role
-from frontier_review.identity.orm import User
+from frontier_review.identity.orm import Invitation, User
 from tests.api.helpers import assert_problem, bearer, csrf_from, web_login
 from tests.cli import run_cli
 from tests.factories.identity import api_token, make_org, make_superuser, make_user
 
 NEW_USER = {"full_name": "Lee Cleared", "password": "long enough password", "cleared": True}
+INVITE = {"email": "invited@example.org", "cleared": True}
 
 
 def _cleared(container: Container, email: str) -> bool | None:
@@ -28,8 +29,10 @@ def test_operator_cannot_create_clear_or_take_over_a_cleared_account(container: 
     staff = make_user(container, po)
     root = bearer(api_token(container, make_superuser(container)))
 
+    # Accounts are never created cleared (there is no such field), directly or by invitation.
     created = http.post(f"/api/v1/organizations/{po.id}/users", json={**NEW_USER, "email": "x@example.org"}, headers=root)
-    assert_problem(created, 403)
+    assert_problem(created, 422, field="cleared")
+    assert_problem(http.post(f"/api/v1/organizations/{po.id}/users", json=INVITE, headers=root), 422, field="cleared")
     assert _cleared(container, "x@example.org") is None
     assert_problem(http.patch(f"/api/v1/users/{staff.user.id}", json={"cleared": True}, headers=root), 403)
     # Deactivate-then-reactivate, a role change or an unlock would let the operator reshape the account.
@@ -50,9 +53,8 @@ def test_operator_cannot_create_clear_or_take_over_a_cleared_account(container: 
     # The cleared admin grants and removes clearance for their own staff, audited under their name.
     auth = bearer(api_token(container, director))
     assert http.patch(f"/api/v1/users/{staff.user.id}", json={"cleared": True}, headers=auth).json()["cleared"] is True
-    made = http.post(f"/api/v1/organizations/{po.id}/users", json={**NEW_USER, "email": "z@example.org"}, headers=auth)
-    assert made.status_code == 201, made.text
-    assert made.json()["cleared"] is True
+    # Even the cleared admin cannot bring someone in already cleared: invite, then clear.
+    assert_problem(http.post(f"/api/v1/organizations/{po.id}/users", json=INVITE, headers=auth), 422, field="cleared")
     assert http.patch(f"/api/v1/users/{analyst.user.id}", json={"is_active": False}, headers=auth).status_code == 200
     with container.sessions() as session:
         actors = session.scalars(
@@ -63,8 +65,9 @@ def test_operator_cannot_create_clear_or_take_over_a_cleared_account(container: 
             .select_from(AuditEntry)
             .where(AuditEntry.action == "identity:user:set_cleared", AuditEntry.outcome == "denied")
         )
-    assert actors == [director.email, director.email]
-    assert denied == 3  # the operator's create, grant and removal attempts
+    # The analyst's clearance (granted when the factory made them), the grant above, the deactivation.
+    assert actors == [director.email] * 3
+    assert denied == 2  # the operator's grant and removal attempts
 
 
 def test_web_forms_do_not_offer_clearance_to_the_operator(container: Container, http: httpx.Client) -> None:
@@ -82,18 +85,12 @@ def test_web_forms_do_not_offer_clearance_to_the_operator(container: Container, 
     assert "managed by a cleared admin" in page.text
     forged = http.post(
         f"/organizations/{po.id}/users",
-        data={
-            "full_name": "Forged Person",
-            "email": "forged@example.org",
-            "role": "member",
-            "cleared": "true",
-            "csrf_token": csrf_from(page.text),
-        },
+        data={"email": "forged@example.org", "role": "member", "cleared": "true", "csrf_token": csrf_from(page.text)},
     )
-    # Refused through the one web error path: rolled back, then the reason is flashed on the page.
+    # The form adds by invitation, and an invitation carries no clearance (no such column).
     assert forged.status_code == 303
-    shown = http.get(forged.headers["location"])
-    assert "only a cleared program-office admin records clearances" in shown.text
+    assert "Invitation sent to forged@example.org" in http.get(forged.headers["location"]).text
+    assert "cleared" not in Invitation.__table__.columns
     assert _cleared(container, "forged@example.org") is None
 
 

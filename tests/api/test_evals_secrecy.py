@@ -369,6 +369,7 @@ def _route_values(world: World) -> dict[str, list[str]]:
         "a": [ref, SECRET_POLICY],
         "b": [ref],
         "policy": [ref, SECRET_POLICY],
+        "token": ["x" * 43],  # an invitation link (identity): it shows an organization's name at most
     }
 
 

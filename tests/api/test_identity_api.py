@@ -85,49 +85,33 @@ def test_oversize_body_is_refused_with_413(container: Container, http: httpx.Cli
     assert _count(container, Organization) == 0
 
 
-def test_users_are_created_by_their_org_admin_only(container: Container, http: httpx.Client) -> None:
+def test_members_are_invited_by_their_org_admin_and_created_directly_by_operators_only(
+    container: Container, http: httpx.Client
+) -> None:
     dev = make_org(container, OrgKind.DEVELOPER)
     other = make_org(container, OrgKind.DEVELOPER)
     admin = make_user(container, dev, role=Role.ADMIN)
     outsider = make_user(container, other, role=Role.ADMIN)
     member = make_user(container, dev)
-    payload = {"email": "New.Person@Example.org", "full_name": "New Person", "password": "a long enough password"}
-    created = http.post(f"/api/v1/organizations/{dev.id}/users", json=payload, headers=bearer(api_token(container, admin)))
+    url = f"/api/v1/organizations/{dev.id}/users"
+    invited = http.post(url, json={"email": "New.Person@Example.org"}, headers=bearer(api_token(container, admin)))
+    assert invited.status_code == 202, invited.text
+    assert invited.json()["email"] == "new.person@example.org"
+    assert invited.json()["role"] == "member"
+    assert "token" not in invited.text
+    for person in (outsider, member):
+        assert_problem(http.post(url, json={"email": "c@example.org"}, headers=bearer(api_token(container, person))), 403)
+    payload = {"email": "direct@example.org", "full_name": "New Person", "password": "a long enough password"}
+    assert_problem(http.post(url, json=payload, headers=bearer(api_token(container, admin))), 403)
+    root = bearer(api_token(container, make_superuser(container)))
+    created = http.post(url, json=payload, headers=root)
     assert created.status_code == 201, created.text
-    assert created.json()["email"] == "new.person@example.org"
-    assert created.json()["role"] == "member"
     assert "password" not in created.text and "argon2" not in created.text
-    dup = http.post(f"/api/v1/organizations/{dev.id}/users", json=payload, headers=bearer(api_token(container, admin)))
-    assert_problem(dup, 409, field="email")
-    weak = http.post(
-        f"/api/v1/organizations/{dev.id}/users",
-        json={**payload, "email": "b@example.org", "password": "short"},
-        headers=bearer(api_token(container, admin)),
-    )
+    assert_problem(http.post(url, json=payload, headers=root), 409, field="email")
+    weak = http.post(url, json={**payload, "email": "b@example.org", "password": "short"}, headers=root)
     assert_problem(weak, 422, field="password")
-    assert_problem(
-        http.post(
-            f"/api/v1/organizations/{dev.id}/users",
-            json={**payload, "email": "c@example.org"},
-            headers=bearer(api_token(container, outsider)),
-        ),
-        403,
-    )
-    assert_problem(
-        http.post(
-            f"/api/v1/organizations/{dev.id}/users",
-            json={**payload, "email": "d@example.org"},
-            headers=bearer(api_token(container, member)),
-        ),
-        403,
-    )
-    bad_email = http.post(
-        f"/api/v1/organizations/{dev.id}/users",
-        json={**payload, "email": "not an email"},
-        headers=bearer(api_token(container, admin)),
-    )
-    assert_problem(bad_email, 422, field="email")
-    assert _count(container, User) == 4
+    assert_problem(http.post(url, json={**payload, "email": "not an email"}, headers=root), 422, field="email")
+    assert _count(container, User) == 5  # three made by the factory, the operator, and the one created directly
 
 
 def test_organization_listing_is_scoped(container: Container, http: httpx.Client) -> None:

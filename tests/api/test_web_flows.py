@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -145,21 +146,34 @@ def test_admin_adds_a_member_through_the_organization_page(container: Container,
     web_login(http, admin.email, admin.password)
     page = http.get(f"/organizations/{org.id}")
     assert "Add a member" in page.text
+    assert 'name="password"' not in page.text  # the invited person chooses their own
     added = http.post(
         f"/organizations/{org.id}/users",
-        data={"full_name": "Jordan Blake", "email": "jordan@example.org", "role": "member", "csrf_token": csrf_from(page.text)},
-    )
-    assert added.status_code == 201
-    temporary = added.text.split('id="new-password">')[1].split("<")[0]
-    assert len(temporary) >= 12
-    with httpx.Client(base_url=str(http.base_url)) as newcomer:
-        assert web_login(newcomer, "jordan@example.org", temporary).status_code == 303
-    duplicate = http.post(
-        f"/organizations/{org.id}/users",
-        data={"full_name": "Jordan Again", "email": "JORDAN@example.org", "role": "member", "csrf_token": csrf_from(page.text)},
+        data={"email": "jordan@example.org", "role": "admin", "csrf_token": csrf_from(page.text)},
         follow_redirects=True,
     )
-    assert "already exists" in duplicate.text
+    assert added.status_code == 200
+    assert "Invitation sent to jordan@example.org." in added.text
+    assert "jordan@example.org</td><td>admin</td>" in added.text  # listed as pending, with its role
+    revoked = http.post(
+        _revoke_action(added.text),
+        data={"csrf_token": csrf_from(added.text)},
+        follow_redirects=True,
+    )
+    assert "Invitation to jordan@example.org revoked." in revoked.text
+    assert "No pending invitations." in revoked.text
+    own = http.post(
+        f"/organizations/{org.id}/users",
+        data={"email": admin.email.upper(), "role": "member", "csrf_token": csrf_from(page.text)},
+        follow_redirects=True,
+    )
+    assert "is already a member of this organization" in own.text
+
+
+def _revoke_action(html: str) -> str:
+    match = re.search(r'action="(/organizations/[^"]+/invitations/[^"]+/revoke)"', html)
+    assert match, "the page offers a Revoke button"
+    return match.group(1)
 
 
 def test_member_cannot_open_pages_above_their_role(container: Container, http: httpx.Client) -> None:

@@ -61,7 +61,6 @@ def make_user(
             full_name=f"Test User {next(_counter)}",
             password=password,
             role=role,
-            cleared=cleared,
         )
     return Person(user=user, principal=principal_of(container, user.id), password=password)
 
@@ -92,17 +91,13 @@ def _make_cleared_user(container: Container, org: OrganizationView, *, role: Rol
         )
     assert officer_id is not None, "cleared users of this organization need a cleared admin in it first"
     officer = principal_of(container, officer_id)
+    # As in real life: an operator creates the account (organization admins invite), then a
+    # cleared admin of the program office grants the clearance.
     with container.uow() as uow:
-        user = service.create_user(
-            uow,
-            officer,
-            org_id=org.id,
-            email=address,
-            full_name=f"Test User {next(_counter)}",
-            password=password,
-            role=role,
-            cleared=True,
+        created = service.create_user(
+            uow, SYSTEM, org_id=org.id, email=address, full_name=f"Test User {next(_counter)}", password=password, role=role
         )
+        user = service.update_user(uow, officer, created.id, cleared=True)
     return Person(user=user, principal=principal_of(container, user.id), password=password)
 
 

@@ -45,7 +45,7 @@ from frontier_review.engagements.domain import Cohort
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.engagements.policy import EngagementRef, FindingRef, Party, Relabel
 from frontier_review.evals.policy import RULES as EVALS_RULES
-from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
+from frontier_review.identity.domain import InvitationRef, OrgRef, TokenRef, UserRef
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.decision import Allowed, Denied
@@ -177,6 +177,10 @@ def _finding(number: int, tlp: str, engagement: str = "eng:offered", finder: str
 RESOURCES: dict[str, object] = {
     "none": None,
     **{f"org:{name}": OrgRef(org_id, kind) for name, (org_id, kind) in ORGS.items()},
+    **{
+        f"invitation:{name}": InvitationRef(uuid.UUID(int=0x1A00 + n), org_id, kind)
+        for n, (name, (org_id, kind)) in enumerate(ORGS.items())
+    },
     **{f"user:{name}": _user_ref(name) for name in ("devA", "devM", "poAc", "poM", "agM", "su")},
     "token:devA": _token_ref("devA", 0x7011),
     "token:devM": _token_ref("devM", 0x7012),
@@ -221,12 +225,31 @@ GRID: list[tuple[str, Permission, str]] = [
 
     ("Y    Y    .    .    .    Y    Y    Y    .    .    .    .    .    .", P.ORGANIZATION_LIST_ALL, "none"),
 
-    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:dev"),
+    # Creating an account directly tells whether an address is registered: operators only.
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:dev"),
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:dev2"),
-    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.USER_CREATE, "org:po"),
-    ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.USER_CREATE, "org:agency"),
-    ("Y    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.USER_CREATE, "org:partner"),
-    ("Y    Y    .    .    .    .    .    .    .    .    .    .    Y    .", P.USER_CREATE, "org:ch"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:po"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:agency"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:partner"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.USER_CREATE, "org:ch"),
+
+    # Everyone else invites: the organization's admins and operators.
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.INVITATION_CREATE, "org:dev"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.INVITATION_CREATE, "org:dev2"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.INVITATION_CREATE, "org:po"),
+    ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.INVITATION_CREATE, "org:agency"),
+    ("Y    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.INVITATION_CREATE, "org:partner"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    Y    .", P.INVITATION_CREATE, "org:ch"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.INVITATION_LIST, "org:dev"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.INVITATION_LIST, "org:dev2"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.INVITATION_LIST, "org:po"),
+    ("Y    Y    .    .    .    .    .    .    Y    .    .    .    .    .", P.INVITATION_LIST, "org:agency"),
+
+    ("Y    Y    Y    .    .    .    .    .    .    .    .    .    .    .", P.INVITATION_REVOKE, "invitation:dev"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.INVITATION_REVOKE, "invitation:dev2"),
+    ("Y    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.INVITATION_REVOKE, "invitation:po"),
+    ("Y    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.INVITATION_REVOKE, "invitation:partner"),
 
     ("Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .    .", P.USER_READ, "user:devA"),
     ("Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .    .", P.USER_READ, "user:devM"),

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frontier_review.identity.domain import (
+    INVITATION_LIFETIME,
     ORG_KIND_LABELS,
     LoginThrottle,
     OrgKind,
@@ -18,6 +19,7 @@ from frontier_review.identity.domain import (
     TokenRef,
     UserRef,
     check_sector,
+    invitation_refusal,
     name_key,
     normalise_email,
     normalise_name,
@@ -152,3 +154,22 @@ def test_a_count_already_at_or_past_the_limit_locks_at_once(max_failures: int, s
 
 def test_never_locked_without_a_lock() -> None:
     assert not LoginThrottle(3, timedelta(minutes=1)).is_locked(None, NOW)
+
+
+def test_an_invitation_is_usable_only_while_pending_unexpired_and_its_address_unregistered() -> None:
+    sent = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
+    expires = sent + INVITATION_LIFETIME
+
+    def refusal(
+        now: datetime, *, accepted: datetime | None = None, revoked: datetime | None = None, has_account: bool = False
+    ) -> str | None:
+        return invitation_refusal(
+            accepted_at=accepted, revoked_at=revoked, expires_at=expires, now=now, address_has_account=has_account
+        )
+
+    assert refusal(sent) is None
+    assert refusal(expires - timedelta(microseconds=1)) is None
+    assert refusal(expires) == "invitation expired"
+    assert refusal(sent, accepted=sent) == "invitation already used"
+    assert refusal(sent, revoked=sent) == "invitation revoked"
+    assert refusal(sent, has_account=True) == "the address already has an account"

@@ -181,16 +181,17 @@ def load_demo(container: Container) -> list[DemoLogin]:
                     )
                     officer = _person(uow, created.email)
                     continue
-                identity.create_user(
+                made = identity.create_user(
                     uow,
-                    officer if user.cleared and officer is not None else system,
+                    system,
                     org_id=view.id,
                     email=user.email,
                     full_name=user.full_name,
                     password=DEMO_PASSWORD,
                     role=user.role,
-                    cleared=user.cleared,
                 )
+                if user.cleared and officer is not None:
+                    identity.update_user(uow, officer, made.id, cleared=True)
         _coverage_scenario(uow, system)
         _engagement_scenario(uow)
         audit.create_checkpoint(uow, system)

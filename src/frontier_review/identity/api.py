@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from frontier_review.identity import service
+from frontier_review.identity import invitations, service
 from frontier_review.identity.domain import OrgKind
 from frontier_review.identity.schemas import (
+    InvitationOut,
     OrganizationIn,
     OrganizationOut,
     TokenCreated,
@@ -62,22 +63,45 @@ def list_users(org_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> list[Use
 
 @router.post(
     "/organizations/{org_id}/users",
-    status_code=status.HTTP_201_CREATED,
-    summary="Add a user",
-    description="Permission: `identity:user:create` (the organization's admins, operators).",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Add a member (invitation)",
+    description=(
+        "Without `password`: invites the address (permission `identity:invitation:create`, the organization's "
+        "admins and operators) and answers 202 with the invitation, the same whether or not the address has an "
+        "account anywhere; the invited person gets a one-time link by e-mail and chooses their name and password. "
+        "With `full_name` and `password`: creates the account directly and answers 201 (permission "
+        "`identity:user:create`, operators only, since that answer tells whether the address is registered)."
+    ),
+    responses={201: {"model": UserOut, "description": "Account created directly (operators)."}},
 )
-def create_user(org_id: uuid.UUID, body: UserIn, uow: UoW, principal: ApiPrincipal) -> UserOut:
-    view = service.create_user(
-        uow,
-        principal,
-        org_id=org_id,
-        email=body.email,
-        full_name=body.full_name,
-        password=body.password,
-        role=body.role,
-        cleared=body.cleared,
-    )
-    return UserOut.of(view)
+def create_user(
+    org_id: uuid.UUID, body: UserIn, uow: UoW, principal: ApiPrincipal, response: Response
+) -> InvitationOut | UserOut:
+    if body.password is not None and body.full_name is not None:
+        view = service.create_user(
+            uow, principal, org_id=org_id, email=body.email, full_name=body.full_name, password=body.password, role=body.role
+        )
+        response.status_code = status.HTTP_201_CREATED
+        return UserOut.of(view)
+    return InvitationOut.of(invitations.invite_member(uow, principal, org_id=org_id, email=body.email, role=body.role))
+
+
+@router.get(
+    "/organizations/{org_id}/invitations",
+    summary="List an organization's pending invitations",
+    description="Permission: `identity:invitation:list` (the organization's admins, operators).",
+)
+def list_invitations(org_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> list[InvitationOut]:
+    return [InvitationOut.of(v) for v in invitations.list_invitations(uow, principal, org_id=org_id)]
+
+
+@router.delete(
+    "/invitations/{invitation_id}",
+    summary="Revoke an invitation",
+    description="Permission: `identity:invitation:revoke` (the organization's admins, operators). Its link stops working.",
+)
+def revoke_invitation(invitation_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> InvitationOut:
+    return InvitationOut.of(invitations.revoke_invitation(uow, principal, invitation_id))
 
 
 @router.get("/users/me", summary="The calling user")

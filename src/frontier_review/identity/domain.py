@@ -14,6 +14,8 @@ from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.principal import OrgKind, Role
 
 __all__ = [
+    "INVITATION_LIFETIME",
+    "InvitationRef",
     "LoginThrottle",
     "OrgKind",
     "OrgRef",
@@ -23,6 +25,7 @@ __all__ = [
     "UserRef",
     "check_sector",
     "check_text",
+    "invitation_refusal",
     "normalise_email",
     "normalise_name",
 ]
@@ -97,6 +100,52 @@ class TokenRef:
 
     def audit_target(self) -> tuple[str, str]:
         return "api_token", str(self.id)
+
+
+# Long enough for someone away for a week, short enough that a forgotten mail soon stops working.
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class InvitationRef:
+    """An invitation as an authorization resource."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    org_kind: OrgKind
+
+    def audit_target(self) -> tuple[str, str]:
+        return "invitation", str(self.id)
+
+
+def invitation_refusal(
+    *,
+    accepted_at: datetime | None,
+    revoked_at: datetime | None,
+    expires_at: datetime,
+    now: datetime,
+    address_has_account: bool,
+) -> str | None:
+    """Why an invitation cannot be used now (for the audit log only), or None when it can.
+
+    The invitee is never told which reason applies: every refusal looks like an unknown link.
+
+    Args:
+        accepted_at: when it was used, if it was.
+        revoked_at: when an admin withdrew it (or a newer invitation replaced it), if so.
+        expires_at: the instant it stops working.
+        now: the current time.
+        address_has_account: whether the invited address has an account (here or elsewhere).
+    """
+    if accepted_at is not None:
+        return "invitation already used"
+    if revoked_at is not None:
+        return "invitation revoked"
+    if now >= expires_at:
+        return "invitation expired"
+    if address_has_account:
+        return "the address already has an account"
+    return None
 
 
 _SPACES = re.compile(r"\s+")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from frontier_review.identity.domain import OrgRef, TokenRef, UserRef
+from frontier_review.identity.domain import InvitationRef, OrgRef, TokenRef, UserRef
 from frontier_review.kernel.authz import Rule, superuser_only
 from frontier_review.kernel.decision import Allowed, Decision, Denied
 from frontier_review.kernel.permissions import Permission
@@ -30,12 +30,27 @@ def can_list_all_organizations(p: Principal, _resource: object, _now: datetime) 
     return Denied("only the program office and operators list every organization")
 
 
-def can_create_user(p: Principal, org: OrgRef, _now: datetime) -> Decision:
+def can_create_account(p: Principal, _org: OrgRef, _now: datetime) -> Decision:
+    """Creating an account directly answers "that address already has an account", so it is
+    kept for those entitled to the whole directory: operators and the system acting for them."""
+    if p.is_superuser:
+        return Allowed("superuser")
+    return Denied(
+        "only a platform operator creates accounts directly; leave out the password and full name to send an invitation"
+    )
+
+
+def can_invite(p: Principal, org: OrgRef, _now: datetime) -> Decision:
+    """Invite people into an organization and see its pending invitations."""
     if p.is_superuser:
         return Allowed("superuser")
     if p.is_admin_of(org.id):
         return Allowed("admin of the organization")
-    return Denied("only an admin of the organization may add users to it")
+    return Denied("only an admin of the organization may invite people to it")
+
+
+def can_revoke_invitation(p: Principal, invitation: InvitationRef, now: datetime) -> Decision:
+    return can_invite(p, OrgRef(invitation.org_id, invitation.org_kind), now)
 
 
 def can_read_user(p: Principal, user: UserRef, _now: datetime) -> Decision:
@@ -132,7 +147,10 @@ RULES: Mapping[Permission, Rule] = {
     Permission.ORGANIZATION_CREATE: superuser_only,
     Permission.ORGANIZATION_READ: can_read_organization,
     Permission.ORGANIZATION_LIST_ALL: can_list_all_organizations,
-    Permission.USER_CREATE: can_create_user,
+    Permission.USER_CREATE: can_create_account,
+    Permission.INVITATION_CREATE: can_invite,
+    Permission.INVITATION_LIST: can_invite,
+    Permission.INVITATION_REVOKE: can_revoke_invitation,
     Permission.USER_READ: can_read_user,
     Permission.USER_LIST: can_list_members,
     Permission.USER_LOOKUP: superuser_only,

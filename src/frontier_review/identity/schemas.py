@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
 from frontier_review.identity.domain import OrgKind, Role, Sector
+from frontier_review.identity.invitations import InvitationView
 from frontier_review.identity.service import OrganizationView, TokenView, UserView
 
 
@@ -37,14 +38,47 @@ class OrganizationOut(BaseModel):
 
 
 class UserIn(StrictInput):
-    email: StrictStr = Field(description="Login e-mail address; unique.", max_length=320)
-    full_name: StrictStr = Field(min_length=2, max_length=200)
-    password: StrictStr = Field(description="Initial password, at least 12 characters.", max_length=256)
+    """Add a member: by invitation (e-mail and role only), or, for operators, directly with a password."""
+
+    email: StrictStr = Field(description="Login e-mail address.", max_length=320)
     role: Role = Role.MEMBER
-    cleared: StrictBool = Field(
-        default=False,
-        description="May see classified benchmark content. Only a cleared admin of the program office may set it.",
+    full_name: StrictStr | None = Field(
+        default=None, min_length=2, max_length=200, description="Operators only, with `password`: create the account directly."
     )
+    password: StrictStr | None = Field(
+        default=None,
+        max_length=256,
+        description="Operators only, with `full_name`: the initial password (at least 12 characters). "
+        "Leave both out to send an invitation; the invited person chooses their own.",
+    )
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> UserIn:
+        if (self.full_name is None) != (self.password is None):
+            missing = "password" if self.password is None else "full_name"
+            raise ValueError(
+                f"{missing} is missing: full_name and password go together (direct creation by an operator); "
+                "leave both out to send an invitation"
+            )
+        return self
+
+
+class InvitationOut(BaseModel):
+    """An invitation's public view: the same shape whoever the address belongs to."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    role: Role
+    invited_by: uuid.UUID | None = Field(description="The inviting user; null when an operator's CLI invited.")
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, view: InvitationView) -> InvitationOut:
+        return cls(**vars(view))
 
 
 class UserPatch(StrictInput):

@@ -102,7 +102,8 @@ def _org_view(org: Organization, member_count: int = 0) -> OrganizationView:
     )
 
 
-def _user_view(user: User, org: Organization | None) -> UserView:
+def user_view(user: User, org: Organization | None) -> UserView:
+    """The adapters' view of a user row."""
     return UserView(
         id=user.id,
         email=user.email,
@@ -168,7 +169,8 @@ def create_organization(
     return _org_view(org)
 
 
-def _load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
+def load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
+    """The organization row (for identity's own modules); raises NotFound."""
     org = uow.session.get(Organization, org_id)
     if org is None:
         raise NotFound(f"organization {org_id} not found")
@@ -177,7 +179,7 @@ def _load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
 
 def get_organization(uow: UnitOfWork, principal: Principal, org_id: uuid.UUID) -> OrganizationView:
     """One organization the principal may see."""
-    org = _load_org(uow, org_id)
+    org = load_org(uow, org_id)
     authorize(uow, principal, Permission.ORGANIZATION_READ, OrgRef(org.id, OrgKind(org.kind)))
     count = uow.session.scalar(select(func.count()).select_from(User).where(User.organization_id == org.id)) or 0
     return _org_view(org, count)
@@ -200,7 +202,8 @@ def list_organizations(uow: UnitOfWork, principal: Principal, *, kind: OrgKind |
 # Users ---------------------------------------------------------------------------------
 
 
-def _check_password(password: str, field: str = "password") -> None:
+def check_password(password: str, field: str = "password") -> None:
+    """Raise ValidationFailed naming ``field`` when ``password`` breaks the password rules."""
     problem = passwords.password_problem(password)
     if problem:
         raise ValidationFailed(problem, field=field)
@@ -215,30 +218,38 @@ def create_user(
     full_name: str,
     password: str,
     role: Role = Role.MEMBER,
-    cleared: bool = False,
 ) -> UserView:
-    """Add a user to an organization (its admins, or operators)."""
-    org = _load_org(uow, org_id)
+    """Create an account directly, with a password the caller chose (operators, the CLI, the demo).
+
+    The answer says whether the address already has an account, so only those entitled to the
+    whole directory may call this; organization admins invite instead
+    (:func:`frontier_review.identity.invitations.invite_member`). A new account is never
+    cleared: a cleared program-office admin grants clearance afterwards.
+
+    Raises:
+        NotFound: no such organization.
+        PermissionDenied: the caller is not an operator.
+        ValidationFailed: bad address, name or password.
+        Conflict: the address already has an account.
+    """
+    org = load_org(uow, org_id)
     authorize(uow, principal, Permission.USER_CREATE, OrgRef(org.id, OrgKind(org.kind)))
     clean_email = normalise_email(email)
     clean_name = normalise_name(full_name, field="full_name")
-    _check_password(password)
-    if cleared:
-        probe = UserRef(uuid.UUID(int=0), org.id)  # the clearance rule only looks at the organization
-        authorize(uow, principal, Permission.USER_SET_CLEARED, probe)
-    user = _new_user(uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=role, cleared=cleared)
+    check_password(password)
+    user = new_user(uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=role, cleared=False)
     audit.record(
         uow,
         principal,
         "identity:user:created",
         target_type="user",
         target_id=user.id,
-        details={"email": clean_email, "organization_id": str(org.id), "role": role.value, "cleared": cleared},
+        details={"email": clean_email, "organization_id": str(org.id), "role": role.value, "cleared": False},
     )
-    return _user_view(user, org)
+    return user_view(user, org)
 
 
-def _new_user(
+def new_user(
     uow: UnitOfWork,
     *,
     email: str,
@@ -249,6 +260,7 @@ def _new_user(
     cleared: bool,
     superuser: bool = False,
 ) -> User:
+    """Insert an account row (identity's own modules; callers have authorized and validated)."""
     if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with e-mail {email} already exists", field="email")
     user = User(
@@ -276,8 +288,8 @@ def bootstrap_superuser(uow: UnitOfWork, *, email: str, full_name: str, password
         raise Conflict("the instance already has an operator; ask them to create your account")
     clean_email = normalise_email(email)
     clean_name = normalise_name(full_name, field="full_name")
-    _check_password(password)
-    user = _new_user(
+    check_password(password)
+    user = new_user(
         uow,
         email=clean_email,
         full_name=clean_name,
@@ -295,7 +307,7 @@ def bootstrap_superuser(uow: UnitOfWork, *, email: str, full_name: str, password
         target_id=user.id,
         details={"email": clean_email},
     )
-    return _user_view(user, None)
+    return user_view(user, None)
 
 
 def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, full_name: str, password: str) -> UserView:
@@ -321,15 +333,13 @@ def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, f
     audit.lock_chain(uow)
     if uow.session.scalar(select(func.count()).select_from(User).where(User.cleared.is_(True))):
         raise Conflict("the instance already has a cleared account; a cleared program-office admin grants clearances")
-    org = _load_org(uow, org_id)
+    org = load_org(uow, org_id)
     if OrgKind(org.kind) is not OrgKind.PROGRAM_OFFICE:
         raise ValidationFailed("the first cleared admin must belong to a program-office organization", field="org")
     clean_email = normalise_email(email)
     clean_name = normalise_name(full_name, field="full_name")
-    _check_password(password)
-    user = _new_user(
-        uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=Role.ADMIN, cleared=True
-    )
+    check_password(password)
+    user = new_user(uow, email=clean_email, full_name=clean_name, password=password, org_id=org.id, role=Role.ADMIN, cleared=True)
     audit.record(
         uow,
         Principal.system("bootstrap-cleared"),
@@ -338,7 +348,7 @@ def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, f
         target_id=user.id,
         details={"email": clean_email, "organization_id": str(org.id)},
     )
-    return _user_view(user, org)
+    return user_view(user, org)
 
 
 def _load_user(uow: UnitOfWork, user_id: uuid.UUID) -> tuple[User, Organization | None]:
@@ -357,7 +367,7 @@ def get_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> UserV
     """One user the principal may see."""
     user, org = _load_user(uow, user_id)
     authorize(uow, principal, Permission.USER_READ, _ref(user))
-    return _user_view(user, org)
+    return user_view(user, org)
 
 
 def find_user_by_email(uow: UnitOfWork, principal: Principal, email: str) -> UserView | None:
@@ -367,15 +377,15 @@ def find_user_by_email(uow: UnitOfWork, principal: Principal, email: str) -> Use
     if user is None:
         return None
     org = uow.session.get(Organization, user.organization_id) if user.organization_id else None
-    return _user_view(user, org)
+    return user_view(user, org)
 
 
 def list_users(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID) -> list[UserView]:
     """Members of an organization (its own people, program-office admins, operators)."""
-    org = _load_org(uow, org_id)
+    org = load_org(uow, org_id)
     authorize(uow, principal, Permission.USER_LIST, OrgRef(org.id, OrgKind(org.kind)))
     users = uow.session.scalars(select(User).where(User.organization_id == org.id).order_by(User.full_name))
-    return [_user_view(u, org) for u in users]
+    return [user_view(u, org) for u in users]
 
 
 def update_user(
@@ -413,7 +423,7 @@ def update_user(
     if changes:
         uow.session.flush()
         audit.record(uow, principal, "identity:user:updated", target_type="user", target_id=user.id, details={"changes": changes})
-    return _user_view(user, org)
+    return user_view(user, org)
 
 
 # Authentication ------------------------------------------------------------------------
@@ -596,7 +606,7 @@ def unlock_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> Us
         user.failed_logins = 0
         uow.session.flush()
         audit.record(uow, principal, "identity:user:unlocked", target_type="user", target_id=user.id)
-    return _user_view(user, org)
+    return user_view(user, org)
 
 
 def sign_out_everywhere(uow: UnitOfWork, principal: Principal) -> str:
@@ -694,7 +704,7 @@ def change_password(uow: UnitOfWork, principal: Principal, *, current_password: 
             )
         )
         raise ValidationFailed("current password is incorrect", field="current_password")
-    _check_password(new_password, "new_password")
+    check_password(new_password, "new_password")
     if new_password == current_password:
         raise ValidationFailed("the new password must differ from the current one", field="new_password")
     user.password_hash = passwords.hash_password(new_password)

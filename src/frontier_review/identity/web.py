@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.audit import service as audit
-from frontier_review.identity import service
+from frontier_review.identity import invitations, service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
@@ -244,19 +244,12 @@ def my_organization(principal: WebPrincipal) -> Response:
     return RedirectResponse(f"/organizations/{principal.org_id}", status_code=303)
 
 
-def _organization_page(
-    request: Request,
-    uow: UoW,
-    principal: WebPrincipal,
-    org_id: uuid.UUID,
-    *,
-    new_password: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _organization_page(request: Request, uow: UoW, principal: WebPrincipal, org_id: uuid.UUID) -> Response:
     org = service.get_organization(uow, principal, org_id)
     members = service.list_users(uow, principal, org_id=org_id)
     now = uow.clock.now()
-    can_manage = decide(principal, Permission.USER_CREATE, OrgRef(org.id, org.kind), now).allowed
+    can_manage = decide(principal, Permission.INVITATION_CREATE, OrgRef(org.id, org.kind), now).allowed
+    pending = invitations.list_invitations(uow, principal, org_id=org_id) if can_manage else []
     # Whether the principal may record clearances for members of this organization at all.
     can_clear = decide(principal, Permission.USER_SET_CLEARED, UserRef(uuid.UUID(int=0), org.id), now).allowed
     # Which rows get edit controls: not one's own, and a cleared account only for a cleared admin.
@@ -268,12 +261,11 @@ def _organization_page(
         principal,
         org=org,
         members=members,
+        invitations=pending,
         can_manage=can_manage,
         can_clear=can_clear,
         manageable=manageable,
         kind_labels=ORG_KIND_LABELS,
-        new_password=new_password,
-        status_code=status_code,
         # Clearance only means something in the program office (classified benchmark content).
         show_cleared=org.kind is OrgKind.PROGRAM_OFFICE,
     )
@@ -284,24 +276,54 @@ def organization(request: Request, uow: UoW, principal: WebPrincipal, org_id: uu
     return _organization_page(request, uow, principal, org_id)
 
 
-@router.post("/organizations/{org_id}/users", response_class=HTMLResponse, dependencies=[back_to("/organizations/{org_id}")])
+@router.post("/organizations/{org_id}/users", dependencies=[back_to("/organizations/{org_id}")])
 def add_member(
     request: Request,
     uow: UoW,
     principal: WebPrincipal,
     org_id: uuid.UUID,
-    full_name: Annotated[str, Form(max_length=200)],
     email: Annotated[str, Form(max_length=320)],
     role: Annotated[Role, Form()] = Role.MEMBER,
-    cleared: Annotated[bool, Form()] = False,
 ) -> Response:
-    password = secrets.token_urlsafe(12)
-    view = service.create_user(
-        uow, principal, org_id=org_id, email=email, full_name=full_name, password=password, role=role, cleared=cleared
-    )
-    return _organization_page(
-        request, uow, principal, org_id, new_password={"email": view.email, "password": password}, status_code=201
-    )
+    """Everyone, operators included, adds members by invitation here: the invited person chooses
+    their own password, and the answer is the same whether or not the address has an account."""
+    view = invitations.invite_member(uow, principal, org_id=org_id, email=email, role=role)
+    flash(request, f"Invitation sent to {view.email}.", "success")
+    return RedirectResponse(f"/organizations/{org_id}", status_code=303)
+
+
+@router.post("/organizations/{org_id}/invitations/{invitation_id}/revoke", dependencies=[back_to("/organizations/{org_id}")])
+def revoke_invitation(
+    request: Request, uow: UoW, principal: WebPrincipal, org_id: uuid.UUID, invitation_id: uuid.UUID
+) -> Response:
+    view = invitations.revoke_invitation(uow, principal, invitation_id)
+    flash(request, f"Invitation to {view.email} revoked.", "success")
+    return RedirectResponse(f"/organizations/{view.organization_id}", status_code=303)
+
+
+@router.get("/invitations/{token}", response_class=HTMLResponse)
+def invitation_page(request: Request, uow: UoW, principal: OptionalWebPrincipal, token: str) -> Response:
+    """The invited person's page (no sign-in): any link that cannot be used is a plain 404."""
+    offer = invitations.get_offer(uow, token=token)
+    return render(request, "invitation.html", principal, offer=offer, token=token)
+
+
+@router.post("/invitations/{token}", dependencies=[back_to("/invitations/{token}")])
+def accept_invitation(
+    request: Request,
+    uow: UoW,
+    token: str,
+    full_name: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=256)],
+    password_again: Annotated[str, Form(max_length=256)],
+) -> Response:
+    if password != password_again:
+        # Checked before anything is written, so the link stays usable.
+        flash(request, "The two passwords differ; type the same password twice.", "error")
+        return RedirectResponse(f"/invitations/{token}", status_code=303)
+    view = invitations.accept_invitation(uow, token=token, full_name=full_name, password=password)
+    flash(request, f"Your account is ready, {view.full_name}. Sign in with {view.email} and your new password.", "success")
+    return RedirectResponse("/login", status_code=303)
 
 
 @router.post("/users/{user_id}", dependencies=[back_to("/")])

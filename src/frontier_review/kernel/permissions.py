@@ -21,6 +21,9 @@ class Permission(StrEnum):
     USER_LOOKUP = "identity:user:lookup"
     USER_UPDATE = "identity:user:update"
     USER_SET_CLEARED = "identity:user:set_cleared"
+    INVITATION_CREATE = "identity:invitation:create"
+    INVITATION_LIST = "identity:invitation:list"
+    INVITATION_REVOKE = "identity:invitation:revoke"
     TOKEN_ISSUE = "identity:token:issue"  # noqa: S105 - a permission name, not a secret
     TOKEN_READ = "identity:token:read"  # noqa: S105 - a permission name, not a secret
     TOKEN_REVOKE = "identity:token:revoke"  # noqa: S105 - a permission name, not a secret
