@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 LLAMA_BUILD := --config-settings-package 'llama-cpp-python:cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX=ON;-DGGML_AVX2=ON;-DGGML_FMA=ON;-DGGML_F16C=ON'
 export FR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck migrations-check test-only lock clean
+.PHONY: install run test lint typecheck migrations-check test-only browser lock clean
 
 # Reinstall only when the lock file or the project metadata changed.
 $(STAMP): requirements-dev.lock pyproject.toml
@@ -36,7 +36,12 @@ typecheck: install
 migrations-check: install
 	$(BIN)/python scripts/check_migrations.py
 
-test-only: install
+# The browser tests drive Debian's Chromium; install it when missing (root or sudo needed).
+browser:
+	@test -x /usr/bin/chromium || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y chromium >/dev/null 2>&1 || { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y chromium >/dev/null; }; }
+
+test-only: install browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck migrations-check test-only
