@@ -56,7 +56,7 @@ print(len(package.samples) / (time.perf_counter() - start))
 
 def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
     """Samples per second from queued to succeeded, for ``parallel`` runs queued together."""
-    from frontier_review.bootstrap import Container
+    from frontier_review.composition import build_container
     from frontier_review.config import Settings
     from frontier_review.db import migrate
     from frontier_review.evals import runs, service
@@ -76,7 +76,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
             session_secret="x" * 40,
             queue_name=f"bench-{uuid.uuid4().hex[:6]}",
         )
-        container = Container(settings=settings)
+        container = build_container(settings)
         operator = Principal.system("benchmark")
         with container.uow() as uow:
             service.seal_package(uow, operator, load_package(SUITE))

@@ -161,7 +161,7 @@ def _forget_redis_keys(url: str, prefix: str) -> None:
 
 def gateway_app() -> Any:
     """The whole web app, as ``frontier-review serve`` builds it, configured from ``FR_*``."""
-    from frontier_review.bootstrap import build_container
+    from frontier_review.composition import build_container
     from frontier_review.web.app import create_asgi
 
     profile_path = os.environ.get("BENCH_PROFILE")
@@ -315,7 +315,7 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
     sys.path.insert(0, str(ROOT))
     from tests.factories.engagements import gateway_token, make_engagement
 
-    from frontier_review.bootstrap import Container
+    from frontier_review.composition import build_container
     from frontier_review.config import Settings
     from frontier_review.db import migrate
     from frontier_review.engagements.domain import Quotas
@@ -342,7 +342,7 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
         queue_name=env["FR_QUEUE_NAME"],
         gateway_allow_private_upstreams=True,
     )
-    container = Container(settings=settings)
+    container = build_container(settings)
     many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run
     setup = make_engagement(
         container,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.db import migrate
 from frontier_review.identity import service as identity
@@ -52,7 +52,7 @@ def main() -> None:
             session_secret="x" * 40,
             login_max_failures=10**9,  # measure the failure path, not the lockout
         )
-        container = Container(settings=settings)
+        container = build_container(settings)
         system = Principal.system("benchmark")
         with container.uow() as uow:
             org = identity.create_organization(uow, system, name="Bench Agency", kind=OrgKind.AGENCY)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from frontier_review.audit.domain import GENESIS_HASH
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.db import migrate
 from frontier_review.db.models import Base
@@ -135,7 +136,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def container(settings: Settings, clock: FrozenClock) -> Iterator[Container]:
-    c = Container(settings=settings, clock=clock)
+    c = build_container(settings, clock=clock)
     try:
         yield c
     finally:

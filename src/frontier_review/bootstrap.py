@@ -1,8 +1,15 @@
-"""The composition root: builds settings, storage, keys and the job queue exactly once."""
+"""The process container: settings, storage, keys and the job queue, built exactly once.
+
+It names no area. What the areas contribute (authorization rules, event handlers, job tasks,
+the audit writer for refusals) arrives as a :class:`Wiring` from the composition root,
+``frontier_review.composition``, which is also where a container is built
+(``composition.build_container``).
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,16 +18,31 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from frontier_review.audit.service import write_denials
-from frontier_review.config import ConfigurationError, Environment, Settings, check_production_ready, load_settings
+from frontier_review.config import ConfigurationError, Environment, Settings, check_production_ready
 from frontier_review.db.engine import make_engine, make_session_factory
-from frontier_review.db.uow import UnitOfWorkFactory
+from frontier_review.db.uow import DenialWriter, Handlers, Rules, UnitOfWorkFactory
+from frontier_review.jobs.context import JobContext
 from frontier_review.kernel.clock import Clock, SystemClock
 from frontier_review.security.keyring import KeyringSource, write_private_file
 from frontier_review.security.ratelimit import LoginRateLimit
 
 if TYPE_CHECKING:
+    from huey import Huey
+    from huey.api import TaskWrapper
+
     from frontier_review.jobs.queue import JobQueue
+
+TaskRegistrar = Callable[["Huey", JobContext], Mapping[str, "TaskWrapper"]]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the areas contribute to a process, composed by ``frontier_review.composition``."""
+
+    rules: Rules
+    denial_writer: DenialWriter
+    handlers: Handlers = field(default_factory=dict)
+    task_registrars: Sequence[TaskRegistrar] = ()
 
 
 def _session_secret(settings: Settings) -> str:
@@ -39,6 +61,7 @@ class Container:
     """Everything the adapters need, wired once per process."""
 
     settings: Settings
+    wiring: Wiring
     clock: Clock = field(default_factory=SystemClock)
 
     def __post_init__(self) -> None:
@@ -48,10 +71,26 @@ class Container:
         self.engine: Engine = make_engine(self.settings.resolved_database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.uow = UnitOfWorkFactory(
-            self.sessions, clock=self.clock, settings=self.settings, keyring=self.keyring, denial_writer=write_denials
+            self.sessions,
+            clock=self.clock,
+            settings=self.settings,
+            keyring=self.keyring,
+            denial_writer=self.wiring.denial_writer,
+            rules=self.wiring.rules,
+            handlers=self.wiring.handlers,
         )
         self.session_secret = _session_secret(self.settings)
         self.login_rate_limit = LoginRateLimit(self.settings)
+
+    def job_context(self) -> JobContext:
+        """What this process's job tasks get from it."""
+        return JobContext(
+            settings=self.settings,
+            clock=self.clock,
+            uow=self.uow,
+            sessions=self.sessions,
+            session_secret=self.session_secret,
+        )
 
     @cached_property
     def jobs(self) -> JobQueue:
@@ -87,8 +126,3 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
-    """Build the process's container from the environment (or the given settings)."""
-    return Container(settings=settings or load_settings(), clock=clock or SystemClock())

@@ -1,7 +1,9 @@
-"""Composition of every area's authorization rules, and the service-side check.
+"""The service-side authorization check over every area's rules.
 
-Services call :func:`authorize`; it consults the pure rules, and a refusal is recorded on
-the unit of work so that it is audited even though the operation's transaction rolls back.
+The rules themselves are composed at the top (``frontier_review.composition``) and ride on the
+unit of work, so this module, like every area, depends only downwards. Services call
+:func:`authorize`; it consults the pure rules, and a refusal is recorded on the unit of work so
+that it is audited even though the operation's transaction rolls back.
 Adapters may call :func:`decide` to decide what to *show* (a button, a link); that is not
 an access attempt and is not audited.
 
@@ -12,38 +14,22 @@ uses, so that a refusal never confirms that an id is real (the refusal is audite
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import NoReturn
 
-from frontier_review.audit.policy import RULES as AUDIT_RULES
-from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.uow import PendingDenial, UnitOfWork
-from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
-from frontier_review.evals.policy import RULES as EVALS_RULES
-from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.decision import Allowed, Decision
 from frontier_review.kernel.errors import NotFound, PermissionDenied
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.registry.policy import RULES as REGISTRY_RULES
-from frontier_review.security.policy import RULES as SECURITY_RULES
-
-RULES: Mapping[Permission, authz.Rule] = {
-    **IDENTITY_RULES,
-    **AUDIT_RULES,
-    **SECURITY_RULES,
-    **REGISTRY_RULES,
-    **COVERAGE_RULES,
-    **EVALS_RULES,
-    **ENGAGEMENT_RULES,
-}
 
 
-def decide(principal: Principal, permission: Permission, resource: object, now: datetime) -> Decision:
-    """Pure decision over the composed rules (deny by default)."""
-    return authz.decide(RULES, principal, permission, resource, now)
+def decide(
+    uow: UnitOfWork, principal: Principal, permission: Permission, resource: object, now: datetime | None = None
+) -> Decision:
+    """Pure decision over the rules the composition root gave the unit of work (deny by default)."""
+    return authz.decide(uow.rules, principal, permission, resource, now if now is not None else uow.clock.now())
 
 
 def _target(resource: object) -> tuple[str | None, str | None]:
@@ -72,7 +58,7 @@ def _record_denial(
 
 def authorize(uow: UnitOfWork, principal: Principal, permission: Permission, resource: object) -> Allowed:
     """Allow or raise ``PermissionDenied``; every refusal is audited with its reason."""
-    decision = decide(principal, permission, resource, uow.clock.now())
+    decision = decide(uow, principal, permission, resource)
     if isinstance(decision, Allowed):
         return decision
     _record_denial(uow, principal, permission, decision.reason, _target(resource))
@@ -113,11 +99,11 @@ def authorize_visible(
         PermissionDenied: The caller sees the resource but may not do this to it.
     """
     now = uow.clock.now()
-    decision = decide(principal, permission, resource, now)
+    decision = decide(uow, principal, permission, resource, now)
     if isinstance(decision, Allowed):
         return decision
     _record_denial(uow, principal, permission, decision.reason, _target(resource))
-    if read is not None and read != permission and decide(principal, read, resource, now).allowed:
+    if read is not None and read != permission and decide(uow, principal, read, resource, now).allowed:
         raise PermissionDenied(decision.reason)
     raise NotFound(not_found)
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from frontier_review.audit.domain import GENESIS_HASH, canonical_json, checkpoint_message
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
@@ -131,7 +132,7 @@ def test_a_wrong_master_key_is_a_503_not_a_tampering_report(container: Container
     from pydantic import SecretStr
 
     other_key = SecretStr(base64.b64encode(os.urandom(32)).decode())
-    misconfigured = Container(settings=settings.model_copy(update={"master_key": other_key}), clock=clock)
+    misconfigured = build_container(settings.model_copy(update={"master_key": other_key}), clock=clock)
     try:
         with serve(misconfigured) as url, httpx.Client(base_url=url) as client:
             response = client.get("/api/v1/audit/verify", headers=bearer(token))

@@ -15,6 +15,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from frontier_review.audit import service as audit
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.engagements import access, service
 from frontier_review.engagements.domain import Quotas
 from frontier_review.engagements.orm import AccessLog
@@ -27,6 +28,7 @@ from frontier_review.gateway.recorder import (
     in_flight_grace,
 )
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.security import service as security
 from tests.factories.engagements import Setup, gateway_token, make_engagement, settled
@@ -202,7 +204,7 @@ def test_release_always_succeeds_and_closes_every_access_at_once(container: Cont
     assert ask(agency, setup) == ANSWER
     assert ask(partner, setup) == ANSWER
     with container.uow() as uow:
-        service.set_version_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
+        registry_service.set_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
     for sdk in (agency, partner):
         with pytest.raises(openai.PermissionDeniedError, match="released"):
             ask(sdk, setup)
@@ -319,7 +321,7 @@ def test_quotas_are_shared_through_redis_by_every_gateway_process(
     )
     token = gateway_token(container, setup.reviewer, setup)
     shared = container.settings.model_copy(update={"redis_url": redis_url})
-    first, second = Container(settings=shared, clock=clock), Container(settings=shared, clock=clock)
+    first, second = build_container(shared, clock=clock), build_container(shared, clock=clock)
     try:
         with serve(first) as url_a, serve(second) as url_b:
             a, b = client(url_a, token), client(url_b, token)

@@ -22,6 +22,7 @@ from frontier_review.identity.domain import Role
 from frontier_review.identity.service import OrganizationView
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.principal import Principal
+from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from tests.factories.engagements import make_engagement
 from tests.factories.identity import make_user
@@ -91,7 +92,7 @@ def test_a_benchmark_runs_through_the_program_offices_grant(container: Container
             calls = session.scalars(sa.select(AccessLog).where(AccessLog.actor_label == director.email)).all()
         assert len([c for c in calls if c.status == 200]) == 5  # one gateway call per sample, each recorded
         with container.uow() as uow:
-            engagements.set_version_status(
+            registry_service.set_status(
                 uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED
             )
         after = _run(container, director.principal)

@@ -27,6 +27,7 @@ from frontier_review.engagements.orm import AccessLog
 from frontier_review.gateway.recorder import chain_pending, in_flight_grace
 from frontier_review.gateway.validation import MAX_N, MAX_TOKENS
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.security.tokens import mint_token
 from tests.api.helpers import assert_problem, bearer, csrf_from, web_login
@@ -206,7 +207,9 @@ def test_a_stream_is_cut_with_a_final_error_event_when_the_developer_releases(
 ) -> None:
     def release(setup: Setup) -> None:
         with container.uow() as uow:
-            service.set_version_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
+            registry_service.set_status(
+                uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED
+            )
 
     received, error, _ = _stream_then(container, base_url, slow_upstream, release)
     assert error is not None

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.identity.domain import OrgKind
 from frontier_review.kernel.clock import FrozenClock
@@ -26,7 +27,7 @@ def _count(container: Container, action: str) -> int:
 def test_logout_ends_a_copied_cookie_on_every_server_process(settings: Settings, clock: FrozenClock) -> None:
     """Two app instances (as two processes would) share only the database: signing out on one
     ends the session on the other, so a copied cookie is worthless after logout."""
-    first, second = Container(settings=settings, clock=clock), Container(settings=settings, clock=clock)
+    first, second = build_container(settings, clock=clock), build_container(settings, clock=clock)
     try:
         person = make_user(first, make_org(first, OrgKind.AGENCY))
         with serve(first) as url_a, serve(second) as url_b, httpx.Client(base_url=url_a) as browser:
@@ -49,7 +50,7 @@ def test_logout_ends_a_copied_cookie_on_every_server_process(settings: Settings,
 def test_parallel_wrong_guesses_end_in_lockout_at_the_limit(settings: Settings, clock: FrozenClock) -> None:
     guesses = 12
     # Room for every guess from one address: this is about the per-account counter.
-    roomy = Container(settings=settings.model_copy(update={"login_ip_max_attempts": 100}), clock=clock)
+    roomy = build_container(settings.model_copy(update={"login_ip_max_attempts": 100}), clock=clock)
     try:
         person = make_user(roomy, make_org(roomy, OrgKind.AGENCY))
         limit = roomy.settings.login_max_failures

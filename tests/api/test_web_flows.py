@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
@@ -258,7 +259,7 @@ def test_operator_adds_an_organization_and_oversees_the_audit_log(container: Con
 def test_too_many_attempts_from_one_address_are_throttled_and_audited(settings: Settings, clock: FrozenClock) -> None:
     from tests.live import serve
 
-    tight = Container(settings=settings.model_copy(update={"login_ip_max_attempts": 3}), clock=clock)
+    tight = build_container(settings.model_copy(update={"login_ip_max_attempts": 3}), clock=clock)
     try:
         org = make_org(tight, OrgKind.AGENCY)
         person = make_user(tight, org)
@@ -303,7 +304,7 @@ def test_admin_unlocks_a_locked_member_and_sessions_can_be_ended_everywhere(cont
 def test_secure_cookie_and_hsts_when_configured(settings: Settings, clock: FrozenClock) -> None:
     from tests.live import serve
 
-    secure = Container(settings=settings.model_copy(update={"cookie_secure": True}), clock=clock)
+    secure = build_container(settings.model_copy(update={"cookie_secure": True}), clock=clock)
     try:
         org = make_org(secure, OrgKind.AGENCY)
         person = make_user(secure, org)
@@ -323,7 +324,7 @@ def test_secure_cookie_and_hsts_when_configured(settings: Settings, clock: Froze
 def test_readyz_reports_an_unreachable_redis_as_degraded(settings: Settings, clock: FrozenClock) -> None:
     from tests.live import free_port, serve
 
-    broken = Container(settings=settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}), clock=clock)
+    broken = build_container(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"}), clock=clock)
     try:
         with serve(broken) as url, httpx.Client(base_url=url) as client:
             response = client.get("/readyz")

@@ -25,6 +25,7 @@ from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
 from frontier_review.notifications.orm import Notification
+from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.security.orm import DataKey
 from tests.factories.engagements import CONFIDENTIALITY, Setup, make_engagement
@@ -280,7 +281,7 @@ def test_release_ends_downloads_at_once(container: Container) -> None:
     setup = make_engagement(container)
     view = upload(container, setup, b"card")
     with container.uow() as uow:
-        service.set_version_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
+        registry_service.set_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
     assert "released the model version" in refused(container, setup.reviewer, setup, view.id)
     with container.uow() as uow, pytest.raises(ValidationFailed):
         artifacts.upload(

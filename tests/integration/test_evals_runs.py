@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.coverage import determinations
 from frontier_review.coverage.criteria import Outcome
@@ -279,7 +280,7 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
     from frontier_review.kernel.clock import SystemClock
     from tests.cli import cli_env
 
-    container = Container(settings=settings.model_copy(update={"run_stale_seconds": 3}), clock=SystemClock())
+    container = build_container(settings.model_copy(update={"run_stale_seconds": 3}), clock=SystemClock())
     workers: list[subprocess.Popen[bytes]] = []
 
     def start_worker() -> subprocess.Popen[bytes]:

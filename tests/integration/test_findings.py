@@ -20,6 +20,7 @@ from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
 from frontier_review.notifications.orm import Notification
+from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from tests.factories.engagements import Setup, make_engagement
 from tests.factories.identity import Person, make_org, make_user
@@ -343,7 +344,7 @@ def test_who_may_file_and_until_when(container: Container, clock: FrozenClock) -
     assert [c.body for c in view.thread] == ["Mitigated before launch.", "Thanks."]
     released = make_engagement(container)
     with container.uow() as uow:
-        service.set_version_status(
+        registry_service.set_status(
             uow, released.developer.principal, released.engagement.version_id, status=VersionStatus.RELEASED
         )
     with pytest.raises(PermissionDenied, match="released"):

@@ -10,6 +10,7 @@ import pytest
 from frontier_review.audit import service as audit
 from frontier_review.audit.tasks import CHECKPOINT_TASK, PERIODIC_CHECKPOINT_TASK
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.identity.domain import OrgKind
 from frontier_review.jobs.queue import start_embedded_consumer
@@ -21,7 +22,7 @@ from tests.factories.identity import SYSTEM, make_org
 def queued_container(request: pytest.FixtureRequest, settings: Settings, clock: FrozenClock) -> Iterator[Container]:
     if request.param == "redis-queue":
         settings = settings.model_copy(update={"redis_url": request.getfixturevalue("redis_url")})
-    container = Container(settings=settings, clock=clock)
+    container = build_container(settings, clock=clock)
     try:
         yield container
     finally:

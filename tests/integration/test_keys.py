@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security import envelope
@@ -39,8 +40,8 @@ def test_sealed_field_is_bound_to_its_row_and_field(container: Container) -> Non
 
 
 def test_rotation_rewraps_every_data_key_while_old_processes_keep_reading(settings: Settings, clock: FrozenClock) -> None:
-    server = Container(settings=_file_keyed(settings), clock=clock)  # a long-running process
-    operator = Container(settings=_file_keyed(settings), clock=clock)  # the `keys rotate` process
+    server = build_container(_file_keyed(settings), clock=clock)  # a long-running process
+    operator = build_container(_file_keyed(settings), clock=clock)  # the `keys rotate` process
     try:
         with server.uow() as uow:
             sealed = [security.seal_field(uow, f"secret-{i}".encode(), table="t", row_id=str(i), field="f") for i in range(7)]
@@ -76,7 +77,7 @@ def test_rotation_rewraps_every_data_key_while_old_processes_keep_reading(settin
 
 def test_keys_rotate_cli(settings: Settings, clock: FrozenClock, tmp_path: Path) -> None:
     settings = _file_keyed(settings)
-    c = Container(settings=settings, clock=clock)
+    c = build_container(settings, clock=clock)
     with c.uow() as uow:
         audit.create_checkpoint(uow, SYSTEM)
         security.seal_field(uow, b"x", table="t", row_id="1", field="f")
@@ -120,7 +121,7 @@ def test_staged_key_is_activated_by_rotate_and_env_keys_are_not_retired_by_the_c
     from tests.cli import cli_env
 
     file_settings = _file_keyed(settings)
-    c = Container(settings=file_settings, clock=clock)
+    c = build_container(file_settings, clock=clock)
     with c.uow() as uow:
         security.seal_field(uow, b"x", table="t", row_id="1", field="f")
     first = c.keyring.current().active_id
@@ -141,7 +142,7 @@ def test_staged_key_is_activated_by_rotate_and_env_keys_are_not_retired_by_the_c
     assert rotated.returncode == 0, rotated.stderr
     assert c.keyring.current().active_id == staged_id
     c.close()
-    env_keyed = Container(settings=settings, clock=clock)
+    env_keyed = build_container(settings, clock=clock)
     try:
         refused = subprocess.run([*run, "retire"], env=cli_env(env_keyed), capture_output=True, text=True, check=False)
         assert refused.returncode == 2

@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from frontier_review import policies
+from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
@@ -491,7 +491,7 @@ MATRIX: list[tuple[str, Permission, str, bool]] = [
     ids=[f"{p}|{perm.value}|{res}" for p, perm, res, _ in MATRIX],
 )
 def test_decision_matrix(principal: str, permission: Permission, resource: str, expected: bool) -> None:
-    decision = policies.decide(PRINCIPALS[principal], permission, RESOURCES[resource], NOW)
+    decision = authz.decide(composition.RULES, PRINCIPALS[principal], permission, RESOURCES[resource], NOW)
     assert decision.allowed is expected, decision
     if expected:
         assert isinstance(decision, Allowed)
@@ -509,7 +509,7 @@ def test_grid_covers_every_permission_once_per_resource() -> None:
 
 
 def test_every_permission_has_a_rule() -> None:
-    assert set(policies.RULES) == set(Permission)
+    assert set(composition.RULES) == set(Permission)
 
 
 def test_area_rule_sets_do_not_overlap() -> None:
@@ -528,7 +528,7 @@ def test_area_rule_sets_do_not_overlap() -> None:
 
 @pytest.mark.parametrize("permission", list(Permission), ids=str)
 def test_permission_without_rule_is_denied_even_to_the_operator(permission: Permission) -> None:
-    rules = {p: rule for p, rule in policies.RULES.items() if p is not permission}
+    rules = {p: rule for p, rule in composition.RULES.items() if p is not permission}
     for principal in (PRINCIPALS["su"], PRINCIPALS["sys"]):
         decision = authz.decide(rules, principal, permission, None, NOW)
         assert isinstance(decision, Denied)

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from frontier_review import policies
+from frontier_review import composition, policies
 from frontier_review.config import Settings
 from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.identity.domain import OrgRef, UserRef
@@ -85,7 +85,7 @@ def test_a_rule_that_raises_is_denied() -> None:
 
 def test_composed_rule_given_the_wrong_resource_is_denied() -> None:
     # can_read_organization reads ``org.id``; a None resource must deny, not crash the caller.
-    decision = policies.decide(member(), Permission.ORGANIZATION_READ, None, NOW)
+    decision = authz.decide(composition.RULES, member(), Permission.ORGANIZATION_READ, None, NOW)
     assert isinstance(decision, Denied)
 
 
@@ -102,7 +102,9 @@ def test_decision_values() -> None:
 @pytest.fixture
 def uow(tmp_path: Path) -> UnitOfWork:
     settings = Settings(data_dir=tmp_path, master_key=SecretStr(base64.b64encode(os.urandom(32)).decode()))
-    return UnitOfWork(session=Session(), clock=FrozenClock(NOW), settings=settings, keyring=KeyringSource(settings))
+    return UnitOfWork(
+        session=Session(), clock=FrozenClock(NOW), settings=settings, keyring=KeyringSource(settings), rules=composition.RULES
+    )
 
 
 def test_authorize_returns_the_allowed_decision_and_records_nothing(uow: UnitOfWork) -> None:

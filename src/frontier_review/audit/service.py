@@ -470,7 +470,7 @@ class EntryFilter:
 def _scope(principal: Principal, uow: UnitOfWork) -> uuid.UUID | None:
     """None means the whole log; an org id limits entries to that org's own actors."""
     now = uow.clock.now()
-    if decide(principal, Permission.AUDIT_READ_ALL, None, now).allowed:
+    if decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed:
         return None
     authorize(uow, principal, Permission.AUDIT_READ_ORG, principal.org_id)
     return principal.org_id

@@ -33,9 +33,9 @@ def audit_page(
     flt = service.EntryFilter(action=action or None, actor=actor or None, outcome=outcome or None, before_seq=before_seq)
     entries = service.list_entries(uow, principal, flt, limit=PAGE)
     now = uow.clock.now()
-    audit_all = decide(principal, Permission.AUDIT_READ_ALL, None, now).allowed
+    audit_all = decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed
     report = checkpoints = None
-    if decide(principal, Permission.AUDIT_VERIFY, None, now).allowed:
+    if decide(uow, principal, Permission.AUDIT_VERIFY, None, now).allowed:
         report = service.verify(uow, principal, tail_only=True)
         checkpoints = service.list_checkpoints(uow, principal, limit=1)
     params = {k: v for k, v in {"action": action, "actor": actor, "outcome": outcome}.items() if v}

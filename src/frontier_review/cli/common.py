@@ -12,7 +12,8 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from frontier_review.bootstrap import Container, build_container
+from frontier_review.bootstrap import Container
+from frontier_review.composition import build_container
 from frontier_review.config import ConfigurationError
 from frontier_review.kernel.errors import DomainError, FieldProblem, ValidationFailed
 from frontier_review.security import envelope

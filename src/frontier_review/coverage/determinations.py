@@ -242,10 +242,10 @@ def _view(
     uow: UnitOfWork, principal: Principal, det: Determination, row: PublishedPolicy, version: ModelVersion, model: Model
 ) -> DeterminationView:
     now = uow.clock.now()
-    detailed = decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), now).allowed
+    detailed = decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), now).allowed
     # Observed scores and thresholds only for cleared program-office staff (and the operator):
     # everyone else reads met / not met / unknown per criterion (developers never see scores).
-    cleared = decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True, str(row.id)), now).allowed
+    cleared = decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True, str(row.id)), now).allowed
     trace = (_trace(uow, det) if cleared else redact_trace(_trace(uow, det))) if detailed else None
     superseded = uow.session.scalar(select(Determination.id).where(Determination.supersedes_id == det.id)) is not None
     return DeterminationView(
@@ -292,7 +292,7 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
 
 
 def _cleared(uow: UnitOfWork, principal: Principal) -> bool:
-    return decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True), uow.clock.now()).allowed
+    return decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True), uow.clock.now()).allowed
 
 
 def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:

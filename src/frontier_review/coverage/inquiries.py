@@ -18,7 +18,7 @@ from frontier_review.coverage import determinations
 from frontier_review.coverage.orm import BenchmarkResult, Inquiry, InquiryEvent
 from frontier_review.coverage.policy import VersionOwner
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.identity.orm import Organization, User
+from frontier_review.identity import directory
 from frontier_review.kernel.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -83,7 +83,7 @@ def _text(value: str, field: str, *, required: bool = True, limit: int = 10_000)
 
 def _view(uow: UnitOfWork, inquiry: Inquiry, *, with_events: bool) -> InquiryView:
     version, model = registry.load_version(uow, inquiry.model_version_id)
-    org = uow.session.get(Organization, inquiry.organization_id)
+    org = directory.find_organization(uow, inquiry.organization_id)
     events: tuple[EventView, ...] = ()
     if with_events:
         rows = uow.session.scalars(
@@ -137,21 +137,22 @@ def _event(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, kind: str, b
     )
 
 
-def _program_offices(uow: UnitOfWork) -> list[uuid.UUID]:
-    return list(uow.session.scalars(select(Organization.id).where(Organization.kind == OrgKind.PROGRAM_OFFICE.value)))
-
-
 def _notify_program_office(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, title: str) -> None:
-    for org_id in _program_offices(uow):
-        notifications.notify_organization(
-            uow, org_id, kind="coverage_inquiry", title=title, link=f"/coverage/inquiries/{inquiry.id}", exclude=principal.user_id
-        )
+    offices = directory.list_organization_ids(uow, OrgKind.PROGRAM_OFFICE)
+    notifications.notify(
+        uow,
+        directory.list_members(uow, offices),
+        kind="coverage_inquiry",
+        title=title,
+        link=f"/coverage/inquiries/{inquiry.id}",
+        exclude=principal.user_id,
+    )
 
 
 def _notify_developer(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, title: str) -> None:
-    notifications.notify_organization(
+    notifications.notify(
         uow,
-        inquiry.organization_id,
+        directory.list_members(uow, inquiry.organization_id),
         kind="coverage_inquiry",
         title=title,
         link=f"/coverage/inquiries/{inquiry.id}",
@@ -222,7 +223,7 @@ def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *
 def list_inquiries(uow: UnitOfWork, principal: Principal, *, status: InquiryStatus | None = None) -> list[InquiryView]:
     """The program office's queue (every inquiry), or a developer's own inquiries."""
     stmt = select(Inquiry).order_by(Inquiry.filed_at.desc())
-    if not decide(principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed and not principal.is_superuser:
+    if not decide(uow, principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed and not principal.is_superuser:
         if principal.org_id is None:
             return []
         stmt = stmt.where(Inquiry.organization_id == principal.org_id)
@@ -248,9 +249,9 @@ def assign(
     inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, expected_version)
     _require_active(inquiry)
     target_id = assignee_id or principal.user_id
-    user = uow.session.get(User, target_id) if target_id else None
-    org = uow.session.get(Organization, user.organization_id) if user and user.organization_id else None
-    if user is None or org is None or org.kind != OrgKind.PROGRAM_OFFICE.value or not user.is_active:
+    user = directory.find_person(uow, target_id) if target_id else None
+    org = directory.find_organization(uow, user.organization_id) if user and user.organization_id else None
+    if user is None or org is None or org.kind is not OrgKind.PROGRAM_OFFICE or not user.is_active:
         raise ValidationFailed("the assignee must be an active program-office member", field="assignee_id")
     inquiry.assignee_id, inquiry.assignee_label = user.id, user.email
     if inquiry.status == InquiryStatus.OPEN.value:

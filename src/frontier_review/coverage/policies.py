@@ -112,7 +112,9 @@ def load_policy(uow: UnitOfWork, row: PublishedPolicy) -> Policy:
 
 
 def _view(uow: UnitOfWork, principal: Principal, row: PublishedPolicy) -> PolicyView:
-    visible = decide(principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), uow.clock.now())
+    visible = decide(
+        uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), uow.clock.now()
+    )
     content: dict[str, Any] | None = None
     source: str | None = None
     if visible.allowed:

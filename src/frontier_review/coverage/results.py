@@ -249,7 +249,7 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
     )
     opened: list[str] = []
     for row, bench in rows:
-        if decide(principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), uow.clock.now()).allowed:
+        if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), uow.clock.now()).allowed:
             out.append(_rview(uow, row, bench, f"{model.name} {version.label}"))
             if row.scores_sealed is not None:
                 opened.append(str(row.id))

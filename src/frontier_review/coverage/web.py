@@ -31,7 +31,7 @@ _INQUIRY = "/coverage/inquiries/{inquiry_id}"
 def inquiry_list(request: Request, uow: UoW, principal: WebPrincipal, status: str = "") -> Response:
     wanted = InquiryStatus(status) if status in {s.value for s in InquiryStatus} else None
     rows = inquiries.list_inquiries(uow, principal, status=wanted)
-    queue = decide(principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed
+    queue = decide(uow, principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed
     return render(
         request, "coverage/inquiries.html", principal, inquiries=rows, queue=queue, status=status, statuses=list(InquiryStatus)
     )
@@ -55,8 +55,8 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
     view = inquiries.get_inquiry(uow, principal, inquiry_id)
     now = uow.clock.now()
     owner = VersionOwner(view.organization_id, str(view.id), "coverage_inquiry")
-    can_work = decide(principal, Permission.COVERAGE_INQUIRY_WORK, owner, now).allowed
-    can_respond = decide(principal, Permission.COVERAGE_INQUIRY_RESPOND, owner, now).allowed
+    can_work = decide(uow, principal, Permission.COVERAGE_INQUIRY_WORK, owner, now).allowed
+    can_respond = decide(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, owner, now).allowed
     determination = determinations.get_determination(uow, principal, view.determination_id) if view.determination_id else None
     policy_list = policies.list_policies(uow, principal) if can_work else []
     version_results = results.results_for_version(uow, principal, view.model_version_id) if can_work else []
@@ -191,7 +191,7 @@ def determination_page(request: Request, uow: UoW, principal: WebPrincipal, dete
 @router.get("/policies", response_class=HTMLResponse)
 def policy_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     rows = policies.list_policies(uow, principal)
-    can_publish = decide(principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
+    can_publish = decide(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
     return render(request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source="")
 
 
@@ -212,7 +212,7 @@ async def publish(
             return RedirectResponse("/coverage/policies", status_code=303)
         text = raw.decode("utf-8", "replace")
     rows = policies.list_policies(uow, principal)
-    can_publish = decide(principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
+    can_publish = decide(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
     # Checking the file is a parse that writes nothing, so its problems can be shown next to the
     # source (each with its line) rather than flashed; publishing itself raises through the unit
     # of work to the web error handler like every other change.
@@ -248,7 +248,7 @@ def policy_page(request: Request, uow: UoW, principal: WebPrincipal, ref: str) -
     if (
         len(versions) > 1
         and view.content is not None
-        and decide(principal, Permission.COVERAGE_REASSESS, None, uow.clock.now()).allowed
+        and decide(uow, principal, Permission.COVERAGE_REASSESS, None, uow.clock.now()).allowed
     ):
         # Which registered versions this policy version decides differently from its predecessor.
         against, changes = determinations.reassess(uow, principal, policy_ref=view.ref)

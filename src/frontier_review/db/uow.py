@@ -7,19 +7,28 @@ Adapters open it and it commits on success; services never commit. Two things ri
   after the rollback; on success they are written in the same transaction.
 * ``after_commit`` — side effects (enqueueing a job, sending mail) that must happen only
   once the change is durable.
+
+Two things are handed in by the composition root, so this low module names no area:
+
+* ``rules`` — every area's authorization rules, which ``policies.authorize`` consults.
+* ``handlers`` — who reacts to a domain event. :meth:`UnitOfWork.publish` runs them at once,
+  inside the same transaction, so a reaction commits or rolls back with its cause (releasing a
+  version closes its engagements atomically, though the registry does not know engagements exist).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from frontier_review.kernel.authz import Rule
 from frontier_review.kernel.clock import Clock
+from frontier_review.kernel.permissions import Permission
 
 if TYPE_CHECKING:
     from frontier_review.config import Settings
@@ -28,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DenialWriter = Callable[["UnitOfWork", list["PendingDenial"]], None]
+EventHandler = Callable[["UnitOfWork", Any], None]
+Rules = Mapping[Permission, Rule]
+Handlers = Mapping[type, Sequence[EventHandler]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,8 @@ class UnitOfWork:
     clock: Clock
     settings: Settings
     keyring: KeyringSource
+    rules: Rules = field(default_factory=dict)
+    handlers: Handlers = field(default_factory=dict)
     denials: list[PendingDenial] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     request_meta: dict[str, str] = field(default_factory=dict)
@@ -58,6 +72,14 @@ class UnitOfWork:
     def on_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the transaction has committed (never on rollback)."""
         self.after_commit.append(action)
+
+    def publish(self, event: object) -> None:
+        """Run every handler of ``event``'s type now, in this transaction.
+
+        A handler's error propagates: the cause and its reactions commit together or not at all.
+        """
+        for handler in self.handlers.get(type(event), ()):
+            handler(self, event)
 
     def flush_unique(self, message: str, field: str) -> None:
         """Flush in a savepoint, turning a unique-constraint race into a Conflict on ``field``.
@@ -87,8 +109,12 @@ class UnitOfWorkFactory:
         settings: Settings,
         keyring: KeyringSource,
         denial_writer: DenialWriter,
+        rules: Rules,
+        handlers: Handlers | None = None,
     ) -> None:
         self.sessions = sessions
+        self.rules = rules
+        self.handlers: Handlers = handlers or {}
         self.clock = clock
         self.settings = settings
         self.keyring = keyring
@@ -101,6 +127,8 @@ class UnitOfWorkFactory:
             clock=self.clock,
             settings=self.settings,
             keyring=self.keyring,
+            rules=self.rules,
+            handlers=self.handlers,
             request_meta=dict(request_meta or {}),
         )
         try:
@@ -129,6 +157,7 @@ class UnitOfWorkFactory:
             clock=self.clock,
             settings=self.settings,
             keyring=self.keyring,
+            rules=self.rules,
             request_meta=failed.request_meta,
         )
         try:

@@ -267,7 +267,7 @@ def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
         },
         "Breeze 1.0 model card",
     )
-    engagements.set_version_status(uow, northwind, breeze, status=VersionStatus.RELEASED)
+    registry.set_status(uow, northwind, breeze, status=VersionStatus.RELEASED)
     helix_bio = version(
         helix,
         "Helix-Bio",

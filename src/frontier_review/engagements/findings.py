@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import BinaryIO, NamedTuple, TypeVar
+from typing import BinaryIO, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
@@ -248,7 +248,18 @@ def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permissi
         )
 
 
-def _in_audience(uow: UnitOfWork, fref: FindingRef, users: Iterable[User]) -> list[User]:
+class _Member(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def organization_id(self) -> uuid.UUID | None: ...
+
+
+_M = TypeVar("_M", bound=_Member)
+
+
+def _in_audience(uow: UnitOfWork, fref: FindingRef, users: Iterable[_M]) -> list[_M]:
     """The people among ``users`` who are in the finding's TLP audience right now (for notices:
     a notice about a finding reveals that it exists)."""
     now = uow.clock.now()
@@ -410,10 +421,10 @@ def _view(uow: UnitOfWork, principal: Principal, f: Finding, fref: FindingRef) -
         thread=thread,
         evidence_files=evidence,
         recipients=recipients,
-        may_comment=decide(principal, Permission.FINDING_COMMENT, fref, now).allowed,
-        may_set_status=decide(principal, Permission.FINDING_SET_STATUS, fref, now).allowed,
-        may_attach_evidence=decide(principal, Permission.FINDING_ATTACH_EVIDENCE, fref, now).allowed,
-        may_relabel=decide(principal, Permission.FINDING_RELABEL, Relabel(fref, tighter), now).allowed,
+        may_comment=decide(uow, principal, Permission.FINDING_COMMENT, fref, now).allowed,
+        may_set_status=decide(uow, principal, Permission.FINDING_SET_STATUS, fref, now).allowed,
+        may_attach_evidence=decide(uow, principal, Permission.FINDING_ATTACH_EVIDENCE, fref, now).allowed,
+        may_relabel=decide(uow, principal, Permission.FINDING_RELABEL, Relabel(fref, tighter), now).allowed,
     )
 
 
@@ -558,7 +569,7 @@ def list_findings(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
     now = uow.clock.now()
     out = []
     for f in uow.session.scalars(select(Finding).where(Finding.engagement_id == row.id).order_by(Finding.filed_at.desc())):
-        if decide(principal, Permission.FINDING_READ, _finding_ref(uow, f, row, eref), now).allowed:
+        if decide(uow, principal, Permission.FINDING_READ, _finding_ref(uow, f, row, eref), now).allowed:
             out.append(_summary(uow, f))
     return out
 
@@ -602,7 +613,7 @@ def relabel(
     keep = recipients is None
     named = _clean_recipients(uow, row, finding.organization_id, label, fref.recipients if keep else recipients)
     after = dataclasses.replace(fref, tlp=label.value, recipients=frozenset(u.id for u in named))
-    if not decide(principal, Permission.FINDING_READ, after, uow.clock.now()).allowed:
+    if not decide(uow, principal, Permission.FINDING_READ, after, uow.clock.now()).allowed:
         # Checked before anything changes: whoever relabels keeps seeing what they relabelled.
         raise ValidationFailed("name yourself among the recipients to keep seeing this finding", field="recipients")
     previous = finding.tlp

@@ -7,44 +7,35 @@ the same person even if the code that causes it runs again.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements.orm import Engagement, Participant
-from frontier_review.identity.orm import User
-from frontier_review.kernel.ids import new_id
-from frontier_review.notifications import email
-from frontier_review.notifications.orm import Notification
+from frontier_review.identity import directory
+from frontier_review.identity.directory import Person
+from frontier_review.notifications import service as notifications
+from frontier_review.notifications.service import Addressee
 
 
 def _link(row: Engagement) -> str:
     return f"/engagements/{row.id}"
 
 
-def _send(uow: UnitOfWork, users: list[User], row: Engagement, kind: str, title: str, key: str, link: str | None = None) -> None:
-    now = uow.clock.now()
-    target = link or _link(row)
-    for user in users:
-        uow.session.add(
-            Notification(id=new_id(), user_id=user.id, kind=kind, title=title[:300], body="", link=target, created_at=now)
-        )
-        email.queue_email(
-            uow,
-            to=user.email,
-            subject=f"[Frontier Review] {title}"[:300],
-            body=f"{title}\n\nOpen it in Frontier Review: {target}\n",
-            dedupe_key=f"{kind}:{row.id}:{key}:{user.id}",
-        )
+def _send(
+    uow: UnitOfWork, users: Sequence[Addressee], row: Engagement, kind: str, title: str, key: str, link: str | None = None
+) -> None:
+    notifications.notify(uow, users, kind=kind, title=title, link=link or _link(row), mail_key=f"{kind}:{row.id}:{key}")
 
 
-def members(uow: UnitOfWork, org_id: uuid.UUID) -> list[User]:
+def members(uow: UnitOfWork, org_id: uuid.UUID) -> list[Person]:
     """The organization's active people."""
-    return list(uow.session.scalars(select(User).where(User.organization_id == org_id, User.is_active.is_(True))))
+    return directory.list_members(uow, org_id)
 
 
 def to_users(
-    uow: UnitOfWork, row: Engagement, users: list[User], kind: str, title: str, key: str, link: str | None = None
+    uow: UnitOfWork, row: Engagement, users: Sequence[Addressee], kind: str, title: str, key: str, link: str | None = None
 ) -> None:
     """Notify exactly these people (findings pick them by TLP audience: a notice reveals that
     the finding exists)."""
@@ -54,20 +45,24 @@ def to_users(
 def to_org(
     uow: UnitOfWork, row: Engagement, org_id: uuid.UUID, kind: str, title: str, key: str = "", link: str | None = None
 ) -> None:
+    """Notify an organization's active people."""
     _send(uow, members(uow, org_id), row, kind, title, key or str(row.access_epoch), link)
 
 
 def to_user(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID, kind: str, title: str) -> None:
-    user = uow.session.get(User, user_id)
-    if user is not None:
-        _send(uow, [user], row, kind, title, str(row.access_epoch))
+    """Notify one person, if they exist."""
+    person = directory.find_person(uow, user_id)
+    if person is not None:
+        _send(uow, [person], row, kind, title, str(row.access_epoch))
 
 
 def to_developer(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str = "", link: str | None = None) -> None:
+    """Notify the developer's people."""
     to_org(uow, row, row.developer_org_id, kind, title, key, link)
 
 
 def to_participants(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str = "") -> None:
+    """Notify the people of every participant still in the engagement."""
     orgs = uow.session.scalars(
         select(Participant.organization_id).where(Participant.engagement_id == row.id, Participant.revoked_at.is_(None))
     )
@@ -76,6 +71,7 @@ def to_participants(uow: UnitOfWork, row: Engagement, kind: str, title: str, key
 
 
 def offer(uow: UnitOfWork, row: Engagement, org_id: uuid.UUID) -> None:
+    """Tell an organization it is offered access."""
     to_org(
         uow,
         row,

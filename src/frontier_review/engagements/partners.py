@@ -72,7 +72,7 @@ def _view(uow: UnitOfWork, principal: Principal, row: PartnerDesignation) -> Des
         .order_by(Engagement.created_at)
     )
     now = uow.clock.now()
-    titles = [e.title for e in rows if decide(principal, Permission.ENGAGEMENT_READ, service.ref(uow, e), now).allowed]
+    titles = [e.title for e in rows if decide(uow, principal, Permission.ENGAGEMENT_READ, service.ref(uow, e), now).allowed]
     return DesignationView(
         id=row.id,
         organization_id=row.organization_id,

@@ -49,6 +49,7 @@ from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
+from frontier_review.registry.events import VersionStatusChanged
 from frontier_review.registry.orm import Model, ModelVersion
 
 
@@ -706,19 +707,19 @@ def _close(uow: UnitOfWork, row: Engagement, reason: ClosedReason) -> None:
         notices.to_participants(uow, row, f"engagement_{reason.value}", f"{row.title}: {text}")
 
 
-def set_version_status(
-    uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, status: VersionStatus
-) -> registry.VersionView:
-    """Release or withdraw (G2): always succeeds for the developer and closes every engagement of
-    the version in the same transaction. Nothing here can delay it; findings are advisory."""
-    result = registry.set_status(uow, principal, version_id, status=status)
-    reason = ClosedReason.RELEASED if status is VersionStatus.RELEASED else ClosedReason.WITHDRAWN
+def on_version_status_changed(uow: UnitOfWork, event: VersionStatusChanged) -> None:
+    """Close every engagement of a version released or withdrawn (G2), in the same transaction.
+
+    Nothing here can delay a release; findings are advisory.
+    """
+    reason = ClosedReason.RELEASED if event.status is VersionStatus.RELEASED else ClosedReason.WITHDRAWN
     for row in uow.session.scalars(
-        select(Engagement).where(Engagement.model_version_id == version_id, Engagement.state != EngagementState.CLOSED.value)
+        select(Engagement).where(
+            Engagement.model_version_id == event.version_id, Engagement.state != EngagementState.CLOSED.value
+        )
     ):
         _close(uow, row, reason)
-        audit.record(uow, principal, f"engagements:engagement:{reason.value}", target_type="engagement", target_id=row.id)
-    return result
+        audit.record(uow, event.principal, f"engagements:engagement:{reason.value}", target_type="engagement", target_id=row.id)
 
 
 def sweep(uow: UnitOfWork) -> int:
@@ -760,7 +761,7 @@ def list_visible(uow: UnitOfWork, principal: Principal) -> list[EngagementView]:
     now = uow.clock.now()
     out = []
     for row in rows:
-        if decide(principal, Permission.ENGAGEMENT_READ, ref(uow, row), now).allowed:
+        if decide(uow, principal, Permission.ENGAGEMENT_READ, ref(uow, row), now).allowed:
             out.append(view(uow, row, principal))
     return out
 
@@ -794,7 +795,7 @@ def usage(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> li
         .group_by(AccessLog.participant_id, AccessLog.organization_id, AccessLog.day)
         .order_by(AccessLog.day.desc())
     )
-    sees_all = decide(principal, Permission.ENGAGEMENT_MANAGE, the_ref, uow.clock.now()).allowed
+    sees_all = decide(uow, principal, Permission.ENGAGEMENT_MANAGE, the_ref, uow.clock.now()).allowed
     sees_all = sees_all or principal.org_kind is OrgKind.PROGRAM_OFFICE or principal.is_system
     if not sees_all:
         stmt = stmt.where(AccessLog.organization_id == principal.org_id)

@@ -14,26 +14,26 @@ from frontier_review.gateway.recorder import CHAIN_BATCH, chain_pending, in_flig
 from frontier_review.notifications import email
 
 if TYPE_CHECKING:
-    from frontier_review.bootstrap import Container
+    from frontier_review.jobs.context import JobContext
 
 HOUSEKEEPING_TASK = "engagements.housekeeping"
 MAIL_TASK = "notifications.mail"
 
 
-def register(huey: Huey, container: Container) -> dict[str, TaskWrapper]:
+def register(huey: Huey, ctx: JobContext) -> dict[str, TaskWrapper]:
     def deliver() -> int:
-        settings = container.settings
-        return email.deliver_pending(container.sessions, container.clock, smtp_url=settings.smtp_url, sender=settings.mail_from)
+        settings = ctx.settings
+        return email.deliver_pending(ctx.sessions, ctx.clock, smtp_url=settings.smtp_url, sender=settings.mail_from)
 
     def housekeeping() -> int:
-        with container.uow() as uow:
+        with ctx.uow() as uow:
             changed = service.sweep(uow)
-        with container.uow() as uow:
+        with ctx.uow() as uow:
             artifacts.purge_expired(uow)
-        with container.uow() as uow:
+        with ctx.uow() as uow:
             artifacts.sweep_orphaned_chunks(uow)
             reveals.purge_expired(uow)
-        while chain_pending(container.uow, grace=in_flight_grace(container.settings)) >= CHAIN_BATCH:
+        while chain_pending(ctx.uow, grace=in_flight_grace(ctx.settings)) >= CHAIN_BATCH:
             pass
         deliver()
         return changed

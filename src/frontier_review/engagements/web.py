@@ -108,13 +108,13 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
     row = service.load(uow, engagement_id)
     the_ref = service.ref(uow, row)
     now = uow.clock.now()
-    manages = decide(principal, Permission.ENGAGEMENT_MANAGE, the_ref, now).allowed
-    accepts = decide(principal, Permission.ENGAGEMENT_ACCEPT_TERMS, the_ref, now).allowed
-    reviews = decide(principal, Permission.GATEWAY_TOKEN_ISSUE, the_ref, now).allowed
+    manages = decide(uow, principal, Permission.ENGAGEMENT_MANAGE, the_ref, now).allowed
+    accepts = decide(uow, principal, Permission.ENGAGEMENT_ACCEPT_TERMS, the_ref, now).allowed
+    reviews = decide(uow, principal, Permission.GATEWAY_TOKEN_ISSUE, the_ref, now).allowed
     usage = service.usage(uow, principal, engagement_id)
     mine = next((p for p in view.participants if p.organization_id == principal.org_id), None)
     found = findings.list_findings(uow, principal, engagement_id)
-    can_file = decide(principal, Permission.FINDING_FILE, the_ref, now).allowed and view.state.value != "closed"
+    can_file = decide(uow, principal, Permission.FINDING_FILE, the_ref, now).allowed and view.state.value != "closed"
     return render(
         request,
         "engagements/detail.html",
@@ -131,7 +131,7 @@ def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, princi
         new_token=_take_token(request, uow, principal, engagement_id),
         artifacts=artifacts.list_artifacts(uow, principal, engagement_id),
         download_refusal=artifacts.download_refusal(uow, principal, engagement_id) if reviews else None,
-        can_upload=decide(principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
+        can_upload=decide(uow, principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
         findings=found,
         severity_counts=findings.count_by_severity(found),
         can_file=can_file,
@@ -268,7 +268,7 @@ def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: Web
         request,
         engagement_id,
         f"{view.version_display} released. Every participant's access ended now.",
-        lambda: service.set_version_status(uow, principal, view.version_id, status=VersionStatus.RELEASED),
+        lambda: registry.set_status(uow, principal, view.version_id, status=VersionStatus.RELEASED),
     )
 
 
@@ -332,7 +332,7 @@ def partners_page(request: Request, uow: UoW, principal: WebPrincipal) -> Respon
 
     designations = partners.list_designations(uow, principal)
     now = uow.clock.now()
-    can_designate = decide(principal, Permission.PARTNER_DESIGNATE, None, now).allowed
+    can_designate = decide(uow, principal, Permission.PARTNER_DESIGNATE, None, now).allowed
     orgs = identity.list_organizations(uow, principal, kind=OrgKind.PARTNER) if can_designate else []
     return render(
         request,

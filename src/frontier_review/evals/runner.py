@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from frontier_review.bootstrap import Container, build_container
+from frontier_review.bootstrap import Container
 from frontier_review.coverage import results
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.evals import runs
@@ -186,6 +186,8 @@ def _all_failed(log: Any) -> str:
 
 
 def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> int:  # noqa: PLR0915 - load, evaluate, record
+    from frontier_review.composition import build_container  # the runner is its own process: it builds one
+
     container = container or build_container()
     started = time.monotonic()
     with container.uow() as uow:
@@ -304,6 +306,7 @@ def warm() -> int:
     """
     import inspect_ai  # noqa: F401 - imported now, before the run is known
 
+    from frontier_review.composition import build_container
     from frontier_review.evals import inspect_task  # noqa: F401
 
     container = build_container()  # settings, keys and the database engine, ready before the run

@@ -510,7 +510,7 @@ def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> lis
     return [
         run_view(uow, run, open_scores=False)
         for run, bench in rows
-        if decide(principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), now).allowed
+        if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), now).allowed
     ]
 
 

@@ -118,7 +118,7 @@ def start_run(
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
     view = runs.get_run(uow, principal, run_id)
-    can_read_items = decide(principal, Permission.EVALS_ITEMS_READ, None, uow.clock.now()).allowed
+    can_read_items = decide(uow, principal, Permission.EVALS_ITEMS_READ, None, uow.clock.now()).allowed
     return render(request, "evals/run.html", principal, run=view, can_read_items=can_read_items)
 
 

@@ -189,7 +189,7 @@ def list_organizations(uow: UnitOfWork, principal: Principal, *, kind: OrgKind |
     """Every organization for the program office and operators; one's own otherwise."""
     counts = select(User.organization_id, func.count().label("n")).group_by(User.organization_id).subquery()
     stmt = select(Organization, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.organization_id == Organization.id)
-    if not decide(principal, Permission.ORGANIZATION_LIST_ALL, None, uow.clock.now()).allowed:
+    if not decide(uow, principal, Permission.ORGANIZATION_LIST_ALL, None, uow.clock.now()).allowed:
         if principal.org_id is None:
             return []
         stmt = stmt.where(Organization.id == principal.org_id)

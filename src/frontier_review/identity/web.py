@@ -99,9 +99,9 @@ def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
         members = service.list_users(uow, principal, org_id=principal.org_id)
     now = uow.clock.now()
     tokens = service.list_tokens(uow, principal, user_id=principal.user_id)
-    audit_all = decide(principal, Permission.AUDIT_READ_ALL, None, now).allowed
+    audit_all = decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed
     entries = None
-    if audit_all or decide(principal, Permission.AUDIT_READ_ORG, principal.org_id, now).allowed:
+    if audit_all or decide(uow, principal, Permission.AUDIT_READ_ORG, principal.org_id, now).allowed:
         entries = audit.list_entries(uow, principal, audit.EntryFilter(), limit=10)
     orgs = kind_counts = chain = None
     chain_error = None
@@ -206,7 +206,7 @@ def revoke_token(request: Request, uow: UoW, principal: WebPrincipal, token_id: 
 @router.get("/organizations", response_class=HTMLResponse)
 def organizations(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     orgs = service.list_organizations(uow, principal)
-    can_create = decide(principal, Permission.ORGANIZATION_CREATE, None, uow.clock.now()).allowed
+    can_create = decide(uow, principal, Permission.ORGANIZATION_CREATE, None, uow.clock.now()).allowed
     return render(
         request,
         "organizations.html",
@@ -248,13 +248,13 @@ def _organization_page(request: Request, uow: UoW, principal: WebPrincipal, org_
     org = service.get_organization(uow, principal, org_id)
     members = service.list_users(uow, principal, org_id=org_id)
     now = uow.clock.now()
-    can_manage = decide(principal, Permission.INVITATION_CREATE, OrgRef(org.id, org.kind), now).allowed
+    can_manage = decide(uow, principal, Permission.INVITATION_CREATE, OrgRef(org.id, org.kind), now).allowed
     pending = invitations.list_invitations(uow, principal, org_id=org_id) if can_manage else []
     # Whether the principal may record clearances for members of this organization at all.
-    can_clear = decide(principal, Permission.USER_SET_CLEARED, UserRef(uuid.UUID(int=0), org.id), now).allowed
+    can_clear = decide(uow, principal, Permission.USER_SET_CLEARED, UserRef(uuid.UUID(int=0), org.id), now).allowed
     # Which rows get edit controls: not one's own, and a cleared account only for a cleared admin.
     refs = [UserRef(m.id, m.organization_id, m.is_superuser, cleared=m.cleared) for m in members]
-    manageable = {ref.id for ref in refs if decide(principal, Permission.USER_UPDATE, ref, now).allowed}
+    manageable = {ref.id for ref in refs if decide(uow, principal, Permission.USER_UPDATE, ref, now).allowed}
     return render(
         request,
         "organization.html",

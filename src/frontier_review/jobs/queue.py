@@ -1,4 +1,4 @@
-"""Builds the huey instance and registers every area's tasks on it.
+"""Builds the huey instance and registers on it the tasks the composition root lists.
 
 Tasks are registered with explicit names, so a web process that enqueues and a worker on
 another machine that executes agree on them regardless of module layout.
@@ -43,14 +43,10 @@ def build_queue(container: Container) -> JobQueue:
         huey = RedisHuey(name=settings.queue_name, url=settings.redis_url, utc=True)
     else:
         huey = SqliteHuey(name=settings.queue_name, filename=str(settings.data_dir / "jobs.db"), utc=True)
-    from frontier_review.audit import tasks as audit_tasks
-    from frontier_review.engagements import tasks as engagements_tasks
-    from frontier_review.evals import tasks as evals_tasks
-
     queue = JobQueue(huey)
-    queue.tasks.update(audit_tasks.register(huey, container))
-    queue.tasks.update(evals_tasks.register(huey, container))
-    queue.tasks.update(engagements_tasks.register(huey, container))
+    context = container.job_context()
+    for register in container.wiring.task_registrars:
+        queue.tasks.update(register(huey, context))
     return queue
 
 

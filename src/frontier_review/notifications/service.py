@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.identity.orm import User
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.principal import Principal
+from frontier_review.notifications import email
 from frontier_review.notifications.orm import Notification
 
 
@@ -28,19 +30,51 @@ class NotificationView:
     read_at: datetime | None
 
 
-def notify_organization(
-    uow: UnitOfWork, org_id: uuid.UUID, *, kind: str, title: str, body: str = "", link: str = "", exclude: uuid.UUID | None = None
+class Addressee(Protocol):
+    """Who a notice goes to: the identity directory's ``Person`` satisfies this."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+def notify(
+    uow: UnitOfWork,
+    people: Iterable[Addressee],
+    *,
+    kind: str,
+    title: str,
+    link: str = "",
+    body: str = "",
+    mail_key: str | None = None,
+    exclude: uuid.UUID | None = None,
 ) -> int:
-    """Notify every active member of an organization (except ``exclude``); returns how many."""
-    users = uow.session.scalars(select(User.id).where(User.organization_id == org_id, User.is_active.is_(True))).all()
+    """Notify these people in the app, and by email too when ``mail_key`` is given; returns how many.
+
+    The one way any area tells people something happened. It writes in the caller's transaction,
+    so a notice exists only if its cause does. An email's dedupe key is ``mail_key`` plus the
+    person, so the same event is never mailed twice to anyone even if its cause runs again. The
+    caller chooses the people (``identity.directory.list_members`` for a whole organization; a
+    finding's TLP audience for a finding), because only the caller knows who may learn of it.
+    """
     now = uow.clock.now()
     count = 0
-    for user_id in users:
-        if user_id == exclude:
+    for person in people:
+        if person.id == exclude:
             continue
         uow.session.add(
-            Notification(id=new_id(), user_id=user_id, kind=kind, title=title[:300], body=body, link=link, created_at=now)
+            Notification(id=new_id(), user_id=person.id, kind=kind, title=title[:300], body=body, link=link, created_at=now)
         )
+        if mail_key is not None:
+            email.queue_email(
+                uow,
+                to=person.email,
+                subject=f"[Frontier Review] {title}"[:300],
+                body=f"{title}\n\nOpen it in Frontier Review: {link}\n",
+                dedupe_key=f"{mail_key}:{person.id}",
+            )
         count += 1
     return count
 

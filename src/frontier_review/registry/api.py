@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from frontier_review.engagements import service as engagements
 from frontier_review.registry import service
 from frontier_review.registry.schemas import FactsIn, ModelIn, ModelOut, StatusIn, VersionIn, VersionOut
 from frontier_review.web.deps import ApiPrincipal, UoW
@@ -64,4 +63,4 @@ def declare_facts(version_id: uuid.UUID, body: FactsIn, uow: UoW, principal: Api
     description="Always succeeds for the owner (R2). Permission: `registry:version:release`.",
 )
 def set_status(version_id: uuid.UUID, body: StatusIn, uow: UoW, principal: ApiPrincipal) -> VersionOut:
-    return VersionOut.of(engagements.set_version_status(uow, principal, version_id, status=body.status))
+    return VersionOut.of(service.set_status(uow, principal, version_id, status=body.status))

@@ -20,6 +20,7 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry.domain import ModelRef, VersionStatus, next_status
+from frontier_review.registry.events import VersionStatusChanged
 from frontier_review.registry.facts import check_unit, normalise_value, spec_for
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
 
@@ -208,7 +209,7 @@ def register_model(uow: UnitOfWork, principal: Principal, *, name: str, descript
 def list_models(uow: UnitOfWork, principal: Principal) -> list[ModelView]:
     """The principal's own models; every model for the program office and operators."""
     stmt = select(Model).order_by(Model.name_key)
-    if not decide(principal, Permission.REGISTRY_MODEL_LIST_ALL, None, uow.clock.now()).allowed:
+    if not decide(uow, principal, Permission.REGISTRY_MODEL_LIST_ALL, None, uow.clock.now()).allowed:
         if principal.org_id is None:
             return []
         stmt = stmt.where(Model.organization_id == principal.org_id)
@@ -321,7 +322,11 @@ def declare_facts(
 
 
 def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, status: VersionStatus) -> VersionView:
-    """Release or withdraw a version. No approval exists anywhere (R2): the owner's word is final."""
+    """Release or withdraw a version. No approval exists anywhere (R2): the owner's word is final.
+
+    Publishes :class:`VersionStatusChanged` in the same transaction; engagements of the version
+    close in reaction (G2), so a release never commits without them closing.
+    """
     version, model = load_version(uow, version_id)
     authorize_visible(
         uow, principal, Permission.REGISTRY_VERSION_RELEASE, _mref(model), not_found=version_missing(version_id), read=_READ
@@ -344,6 +349,7 @@ def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, 
             target_id=version.id,
             details={"from": current.value},
         )
+        uow.publish(VersionStatusChanged(version.id, target, principal))
     return _version_view(uow, version, model)
 
 

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
-from frontier_review.engagements import service as engagements
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service
@@ -27,7 +26,7 @@ _VERSION = "/versions/{version_id}"
 @router.get("/models", response_class=HTMLResponse)
 def models(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     rows = service.list_models(uow, principal)
-    can_register = decide(principal, Permission.REGISTRY_MODEL_CREATE, principal.org_id, uow.clock.now()).allowed
+    can_register = decide(uow, principal, Permission.REGISTRY_MODEL_CREATE, principal.org_id, uow.clock.now()).allowed
     return render(request, "registry/models.html", principal, models=rows, can_register=can_register)
 
 
@@ -48,7 +47,7 @@ def register_model(
 def model(request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UUID) -> Response:
     view = service.get_model(uow, principal, model_id)
     can_edit = decide(
-        principal, Permission.REGISTRY_VERSION_EDIT, ModelRef(view.id, view.organization_id), uow.clock.now()
+        uow, principal, Permission.REGISTRY_VERSION_EDIT, ModelRef(view.id, view.organization_id), uow.clock.now()
     ).allowed
     return render(request, "registry/model.html", principal, model=view, can_edit=can_edit)
 
@@ -68,10 +67,10 @@ def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uui
     now = uow.clock.now()
     ref = ModelRef(view.model_id, view.organization_id)
     owner = VersionOwner(view.organization_id, str(view.id))
-    can_edit = decide(principal, Permission.REGISTRY_VERSION_EDIT, ref, now).allowed
-    can_release = decide(principal, Permission.REGISTRY_VERSION_RELEASE, ref, now).allowed
-    can_inquire = decide(principal, Permission.COVERAGE_INQUIRY_FILE, owner, now).allowed
-    can_determine = decide(principal, Permission.COVERAGE_DETERMINE, Sensitivity(False), now).allowed
+    can_edit = decide(uow, principal, Permission.REGISTRY_VERSION_EDIT, ref, now).allowed
+    can_release = decide(uow, principal, Permission.REGISTRY_VERSION_RELEASE, ref, now).allowed
+    can_inquire = decide(uow, principal, Permission.COVERAGE_INQUIRY_FILE, owner, now).allowed
+    can_determine = decide(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(False), now).allowed
     dets = determinations.determinations_for_version(uow, principal, view.id)
     version_results = results.results_for_version(uow, principal, view.id)
     version_inquiries = [i for i in inquiries.list_inquiries(uow, principal) if i.model_version_id == view.id]
@@ -116,6 +115,6 @@ def declare_fact(
 def set_status(
     request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID, status: Annotated[VersionStatus, Form()]
 ) -> Response:
-    view = engagements.set_version_status(uow, principal, version_id, status=status)
+    view = service.set_status(uow, principal, version_id, status=status)
     flash(request, f"{view.display} is now {view.status.value}.", "success")
     return RedirectResponse(f"/versions/{version_id}", status_code=303)

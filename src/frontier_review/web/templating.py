@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from frontier_review.db.uow import Rules
+from frontier_review.kernel import authz
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
-from frontier_review.policies import decide
 from frontier_review.web.deps import csrf_token
 from frontier_review.web.problems import flash
 
@@ -35,13 +36,13 @@ class NavItem:
     superuser_only: bool = False
     operators: bool = True  # operators (superusers) see kind-specific items unless this is False
 
-    def visible_to(self, principal: Principal, now: datetime) -> bool:
+    def visible_to(self, rules: Rules, principal: Principal, now: datetime) -> bool:
         if self.superuser_only and not principal.is_superuser:
             return False
         if self.kinds and principal.org_kind not in self.kinds and not (principal.is_superuser and self.operators):
             return False
         if self.permission is not None:
-            return decide(principal, self.permission, principal.org_id, now).allowed
+            return authz.decide(rules, principal, self.permission, principal.org_id, now).allowed
         return True
 
 
@@ -66,10 +67,11 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
-def nav_for(principal: Principal | None, now: datetime) -> list[NavItem]:
+def nav_for(rules: Rules, principal: Principal | None, now: datetime) -> list[NavItem]:
+    """The navigation items this principal can use."""
     if principal is None:
         return []
-    items = [item for item in NAVIGATION if item.visible_to(principal, now)]
+    items = [item for item in NAVIGATION if item.visible_to(rules, principal, now)]
     if principal.org_id is None:
         items = [item for item in items if item.href != "/organization"]
     return items
@@ -111,7 +113,7 @@ def render(
         {
             "principal": principal,
             "csrf_token": csrf_token(request),
-            "nav": nav_for(principal, now),
+            "nav": nav_for(request.app.state.container.uow.rules, principal, now),
             "current_path": request.url.path,
             "messages": messages,
             "unread": unread,

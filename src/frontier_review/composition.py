@@ -1,0 +1,52 @@
+"""The composition root: the one place that lists what every area contributes.
+
+Areas depend downwards only (on ``kernel``, ``db``, ``jobs``, ``policies``, ``web``'s adapter
+kit and on one another's public faces); nothing below this module names every area. Here the
+authorization rules, domain-event handlers and job tasks are put together into a
+:class:`~frontier_review.bootstrap.Wiring`, and :func:`build_container` builds a process with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from frontier_review.audit.policy import RULES as AUDIT_RULES
+from frontier_review.audit.service import write_denials
+from frontier_review.audit.tasks import register as audit_tasks
+from frontier_review.bootstrap import Container, Wiring
+from frontier_review.config import Settings, load_settings
+from frontier_review.coverage.policy import RULES as COVERAGE_RULES
+from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
+from frontier_review.engagements.service import on_version_status_changed
+from frontier_review.engagements.tasks import register as engagements_tasks
+from frontier_review.evals.policy import RULES as EVALS_RULES
+from frontier_review.evals.tasks import register as evals_tasks
+from frontier_review.identity.policy import RULES as IDENTITY_RULES
+from frontier_review.kernel import authz
+from frontier_review.kernel.clock import Clock, SystemClock
+from frontier_review.kernel.permissions import Permission
+from frontier_review.registry.events import VersionStatusChanged
+from frontier_review.registry.policy import RULES as REGISTRY_RULES
+from frontier_review.security.policy import RULES as SECURITY_RULES
+
+RULES: Mapping[Permission, authz.Rule] = {
+    **IDENTITY_RULES,
+    **AUDIT_RULES,
+    **SECURITY_RULES,
+    **REGISTRY_RULES,
+    **COVERAGE_RULES,
+    **EVALS_RULES,
+    **ENGAGEMENT_RULES,
+}
+
+WIRING = Wiring(
+    rules=RULES,
+    denial_writer=write_denials,
+    handlers={VersionStatusChanged: (on_version_status_changed,)},
+    task_registrars=(audit_tasks, evals_tasks, engagements_tasks),
+)
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    """Build the process's container from the environment (or the given settings)."""
+    return Container(settings=settings or load_settings(), wiring=WIRING, clock=clock or SystemClock())
