@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from frontier_review.audit.domain import GENESIS_HASH
 from frontier_review.bootstrap import Container
@@ -25,6 +26,7 @@ from frontier_review.config import Settings
 from frontier_review.db import migrate
 from frontier_review.db.models import Base
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.security import passwords
 
 PG_URL = os.environ.get("FR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
@@ -127,6 +129,17 @@ def settings(tmp_path: Path, db_url: str, master_key: str) -> Settings:
         queue_name=f"fr-test-{uuid.uuid4().hex[:8]}",
         gateway_allow_private_upstreams=True,  # test upstreams listen on loopback
     )
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at minimum cost: real hashing, without a second of CPU per person a test signs in.
+
+    Production parameters are pinned by the tests marked ``real_argon2``, which opt out.
+    """
+    if request.node.get_closest_marker("real_argon2") is None:
+        cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
 
 
 @pytest.fixture

@@ -15,7 +15,15 @@ from frontier_review.security.passwords import (
     verify_password,
 )
 
+# This module pins the production parameters, so it opts out of the suite's cheap hashing.
+pytestmark = pytest.mark.real_argon2
+
 PASSWORD = "correct horse battery staple"
+
+
+def test_production_hashes_use_rfc_9106_parameters() -> None:
+    params = PasswordHasher().hash(PASSWORD)
+    assert hash_password(PASSWORD).split("$")[3] == params.split("$")[3] == "m=65536,t=3,p=4"
 
 
 @pytest.fixture(scope="module")
