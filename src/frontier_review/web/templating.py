@@ -67,6 +67,7 @@ NAVIGATION: list[NavItem] = [
 
 
 def nav_for(principal: Principal | None, now: datetime) -> list[NavItem]:
+    """The navigation items ``principal`` may use; none before sign-in."""
     if principal is None:
         return []
     items = [item for item in NAVIGATION if item.visible_to(principal, now)]
