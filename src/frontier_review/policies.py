@@ -109,7 +109,10 @@ def authorize_visible(
 
 
 def refuse(uow: UnitOfWork, principal: Principal, permission: Permission, reason: str, target: tuple[str, str]) -> NoReturn:
-    """Refuse like :func:`authorize` does (audited after the rollback), for refusals that come from
-    the state of things (a closed window, a revoked participant) rather than from a rule."""
+    """Refuse like :func:`authorize` does (audited after the rollback).
+
+    For refusals that come from the state of things (a closed window, a revoked participant)
+    rather than from a rule.
+    """
     _record_denial(uow, principal, permission, reason, target)
     raise PermissionDenied(reason)

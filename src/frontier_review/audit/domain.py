@@ -1,6 +1,6 @@
-"""Pure rules of the hash chain: canonical form, hashing and verification.
+r"""Pure rules of the hash chain: canonical form, hashing and verification.
 
-An entry's hash is ``SHA-256(prev_hash || "\\n" || canonical JSON of its fields)``. The
+An entry's hash is ``SHA-256(prev_hash || "\n" || canonical JSON of its fields)``. The
 canonical JSON has sorted keys, no insignificant whitespace and UTF-8 text, so any party
 can recompute it from an export.
 """
@@ -350,7 +350,9 @@ def _anchor_from_object(obj: object, where: str) -> AnchorPoint:
 
 
 def parse_anchor_document(text: str, *, source: str) -> list[AnchorPoint]:
-    """Read checkpoints from a witness file (JSON Lines), a saved copy of the published list
+    """Read checkpoints kept outside the database.
+
+    The document is a witness file (JSON Lines), a saved copy of the published list
     (``{"checkpoints": [...]}``) or of ``GET /api/v1/audit/checkpoints`` (a JSON array).
 
     Raises:

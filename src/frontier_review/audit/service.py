@@ -64,8 +64,10 @@ def _lock_head(session: Session) -> AuditChainHead:
 
 
 def lock_chain(uow: UnitOfWork) -> None:
-    """Take the chain's write lock now (before reading what to append, so two writers never
-    append the same thing)."""
+    """Take the chain's write lock now.
+
+    Taken before reading what to append, so two writers never append the same thing.
+    """
     _lock_head(uow.session)
 
 
@@ -108,7 +110,9 @@ def append(
 
 def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]]) -> list[AuditEntry]:
     """Append several entries under one lock and one flush (the access-log chainer's batches).
-    Each mapping holds :func:`append`'s keyword arguments."""
+
+    Each mapping holds :func:`append`'s keyword arguments.
+    """
     if not entries:
         return []
     head = _lock_head(uow.session)
@@ -136,8 +140,10 @@ def _append_locked(
     details: Mapping[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> AuditEntry:
-    """One entry after ``head`` (whose lock the caller holds); the caller flushes. With ``add``
-    false the row is only built, for the caller to insert in bulk."""
+    """One entry after ``head`` (whose lock the caller holds); the caller flushes.
+
+    With ``add`` false the row is only built, for the caller to insert in bulk.
+    """
     merged = dict(details or {})
     if uow.request_meta:
         merged.setdefault("request", dict(uow.request_meta))
@@ -301,14 +307,13 @@ def verify_log(
     tail_only: bool = False,
     anchors: Sequence[AnchorPoint] = (),
 ) -> VerifyReport:
-    """Verify the chain, the head row and every checkpoint signature, and optionally the log
-    against ``anchors``: checkpoints the verifier kept outside the database.
+    """Verify the chain, the head row and every checkpoint signature, and optionally ``anchors``.
 
-    Signatures count only under ``trusted_keys`` (public keys kept outside the database), or
-    by default under instance keys whose private half opens with our master key. With
-    ``tail_only``, hashing starts at the latest checkpoint whose signature verifies: quick
-    enough for a page view, and still anchored in a signature. Anchors always get the full
-    check (an anchor may sit anywhere in the log).
+    Anchors are checkpoints the verifier kept outside the database. Signatures count only under
+    ``trusted_keys`` (public keys kept outside the database), or by default under instance keys
+    whose private half opens with our master key. With ``tail_only``, hashing starts at the
+    latest checkpoint whose signature verifies: quick enough for a page view, and still anchored
+    in a signature. Anchors always get the full check (an anchor may sit anywhere in the log).
     """
     if anchors:
         tail_only = False
@@ -424,9 +429,9 @@ PUBLISHED_LIMIT = 1000
 
 
 def published_checkpoints(uow: UnitOfWork, *, limit: int = 100) -> dict[str, Any]:
-    """The newest signed checkpoints, for anyone: hashes and signatures only, so that verifiers
-    can keep copies outside the instance (``/.well-known/frontier-review/audit-checkpoints``).
+    """The newest signed checkpoints, for anyone: hashes and signatures only.
 
+    Verifiers keep copies outside the instance (``/.well-known/frontier-review/audit-checkpoints``).
     Public by design: a checkpoint names a sequence number, a hash, a time and a key id,
     nothing about any entry's content.
 

@@ -42,8 +42,10 @@ def append_checkpoint(path: Path, document: Mapping[str, Any]) -> None:
 
 
 def witness_after_commit(path: Path, document: Mapping[str, Any]) -> None:
-    """The after-commit action of a new checkpoint: a failure is logged loudly, never raised
-    (the checkpoint is committed and published; the next one is witnessed again)."""
+    """The after-commit action of a new checkpoint: a failure is logged loudly, never raised.
+
+    The checkpoint is committed and published anyway; the next one is witnessed again.
+    """
     try:
         append_checkpoint(path, document)
     except OSError:

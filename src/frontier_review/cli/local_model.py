@@ -32,6 +32,7 @@ def model_path() -> Path:
 
 
 def server_command(host: str, port: int) -> list[str]:
+    """The command line that serves the model on ``host``:``port`` as ``smollm2`` (OpenAI-compatible)."""
     return [
         sys.executable,
         "-m",

@@ -25,8 +25,11 @@ def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
 
 
 def _start_demo_model(c: Container, port: int = 8081) -> subprocess.Popen[bytes] | None:
-    """Serve the demo's model on loopback: SmolLM2 with the local-model extra (also registered as a
-    benchmark target), a canned stand-in otherwise. The demo engagement's upstream points here."""
+    """Serve the demo's model on loopback; the demo engagement's upstream points here.
+
+    SmolLM2 with the local-model extra (also registered as a benchmark target), a canned stand-in
+    otherwise.
+    """
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             console.print(f"port {port} is busy; the demo's local model is not started")

@@ -329,9 +329,10 @@ WITHHELD = "score threshold withheld"
 
 
 def redact_trace(trace: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored trace as shown to anyone but cleared program-office staff (item 2 of the
-    confidentiality review): each benchmark criterion keeps its name and its status (met, not met,
-    unknown), never the observed score or the threshold it was compared with.
+    """A stored trace as shown to anyone but cleared program-office staff.
+
+    Each benchmark criterion keeps its name and its status (met, not met, unknown), never the
+    observed score or the threshold it was compared with (item 2 of the confidentiality review).
 
     Args:
         trace: a trace as stored (``Result.to_json``).

@@ -1,6 +1,8 @@
-"""Determinations: evaluate a version under a policy version, store the decision immutably with
-its evidence, re-check it (C1), show it to each viewer at the right level of detail (C2), and
-reassess every version under a new policy version.
+"""Determinations: a version's coverage outcome under a policy version.
+
+Evaluate a version under a policy version, store the decision immutably with its evidence,
+re-check it (C1), show it to each viewer at the right level of detail (C2), and reassess every
+version under a new policy version.
 """
 
 from __future__ import annotations
@@ -63,8 +65,10 @@ def _latest_results(
     wanted: set[tuple[str, str]],
     scaffold: str | None = None,
 ) -> dict[tuple[str, str], BenchmarkResult]:
-    """The newest result per (benchmark, version) for a version or a reference model
-    (only results run with ``scaffold``, when given)."""
+    """The newest result per (benchmark, version) for a version or a reference model.
+
+    Only results run with ``scaffold`` count, when it is given.
+    """
     if not wanted:
         return {}
     stmt = select(BenchmarkResult, Benchmark).join(Benchmark, Benchmark.id == BenchmarkResult.benchmark_id)
@@ -361,8 +365,10 @@ class Change:
 def reassess(
     uow: UnitOfWork, principal: Principal, *, policy_ref: str, against: str | None = None
 ) -> tuple[str | None, list[Change]]:
-    """Every registered version whose outcome under ``policy_ref`` differs from the previous version's
-    (or ``against``'s), both evaluated on today's evidence. Returns (the compared version, changes).
+    """Every registered version whose outcome changes under ``policy_ref``.
+
+    Compared with the policy's previous version (or ``against``), both evaluated on today's
+    evidence. Returns (the compared version, changes).
     """
     authorize(uow, principal, Permission.COVERAGE_REASSESS, None)
     new_row = policies.find_policy_row(uow, policy_ref)

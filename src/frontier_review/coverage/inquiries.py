@@ -43,6 +43,8 @@ ACTIVE = {InquiryStatus.OPEN, InquiryStatus.ASSIGNED, InquiryStatus.NEEDS_INFORM
 
 @dataclass(frozen=True)
 class EventView:
+    """One step of an inquiry's thread."""
+
     kind: str
     actor: str
     body: str
@@ -52,6 +54,8 @@ class EventView:
 
 @dataclass(frozen=True)
 class InquiryView:
+    """An inquiry as adapters show it; ``events`` is empty in lists."""
+
     id: uuid.UUID
     model_version_id: uuid.UUID
     version_display: str
@@ -163,9 +167,11 @@ def _notify_developer(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, t
 def _load(
     uow: UnitOfWork, principal: Principal, permission: Permission, inquiry_id: uuid.UUID, expected_version: int | None
 ) -> Inquiry:
-    """The inquiry, once ``principal`` may act on it. One the caller may not see is ``NotFound``
-    like a missing one, and the stale-version check waits until then, so that neither answer
-    confirms the inquiry exists."""
+    """The inquiry, once ``principal`` may act on it.
+
+    One the caller may not see is ``NotFound`` like a missing one, and the stale-version check
+    waits until then, so that neither answer confirms the inquiry exists.
+    """
     missing = f"inquiry {inquiry_id} not found"
     inquiry = uow.session.get(Inquiry, inquiry_id)
     if inquiry is None:
@@ -233,6 +239,7 @@ def list_inquiries(uow: UnitOfWork, principal: Principal, *, status: InquiryStat
 
 
 def get_inquiry(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID) -> InquiryView:
+    """One inquiry with its thread; ``NotFound`` for one the principal may not see, as for a missing one."""
     inquiry = _load(uow, principal, Permission.COVERAGE_READ, inquiry_id, None)
     return _view(uow, inquiry, with_events=True)
 

@@ -82,8 +82,10 @@ def classified_benchmarks(uow: UnitOfWork, policy: Policy) -> list[str]:
 
 
 def validate_policy(uow: UnitOfWork, source: str) -> Policy:
-    """Parse and validate a file against this instance (its benchmarks); raises ``PolicyInvalid``,
-    also when a policy not marked classified reads a classified benchmark."""
+    """Parse and validate a file against this instance (its benchmarks).
+
+    Raises ``PolicyInvalid``, also when a policy not marked classified reads a classified benchmark.
+    """
     return parse_policy(source, known_benchmarks=known_benchmark(uow), classified_benchmarks=classified_benchmark(uow))
 
 
@@ -138,8 +140,10 @@ def _view(uow: UnitOfWork, principal: Principal, row: PublishedPolicy) -> Policy
 
 
 def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[PolicyView, bool]:
-    """Publish a policy file. Returns (view, created): republishing identical content is a no-op,
-    different content under a published identifier+version is a Conflict.
+    """Publish a policy file; returns (view, created).
+
+    Republishing identical content is a no-op; different content under a published
+    identifier+version is a Conflict.
     """
     # Whoever may not publish at all is refused before the file is even read (and the refusal audited).
     authorize(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(classified=False))

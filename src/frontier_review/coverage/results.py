@@ -34,6 +34,8 @@ SCORES_FIELD = "scores_sealed"
 
 @dataclass(frozen=True)
 class BenchmarkView:
+    """A registered benchmark version: metadata only, never items or scores."""
+
     id: uuid.UUID
     name: str
     version: str
@@ -48,6 +50,8 @@ class BenchmarkView:
 
 @dataclass(frozen=True)
 class ResultView:
+    """A recorded result with its score opened (callers decide who may see it)."""
+
     id: uuid.UUID
     benchmark: str
     benchmark_version: str
@@ -101,6 +105,7 @@ def register_benchmark(
 
 
 def find_benchmark(uow: UnitOfWork, name: str, version: str) -> Benchmark:
+    """The benchmark ``name``@``version``; ``NotFound`` when it is not registered (no authorization: callers authorize)."""
     row = uow.session.scalar(select(Benchmark).where(Benchmark.name == name, Benchmark.version == version))
     if row is None:
         raise NotFound(f"unknown benchmark {name}@{version}")
@@ -193,7 +198,9 @@ def result_scores(uow: UnitOfWork, row: BenchmarkResult) -> tuple[float, float |
 
 def seal_legacy_results(uow: UnitOfWork) -> list[str]:
     """Seal classified results stored in plaintext by earlier versions; returns their ids.
-    The caller authorizes (operator only) and audits."""
+
+    The caller authorizes (operator only) and audits.
+    """
     done: list[str] = []
     rows = uow.session.execute(
         select(BenchmarkResult)

@@ -213,8 +213,9 @@ def _person(uow: UnitOfWork, email: str) -> Principal:
 
 
 def _coverage_scenario(uow: UnitOfWork, system: Principal) -> None:
-    """Two developers with versions on both sides of the thresholds, published policies (one
-    classified), benchmark results, an answered inquiry and an open one.
+    """Coverage: two developers with versions on both sides of the thresholds.
+
+    Also published policies (one classified), benchmark results, an answered inquiry and an open one.
     """
     director = _person(uow, "director@program.demo")
     northwind = _person(uow, "policy@northwind.demo")
@@ -329,8 +330,10 @@ DEMO_REVIEWER = "reviewer@cisa.demo"
 
 
 def _engagement_scenario(uow: UnitOfWork) -> None:
-    """Designated partners and an active engagement on Atlas 3.0-rc2, accepted by CISA and a
-    hospital, with the demo's local model as its upstream."""
+    """Designated partners and an active engagement on Atlas 3.0-rc2.
+
+    CISA and a hospital accepted it; the demo's local model is its upstream.
+    """
     from datetime import timedelta
 
     from frontier_review.engagements import access, partners

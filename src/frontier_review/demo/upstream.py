@@ -36,6 +36,7 @@ def _usage(prompt: str) -> dict[str, int]:
 
 
 async def models(_request: Request) -> Response:
+    """``GET /v1/models``: the one model served."""
     return JSONResponse({"object": "list", "data": [{"id": "smollm2", "object": "model", "owned_by": "demo"}]})
 
 
@@ -51,6 +52,7 @@ async def _stream(body: dict[str, Any], usage: dict[str, int]) -> AsyncIterator[
 
 
 async def chat(request: Request) -> Response:
+    """``POST /v1/chat/completions``: the canned reply with usage, streamed when asked (usage then only on request)."""
     body = await request.json()
     prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []) if isinstance(m, dict))
     usage = _usage(prompt)
@@ -72,6 +74,7 @@ async def chat(request: Request) -> Response:
 
 
 async def completions(request: Request) -> Response:
+    """``POST /v1/completions``: the canned reply, with usage."""
     body = await request.json()
     choice = {"index": 0, "text": REPLY, "finish_reason": "stop", "logprobs": None}
     created = int(time.time())
@@ -98,6 +101,7 @@ app = Starlette(
 
 
 def main() -> None:
+    """Serve on 127.0.0.1, on the port given as the first argument (default 8081)."""
     import uvicorn
 
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]) if len(sys.argv) > 1 else 8081, log_level="warning")

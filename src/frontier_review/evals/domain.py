@@ -8,6 +8,8 @@ from frontier_review.kernel.errors import InvalidTransition
 
 
 class RunStatus(StrEnum):
+    """Where a benchmark run stands: queued, running, then succeeded, failed or cancelled."""
+
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"

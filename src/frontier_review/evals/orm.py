@@ -27,8 +27,9 @@ class SealedSuite(Base):
 
 
 class ModelTarget(Base):
-    """How to reach a model under evaluation: an Inspect model string and, for OpenAI-compatible
-    servers, a sealed base URL and a sealed API key. It stands for a registered version or a reference model.
+    """How to reach a model under evaluation; it stands for a registered version or a reference model.
+
+    An Inspect model string and, for OpenAI-compatible servers, a sealed base URL and a sealed API key.
 
     Every target counts as hosted by the developer (its items would reach the developer's servers
     in clear) until the platform operator allows classified runs on it (``classified_allowed_*``).

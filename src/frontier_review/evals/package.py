@@ -72,6 +72,8 @@ class Manifest:
 
 @dataclass(frozen=True)
 class Package:
+    """A benchmark package read and validated: its manifest and its samples."""
+
     manifest: Manifest
     samples: tuple[Sample, ...]
 

@@ -36,8 +36,11 @@ _HTTP_STATUS = re.compile(r"(?:[Ee]rror code|[Ss]tatus(?: code)?)[:= ]+(\d{3})\b
 
 
 def _safe_reason(message: str) -> str:
-    """Only an error's class and HTTP status, never its text: Inspect's messages can quote the
-    whole request, items included (E1). Cleared staff read each full error in the transcripts."""
+    """Only an error's class and HTTP status, never its text.
+
+    Inspect's messages can quote the whole request, items included (E1). Cleared staff read each
+    full error in the transcripts.
+    """
     kind = match.group(1) if (match := _ERROR_CLASS.search(message or "")) else "error"
     status = f", HTTP {found.group(1)}" if (found := _HTTP_STATUS.search(message or "")) else ""
     return f"{kind}{status}"
@@ -82,8 +85,11 @@ def _prepare_environment(
 
 
 def _offline_token_counting() -> None:
-    """Inspect estimates tokens with tiktoken, which downloads its encoding on first use. Usage
-    comes from the model's responses; the rare estimate uses a character count instead."""
+    """Keep Inspect's token counting offline.
+
+    Inspect estimates tokens with tiktoken, which downloads its encoding on first use. Usage
+    comes from the model's responses; the rare estimate uses a character count instead.
+    """
     from inspect_ai.model import _model, _tokens
 
     def estimate(text: str) -> int:
@@ -127,8 +133,11 @@ def _value(sample: Any) -> float:
 
 
 def _summary(log: Any) -> dict[str, Any]:
-    """Aggregates over every sample. Unlike Inspect's own accuracy, which leaves errored samples
-    out, a sample that failed counts as wrong here, so errors can never raise a score."""
+    """Aggregates over every sample.
+
+    Unlike Inspect's own accuracy, which leaves errored samples out, a sample that failed counts
+    as wrong here, so errors can never raise a score.
+    """
     out: dict[str, Any] = {"status": log.status, "score": None, "stderr": None, "errors": 0, "limits": 0}
     out.update({"in": 0, "out": 0, "done": 0})
     values = []
@@ -149,9 +158,11 @@ def _summary(log: Any) -> dict[str, Any]:
 
 
 def _grader(uow: Any, manifest: dict[str, Any], run: BenchmarkRun) -> tuple[ModelTarget, str | None, str | None] | None:
-    """The grader target of a model-graded suite (pinned by id when the run was queued: a target
-    registered later under the grader's name never receives the items), with its URL and key;
-    ``None`` for other scorers."""
+    """The grader target of a model-graded suite, with its URL and key; ``None`` for other scorers.
+
+    It is pinned by id when the run was queued: a target registered later under the grader's
+    name never receives the items.
+    """
     if manifest.get("scorer") != "model_graded":
         return None
     row = uow.session.get(ModelTarget, run.grader_target_id) if run.grader_target_id else None
@@ -161,9 +172,11 @@ def _grader(uow: Any, manifest: dict[str, Any], run: BenchmarkRun) -> tuple[Mode
 
 
 def _connect_check(uow: Any, classified: bool, targets: list[tuple[str, ModelTarget, str | None]]) -> str:
-    """Checks repeated just before the first call: the address policy (DNS may have changed since
-    the target was registered) and, for a classified suite, the operator's override (it may have
-    been revoked since the run was queued). An empty string when the run may go ahead."""
+    """Checks repeated just before the first call; an empty string when the run may go ahead.
+
+    The address policy (DNS may have changed since the target was registered) and, for a
+    classified suite, the operator's override (it may have been revoked since the run was queued).
+    """
     for role, row, url in targets:
         if classified and row.classified_allowed_at is None:
             return f"the {role} {row.name!r} is no longer allowed to receive classified items"
@@ -176,8 +189,11 @@ def _connect_check(uow: Any, classified: bool, targets: list[tuple[str, ModelTar
 
 
 def _all_failed(log: Any) -> str:
-    """A run whose every sample failed measured nothing: it fails, with the first sample's error
-    as the reason, rather than recording a score of zero as evidence."""
+    """A run whose every sample failed measured nothing.
+
+    It fails, with the first sample's error as the reason, rather than recording a score of zero
+    as evidence.
+    """
     samples = log.samples or []
     if not samples or not all(s.error for s in samples):
         return ""
@@ -186,6 +202,10 @@ def _all_failed(log: Any) -> str:
 
 
 def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> int:  # noqa: PLR0915 - load, evaluate, record
+    """Run ``attempt`` of a claimed run and record its outcome; returns the process exit code.
+
+    A run no longer running under this attempt (cancelled, or claimed again) is left alone.
+    """
     from frontier_review.composition import build_container  # the runner is its own process: it builds one
 
     container = container or build_container()
@@ -317,6 +337,7 @@ def warm() -> int:
 
 
 def main() -> None:
+    """Entry point: ``RUN_ID ATTEMPT``, or ``--warm`` to import first and then read them from stdin."""
     if sys.argv[1:] == ["--warm"]:
         sys.exit(warm())
     sys.exit(run(uuid.UUID(sys.argv[1]), int(sys.argv[2])))

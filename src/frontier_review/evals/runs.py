@@ -42,8 +42,10 @@ Dispatch = Callable[[uuid.UUID], None]
 
 @dataclass(frozen=True)
 class TargetView:
-    """A target as the program office sees it: never its key, and of its base URL only the origin
-    (the URL is sealed at rest: a path or a host name may carry a key)."""
+    """A target as the program office sees it: never its key, and of its base URL only the origin.
+
+    The URL is sealed at rest: a path or a host name may carry a key.
+    """
 
     id: uuid.UUID
     name: str
@@ -88,9 +90,11 @@ def _manage(uow: UnitOfWork, principal: Principal, classified: bool, what: str) 
 
 
 def check_base_url(uow: UnitOfWork, url: str, *, resolve: addresses.Resolver = addresses.system_resolver) -> str:
-    """A target's base URL under the platform's one address policy (the gateway's): http(s), no
-    credentials, query or fragment, and a host that resolves to no metadata address (in any mode)
-    and to no private address unless the operator allows private upstreams."""
+    """A target's base URL under the platform's one address policy (the gateway's).
+
+    http(s), no credentials, query or fragment, and a host that resolves to no metadata address
+    (in any mode) and to no private address unless the operator allows private upstreams.
+    """
     return addresses.check_url(
         url, require_https=False, allow_private=uow.settings.gateway_allow_private_upstreams, resolve=resolve
     )
@@ -128,8 +132,11 @@ def create_target(
     model_version_id: uuid.UUID | None = None,
     reference_model: str | None = None,
 ) -> TargetView:
-    """Register a model target. ``openai-api/<service>/<model>`` needs a base URL (not ``openai/…``,
-    whose Responses API most compatible servers lack)."""
+    """Register a model target.
+
+    ``openai-api/<service>/<model>`` needs a base URL (not ``openai/…``, whose Responses API most
+    compatible servers lack).
+    """
     _manage(uow, principal, False, name)
     clean_name = name.strip()
     if not 2 <= len(clean_name) <= 120:
@@ -209,9 +216,10 @@ def find_target(uow: UnitOfWork, name: str) -> ModelTarget:
 
 
 def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reason: str = "", allowed: bool = True) -> TargetView:
-    """The platform operator's explicit override: classified suites may (or may no longer) run on
-    ``target``. Every target counts as developer-hosted until then, because a classified suite's
-    items reach the target's server in clear. Audited with the operator's reason.
+    """The platform operator's explicit override: classified suites may (or may no longer) run on ``target``.
+
+    Every target counts as developer-hosted until then, because a classified suite's items reach
+    the target's server in clear. Audited with the operator's reason.
 
     Raises:
         PermissionDenied: anyone but the operator on the server (CLI) asks.
@@ -255,8 +263,11 @@ class Resealed:
 
 
 def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
-    """Seal what earlier versions stored in plaintext: classified results' and runs' scores, and
-    target base URLs. Operator only; audited with the ids (never the values). Idempotent."""
+    """Seal what earlier versions stored in plaintext.
+
+    That is classified results' and runs' scores, and target base URLs. Operator only; audited
+    with the ids (never the values). Idempotent.
+    """
     decision = operator_only(principal)
     if not decision.allowed:
         refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("benchmark_run", "*"))
@@ -301,9 +312,11 @@ def _classified_refusal(row: ModelTarget, role: str) -> str | None:
 def create_gateway_target(
     uow: UnitOfWork, principal: Principal, *, name: str, engagement_id: uuid.UUID, gateway_url: str
 ) -> TargetView:
-    """A target that reaches the candidate through the program office's own engagement grant on
-    the gateway: a personal gateway token of ``principal`` (sealed as the target's key), so every
-    benchmark call is admitted, metered and audited like a reviewer's, and stops at release."""
+    """A target that reaches the candidate through the program office's own engagement grant on the gateway.
+
+    Its key is a personal gateway token of ``principal`` (sealed), so every benchmark call is
+    admitted, metered and audited like a reviewer's, and stops at release.
+    """
     _manage(uow, principal, False, name)
     engagement = engagements.get(uow, principal, engagement_id)
     issued = access.issue_token(uow, principal, engagement_id, name=f"benchmark target {name.strip()}"[:100])
@@ -319,6 +332,7 @@ def create_gateway_target(
 
 
 def list_targets(uow: UnitOfWork, principal: Principal) -> list[TargetView]:
+    """Every target, by name (program office); never a key, and only the origin of a URL."""
     _manage(uow, principal, False, "targets")
     return [_target_view(uow, t) for t in uow.session.scalars(select(ModelTarget).order_by(ModelTarget.name))]
 
@@ -468,8 +482,11 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) ->
 def _load_run(
     uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, permission: Permission = Permission.COVERAGE_BENCHMARK_MANAGE
 ) -> tuple[BenchmarkRun, Benchmark]:
-    """The run and its benchmark, once ``principal`` may act on it. A run of a classified suite
-    is ``NotFound`` for anyone not cleared to see its scores, exactly like a missing run."""
+    """The run and its benchmark, once ``principal`` may act on it.
+
+    A run of a classified suite is ``NotFound`` for anyone not cleared to see its scores, exactly
+    like a missing run.
+    """
     missing = f"run {run_id} not found"
     run = uow.session.get(BenchmarkRun, run_id)
     if run is None:
@@ -488,8 +505,10 @@ def _load_run(
 
 
 def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView:
-    """One run with its score; a classified run only for cleared staff (anyone else is told it does
-    not exist), and the read of its sealed score is audited."""
+    """One run with its score; the read of a sealed score is audited.
+
+    A classified run is shown only to cleared staff; anyone else is told it does not exist.
+    """
     run, _bench = _load_run(uow, principal, run_id)
     if run.scores_sealed is not None:
         audit.record(uow, principal, "evals:run:classified_score_viewed", target_type="benchmark_run", target_id=run.id)

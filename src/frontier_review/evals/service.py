@@ -78,8 +78,10 @@ def _open(uow: UnitOfWork, suite: SealedSuite) -> list[Sample]:
 
 
 def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tuple[SuiteView, bool]:
-    """Seal a validated package. Sealing the same samples again is a no-op; different samples
-    under a sealed name@version are a Conflict (publish a new version instead).
+    """Seal a validated package.
+
+    Sealing the same samples again is a no-op; different samples under a sealed name@version are
+    a Conflict (publish a new version instead).
     """
     m = package.manifest
     authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(m.classified, package.ref, "benchmark"))

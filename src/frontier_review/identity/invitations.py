@@ -97,8 +97,11 @@ def _digest(token: str) -> str:
 
 
 def invitation_link(token: str, public_url: str | None = None) -> str:
-    """The link to the page where an invitation is accepted: absolute when the instance's public
-    address is configured (never taken from the request's Host header, which a caller controls)."""
+    """The link to the page where an invitation is accepted.
+
+    It is absolute when the instance's public address is configured, never taken from the
+    request's Host header, which a caller controls.
+    """
     path = f"/invitations/{token}"
     return f"{public_url.rstrip('/')}{path}" if public_url else path
 

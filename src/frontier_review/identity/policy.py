@@ -31,8 +31,11 @@ def can_list_all_organizations(p: Principal, _resource: object, _now: datetime) 
 
 
 def can_create_account(p: Principal, _org: OrgRef, _now: datetime) -> Decision:
-    """Creating an account directly answers "that address already has an account", so it is
-    kept for those entitled to the whole directory: operators and the system acting for them."""
+    """Create an account directly: operators and the system acting for them.
+
+    The answer tells whether "that address already has an account", so it is kept for those
+    entitled to the whole directory.
+    """
     if p.is_superuser:
         return Allowed("superuser")
     return Denied(

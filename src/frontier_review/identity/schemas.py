@@ -19,17 +19,21 @@ class StrictInput(BaseModel):
 
 
 class OrganizationIn(StrictInput):
+    """A new organization."""
+
     name: StrictStr = Field(description="Display name; unique regardless of case.", min_length=2, max_length=200)
     kind: OrgKind = Field(description="What the organization is in the framework.")
     sector: Sector | None = Field(default=None, description="CISA sector; required for partners, refused otherwise.")
 
 
 class OrganizationOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    kind: OrgKind
-    sector: Sector | None
-    created_at: datetime
+    """An organization taking part in the framework."""
+
+    id: uuid.UUID = Field(description="The organization's id.")
+    name: str = Field(description="Display name.")
+    kind: OrgKind = Field(description="What the organization is in the framework.")
+    sector: Sector | None = Field(description="CISA sector of a partner; null for every other kind.")
+    created_at: datetime = Field(description="When the organization was added.")
     member_count: int = Field(description="Number of users in the organization.")
 
     @classmethod
@@ -41,7 +45,7 @@ class UserIn(StrictInput):
     """Add a member: by invitation (e-mail and role only), or, for operators, directly with a password."""
 
     email: StrictStr = Field(description="Login e-mail address.", max_length=320)
-    role: Role = Role.MEMBER
+    role: Role = Field(default=Role.MEMBER, description="Role in the organization once the account exists.")
     full_name: StrictStr | None = Field(
         default=None, min_length=2, max_length=200, description="Operators only, with `password`: create the account directly."
     )
@@ -66,15 +70,15 @@ class UserIn(StrictInput):
 class InvitationOut(BaseModel):
     """An invitation's public view: the same shape whoever the address belongs to."""
 
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    email: str
-    role: Role
+    id: uuid.UUID = Field(description="The invitation's id.")
+    organization_id: uuid.UUID = Field(description="The organization the person is invited into.")
+    email: str = Field(description="The invited address.")
+    role: Role = Field(description="The role the account gets on acceptance.")
     invited_by: uuid.UUID | None = Field(description="The inviting user; null when an operator's CLI invited.")
-    created_at: datetime
-    expires_at: datetime
-    accepted_at: datetime | None
-    revoked_at: datetime | None
+    created_at: datetime = Field(description="When the invitation was sent.")
+    expires_at: datetime = Field(description="When its link stops working (7 days after sending).")
+    accepted_at: datetime | None = Field(description="When the invited person accepted; null until then.")
+    revoked_at: datetime | None = Field(description="When it was revoked or replaced by a newer invitation; null otherwise.")
 
     @classmethod
     def of(cls, view: InvitationView) -> InvitationOut:
@@ -82,27 +86,33 @@ class InvitationOut(BaseModel):
 
 
 class UserPatch(StrictInput):
-    role: Role | None = None
-    is_active: StrictBool | None = None
-    cleared: StrictBool | None = None
+    """Changes to an account; leave out what stays the same."""
+
+    role: Role | None = Field(default=None, description="New role in the organization.")
+    is_active: StrictBool | None = Field(default=None, description="False deactivates the account and signs it out everywhere.")
+    cleared: StrictBool | None = Field(default=None, description="Grant (true) or remove (false) the clearance.")
     version: StrictInt | None = Field(default=None, description="Expected version, for optimistic concurrency.")
 
 
 class UserOut(BaseModel):
-    id: uuid.UUID
-    email: str
-    full_name: str
-    organization_id: uuid.UUID | None
-    organization_name: str | None
-    organization_kind: OrgKind | None
-    role: Role
-    cleared: bool
-    is_superuser: bool
-    is_active: bool
-    locked_until: datetime | None
-    last_login_at: datetime | None
-    created_at: datetime
-    version: int
+    """An account (never its password)."""
+
+    id: uuid.UUID = Field(description="The user's id.")
+    email: str = Field(description="Login e-mail address.")
+    full_name: str = Field(description="The person's name.")
+    organization_id: uuid.UUID | None = Field(description="The user's organization; null for an operator without one.")
+    organization_name: str | None = Field(description="That organization's name.")
+    organization_kind: OrgKind | None = Field(description="That organization's kind.")
+    role: Role = Field(description="Role in the organization.")
+    cleared: bool = Field(description="Holds a clearance: may see classified content (program-office staff).")
+    is_superuser: bool = Field(description="A platform operator.")
+    is_active: bool = Field(description="False when the account is deactivated and cannot sign in.")
+    locked_until: datetime | None = Field(
+        description="After repeated failed sign-ins, sign-in is refused until this time; null or past when not locked."
+    )
+    last_login_at: datetime | None = Field(description="The last successful sign-in; null if never.")
+    created_at: datetime = Field(description="When the account was created.")
+    version: int = Field(description="Raised by every change; send it back in a change to detect concurrent edits.")
 
     @classmethod
     def of(cls, view: UserView) -> UserOut:
@@ -110,18 +120,22 @@ class UserOut(BaseModel):
 
 
 class TokenIn(StrictInput):
+    """A new API token."""
+
     name: StrictStr = Field(min_length=2, max_length=100, description="What the token is for.")
     expires_in_days: StrictInt | None = Field(default=None, ge=1, le=366, description="Default: FR_TOKEN_DEFAULT_DAYS (90).")
 
 
 class TokenOut(BaseModel):
-    id: uuid.UUID
-    name: str
+    """An API token's metadata (never its secret)."""
+
+    id: uuid.UUID = Field(description="The token's id.")
+    name: str = Field(description="What the token is for.")
     display: str = Field(description="Recognisable, non-secret form of the token.")
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: datetime = Field(description="When the token was created.")
+    expires_at: datetime = Field(description="When it stops working.")
+    revoked_at: datetime | None = Field(description="When it was revoked; null while it is not.")
+    last_used_at: datetime | None = Field(description="When it was last used; null if never.")
 
     @classmethod
     def of(cls, view: TokenView) -> TokenOut:
@@ -137,4 +151,6 @@ class TokenOut(BaseModel):
 
 
 class TokenCreated(TokenOut):
+    """A token just created, with its secret."""
+
     token: str = Field(description="The secret token. Shown only in this response; store it now.")

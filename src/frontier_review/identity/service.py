@@ -682,8 +682,11 @@ def principal_for_token(uow: UnitOfWork, plaintext: str) -> Principal | None:
 
 
 def change_password(uow: UnitOfWork, principal: Principal, *, current_password: str, new_password: str) -> str:
-    """Change one's own password. Every session ends (copies of this browser's cookie too); the
-    caller continues in a fresh session, whose key is returned for the cookie."""
+    """Change one's own password.
+
+    Every session ends (copies of this browser's cookie too); the caller continues in a fresh
+    session, whose key is returned for the cookie.
+    """
     if principal.user_id is None:
         raise ValidationFailed("only a user has a password", field="current_password")
     user = uow.session.get(User, principal.user_id)

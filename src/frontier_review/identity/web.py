@@ -285,8 +285,11 @@ def add_member(
     email: Annotated[str, Form(max_length=320)],
     role: Annotated[Role, Form()] = Role.MEMBER,
 ) -> Response:
-    """Everyone, operators included, adds members by invitation here: the invited person chooses
-    their own password, and the answer is the same whether or not the address has an account."""
+    """Everyone, operators included, adds members by invitation here.
+
+    The invited person chooses their own password, and the answer is the same whether or not the
+    address has an account.
+    """
     view = invitations.invite_member(uow, principal, org_id=org_id, email=email, role=role)
     flash(request, f"Invitation sent to {view.email}.", "success")
     return RedirectResponse(f"/organizations/{org_id}", status_code=303)

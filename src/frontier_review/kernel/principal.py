@@ -8,7 +8,7 @@ from enum import StrEnum
 
 
 class OrgKind(StrEnum):
-    """The kinds of organization that take part in the framework (DESIGN §2)."""
+    """The kinds of organization that take part in the framework."""
 
     DEVELOPER = "developer"
     PROGRAM_OFFICE = "program_office"

@@ -93,6 +93,7 @@ def list_mine(uow: UnitOfWork, principal: Principal, *, limit: int = 50) -> list
 
 
 def unread_count(uow: UnitOfWork, principal: Principal) -> int:
+    """How many of the principal's notifications are unread (0 for the system)."""
     if principal.user_id is None:
         return 0
     stmt = (

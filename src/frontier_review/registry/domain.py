@@ -10,7 +10,7 @@ from frontier_review.kernel.errors import InvalidTransition
 
 
 class VersionStatus(StrEnum):
-    """Where a release candidate stands. Only the developer moves it; nothing can stop a release (R2)."""
+    """Where a release candidate stands: its developer alone moves it, and nothing can stop a release."""
 
     PRERELEASE = "prerelease"
     RELEASED = "released"

@@ -160,9 +160,10 @@ def load_version(uow: UnitOfWork, version_id: uuid.UUID) -> tuple[ModelVersion, 
 
 
 def visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
-    """A version and its model if ``principal`` may see the model; otherwise ``NotFound`` exactly
-    as for a version that does not exist (the refusal is audited). Callers still authorize what
-    they do with it.
+    """A version and its model if ``principal`` may see the model.
+
+    Otherwise ``NotFound`` exactly as for a version that does not exist (the refusal is audited).
+    Callers still authorize what they do with it.
 
     Args:
         uow: The unit of work.

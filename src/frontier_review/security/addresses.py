@@ -76,8 +76,10 @@ _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 def _rfc6052(value: int, prefix_length: int) -> ipaddress.IPv4Address:
-    """The IPv4 address embedded after a NAT64 prefix of ``prefix_length`` (RFC 6052 §2.2):
-    its 32 bits follow the prefix, skipping bits 64 to 71 (the ``u`` octet)."""
+    """The IPv4 address embedded after a NAT64 prefix of ``prefix_length`` (RFC 6052 §2.2).
+
+    Its 32 bits follow the prefix, skipping bits 64 to 71 (the ``u`` octet).
+    """
     bits = f"{value:0128b}"
     if prefix_length < 64:
         payload = bits[prefix_length:64] + bits[72:]

@@ -43,6 +43,7 @@ def generate_key() -> bytes:
 
 
 def encode_key(key: bytes) -> str:
+    """A key as base64 text, the form :func:`decode_key` reads."""
     return base64.b64encode(key).decode("ascii")
 
 

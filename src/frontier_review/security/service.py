@@ -42,8 +42,10 @@ def seal_field(uow: UnitOfWork, plaintext: bytes, *, table: str, row_id: str, fi
 
 
 def forget_data_keys(uow: UnitOfWork, *, table: str, owner_prefix: str) -> int:
-    """Delete the data keys of ``table`` rows whose id starts with ``owner_prefix`` (crypto-shredding:
-    whatever they sealed, wherever a copy survives, can no longer be opened). Returns how many."""
+    """Delete the data keys of ``table`` rows whose id starts with ``owner_prefix``; returns how many.
+
+    Crypto-shredding: whatever they sealed, wherever a copy survives, can no longer be opened.
+    """
     result = uow.session.execute(
         delete(DataKey).where(DataKey.owner_table == table, DataKey.owner_id.startswith(owner_prefix, autoescape=True))
     )
@@ -51,8 +53,10 @@ def forget_data_keys(uow: UnitOfWork, *, table: str, owner_prefix: str) -> int:
 
 
 def newest_data_key(uow: UnitOfWork, *, table: str, owner_prefix: str) -> datetime | None:
-    """When the newest data key of ``table`` rows whose id starts with ``owner_prefix`` was made
-    (``None`` when there is none): how old a sealed thing is, for sweepers."""
+    """When the newest data key of ``table`` rows whose id starts with ``owner_prefix`` was made.
+
+    ``None`` when there is none. Sweepers use it to tell how old a sealed thing is.
+    """
     return uow.session.scalar(
         select(func.max(DataKey.created_at)).where(
             DataKey.owner_table == table, DataKey.owner_id.startswith(owner_prefix, autoescape=True)
@@ -84,6 +88,7 @@ class SigningKey:
 
 
 def public_key_id(public_raw: bytes) -> str:
+    """The key id of a raw Ed25519 public key: ``ed25519_`` and the first 16 hex digits of its SHA-256."""
     return "ed25519_" + hashlib.sha256(public_raw).hexdigest()[:16]
 
 

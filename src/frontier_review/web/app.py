@@ -114,10 +114,17 @@ def create_app(container: Container) -> FastAPI:
 
     @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
     def healthz() -> dict[str, str]:
+        """For liveness probes: answers `{"status": "ok"}` whenever the process serves requests. No authentication."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], summary="Readiness: the database (and Redis, when configured) answer")
     def readyz() -> JSONResponse:
+        """For readiness probes: whether this process can serve requests now. No authentication.
+
+        Answers 200 with `status` `ready`, or `degraded` when Redis is configured but unreachable
+        (requests still work), and 503 with `status` `unavailable` when the database is unreachable
+        or not migrated. Each dependency checked is reported by name.
+        """
         # Only the database decides readiness: without Redis, requests still work (sign-in rate
         # limits fail open, jobs wait), and draining every web process at once would not help.
         database_ok = container.database_ready()
@@ -152,7 +159,9 @@ def create_app(container: Container) -> FastAPI:
 
 
 def create_asgi(container: Container) -> GatewayDispatch:
-    """What servers run: gateway paths go straight to the gateway (its own auth, errors and
-    limits, none of the web stack's per-request work); everything else to the web app."""
+    """What servers run: gateway paths go straight to the gateway, everything else to the web app.
+
+    The gateway has its own auth, errors and limits, and none of the web stack's per-request work.
+    """
     app = create_app(container)
     return GatewayDispatch(app, app.state.gateway)

@@ -23,6 +23,7 @@ CSRF_HEADER = "x-csrf-token"
 
 
 def get_container(request: Request) -> Container:
+    """The process's container, set on the app by :func:`frontier_review.web.app.create_app`."""
     container: Container = request.app.state.container
     return container
 
@@ -124,6 +125,7 @@ async def api_principal(
 
 
 def web_principal_optional(request: Request, uow: UoW) -> Principal | None:
+    """The signed-in browser user, or ``None`` for pages anyone may see."""
     return _session_principal(request, uow)
 
 

@@ -63,8 +63,10 @@ _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def safe_path(value: str | None) -> str | None:
-    """``value`` if it is a same-site path (``/…``, not ``//host``, no backslash or control
-    character), else ``None``: redirects never leave the site."""
+    """``value`` if it is a same-site path, else ``None``: redirects never leave the site.
+
+    A same-site path starts with ``/`` (not ``//host``) and has no backslash or control character.
+    """
     if not value or not value.startswith("/") or value.startswith("//"):
         return None
     if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
@@ -105,6 +107,7 @@ class LoginRequired(Exception):
 
 
 def status_for(exc: DomainError) -> int:
+    """The HTTP status of a domain error (the nearest mapped class; 400 for any other)."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -112,6 +115,7 @@ def status_for(exc: DomainError) -> int:
 
 
 def is_api(request: Request) -> bool:
+    """True for API and health-probe requests, which get problem documents instead of HTML pages."""
     path = request.url.path
     return path.startswith("/api/") or path in {"/healthz", "/readyz"}
 

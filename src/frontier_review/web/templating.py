@@ -68,7 +68,7 @@ NAVIGATION: list[NavItem] = [
 
 
 def nav_for(rules: Rules, principal: Principal | None, now: datetime) -> list[NavItem]:
-    """The navigation items this principal can use."""
+    """The navigation items ``principal`` may use; none before sign-in."""
     if principal is None:
         return []
     items = [item for item in NAVIGATION if item.visible_to(rules, principal, now)]
