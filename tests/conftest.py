@@ -20,10 +20,9 @@ import sqlalchemy as sa
 
 from frontier_review.audit.domain import GENESIS_HASH
 from frontier_review.bootstrap import Container
-from frontier_review.composition import build_container
+from frontier_review.composition import Base, build_container
 from frontier_review.config import Settings
 from frontier_review.db import migrate
-from frontier_review.db.models import Base
 from frontier_review.kernel.clock import FrozenClock
 
 PG_URL = os.environ.get("FR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

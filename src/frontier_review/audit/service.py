@@ -38,11 +38,11 @@ from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.kernel.clock import utc
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
-from frontier_review.security.keyring import KeyringSource
 
 HEAD_ID = 1
 
@@ -295,7 +295,7 @@ def _anchor_record(anchor: AnchorPoint, keys: Mapping[str, Ed25519PublicKey]) ->
 
 def verify_log(
     session: Session,
-    keyring: KeyringSource,
+    keyring: KeySource,
     *,
     trusted_keys: Mapping[str, Ed25519PublicKey] | None = None,
     tail_only: bool = False,
