@@ -8,6 +8,7 @@ middleware) stays in ``frontier_review.web`` and names no area; what it needs fr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -22,6 +23,7 @@ from frontier_review.audit import api as audit_api
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import api as coverage_api
+from frontier_review.coverage import version_page
 from frontier_review.coverage import web as coverage_web
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import api as engagements_api
@@ -31,6 +33,7 @@ from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
 from frontier_review.gateway.app import GatewayApp, GatewayDispatch
 from frontier_review.identity import api as identity_api
+from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity import web as identity_web
 from frontier_review.kernel.principal import Principal
@@ -59,10 +62,16 @@ def _principal_for_session(uow: UnitOfWork, key: str) -> Principal | None:
     return identity.principal_for_session(uow, session_key=key)
 
 
+def _organization_name(uow: UnitOfWork, org_id: uuid.UUID) -> str | None:
+    card = directory.find_organization(uow, org_id)
+    return card.name if card is not None else None
+
+
 WEB_HOOKS = WebHooks(
     principal_for_session=_principal_for_session,
     principal_for_token=identity.principal_for_token,
     unread_count=notifications.unread_count,
+    organization_name=_organization_name,
 )
 
 
@@ -124,6 +133,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(identity_web.router)
     app.include_router(audit_web.router)
     app.include_router(registry_web.router)
+    app.include_router(version_page.router)
     app.include_router(coverage_web.router)
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Protocol
@@ -41,11 +42,14 @@ class WebHooks:
         principal_for_session: The principal of a live server-side session key, or ``None``.
         principal_for_token: The principal of a valid API token, or ``None``.
         unread_count: How many unread notices a principal has (shown in the page header).
+        organization_name: The name of an organization, or ``None`` (for pages of areas below
+            identity, such as the audit log's "entries of <your organization>").
     """
 
     principal_for_session: Callable[[UnitOfWork, str], Principal | None]
     principal_for_token: Callable[[UnitOfWork, str], Principal | None]
     unread_count: Callable[[UnitOfWork, Principal], int]
+    organization_name: Callable[[UnitOfWork, uuid.UUID], str | None]
 
 
 def get_container(request: Request) -> WebHost:
