@@ -556,3 +556,17 @@ def verify(uow: UnitOfWork, principal: Principal, *, tail_only: bool = False) ->
     """Authorized chain verification (web and API)."""
     authorize(uow, principal, Permission.AUDIT_VERIFY, None)
     return verify_log(uow.session, uow.keyring, tail_only=tail_only)
+
+
+def count_entries_with_actions(session: Session, actions: Sequence[str]) -> int:
+    """How many entries record one of ``actions`` (for operators' CLI reports; no principal)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.in_(list(actions)))) or 0
+
+
+def list_entries_with_actions(session: Session, actions: Sequence[str], *, limit: int) -> list[AuditEntry]:
+    """The newest ``limit`` entries recording one of ``actions``, newest first (operators' CLI reports)."""
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(list(actions))).order_by(AuditEntry.seq.desc()).limit(limit)
+        )
+    )
