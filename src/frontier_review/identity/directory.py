@@ -155,4 +155,4 @@ def organization_names(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.U
     if not wanted:
         return {}
     rows = uow.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(wanted)))
-    return {org_id: name for org_id, name in rows}
+    return dict(rows)
