@@ -155,4 +155,4 @@ def organization_names(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.U
     if not wanted:
         return {}
     rows = uow.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(wanted)))
-    return dict(rows)
+    return {org_id: name for org_id, name in rows}  # noqa: C416 - dict(result) would read a Result as a mapping
