@@ -161,8 +161,8 @@ def _forget_redis_keys(url: str, prefix: str) -> None:
 
 def gateway_app() -> Any:
     """The whole web app, as ``frontier-review serve`` builds it, configured from ``FR_*``."""
+    from frontier_review.asgi import create_asgi
     from frontier_review.composition import build_container
-    from frontier_review.web.app import create_asgi
 
     profile_path = os.environ.get("BENCH_PROFILE")
     if profile_path:

@@ -21,10 +21,9 @@ from argon2 import PasswordHasher
 
 from frontier_review.audit.domain import GENESIS_HASH
 from frontier_review.bootstrap import Container
-from frontier_review.composition import build_container
+from frontier_review.composition import Base, build_container
 from frontier_review.config import Settings
 from frontier_review.db import migrate
-from frontier_review.db.models import Base
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security import passwords
 

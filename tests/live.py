@@ -10,8 +10,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from frontier_review.asgi import create_asgi
 from frontier_review.bootstrap import Container
-from frontier_review.web.app import create_asgi
 
 
 def free_port() -> int:

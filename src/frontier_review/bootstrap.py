@@ -9,7 +9,7 @@ the audit writer for refusals) arrives as a :class:`Wiring` from the composition
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,18 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from frontier_review.config import ConfigurationError, Environment, Settings, check_production_ready
 from frontier_review.db.engine import make_engine, make_session_factory
 from frontier_review.db.uow import DenialWriter, Handlers, Rules, UnitOfWorkFactory
-from frontier_review.jobs.context import JobContext
+from frontier_review.jobs.context import JobContext, TaskRegistrar
 from frontier_review.kernel.clock import Clock, SystemClock
 from frontier_review.security.keyring import KeyringSource, write_private_file
 from frontier_review.security.ratelimit import LoginRateLimit
 
 if TYPE_CHECKING:
-    from huey import Huey
-    from huey.api import TaskWrapper
-
     from frontier_review.jobs.queue import JobQueue
-
-TaskRegistrar = Callable[["Huey", JobContext], Mapping[str, "TaskWrapper"]]
 
 
 @dataclass(frozen=True)
@@ -97,7 +92,7 @@ class Container:
         """The job queue (SQLite file in the data directory, or Redis when configured)."""
         from frontier_review.jobs.queue import build_queue
 
-        return build_queue(self)
+        return build_queue(self.settings, self.job_context(), self.wiring.task_registrars)
 
     def redis_ready(self) -> bool | None:
         """True/False when Redis is configured and answers or not; None when it is not used."""

@@ -4,30 +4,56 @@ Areas depend downwards only (on ``kernel``, ``db``, ``jobs``, ``policies``, ``we
 kit and on one another's public faces); nothing below this module names every area. Here the
 authorization rules, domain-event handlers and job tasks are put together into a
 :class:`~frontier_review.bootstrap.Wiring`, and :func:`build_container` builds a process with it.
+The list of ORM modules is here too: importing this module completes ``Base.metadata`` for
+Alembic's environment and the tests. The routers are listed in ``frontier_review.asgi``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 
+from frontier_review.audit import orm as audit_orm
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.audit.service import write_denials
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
 from frontier_review.config import Settings, load_settings
+from frontier_review.coverage import orm as coverage_orm
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
+from frontier_review.db.base import Base
+from frontier_review.engagements import orm as engagements_orm
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.engagements.service import on_version_status_changed
 from frontier_review.engagements.tasks import register as engagements_tasks
+from frontier_review.evals import orm as evals_orm
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.evals.tasks import register as evals_tasks
+from frontier_review.identity import orm as identity_orm
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.clock import Clock, SystemClock
 from frontier_review.kernel.permissions import Permission
+from frontier_review.notifications import orm as notifications_orm
+from frontier_review.registry import orm as registry_orm
 from frontier_review.registry.events import VersionStatusChanged
 from frontier_review.registry.policy import RULES as REGISTRY_RULES
+from frontier_review.security import orm as security_orm
 from frontier_review.security.policy import RULES as SECURITY_RULES
+
+__all__ = ["ORM_MODULES", "RULES", "WIRING", "Base", "build_container"]
+
+ORM_MODULES: tuple[ModuleType, ...] = (
+    identity_orm,
+    audit_orm,
+    security_orm,
+    notifications_orm,
+    registry_orm,
+    coverage_orm,
+    evals_orm,
+    engagements_orm,
+)
+"""Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
 RULES: Mapping[Permission, authz.Rule] = {
     **IDENTITY_RULES,

@@ -163,6 +163,6 @@ def test_the_web_process_never_imports_inspect() -> None:
     """Inspect runs only in runner processes: building the whole web app must not load it."""
     import subprocess
 
-    code = "import sys; from frontier_review.web.app import create_app; print('inspect_ai' in sys.modules)"
+    code = "import sys; from frontier_review.asgi import create_app; print('inspect_ai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.composition import Base
 from frontier_review.coverage.orm import BenchmarkResult, PublishedPolicy
-from frontier_review.db.models import Base
 from frontier_review.evals import runs, service
 from frontier_review.evals.orm import ModelTarget
 from frontier_review.evals.package import load_package

@@ -49,10 +49,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 
 import frontier_review.evals.logfile  # noqa: F401 - teaches zipfile to read Inspect's Zstandard members
+from frontier_review.asgi import create_app
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
+from frontier_review.composition import Base
 from frontier_review.coverage import determinations, inquiries, policies, results
-from frontier_review.db.models import Base
 from frontier_review.engagements import artifacts, findings
 from frontier_review.evals import runs, service, tasks
 from frontier_review.evals.domain import RunStatus
@@ -61,7 +62,6 @@ from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.principal import Principal
-from frontier_review.web.app import create_app
 from tests.api.helpers import bearer, csrf_from, web_login
 from tests.factories.coverage import make_version, publish_reference
 from tests.factories.engagements import make_engagement

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from openai import OpenAI
 
+from frontier_review.asgi import SESSION_COOKIE
 from frontier_review.bootstrap import Container
 from frontier_review.engagements import reveals
 from frontier_review.engagements.orm import TokenReveal
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security.orm import DataKey
-from frontier_review.web.app import SESSION_COOKIE
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.engagements import Setup, make_engagement
 from tests.fakes.openai_server import serve_fake

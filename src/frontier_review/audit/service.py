@@ -38,11 +38,11 @@ from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.kernel.clock import utc
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
-from frontier_review.security.keyring import KeyringSource
 
 HEAD_ID = 1
 
@@ -301,7 +301,7 @@ def _anchor_record(anchor: AnchorPoint, keys: Mapping[str, Ed25519PublicKey]) ->
 
 def verify_log(
     session: Session,
-    keyring: KeyringSource,
+    keyring: KeySource,
     *,
     trusted_keys: Mapping[str, Ed25519PublicKey] | None = None,
     tail_only: bool = False,
@@ -561,3 +561,17 @@ def verify(uow: UnitOfWork, principal: Principal, *, tail_only: bool = False) ->
     """Authorized chain verification (web and API)."""
     authorize(uow, principal, Permission.AUDIT_VERIFY, None)
     return verify_log(uow.session, uow.keyring, tail_only=tail_only)
+
+
+def count_entries_with_actions(session: Session, actions: Sequence[str]) -> int:
+    """How many entries record one of ``actions`` (for operators' CLI reports; no principal)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.in_(list(actions)))) or 0
+
+
+def list_entries_with_actions(session: Session, actions: Sequence[str], *, limit: int) -> list[AuditEntry]:
+    """The newest ``limit`` entries recording one of ``actions``, newest first (operators' CLI reports)."""
+    return list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(list(actions))).order_by(AuditEntry.seq.desc()).limit(limit)
+        )
+    )

@@ -10,10 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from frontier_review.audit import service
 from frontier_review.audit.api import jsonl_response
 from frontier_review.audit.domain import Outcome
-from frontier_review.identity import service as identity
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
-from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.deps import UoW, WebPrincipal, check_csrf, web_hooks
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -42,7 +41,7 @@ def audit_page(
     next_query = urlencode({**params, "before_seq": entries[-1]["seq"]}) if entries else ""
     scope_name = ""
     if not audit_all and principal.org_id is not None:
-        scope_name = identity.get_organization(uow, principal, principal.org_id).name
+        scope_name = web_hooks(request).organization_name(uow, principal.org_id) or ""
     return render(
         request,
         "audit.html",

@@ -11,11 +11,9 @@ from pathlib import Path
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
-from sqlalchemy import func, select
 
 from frontier_review.audit import service
 from frontier_review.audit.domain import AnchorError, AnchorPoint, parse_anchor_document, parse_expectation
-from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, err_console, fail, handle_errors
 from frontier_review.gateway.recorder import ACCESS_ACTIONS, chain_pending, in_flight_grace
@@ -85,10 +83,8 @@ def verify(
 def _show_calls(c: Container, chained: int, limit: int) -> None:
     """The latest gateway calls and artifact downloads in the verified log."""
     with c.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.in_(ACCESS_ACTIONS)))
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.action.in_(ACCESS_ACTIONS)).order_by(AuditEntry.seq.desc()).limit(limit)
-        ).all()
+        total = service.count_entries_with_actions(session, ACCESS_ACTIONS)
+        rows = service.list_entries_with_actions(session, ACCESS_ACTIONS, limit=limit)
     note = f" ({chained} chained just now)" if chained else ""
     console.print(f"gateway calls and downloads in the log: {total}{note}")
     if not rows:

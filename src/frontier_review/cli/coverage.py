@@ -6,13 +6,12 @@ import uuid
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from frontier_review.cli.common import console, container, fail, handle_errors
 from frontier_review.coverage import determinations
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.principal import Principal
-from frontier_review.registry.orm import Model, ModelVersion
+from frontier_review.registry import service as registry
 
 app = typer.Typer(help="Coverage determinations.", no_args_is_help=True)
 OPERATOR = Principal.system("cli")
@@ -27,16 +26,12 @@ def resolve_version(uow: UnitOfWork, value: str) -> uuid.UUID:
     model_name, sep, label = value.partition(":")
     if not sep:
         raise fail(f"--version takes a version id or MODEL:LABEL, not {value!r}")
-    rows = uow.session.execute(
-        select(ModelVersion.id)
-        .join(Model, Model.id == ModelVersion.model_id)
-        .where(Model.name_key == model_name.strip().casefold(), ModelVersion.label_key == label.strip().casefold())
-    ).all()
+    rows = registry.list_versions_named(uow, model_name, label)
     if len(rows) != 1:
         raise fail(
             f"{'no' if not rows else 'more than one'} version matches {value!r}; use its id (see `frontier-review registry list`)"
         )
-    return rows[0][0]
+    return rows[0].id
 
 
 @app.command("determine")

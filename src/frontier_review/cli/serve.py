@@ -63,8 +63,8 @@ def serve(
     """Serve the web UI and APIs (and, by default, a job consumer)."""
     import uvicorn
 
+    from frontier_review.asgi import create_asgi
     from frontier_review.jobs.queue import start_embedded_consumer
-    from frontier_review.web.app import create_asgi
 
     if demo and os.environ.get("FR_ENV", "dev") != "prod":
         # The demo engagement's upstream is the local model on loopback.

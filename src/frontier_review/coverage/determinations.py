@@ -21,13 +21,13 @@ from frontier_review.coverage.criteria import Evaluation, Evidence, Outcome, Pol
 from frontier_review.coverage.orm import Benchmark, BenchmarkResult, Determination, PublishedPolicy
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.identity import directory
 from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
-from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
 from frontier_review.security import service as security
 
 TRACE_FIELD = "trace_sealed"
@@ -96,7 +96,7 @@ def _score(uow: UnitOfWork, row: BenchmarkResult, bench: tuple[str, str]) -> Sco
 
 def current_evidence(uow: UnitOfWork, version_id: uuid.UUID, policy: Policy) -> tuple[Evidence, dict[str, Any]]:
     """Evidence as it stands now, and the ids that pin it down for a later re-check."""
-    facts = registry.current_fact_rows(uow, version_id)
+    facts = registry.list_current_facts(uow, version_id)
     wanted = policy.benchmarks()
     own = _latest_results(uow, version_id=version_id, reference=None, wanted=wanted)
     references: dict[tuple[str, str, str], BenchmarkResult] = {}
@@ -131,7 +131,7 @@ def pinned_evidence(uow: UnitOfWork, pinned: dict[str, Any]) -> Evidence:
     facts: dict[str, Any] = {}
     fact_ids: dict[str, str] = {}
     for name, decl_id in pinned.get("facts", {}).items():
-        decl = uow.session.get(FactDeclaration, uuid.UUID(decl_id))
+        decl = registry.find_fact(uow, uuid.UUID(decl_id))
         if decl is not None:
             facts[name], fact_ids[name] = decl.value, decl_id
     scores: dict[tuple[str, str], Score] = {}
@@ -193,7 +193,7 @@ def record_determination(
     inquiry_id: uuid.UUID | None = None,
 ) -> DeterminationView:
     """Evaluate on current evidence and store the decision (superseding the previous one)."""
-    version, model = registry.load_version(uow, version_id)
+    version = registry.get_version_ref(uow, version_id)
     row = policies.find_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
     if len(rationale) > 10_000:
@@ -239,11 +239,11 @@ def record_determination(
             "evidence": evaluation.evidence_ids(),
         },
     )
-    return _view(uow, principal, det, row, version, model)
+    return _view(uow, principal, det, row, version)
 
 
 def _view(
-    uow: UnitOfWork, principal: Principal, det: Determination, row: PublishedPolicy, version: ModelVersion, model: Model
+    uow: UnitOfWork, principal: Principal, det: Determination, row: PublishedPolicy, version: registry.VersionRef
 ) -> DeterminationView:
     now = uow.clock.now()
     detailed = decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), now).allowed
@@ -255,8 +255,8 @@ def _view(
     return DeterminationView(
         id=det.id,
         model_version_id=version.id,
-        version_display=f"{model.name} {version.label}",
-        organization_id=model.organization_id,
+        version_display=version.display,
+        organization_id=version.organization_id,
         policy_ref=f"{row.identifier}@{row.version}",
         policy_title=row.title,
         classified=row.classified,
@@ -279,17 +279,17 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
     det = uow.session.get(Determination, determination_id)
     if det is None:
         raise NotFound(f"determination {determination_id} not found")
-    version, model = registry.load_version(uow, det.model_version_id)
+    version = registry.get_version_ref(uow, det.model_version_id)
     authorize_visible(
         uow,
         principal,
         Permission.COVERAGE_READ,
-        VersionOwner(model.organization_id, str(det.id), "determination"),
+        VersionOwner(version.organization_id, str(det.id), "determination"),
         not_found=f"determination {determination_id} not found",
     )
     row = uow.session.get(PublishedPolicy, det.policy_id)
     assert row is not None
-    view = _view(uow, principal, det, row, version, model)
+    view = _view(uow, principal, det, row, version)
     if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
         audit.record(uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id)
     return view
@@ -301,8 +301,8 @@ def _cleared(uow: UnitOfWork, principal: Principal) -> bool:
 
 def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
     """Every determination of a version, newest first."""
-    version, model = registry.load_version(uow, version_id)
-    owner = VersionOwner(model.organization_id, str(version.id))
+    version = registry.get_version_ref(uow, version_id)
+    owner = VersionOwner(version.organization_id, str(version.id))
     authorize_visible(uow, principal, Permission.COVERAGE_READ, owner, not_found=registry.version_missing(version_id))
     out = []
     for det in uow.session.scalars(
@@ -310,7 +310,7 @@ def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id
     ):
         row = uow.session.get(PublishedPolicy, det.policy_id)
         assert row is not None
-        view = _view(uow, principal, det, row, version, model)
+        view = _view(uow, principal, det, row, version)
         if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
             audit.record(
                 uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id
@@ -338,7 +338,7 @@ class Recheck:
 
 def recheck(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, policy_ref: str) -> Recheck:
     """Re-evaluate the latest stored determination on its own evidence, and on current evidence."""
-    version, _model = registry.load_version(uow, version_id)
+    version = registry.get_version_ref(uow, version_id)
     row = policies.find_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
     policy = policies.load_policy(uow, row)
@@ -379,16 +379,13 @@ def reassess(
     new_policy = policies.load_policy(uow, new_row)
     old_policy = policies.load_policy(uow, old_row) if old_row else None
     changes: list[Change] = []
-    for version, model in uow.session.execute(
-        select(ModelVersion, Model).join(Model, Model.id == ModelVersion.model_id).order_by(Model.name, ModelVersion.label)
-    ):
+    versions = registry.list_version_refs(uow)
+    names = directory.organization_names(uow, {v.organization_id for v in versions})
+    for version in versions:
         after = evaluate(new_policy, current_evidence(uow, version.id, new_policy)[0]).outcome
         before = evaluate(old_policy, current_evidence(uow, version.id, old_policy)[0]).outcome if old_policy else None
         if after is not before:
-            from frontier_review.identity.orm import Organization
-
-            org = uow.session.get(Organization, model.organization_id)
-            changes.append(Change(version.id, f"{model.name} {version.label}", org.name if org else "?", before, after))
+            changes.append(Change(version.id, version.display, names.get(version.organization_id, "?"), before, after))
     audit.record(
         uow,
         principal,

@@ -86,7 +86,7 @@ def _text(value: str, field: str, *, required: bool = True, limit: int = 10_000)
 
 
 def _view(uow: UnitOfWork, inquiry: Inquiry, *, with_events: bool) -> InquiryView:
-    version, model = registry.load_version(uow, inquiry.model_version_id)
+    version = registry.get_version_ref(uow, inquiry.model_version_id)
     org = directory.find_organization(uow, inquiry.organization_id)
     events: tuple[EventView, ...] = ()
     if with_events:
@@ -97,7 +97,7 @@ def _view(uow: UnitOfWork, inquiry: Inquiry, *, with_events: bool) -> InquiryVie
     return InquiryView(
         id=inquiry.id,
         model_version_id=version.id,
-        version_display=f"{model.name} {version.label}",
+        version_display=version.display,
         organization_id=inquiry.organization_id,
         organization_name=org.name if org else "?",
         question=inquiry.question,
@@ -193,12 +193,12 @@ def _require_active(inquiry: Inquiry) -> None:
 
 def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, question: str) -> InquiryView:
     """A developer asks whether its version (released or not) is a covered frontier model."""
-    version, model = registry.load_version(uow, version_id)
+    version = registry.get_version_ref(uow, version_id)
     authorize_visible(
         uow,
         principal,
         Permission.COVERAGE_INQUIRY_FILE,
-        VersionOwner(model.organization_id, str(version.id)),
+        VersionOwner(version.organization_id, str(version.id)),
         not_found=registry.version_missing(version_id),
         read=Permission.COVERAGE_READ,
     )
@@ -212,7 +212,7 @@ def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *
     inquiry = Inquiry(
         id=new_id(),
         model_version_id=version.id,
-        organization_id=model.organization_id,
+        organization_id=version.organization_id,
         question=text,
         status=InquiryStatus.OPEN.value,
         filed_by=principal.label,
@@ -222,7 +222,7 @@ def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *
     uow.session.add(inquiry)
     uow.session.flush()
     _event(uow, principal, inquiry, "filed", text)
-    _notify_program_office(uow, principal, inquiry, f"New coverage inquiry: {model.name} {version.label}")
+    _notify_program_office(uow, principal, inquiry, f"New coverage inquiry: {version.model_name} {version.label}")
     return _view(uow, inquiry, with_events=True)
 
 

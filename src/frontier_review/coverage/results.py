@@ -146,8 +146,8 @@ def record_result(
         raise ValidationFailed("samples must be at least 1", field="samples")
     subject = reference_model.strip() if reference_model else ""
     if model_version_id is not None:
-        version, model = registry.load_version(uow, model_version_id)
-        subject = f"{model.name} {version.label}"
+        version = registry.get_version_ref(uow, model_version_id)
+        subject = version.display
     row = BenchmarkResult(
         id=new_id(),
         benchmark_id=bench.id,
@@ -241,11 +241,11 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
     Developers never see scores, even their own on an unclassified suite: a score read next to a
     classified policy's outcome would reveal where its threshold lies.
     """
-    version, model = registry.load_version(uow, version_id)
+    version = registry.get_version_ref(uow, version_id)
     from frontier_review.coverage.policy import VersionOwner
     from frontier_review.policies import decide
 
-    owner = VersionOwner(model.organization_id, str(version.id))
+    owner = VersionOwner(version.organization_id, str(version.id))
     authorize_visible(uow, principal, Permission.COVERAGE_READ, owner, not_found=registry.version_missing(version_id))
     out = []
     rows = uow.session.execute(
@@ -257,7 +257,7 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
     opened: list[str] = []
     for row, bench in rows:
         if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), uow.clock.now()).allowed:
-            out.append(_rview(uow, row, bench, f"{model.name} {version.label}"))
+            out.append(_rview(uow, row, bench, version.display))
             if row.scores_sealed is not None:
                 opened.append(str(row.id))
     if opened:

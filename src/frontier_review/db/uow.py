@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from frontier_review.kernel.authz import Rule
 from frontier_review.kernel.clock import Clock
+from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 
 if TYPE_CHECKING:
     from frontier_review.config import Settings
-    from frontier_review.security.keyring import KeyringSource
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class UnitOfWork:
     session: Session
     clock: Clock
     settings: Settings
-    keyring: KeyringSource
+    keyring: KeySource
     rules: Rules = field(default_factory=dict)
     handlers: Handlers = field(default_factory=dict)
     denials: list[PendingDenial] = field(default_factory=list)
@@ -107,7 +107,7 @@ class UnitOfWorkFactory:
         *,
         clock: Clock,
         settings: Settings,
-        keyring: KeyringSource,
+        keyring: KeySource,
         denial_writer: DenialWriter,
         rules: Rules,
         handlers: Handlers | None = None,

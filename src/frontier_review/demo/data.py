@@ -7,17 +7,15 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import service as engagements
+from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
-from frontier_review.identity.orm import User
 from frontier_review.kernel.errors import ConfigurationRefused
 from frontier_review.kernel.principal import Principal
 from frontier_review.registry import service as registry
@@ -112,7 +110,7 @@ OPERATOR = _DemoUser("operator@frontier-review.demo", "Platform Operator", login
 def database_is_empty(container: Container) -> bool:
     """True when no user exists yet (a fresh instance)."""
     with container.uow() as uow:
-        return not uow.session.scalar(select(func.count()).select_from(User))
+        return directory.count_people(uow) == 0
 
 
 DEMO_TARGET = "atlas-3.0-rc2 (local SmolLM2 stand-in)"
@@ -121,21 +119,16 @@ DEMO_TARGET = "atlas-3.0-rc2 (local SmolLM2 stand-in)"
 def ensure_demo_target(container: Container, base_url: str) -> None:
     """Register the local model as the demo's stand-in for Atlas 3.0-rc2 (once)."""
     from frontier_review.evals import runs
-    from frontier_review.evals.orm import ModelTarget
-    from frontier_review.registry.orm import Model, ModelVersion
 
     if not container.settings.gateway_allow_private_upstreams:
         return  # the address policy refuses a loopback target (serve --demo allows it outside prod)
     with container.uow() as uow:
-        if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == DEMO_TARGET)) is not None:
+        if runs.find_target(uow, DEMO_TARGET) is not None:
             return
-        version_id = uow.session.scalar(
-            select(ModelVersion.id)
-            .join(Model, Model.id == ModelVersion.model_id)
-            .where(Model.name == "Atlas", ModelVersion.label == "3.0-rc2")
-        )
-        if version_id is None:
+        versions = registry.list_versions_named(uow, "Atlas", "3.0-rc2")
+        if not versions:
             return
+        version_id = versions[0].id
         runs.create_target(
             uow,
             Principal.system("demo"),
@@ -149,7 +142,7 @@ def ensure_demo_target(container: Container, base_url: str) -> None:
 def demo_present(container: Container) -> bool:
     """True when this database holds the demo scenario (its operator account exists)."""
     with container.uow() as uow:
-        return uow.session.scalar(select(func.count()).select_from(User).where(User.email == OPERATOR.email)) == 1
+        return directory.find_person_by_email(uow, OPERATOR.email) is not None
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -199,15 +192,13 @@ def load_demo(container: Container) -> list[DemoLogin]:
 
 
 def _user_id(uow: UnitOfWork, email: str) -> uuid.UUID:
-    user_id = uow.session.scalar(select(User.id).where(User.email == email))
-    assert user_id is not None
-    return user_id
+    person = directory.find_person_by_email(uow, email)
+    assert person is not None
+    return person.id
 
 
 def _person(uow: UnitOfWork, email: str) -> Principal:
-    user = uow.session.scalar(select(User).where(User.email == email))
-    assert user is not None
-    principal = identity.principal_for_user(uow, user_id=user.id)
+    principal = identity.principal_for_user(uow, user_id=_user_id(uow, email))
     assert principal is not None
     return principal
 
@@ -338,17 +329,15 @@ def _engagement_scenario(uow: UnitOfWork) -> None:
 
     from frontier_review.engagements import access, partners
     from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
-    from frontier_review.identity.orm import Organization
-    from frontier_review.registry.orm import Model, ModelVersion
 
     director = _person(uow, "director@program.demo")
     northwind = _person(uow, "policy@northwind.demo")
     now = uow.clock.now()
 
     def org(name: str) -> uuid.UUID:
-        found = uow.session.scalar(select(Organization.id).where(Organization.name == name))
-        assert found is not None
-        return found
+        found = [o.id for o in directory.list_organizations(uow) if o.name == name]
+        assert len(found) == 1
+        return found[0]
 
     for name, sector, basis in (
         ("Mercy Health System", "healthcare", "Regional hospital network; vetted for the 2026 prerelease pilot."),
@@ -357,12 +346,9 @@ def _engagement_scenario(uow: UnitOfWork) -> None:
         partners.designate(
             uow, director, organization_id=org(name), sector=sector, basis=basis, expires_at=now + timedelta(days=365)
         )
-    rc2 = uow.session.scalar(
-        select(ModelVersion.id)
-        .join(Model, Model.id == ModelVersion.model_id)
-        .where(Model.name == "Atlas", ModelVersion.label == "3.0-rc2")
-    )
-    assert rc2 is not None
+    atlas = registry.list_versions_named(uow, "Atlas", "3.0-rc2")
+    assert len(atlas) == 1
+    rc2 = atlas[0].id
     view = engagements.open_engagement(
         uow,
         northwind,

@@ -373,6 +373,6 @@ def revoke_designation(designation_id: uuid.UUID, request: Request, uow: UoW, pr
 @router.get("/mail", response_class=HTMLResponse)
 def mail_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """The local mail sink: each person's own email notices (used when no SMTP server is set)."""
-    from frontier_review.notifications import email
+    from frontier_review.identity import mailbox
 
-    return render(request, "mail.html", principal, mails=email.my_mail(uow, principal), smtp=bool(uow.settings.smtp_url))
+    return render(request, "mail.html", principal, mails=mailbox.my_mail(uow, principal), smtp=bool(uow.settings.smtp_url))

@@ -1,4 +1,7 @@
-"""One benchmark run in its own process: ``python -m frontier_review.evals.runner RUN_ID``.
+"""One benchmark run in its own process (``python -m frontier_review.processes eval-run RUN_ID ATTEMPT``).
+
+The process's entry point, which builds the container, is ``frontier_review.processes``; this
+module gets a :class:`~frontier_review.jobs.context.JobContext` and names no composition.
 
 Inspect runs one eval per process, so each run gets a fresh one. Everything Inspect writes
 (logs, data, traces) stays under ``<data dir>/evals``; the log is sealed into the database
@@ -10,19 +13,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from frontier_review.bootstrap import Container
 from frontier_review.coverage import results
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.evals import runs
 from frontier_review.evals import service as suites
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
+from frontier_review.jobs.context import JobContext
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.principal import Principal
 from frontier_review.security import service as security
@@ -201,16 +203,10 @@ def _all_failed(log: Any) -> str:
     return f"every sample failed; the first: {first} (cleared staff see each error in the transcripts)"
 
 
-def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> int:  # noqa: PLR0915 - load, evaluate, record
-    """Run ``attempt`` of a claimed run and record its outcome; returns the process exit code.
-
-    A run no longer running under this attempt (cancelled, or claimed again) is left alone.
-    """
-    from frontier_review.composition import build_container  # the runner is its own process: it builds one
-
-    container = container or build_container()
+def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: PLR0915 - load, evaluate, record
+    """Run attempt ``attempt`` of the run, if it is still this attempt's, and record its outcome."""
     started = time.monotonic()
-    with container.uow() as uow:
+    with context.uow() as uow:
         row = uow.session.get(BenchmarkRun, run_id)
         if row is None or row.status != RunStatus.RUNNING.value or row.attempts != attempt:
             return 0
@@ -231,7 +227,7 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
         checked = [("target", target, base_url)] + ([("grader target", grader[0], grader[1])] if grader else [])
         setup_error = setup_error or _connect_check(uow, bench.classified, checked)
     secrets = [s.input for s in samples] + [s.target for s in samples] + [c for s in samples for c in s.choices]
-    log_dir = _prepare_environment(container.settings.data_dir, run_id, target, base_url, api_key)
+    log_dir = _prepare_environment(context.settings.data_dir, run_id, target, base_url, api_key)
     try:
         if setup_error:
             raise RuntimeError(setup_error)
@@ -240,7 +236,7 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
         from frontier_review.evals.inspect_task import build_task
 
         _offline_token_counting()
-        _register_progress(container.sessions, run_id)
+        _register_progress(context.sessions, run_id)
         grader_model = None
         if grader is not None:
             from inspect_ai.model import get_model
@@ -270,7 +266,7 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
             setup_error or _exception_reason(exc),
         )
     log_bytes = b"".join(p.read_bytes() for p in sorted(log_dir.glob("*.eval")))
-    with container.uow() as uow:
+    with context.uow() as uow:
         row = uow.session.get(BenchmarkRun, run_id)
         assert row is not None
         # Cancelled, or re-queued and claimed again after this runner's worker was presumed dead:
@@ -316,32 +312,3 @@ def run(run_id: uuid.UUID, attempt: int, container: Container | None = None) -> 
         )
     shutil.rmtree(log_dir, ignore_errors=True)
     return 0
-
-
-def warm() -> int:
-    """Import everything first, then wait for one run id on stdin (``--warm``).
-
-    Workers keep one such process ready, so the seconds Inspect takes to import are not spent
-    while a run waits; each process still runs exactly one eval.
-    """
-    import inspect_ai  # noqa: F401 - imported now, before the run is known
-
-    from frontier_review.composition import build_container
-    from frontier_review.evals import inspect_task  # noqa: F401
-
-    container = build_container()  # settings, keys and the database engine, ready before the run
-    line = sys.stdin.readline().split()
-    if len(line) != 2:
-        return 0  # the worker went away without giving us a run
-    return run(uuid.UUID(line[0]), int(line[1]), container)
-
-
-def main() -> None:
-    """Entry point: ``RUN_ID ATTEMPT``, or ``--warm`` to import first and then read them from stdin."""
-    if sys.argv[1:] == ["--warm"]:
-        sys.exit(warm())
-    sys.exit(run(uuid.UUID(sys.argv[1]), int(sys.argv[2])))
-
-
-if __name__ == "__main__":
-    main()

@@ -152,7 +152,7 @@ def create_target(
             "a target stands for exactly one of a model version or a reference model", field="model_version_id"
         )
     if model_version_id is not None:
-        registry.load_version(uow, model_version_id)
+        registry.get_version_ref(uow, model_version_id)
     if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == clean_name)):
         raise Conflict(f"a target named {clean_name!r} exists", field="name")
     clean_url = check_base_url(uow, base_url) if base_url else None
@@ -189,8 +189,7 @@ def create_target(
 
 def _subject(uow: UnitOfWork, row: ModelTarget) -> str:
     if row.model_version_id is not None:
-        version, model = registry.load_version(uow, row.model_version_id)
-        return f"{model.name} {version.label}"
+        return registry.get_version_ref(uow, row.model_version_id).display
     return row.reference_model or "?"
 
 
@@ -207,12 +206,18 @@ def _target_view(uow: UnitOfWork, row: ModelTarget) -> TargetView:
     )
 
 
-def find_target(uow: UnitOfWork, name: str) -> ModelTarget:
+def _get_target_row(uow: UnitOfWork, name: str) -> ModelTarget:
     """The target named ``name``; NotFound otherwise."""
     row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == name))
     if row is None:
         raise NotFound(f"no target named {name!r}")
     return row
+
+
+def find_target(uow: UnitOfWork, name: str) -> TargetView | None:
+    """The target named ``name``, or ``None`` (a system read: callers authorize)."""
+    row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == name))
+    return _target_view(uow, row) if row is not None else None
 
 
 def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reason: str = "", allowed: bool = True) -> TargetView:
@@ -225,7 +230,7 @@ def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reas
         PermissionDenied: anyone but the operator on the server (CLI) asks.
         ValidationFailed: allowing without a reason.
     """
-    row = find_target(uow, target)
+    row = _get_target_row(uow, target)
     decision = may_allow_classified(principal)
     if not decision.allowed:
         refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("model_target", str(row.id)))
@@ -373,7 +378,7 @@ def start_run(
     suite = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
     if suite is None:
         raise ValidationFailed(f"{benchmark} has no sealed items; seal it first", field="benchmark")
-    target_row = find_target(uow, target)
+    target_row = _get_target_row(uow, target)
     grader_row: ModelTarget | None = None
     if suite.manifest.get("scorer") == "model_graded":
         grader = str(suite.manifest.get("grader"))

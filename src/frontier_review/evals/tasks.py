@@ -52,7 +52,7 @@ _warm: dict[int, subprocess.Popen[str]] = {}
 
 def _spawn_runner(ctx: JobContext) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "frontier_review.evals.runner", "--warm"],
+        [sys.executable, "-m", "frontier_review.processes", "eval-run", "--warm"],
         env=child_environment(ctx),
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,

@@ -23,6 +23,7 @@ from frontier_review.kernel.principal import OrgKind, Role
 __all__ = [
     "OrganizationCard",
     "Person",
+    "count_people",
     "find_organization",
     "find_person",
     "find_person_by_email",
@@ -93,6 +94,11 @@ def find_person_by_email(
     return _person(user) if user is not None else None
 
 
+def count_people(uow: UnitOfWork) -> int:
+    """How many accounts exist (none on a fresh instance)."""
+    return uow.session.scalar(select(func.count()).select_from(User)) or 0
+
+
 def list_people(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> list[Person]:
     """These people (unknown ids are skipped), ordered by address."""
     wanted = list(dict.fromkeys(ids))
@@ -148,4 +154,5 @@ def organization_names(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> dict[uuid.U
     wanted = list(set(ids))
     if not wanted:
         return {}
-    return dict(uow.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(wanted))).tuples())
+    rows = uow.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(wanted)))
+    return {org_id: name for org_id, name in rows}  # noqa: C416 - dict(result) would read a Result as a mapping

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from frontier_review.config import Settings
 from frontier_review.db.uow import UnitOfWorkFactory
 from frontier_review.kernel.clock import Clock
+
+if TYPE_CHECKING:
+    from huey import Huey
+    from huey.api import TaskWrapper
 
 
 @dataclass(frozen=True)
@@ -29,3 +35,7 @@ class JobContext:
     uow: UnitOfWorkFactory
     sessions: sessionmaker[Session]
     session_secret: str
+
+
+TaskRegistrar = Callable[["Huey", JobContext], Mapping[str, "TaskWrapper"]]
+"""An area's ``tasks.register``: puts its tasks on the queue under explicit names."""

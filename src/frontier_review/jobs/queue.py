@@ -6,15 +6,16 @@ another machine that executes agree on them regardless of module layout.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.api import Result, TaskWrapper
 from huey.consumer import Consumer
 
-if TYPE_CHECKING:
-    from frontier_review.bootstrap import Container
+from frontier_review.config import Settings
+from frontier_review.jobs.context import JobContext, TaskRegistrar
 
 
 @dataclass
@@ -35,17 +36,15 @@ class JobQueue:
 MAX_POLL_DELAY = 0.1
 
 
-def build_queue(container: Container) -> JobQueue:
-    """The queue for this instance, with every task registered."""
-    settings = container.settings
+def build_queue(settings: Settings, context: JobContext, registrars: Iterable[TaskRegistrar]) -> JobQueue:
+    """The queue for this instance, with every task the registrars (from the composition root) name."""
     huey: Huey
     if settings.redis_url:
         huey = RedisHuey(name=settings.queue_name, url=settings.redis_url, utc=True)
     else:
         huey = SqliteHuey(name=settings.queue_name, filename=str(settings.data_dir / "jobs.db"), utc=True)
     queue = JobQueue(huey)
-    context = container.job_context()
-    for register in container.wiring.task_registrars:
+    for register in registrars:
         queue.tasks.update(register(huey, context))
     return queue
 

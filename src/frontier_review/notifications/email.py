@@ -24,10 +24,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.identity.orm import User
 from frontier_review.kernel.clock import Clock
 from frontier_review.kernel.ids import new_id
-from frontier_review.kernel.principal import Principal
 from frontier_review.notifications.orm import OutboundEmail
 
 MAX_ATTEMPTS = 5
@@ -195,23 +193,12 @@ def _deliver_one(row: OutboundEmail, clock: Clock, *, smtp_url: str | None, send
     return True
 
 
-def my_mail(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> list[MailView]:
-    """The sink's mail addressed to the principal's own account, newest first.
+def list_mail_to(uow: UnitOfWork, address: str, *, limit: int = 100) -> list[MailView]:
+    """The sink's mail addressed to ``address``, newest first.
 
-    Operators included: mail is a per-person channel (notices can name engagements and
-    findings an operator has no business reading), so nobody sees another person's mail.
-    The address is read from the account, never from the principal's display label.
-
-    Args:
-        uow: the unit of work.
-        principal: the reader; the system (no user) has no mailbox.
-        limit: at most this many messages.
+    The caller decides whose address it may ask for: ``identity.mailbox.my_mail`` reads the
+    reader's own address from their account.
     """
-    if principal.user_id is None:
-        return []
-    address = uow.session.scalar(select(User.email).where(User.id == principal.user_id))
-    if address is None:
-        return []
     stmt = select(OutboundEmail).where(OutboundEmail.to_address == address).order_by(OutboundEmail.created_at.desc()).limit(limit)
     return [
         MailView(r.id, r.to_address, r.subject, r.body, r.created_at, r.sent_at, r.transport, r.failed_at, r.last_error)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.identity import directory
 from frontier_review.identity.domain import name_key, normalise_name
-from frontier_review.identity.orm import Organization
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -81,9 +81,33 @@ class FactInput:
     unit: str | None = None
 
 
+@dataclass(frozen=True)
+class VersionRef:
+    """A version as other areas act on it: which it is, whose, and its status (no facts).
+
+    What registry's system reads (:func:`get_version_ref`, :func:`list_version_refs`) return;
+    callers authorize what they do with it.
+    """
+
+    id: uuid.UUID
+    model_id: uuid.UUID
+    model_name: str
+    organization_id: uuid.UUID
+    label: str
+    status: VersionStatus
+
+    @property
+    def display(self) -> str:
+        return f"{self.model_name} {self.label}"
+
+
 def _org_name(uow: UnitOfWork, org_id: uuid.UUID) -> str:
-    org = uow.session.get(Organization, org_id)
+    org = directory.find_organization(uow, org_id)
     return org.name if org else "?"
+
+
+def _ref(version: ModelVersion, model: Model) -> VersionRef:
+    return VersionRef(version.id, model.id, model.name, model.organization_id, version.label, VersionStatus(version.status))
 
 
 def _facts(uow: UnitOfWork, version_id: uuid.UUID) -> tuple[FactView, ...]:
@@ -149,7 +173,7 @@ def _load_model(uow: UnitOfWork, model_id: uuid.UUID) -> Model:
     return model
 
 
-def load_version(uow: UnitOfWork, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
+def _load_version(uow: UnitOfWork, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
     """A version and its model, or NotFound (no authorization: callers authorize)."""
     version = uow.session.get(ModelVersion, version_id)
     if version is None:
@@ -159,6 +183,52 @@ def load_version(uow: UnitOfWork, version_id: uuid.UUID) -> tuple[ModelVersion, 
     return version, model
 
 
+def get_version_ref(uow: UnitOfWork, version_id: uuid.UUID) -> VersionRef:
+    """The version with this id; ``NotFound`` (with :func:`version_missing`'s message) when there is none.
+
+    A system read: callers authorize (typically with ``VersionOwner(ref.organization_id, ...)``).
+    """
+    return _ref(*_load_version(uow, version_id))
+
+
+def list_version_refs(uow: UnitOfWork) -> list[VersionRef]:
+    """Every version, ordered by model name and label (a system read, for reassessments)."""
+    rows = uow.session.execute(
+        select(ModelVersion, Model).join(Model, Model.id == ModelVersion.model_id).order_by(Model.name, ModelVersion.label)
+    )
+    return [_ref(version, model) for version, model in rows]
+
+
+def list_versions_named(uow: UnitOfWork, model_name: str, label: str) -> list[VersionRef]:
+    """The versions whose model name and label match, case-insensitively.
+
+    Models of several organizations may share a name, hence a list.
+    """
+    rows = uow.session.execute(
+        select(ModelVersion, Model)
+        .join(Model, Model.id == ModelVersion.model_id)
+        .where(Model.name_key == model_name.strip().casefold(), ModelVersion.label_key == label.strip().casefold())
+    )
+    return [_ref(version, model) for version, model in rows]
+
+
+def list_current_facts(uow: UnitOfWork, version_id: uuid.UUID) -> list[FactView]:
+    """The current declarations of a version (for evidence; callers authorize)."""
+    rows = uow.session.scalars(
+        select(FactDeclaration).where(FactDeclaration.model_version_id == version_id, FactDeclaration.superseded_at.is_(None))
+    )
+    return [FactView(r.id, r.name, r.value, r.unit, r.source_document, r.declared_by_label, r.declared_at) for r in rows]
+
+
+def find_fact(uow: UnitOfWork, declaration_id: uuid.UUID) -> FactView | None:
+    """One declaration by id, current or superseded (a determination's pinned evidence), or ``None``."""
+    r = uow.session.get(FactDeclaration, declaration_id)
+    if r is None:
+        return None
+    return FactView(r.id, r.name, r.value, r.unit, r.source_document, r.declared_by_label, r.declared_at)
+
+
+# TODO(issue 11, h1): remove once engagements uses the views (get_version_ref + authorize_visible).
 def visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
     """A version and its model if ``principal`` may see the model.
 
@@ -176,7 +246,7 @@ def visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID
     Raises:
         NotFound: No such version, or one the caller may not see.
     """
-    version, model = load_version(uow, version_id)
+    version, model = _load_version(uow, version_id)
     authorize_visible(uow, principal, _READ, _mref(model), not_found=version_missing(version_id))
     return version, model
 
@@ -269,7 +339,7 @@ def declare_facts(
     Every fact is checked against the catalogue before anything is written, so one bad
     fact leaves the version untouched.
     """
-    version, model = load_version(uow, version_id)
+    version, model = _load_version(uow, version_id)
     authorize_visible(
         uow, principal, Permission.REGISTRY_VERSION_EDIT, _mref(model), not_found=version_missing(version_id), read=_READ
     )
@@ -328,7 +398,7 @@ def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, 
     Publishes :class:`VersionStatusChanged` in the same transaction; engagements of the version
     close in reaction (G2), so a release never commits without them closing.
     """
-    version, model = load_version(uow, version_id)
+    version, model = _load_version(uow, version_id)
     authorize_visible(
         uow, principal, Permission.REGISTRY_VERSION_RELEASE, _mref(model), not_found=version_missing(version_id), read=_READ
     )
@@ -352,12 +422,3 @@ def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, 
         )
         uow.publish(VersionStatusChanged(version.id, target, principal))
     return _version_view(uow, version, model)
-
-
-def current_fact_rows(uow: UnitOfWork, version_id: uuid.UUID) -> list[FactDeclaration]:
-    """The current declarations of a version (for evidence; callers authorize)."""
-    return list(
-        uow.session.scalars(
-            select(FactDeclaration).where(FactDeclaration.model_version_id == version_id, FactDeclaration.superseded_at.is_(None))
-        )
-    )

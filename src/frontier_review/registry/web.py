@@ -1,4 +1,8 @@
-"""Web pages of the registry: models, versions, facts, release."""
+"""Web pages of the registry: models, versions, facts, release.
+
+The version page itself shows coverage's determinations, results and inquiries too, so it lives
+above both areas, in ``coverage.version_page``; the registry never imports coverage.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.coverage import determinations, inquiries, policies, results
-from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service
 from frontier_review.registry.domain import ModelRef, VersionStatus
-from frontier_review.registry.facts import CATALOGUE, parse_form_value, spec_for
+from frontier_review.registry.facts import parse_form_value, spec_for
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
@@ -59,37 +61,6 @@ def add_version(
     view = service.add_version(uow, principal, model_id, label=label)
     flash(request, f"Version {view.label} added. Declare its facts below.", "success")
     return RedirectResponse(f"/versions/{view.id}", status_code=303)
-
-
-@router.get("/versions/{version_id}", response_class=HTMLResponse)
-def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID) -> Response:
-    view = service.get_version(uow, principal, version_id)
-    now = uow.clock.now()
-    ref = ModelRef(view.model_id, view.organization_id)
-    owner = VersionOwner(view.organization_id, str(view.id))
-    can_edit = decide(uow, principal, Permission.REGISTRY_VERSION_EDIT, ref, now).allowed
-    can_release = decide(uow, principal, Permission.REGISTRY_VERSION_RELEASE, ref, now).allowed
-    can_inquire = decide(uow, principal, Permission.COVERAGE_INQUIRY_FILE, owner, now).allowed
-    can_determine = decide(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(False), now).allowed
-    dets = determinations.determinations_for_version(uow, principal, view.id)
-    version_results = results.results_for_version(uow, principal, view.id)
-    version_inquiries = [i for i in inquiries.list_inquiries(uow, principal) if i.model_version_id == view.id]
-    policy_list = policies.list_policies(uow, principal) if can_determine else []
-    return render(
-        request,
-        "registry/version.html",
-        principal,
-        version=view,
-        catalogue=CATALOGUE,
-        can_edit=can_edit,
-        can_release=can_release,
-        can_inquire=can_inquire,
-        can_determine=can_determine,
-        determinations=dets,
-        results=version_results,
-        inquiries=version_inquiries,
-        policies=policy_list,
-    )
 
 
 @router.post("/versions/{version_id}/facts", dependencies=[back_to(_VERSION)])

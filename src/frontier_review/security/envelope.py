@@ -10,14 +10,32 @@ only; ciphertexts never change.
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from frontier_review.kernel.keys import MasterKeys, UnknownMasterKey, master_key_id
+
+__all__ = [
+    "KEY_BYTES",
+    "NONCE_BYTES",
+    "SEALED_VERSION",
+    "DecryptionFailed",
+    "MasterKeys",
+    "UnknownMasterKey",
+    "decode_key",
+    "encode_key",
+    "field_aad",
+    "generate_key",
+    "master_key_id",
+    "open_sealed",
+    "seal",
+    "sealed_data_key_id",
+    "unwrap_data_key",
+    "wrap_data_key",
+]
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -26,15 +44,6 @@ SEALED_VERSION = b"\x01"
 
 class DecryptionFailed(Exception):
     """A ciphertext did not authenticate: wrong key, wrong row or field, or tampering."""
-
-
-class UnknownMasterKey(Exception):
-    """A data key is wrapped by a master key this process does not hold."""
-
-
-def master_key_id(key: bytes) -> str:
-    """Stable, non-secret identifier of a master key."""
-    return "mk_" + hashlib.sha256(b"frontier-review master key id\x00" + key).hexdigest()[:16]
 
 
 def generate_key() -> bytes:
@@ -56,26 +65,6 @@ def decode_key(text: str) -> bytes:
     if len(key) != KEY_BYTES:
         raise ValueError(f"master key must be {KEY_BYTES} bytes, got {len(key)}")
     return key
-
-
-@dataclass(frozen=True)
-class MasterKeys:
-    """The master keys a process holds; ``active_id`` wraps new data keys."""
-
-    active_id: str
-    keys: Mapping[str, bytes]
-
-    def __post_init__(self) -> None:
-        if self.active_id not in self.keys:
-            raise ValueError("the active master key is not in the keyring")
-
-    @classmethod
-    def from_keys(cls, keys: list[bytes]) -> MasterKeys:
-        """Build from a list whose first key is the active one."""
-        if not keys:
-            raise ValueError("at least one master key is needed")
-        mapping = {master_key_id(k): k for k in keys}
-        return cls(active_id=master_key_id(keys[0]), keys=mapping)
 
 
 def _data_key_aad(data_key_id: uuid.UUID) -> bytes:

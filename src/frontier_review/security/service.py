@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.clock import Clock
 from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.keys import KeySource
 from frontier_review.security import envelope
-from frontier_review.security.keyring import KeyringSource
 from frontier_review.security.orm import DataKey, InstanceKey
 
 AUDIT_SIGNING = "audit-signing"
@@ -64,7 +64,7 @@ def newest_data_key(uow: UnitOfWork, *, table: str, owner_prefix: str) -> dateti
     )
 
 
-def open_field(session: Session, keyring: KeyringSource, sealed: bytes, *, table: str, row_id: str, field: str) -> bytes:
+def open_field(session: Session, keyring: KeySource, sealed: bytes, *, table: str, row_id: str, field: str) -> bytes:
     """Decrypt a value sealed by :func:`seal_field`; raises ``envelope.DecryptionFailed``."""
     data_key_id = envelope.sealed_data_key_id(sealed)
     row = session.get(DataKey, data_key_id)
@@ -123,7 +123,7 @@ def ensure_signing_key(uow: UnitOfWork) -> SigningKey:
     return found
 
 
-def load_signing_key(session: Session, keyring: KeyringSource) -> SigningKey | None:
+def load_signing_key(session: Session, keyring: KeySource) -> SigningKey | None:
     """The active signing key, unsealed and checked against its stored public half."""
     row = session.scalars(
         select(InstanceKey)
@@ -140,7 +140,7 @@ def load_signing_key(session: Session, keyring: KeyringSource) -> SigningKey | N
     return SigningKey(key_id=row.id, private=private, public=private.public_key())
 
 
-def trusted_public_keys(session: Session, keyring: KeyringSource) -> dict[str, Ed25519PublicKey]:
+def trusted_public_keys(session: Session, keyring: KeySource) -> dict[str, Ed25519PublicKey]:
     """Signing keys whose sealed private half opens under our master key and matches.
 
     A row inserted by someone with database access but without the master key cannot pass,
@@ -170,7 +170,7 @@ def trusted_public_keys(session: Session, keyring: KeyringSource) -> dict[str, E
     return trusted
 
 
-def _wraps_anything(session: Session, keyring: KeyringSource) -> bool:
+def _wraps_anything(session: Session, keyring: KeySource) -> bool:
     held = list(keyring.current().keys)
     return session.scalar(select(DataKey.id).where(DataKey.master_key_id.in_(held)).limit(1)) is not None
 
@@ -181,7 +181,7 @@ def count_keys_by_master(session: Session) -> dict[str, int]:
     return {master_id: int(count) for master_id, count in rows}
 
 
-def rewrap_data_keys(sessions: sessionmaker[Session], keyring: KeyringSource, clock: Clock, *, batch_size: int = 500) -> int:
+def rewrap_data_keys(sessions: sessionmaker[Session], keyring: KeySource, clock: Clock, *, batch_size: int = 500) -> int:
     """Re-wrap every data key not under the active master key, one short transaction per batch.
 
     Servers keep running: a data key is readable before and after its batch commits, since

@@ -1,18 +1,23 @@
-"""FastAPI dependencies: the container, the unit of work, the acting principal, CSRF."""
+"""FastAPI dependencies: the unit of work, the acting principal, CSRF.
+
+This is the adapter kit every area's routes use, so it names no area: who a session or token
+belongs to, and how many notices are unread, come from :class:`WebHooks`, which the app factory
+(``frontier_review.asgi``) puts on ``app.state``.
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Iterator
-from typing import Annotated
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from frontier_review.bootstrap import Container
-from frontier_review.db.uow import UnitOfWork
-from frontier_review.identity import service as identity
+from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.kernel.errors import NotAuthenticated, PermissionDenied
 from frontier_review.kernel.principal import Principal
 from frontier_review.web.problems import LoginRequired
@@ -22,10 +27,41 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
-def get_container(request: Request) -> Container:
-    """The process's container, set on the app by :func:`frontier_review.web.app.create_app`."""
-    container: Container = request.app.state.container
+class WebHost(Protocol):
+    """What the kit needs of the process's container (``bootstrap.Container``)."""
+
+    @property
+    def uow(self) -> UnitOfWorkFactory: ...
+
+
+@dataclass(frozen=True)
+class WebHooks:
+    """What the web kit asks of the areas, handed in by the app factory.
+
+    Attributes:
+        principal_for_session: The principal of a live server-side session key, or ``None``.
+        principal_for_token: The principal of a valid API token, or ``None``.
+        unread_count: How many unread notices a principal has (shown in the page header).
+        organization_name: The name of an organization, or ``None`` (for pages of areas below
+            identity, such as the audit log's "entries of <your organization>").
+    """
+
+    principal_for_session: Callable[[UnitOfWork, str], Principal | None]
+    principal_for_token: Callable[[UnitOfWork, str], Principal | None]
+    unread_count: Callable[[UnitOfWork, Principal], int]
+    organization_name: Callable[[UnitOfWork, uuid.UUID], str | None]
+
+
+def get_container(request: Request) -> WebHost:
+    """The process's container, set on the app by :func:`frontier_review.asgi.create_app`."""
+    container: WebHost = request.app.state.container
     return container
+
+
+def web_hooks(request: Request) -> WebHooks:
+    """The hooks the app factory installed."""
+    hooks: WebHooks = request.app.state.web_hooks
+    return hooks
 
 
 def _request_meta(request: Request) -> dict[str, str]:
@@ -93,7 +129,7 @@ def _session_principal(request: Request, uow: UnitOfWork) -> Principal | None:
     key = current_session_key(request)
     if key is None:
         return None
-    principal = identity.principal_for_session(uow, session_key=key)
+    principal = web_hooks(request).principal_for_session(uow, key)
     if principal is None:
         request.session.clear()
     return principal
@@ -113,7 +149,7 @@ async def api_principal(
         scheme, _, value = auth.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise NotAuthenticated("use 'Authorization: Bearer frt_…'")
-        principal = identity.principal_for_token(uow, value.strip())
+        principal = web_hooks(request).principal_for_token(uow, value.strip())
         if principal is None:
             raise NotAuthenticated("the API token is invalid, expired or revoked")
         return principal

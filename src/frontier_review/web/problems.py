@@ -27,7 +27,7 @@ from frontier_review.kernel.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from frontier_review.security import envelope
+from frontier_review.kernel.keys import UnknownMasterKey
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +200,8 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
             return render_error(request, exc.status_code, str(exc.detail))
         return problem(exc.status_code, code=f"http_{exc.status_code}", detail=str(exc.detail))
 
-    @app.exception_handler(envelope.UnknownMasterKey)
-    async def keys_unavailable(request: Request, exc: envelope.UnknownMasterKey) -> Response:
+    @app.exception_handler(UnknownMasterKey)
+    async def keys_unavailable(request: Request, exc: UnknownMasterKey) -> Response:
         log.error("master key unavailable on %s: %s", request.url.path, exc)
         detail = "the server cannot open its encryption keys; an operator must check its master key configuration"
         if not is_api(request):

@@ -16,7 +16,7 @@ from frontier_review.db.uow import Rules
 from frontier_review.kernel import authz
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
-from frontier_review.web.deps import csrf_token
+from frontier_review.web.deps import csrf_token, web_hooks
 from frontier_review.web.problems import flash
 
 # ``flash`` lives with the web error handler (which flashes too) and is re-exported for pages.
@@ -103,10 +103,8 @@ def render(
     messages = request.session.pop("flash", []) if "flash" in request.session else []
     unread = 0
     if principal is not None:
-        from frontier_review.notifications import service as notifications
-
         with request.app.state.container.uow() as uow:
-            unread = notifications.unread_count(uow, principal)
+            unread = web_hooks(request).unread_count(uow, principal)
     return templates.TemplateResponse(
         request,
         template,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from frontier_review.composition import Base
 from frontier_review.db.engine import make_engine
-from frontier_review.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,7 +1,14 @@
-"""The FastAPI app factory: REST API, web UI, health probes, static files."""
+"""The ASGI application: every area's routers, the health probes and static files.
+
+This is the web side of the composition root: the one module that lists every area's routers.
+The adapter kit the routers are built with (dependencies, error mapping, templating, uploads,
+middleware) stays in ``frontier_review.web`` and names no area; what it needs from the areas
+(who a session or token is, the unread count) is handed to it here as ``app.state.web_hooks``.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -16,7 +23,9 @@ from frontier_review.audit import api as audit_api
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import api as coverage_api
+from frontier_review.coverage import version_page
 from frontier_review.coverage import web as coverage_web
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import api as engagements_api
 from frontier_review.engagements import materials_api, web_materials
 from frontier_review.engagements import web as engagements_web
@@ -24,13 +33,17 @@ from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
 from frontier_review.gateway.app import GatewayApp, GatewayDispatch
 from frontier_review.identity import api as identity_api
+from frontier_review.identity import directory
+from frontier_review.identity import service as identity
 from frontier_review.identity import web as identity_web
+from frontier_review.kernel.principal import Principal
+from frontier_review.notifications import service as notifications
 from frontier_review.notifications import web as notifications_web
 from frontier_review.registry import api as registry_api
 from frontier_review.registry import web as registry_web
 from frontier_review.security import passwords
 from frontier_review.web import problems
-from frontier_review.web.deps import web_principal_optional
+from frontier_review.web.deps import WebHooks, web_principal_optional
 from frontier_review.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from frontier_review.web.templating import render
 
@@ -43,6 +56,23 @@ DOCS_PAGE = """<!doctype html>
 <body><div id="swagger-ui"></div>
 <script src="/static/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="/static/swagger-init.js"></script></body></html>"""
+
+
+def _principal_for_session(uow: UnitOfWork, key: str) -> Principal | None:
+    return identity.principal_for_session(uow, session_key=key)
+
+
+def _organization_name(uow: UnitOfWork, org_id: uuid.UUID) -> str | None:
+    card = directory.find_organization(uow, org_id)
+    return card.name if card is not None else None
+
+
+WEB_HOOKS = WebHooks(
+    principal_for_session=_principal_for_session,
+    principal_for_token=identity.principal_for_token,
+    unread_count=notifications.unread_count,
+    organization_name=_organization_name,
+)
 
 
 def _render_error(request: Request, status: int, detail: str) -> Response:
@@ -83,6 +113,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.gateway = gateway
+    app.state.web_hooks = WEB_HOOKS
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(identity_api.router)
@@ -102,6 +133,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(identity_web.router)
     app.include_router(audit_web.router)
     app.include_router(registry_web.router)
+    app.include_router(version_page.router)
     app.include_router(coverage_web.router)
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
