@@ -8,12 +8,11 @@ from datetime import UTC
 import typer
 
 from frontier_review.cli.common import console, container, fail, handle_errors
-from frontier_review.identity import service as identity
-from frontier_review.identity.domain import OrgKind, Role, Sector
+from frontier_review.identity.domain import Sector
 from frontier_review.kernel.ids import parse_id
-from frontier_review.kernel.principal import Principal
+from frontier_review.kernel.principal import OrgKind, Principal, Role
 
-app = typer.Typer(help="Operator commands: first superuser, organizations, users, tokens.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 def _password(value: str | None, prompt: str = "Password") -> str:
@@ -27,6 +26,8 @@ def _password(value: str | None, prompt: str = "Password") -> str:
 
 def _org_id(value: str) -> object:
     """An organization given by id or by exact name."""
+    from frontier_review.identity import service as identity
+
     c = container()
     with c.uow() as uow:
         for org in identity.list_organizations(uow, Principal.system("cli")):
@@ -43,6 +44,8 @@ def bootstrap(
     password: str | None = typer.Option(None, help="Password (prompted when omitted; prefer the prompt)."),
 ) -> None:
     """Create the first superuser of a new instance."""
+    from frontier_review.identity import service as identity
+
     c = container()
     with c.uow() as uow:
         view = identity.bootstrap_superuser(uow, email=email, full_name=full_name, password=_password(password))
@@ -58,6 +61,8 @@ def bootstrap_cleared(
     password: str | None = typer.Option(None, help="Initial password (prompted when omitted; prefer the prompt)."),
 ) -> None:
     """Create the first cleared program-office admin, once; later clearances are granted by cleared admins."""
+    from frontier_review.identity import service as identity
+
     org_id = parse_id(str(_org_id(org)), field="org")
     c = container()
     with c.uow() as uow:
@@ -76,6 +81,8 @@ def create_org(
     sector: Sector | None = typer.Option(None, help="CISA sector (partners only)."),
 ) -> None:
     """Create an organization."""
+    from frontier_review.identity import service as identity
+
     c = container()
     with c.uow() as uow:
         view = identity.create_organization(uow, Principal.system("cli"), name=name, kind=kind, sector=sector)
@@ -92,6 +99,8 @@ def create_user(
     password: str | None = typer.Option(None, help="Password (prompted when omitted)."),
 ) -> None:
     """Create a user in an organization (never a cleared one: see ``bootstrap-cleared``)."""
+    from frontier_review.identity import service as identity
+
     org_id = _org_id(org)
     c = container()
     with c.uow() as uow:
@@ -115,6 +124,8 @@ def issue_token(
     days: int | None = typer.Option(None, min=1, max=366, help="Days until it expires (default FR_TOKEN_DEFAULT_DAYS)."),
 ) -> None:
     """Issue an API token for a user; it is printed once and never stored."""
+    from frontier_review.identity import service as identity
+
     c = container()
     system = Principal.system("cli")
     with c.uow() as uow:

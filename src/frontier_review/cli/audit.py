@@ -7,20 +7,21 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.table import Table
 
-from frontier_review.audit import service
 from frontier_review.audit.domain import AnchorError, AnchorPoint, parse_anchor_document, parse_expectation
-from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, err_console, fail, handle_errors
-from frontier_review.gateway.recorder import ACCESS_ACTIONS, chain_pending, in_flight_grace
 from frontier_review.kernel.principal import Principal
-from frontier_review.security.service import public_key_id
 
-app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from frontier_review.bootstrap import Container
+
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("verify")
@@ -46,6 +47,9 @@ def verify(
     ),
 ) -> None:
     """Check every link, hash and checkpoint signature; exit 1 naming the first bad entry."""
+    from frontier_review.audit import service
+    from frontier_review.gateway.recorder import chain_pending, in_flight_grace
+
     trusted = _trusted_keys(public_key) if public_key else None
     anchors = _anchors(anchor, expect)
     c = container()
@@ -82,6 +86,9 @@ def verify(
 
 def _show_calls(c: Container, chained: int, limit: int) -> None:
     """The latest gateway calls and artifact downloads in the verified log."""
+    from frontier_review.audit import service
+    from frontier_review.gateway.recorder import ACCESS_ACTIONS
+
     with c.sessions() as session:
         total = service.count_entries_with_actions(session, ACCESS_ACTIONS)
         rows = service.list_entries_with_actions(session, ACCESS_ACTIONS, limit=limit)
@@ -105,6 +112,10 @@ def _show_calls(c: Container, chained: int, limit: int) -> None:
 
 
 def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from frontier_review.security.service import public_key_id
+
     keys: dict[str, Ed25519PublicKey] = {}
     for value in values:
         try:
@@ -142,6 +153,8 @@ def export(
     until: datetime | None = typer.Option(None, help="Only entries before this time (UTC unless it has an offset)."),
 ) -> None:
     """Write entries as JSON Lines (one canonical object with its hash per line)."""
+    from frontier_review.audit import service
+
     c = container()
     flt = service.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
     count = 0
@@ -164,6 +177,8 @@ def export(
 @handle_errors
 def checkpoint() -> None:
     """Sign a checkpoint over the chain's current tip now."""
+    from frontier_review.audit import service
+
     c = container()
     with c.uow() as uow:
         info = service.create_checkpoint(uow, Principal.system("cli"))

@@ -8,11 +8,10 @@ import typer
 from rich.table import Table
 
 from frontier_review.cli.common import console, container, fail, handle_errors
-from frontier_review.evals import service
 from frontier_review.evals.package import PackageInvalid, load_package
 from frontier_review.kernel.principal import Principal
 
-app = typer.Typer(help="Benchmark suites (sealed at rest; see docs/benchmarks.md).", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 OPERATOR = Principal.system("cli")
 
 
@@ -20,6 +19,8 @@ OPERATOR = Principal.system("cli")
 @handle_errors
 def seal(folder: Path = typer.Argument(..., help="The package folder (manifest.toml and its JSONL).")) -> None:
     """Validate a benchmark package and store its samples encrypted; reports what it stored."""
+    from frontier_review.evals import service
+
     try:
         package = load_package(folder)
     except PackageInvalid as exc:
@@ -38,6 +39,8 @@ def seal(folder: Path = typer.Argument(..., help="The package folder (manifest.t
 @handle_errors
 def list_() -> None:
     """Sealed suites: metadata only, never items."""
+    from frontier_review.evals import service
+
     c = container()
     with c.uow() as uow:
         rows = service.list_suites(uow, OPERATOR)
@@ -61,6 +64,8 @@ def list_() -> None:
 @handle_errors
 def items(ref: str = typer.Argument(..., help="name@version (or name for the latest).")) -> None:
     """Print a suite's items (the read is audited). Operators on the server and cleared program-office staff only."""
+    from frontier_review.evals import service
+
     c = container()
     with c.uow() as uow:
         view, samples = service.read_items(uow, OPERATOR, ref)

@@ -1,22 +1,23 @@
-"""Shared CLI plumbing: building the container and turning errors into one clear line."""
+"""Shared CLI plumbing: building the container and turning errors into one clear line.
+
+Imported by every command group at start-up, so it imports nothing heavy itself: the
+container and the error classes it maps are imported when a command runs or fails.
+"""
 
 from __future__ import annotations
 
 import functools
 import sys
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
-from frontier_review.bootstrap import Container
-from frontier_review.composition import build_container
-from frontier_review.config import ConfigurationError
 from frontier_review.kernel.errors import DomainError, FieldProblem, ValidationFailed
-from frontier_review.security import envelope
+
+if TYPE_CHECKING:
+    from frontier_review.bootstrap import Container
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,23 +45,50 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except DomainError as exc:
-            raise fail(_describe(exc)) from None
-        except ConfigurationError as exc:
-            raise fail(str(exc), 2) from None
-        except PydanticValidationError as exc:
-            problems = "; ".join(f"FR_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
-            raise fail(f"invalid configuration: {problems}", 2) from None
-        except (envelope.DecryptionFailed, envelope.UnknownMasterKey) as exc:
-            raise fail(f"cannot decrypt with the configured master key ({exc}); check FR_MASTER_KEY or the key file", 2) from None
-        except OperationalError as exc:
-            raise fail(f"database unavailable or not migrated (run `frontier-review db upgrade`): {exc.orig}", 3) from None
         except KeyboardInterrupt:
             sys.exit(130)
+        except Exception as exc:
+            exit_ = _exit_for(exc)
+            if exit_ is None:
+                raise
+            raise exit_ from None
 
     return wrapper
 
 
+def _exit_for(exc: Exception) -> typer.Exit | None:
+    """The message and exit for an expected failure, or None to let ``exc`` propagate.
+
+    The error classes are imported here, on the way out, so that a command which never
+    touches the database or the configuration does not load SQLAlchemy or pydantic to start.
+    """
+    if isinstance(exc, typer.Exit):  # fail() already printed its line
+        return None
+    if isinstance(exc, DomainError):
+        return fail(_describe(exc))
+
+    from pydantic import ValidationError as PydanticValidationError
+    from sqlalchemy.exc import OperationalError
+
+    from frontier_review.config import ConfigurationError
+    from frontier_review.security import envelope
+
+    if isinstance(exc, ConfigurationError):
+        message, code = str(exc), 2
+    elif isinstance(exc, PydanticValidationError):
+        problems = "; ".join(f"FR_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
+        message, code = f"invalid configuration: {problems}", 2
+    elif isinstance(exc, envelope.DecryptionFailed | envelope.UnknownMasterKey):
+        message, code = f"cannot decrypt with the configured master key ({exc}); check FR_MASTER_KEY or the key file", 2
+    elif isinstance(exc, OperationalError):
+        message, code = f"database unavailable or not migrated (run `frontier-review db upgrade`): {exc.orig}", 3
+    else:
+        return None
+    return fail(message, code)
+
+
 def container() -> Container:
     """Build the container for one command (settings come from FR_* variables)."""
+    from frontier_review.composition import build_container
+
     return build_container()

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from frontier_review.cli.common import console, container, fail, handle_errors
-from frontier_review.coverage import determinations
-from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.principal import Principal
-from frontier_review.registry import service as registry
 
-app = typer.Typer(help="Coverage determinations.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from frontier_review.db.uow import UnitOfWork
+
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 OPERATOR = Principal.system("cli")
 
 
 def resolve_version(uow: UnitOfWork, value: str) -> uuid.UUID:
     """A version id, or ``MODEL:LABEL`` (model name and version label)."""
+    from frontier_review.registry import service as registry
+
     try:
         return uuid.UUID(value)
     except ValueError:
@@ -42,6 +45,8 @@ def determine(
     record: bool = typer.Option(False, "--record", help="Store a new determination on today's evidence."),
 ) -> None:
     """Re-evaluate a version under a policy and say whether it matches the stored determination (C1)."""
+    from frontier_review.coverage import determinations
+
     c = container()
     with c.uow() as uow:
         version_id = resolve_version(uow, version)
@@ -69,6 +74,8 @@ def reassess(
     against: str | None = typer.Option(None, "--against", help="Compare with this version (default: the previous one)."),
 ) -> None:
     """List every version whose outcome would change under a policy version."""
+    from frontier_review.coverage import determinations
+
     c = container()
     with c.uow() as uow:
         compared, changes = determinations.reassess(uow, OPERATOR, policy_ref=policy, against=against)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import typer
 
 from frontier_review.cli.common import console, container, fail, handle_errors
-from frontier_review.db import migrate
 
-app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("upgrade")
 @handle_errors
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Migrate the database to the latest schema (or REVISION)."""
+    from frontier_review.db import migrate
+
     c = container()
     migrate.upgrade(c.settings.resolved_database_url, revision)
     console.print(f"database migrated to {revision}")
@@ -23,6 +24,8 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @handle_errors
 def check() -> None:
     """Fail when the models and the migrated schema differ."""
+    from frontier_review.db import migrate
+
     c = container()
     problems = migrate.check(c.settings.resolved_database_url)
     if problems:

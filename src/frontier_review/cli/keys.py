@@ -8,16 +8,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from frontier_review.audit import service as audit
 from frontier_review.cli.common import console, container, fail, handle_errors
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize
-from frontier_review.security import envelope
-from frontier_review.security import service as security
-from frontier_review.security.keyring import keyring_document, write_private_file
 
-app = typer.Typer(help="Master keys of the envelope encryption.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("generate")
@@ -26,6 +21,9 @@ def generate(
     out: Path | None = typer.Option(None, "--out", help="Write an operator key file (mode 0600) instead of printing a key."),
 ) -> None:
     """Create a new master key: print it for FR_MASTER_KEY, or write a key file for FR_MASTER_KEY_FILE."""
+    from frontier_review.security import envelope
+    from frontier_review.security.keyring import keyring_document, write_private_file
+
     key = envelope.generate_key()
     if out is None:
         typer.echo(envelope.encode_key(key))
@@ -40,6 +38,8 @@ def generate(
 @handle_errors
 def status() -> None:
     """Show the active master key and how many data keys each master key wraps."""
+    from frontier_review.security import service as security
+
     c = container()
     keys = c.keyring.current()
     staged = set(c.keyring.staged_key_ids())
@@ -69,6 +69,10 @@ def stage() -> None:
     `keys rotate`, which activates the staged key. Nothing is wrapped under a key until
     every machine can read it.
     """
+    from frontier_review.audit import service as audit
+    from frontier_review.policies import authorize
+    from frontier_review.security import envelope
+
     c = container()
     system = Principal.system("keys-stage")
     with c.uow() as uow:
@@ -90,6 +94,11 @@ def rotate(
     for decryption until `keys retire`. With FR_MASTER_KEY: put the new key first in that
     variable on every process beforehand; this command then moves every data key to it.
     """
+    from frontier_review.audit import service as audit
+    from frontier_review.policies import authorize
+    from frontier_review.security import envelope
+    from frontier_review.security import service as security
+
     c = container()
     system = Principal.system("keys-rotate")
     with c.uow() as uow:
@@ -121,6 +130,10 @@ def retire(
     then removes only keys with no data key left, so nothing can become unreadable. Staged
     keys are kept.
     """
+    from frontier_review.audit import service as audit
+    from frontier_review.policies import authorize
+    from frontier_review.security import service as security
+
     c = container()
     if not c.keyring.from_file:
         raise fail(

@@ -15,7 +15,7 @@ import typer
 
 from frontier_review.cli.common import console, fail, handle_errors
 
-app = typer.Typer(help="A real tiny model for demos and end-to-end tests (the local-model extra).", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 ALIAS = "smollm2"
 

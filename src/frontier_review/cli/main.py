@@ -1,31 +1,85 @@
-"""Entry point of the ``frontier-review`` command."""
+"""Entry point of the ``frontier-review`` command.
+
+The command groups are imported only when one of them runs: ``frontier-review --help`` lists
+them from :data:`GROUPS` alone, and ``frontier-review audit verify`` imports ``cli.audit`` and
+nothing else of the CLI. The group modules themselves import the platform (SQLAlchemy, the
+areas, the container) inside their commands, so a group's ``--help`` stays fast too.
+``tests/unit/test_cli_startup.py`` keeps it that way.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.main import get_group
 
-from frontier_review.cli import admin, audit, benchmark, coverage, db, keys, local_model, policy, registry, serve
+from frontier_review.cli import serve
+
+if TYPE_CHECKING:
+    from typer import _click  # Typer's own signatures use the click it vendors
+
+#: Command groups by name: the module that defines the group's Typer ``app``, and the group's
+#: help (kept here, not in the module, so that the top-level help needs no import).
+GROUPS: dict[str, tuple[str, str]] = {
+    "db": ("frontier_review.cli.db", "Database migrations."),
+    "admin": ("frontier_review.cli.admin", "Operator commands: first superuser, organizations, users, tokens."),
+    "audit": ("frontier_review.cli.audit", "The tamper-evident audit log."),
+    "keys": ("frontier_review.cli.keys", "Master keys of the envelope encryption."),
+    "registry": ("frontier_review.cli.registry", "Registered models and release candidates."),
+    "policy": ("frontier_review.cli.policy", "Coverage policies as code (TOML; see docs/policies.md)."),
+    "coverage": ("frontier_review.cli.coverage", "Coverage determinations."),
+    "benchmark": ("frontier_review.cli.benchmark", "Benchmark suites (sealed at rest; see docs/benchmarks.md)."),
+    "local-model": (
+        "frontier_review.cli.local_model",
+        "A real tiny model for demos and end-to-end tests (the local-model extra).",
+    ),
+}
+
+
+class LazyGroups(TyperGroup):
+    """The top-level group: each command group is a placeholder until a command line names it.
+
+    The placeholder carries the group's name and help, which is all that the top-level help,
+    typo suggestions and shell completion of group names read. Resolving the group to run it
+    (or to show its own help) imports its module and puts the real group in its place.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.loaded: set[str] = set()
+        for name, (_, help_text) in GROUPS.items():
+            self.commands.setdefault(name, TyperGroup(name=name, help=help_text))
+
+    def load(self, name: str) -> _click.Command | None:
+        """The command ``name``, importing its group's module the first time."""
+        if name in GROUPS and name not in self.loaded:
+            module_name, help_text = GROUPS[name]
+            group = get_group(importlib.import_module(module_name).app)
+            group.name, group.help = name, help_text
+            self.commands[name] = group
+            self.loaded.add(name)
+        return self.commands.get(name)
+
+    def resolve_command(self, ctx: _click.Context, args: list[str]) -> tuple[str | None, _click.Command | None, list[str]]:
+        if args:
+            self.load(args[0])
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="frontier-review",
     help="Frontier Review: the voluntary prerelease review framework for frontier AI models.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroups,
 )
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.command("demo")(serve.demo)
-app.add_typer(db.app, name="db")
-app.add_typer(admin.app, name="admin")
-app.add_typer(audit.app, name="audit")
-app.add_typer(keys.app, name="keys")
-app.add_typer(registry.app, name="registry")
-app.add_typer(policy.app, name="policy")
-app.add_typer(coverage.app, name="coverage")
-app.add_typer(benchmark.app, name="benchmark")
-app.add_typer(local_model.app, name="local-model")
 
 
 def main() -> None:

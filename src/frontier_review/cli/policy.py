@@ -8,11 +8,10 @@ import typer
 from rich.table import Table
 
 from frontier_review.cli.common import console, container, fail, handle_errors
-from frontier_review.coverage import policies
 from frontier_review.coverage.policy_file import PolicyInvalid
 from frontier_review.kernel.principal import Principal
 
-app = typer.Typer(help="Coverage policies as code (TOML; see docs/policies.md).", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 OPERATOR = Principal.system("cli")
 
 
@@ -33,6 +32,8 @@ def _report_invalid(path: Path, exc: PolicyInvalid) -> typer.Exit:
 @handle_errors
 def validate(file: Path = typer.Argument(..., help="The policy TOML file.")) -> None:
     """Check a policy file; errors name the line and the field."""
+    from frontier_review.coverage import policies
+
     c = container()
     with c.uow() as uow:
         try:
@@ -48,6 +49,8 @@ def validate(file: Path = typer.Argument(..., help="The policy TOML file.")) -> 
 @handle_errors
 def publish(file: Path = typer.Argument(..., help="The policy TOML file.")) -> None:
     """Publish a policy version; a published identifier@version never changes."""
+    from frontier_review.coverage import policies
+
     c = container()
     with c.uow() as uow:
         try:
@@ -63,6 +66,8 @@ def publish(file: Path = typer.Argument(..., help="The policy TOML file.")) -> N
 @handle_errors
 def list_() -> None:
     """List published policies."""
+    from frontier_review.coverage import policies
+
     c = container()
     with c.uow() as uow:
         rows = policies.list_policies(uow, OPERATOR)
@@ -86,6 +91,8 @@ def list_() -> None:
 @handle_errors
 def show(ref: str = typer.Argument(..., help="identifier@version (or identifier for the latest).")) -> None:
     """Print a policy as published (operators on the server see classified content; the view is audited)."""
+    from frontier_review.coverage import policies
+
     c = container()
     with c.uow() as uow:
         view = policies.get_policy(uow, OPERATOR, ref)
@@ -100,6 +107,8 @@ def diff(
     a: str = typer.Argument(..., help="identifier@version"), b: str = typer.Argument(..., help="identifier@version")
 ) -> None:
     """Unified diff of two policy versions' canonical content."""
+    from frontier_review.coverage import policies
+
     c = container()
     with c.uow() as uow:
         lines = policies.diff_policies(uow, OPERATOR, a, b)

@@ -7,15 +7,16 @@ from rich.table import Table
 
 from frontier_review.cli.common import console, container, handle_errors
 from frontier_review.kernel.principal import Principal
-from frontier_review.registry import service
 
-app = typer.Typer(help="Registered models and release candidates.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("list")
 @handle_errors
 def list_() -> None:
     """Every model version with its status and declared facts."""
+    from frontier_review.registry import service
+
     c = container()
     with c.uow() as uow:
         models = service.list_models(uow, Principal.system("cli"))

@@ -7,16 +7,20 @@ import socket
 import subprocess
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 import typer
 
-from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, handle_errors
-from frontier_review.db import migrate
-from frontier_review.demo import data as demo_data
+
+if TYPE_CHECKING:
+    from frontier_review.bootstrap import Container
+    from frontier_review.demo import data as demo_data
 
 
 def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
+    from frontier_review.demo import data as demo_data
+
     # Plain lines rather than a table: e-mail addresses must never be truncated.
     console.print(f"[bold]Demo logins[/] (password for every account: [bold]{demo_data.DEMO_PASSWORD}[/])")
     width = max(len(login.role) for login in logins)
@@ -30,6 +34,8 @@ def _start_demo_model(c: Container, port: int = 8081) -> subprocess.Popen[bytes]
     SmolLM2 with the local-model extra (also registered as a benchmark target), a canned stand-in
     otherwise.
     """
+    from frontier_review.demo import data as demo_data
+
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             console.print(f"port {port} is busy; the demo's local model is not started")
@@ -64,6 +70,8 @@ def serve(
     import uvicorn
 
     from frontier_review.asgi import create_asgi
+    from frontier_review.db import migrate
+    from frontier_review.demo import data as demo_data
     from frontier_review.jobs.queue import start_embedded_consumer
 
     if demo and os.environ.get("FR_ENV", "dev") != "prod":
@@ -124,6 +132,9 @@ def worker(workers: int = typer.Option(1, min=1, max=32, help="Worker threads.")
 @handle_errors
 def demo() -> None:
     """Load the demo scenario into an empty database (migrates first)."""
+    from frontier_review.db import migrate
+    from frontier_review.demo import data as demo_data
+
     c = container()
     migrate.upgrade(c.settings.resolved_database_url)
     _print_logins(demo_data.load_demo(c))
