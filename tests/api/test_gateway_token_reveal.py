@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from openai import OpenAI
 
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import reveals
-from frontier_review.engagements.orm import TokenReveal
+from frontier_review.engagements.access import reveals
+from frontier_review.engagements.access.orm import TokenReveal
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security.orm import DataKey
 from frontier_review.web.app import SESSION_COOKIE

@@ -18,7 +18,7 @@ from frontier_review.audit.domain import AnchorError, AnchorPoint, parse_anchor_
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.cli.common import console, container, err_console, fail, handle_errors
-from frontier_review.gateway.recorder import ACCESS_ACTIONS, chain_pending, in_flight_grace
+from frontier_review.engagements.access.recorder import ACCESS_ACTIONS, chain_pending, in_flight_grace
 from frontier_review.kernel.principal import Principal
 from frontier_review.security.service import public_key_id
 

@@ -14,7 +14,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements import service as engagements
+from frontier_review import engagements
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
 from frontier_review.identity.orm import User
@@ -333,8 +333,9 @@ def _engagement_scenario(uow: UnitOfWork) -> None:
     hospital, with the demo's local model as its upstream."""
     from datetime import timedelta
 
-    from frontier_review.engagements import access, partners
-    from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
+    from frontier_review.engagements.access import service as access
+    from frontier_review.engagements.lifecycle import partners
+    from frontier_review.engagements.lifecycle.domain import Materials, Protections, Quotas, Recipients, Window
     from frontier_review.identity.orm import Organization
     from frontier_review.registry.orm import Model, ModelVersion
 
@@ -410,7 +411,8 @@ This document is fictional demo content.
 
 def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind: Principal) -> None:
     """A system card, and findings at several TLP levels with an answer from the developer."""
-    from frontier_review.engagements import artifacts, findings
+    from frontier_review.engagements.findings import service as findings
+    from frontier_review.engagements.materials import service as artifacts
 
     artifacts.upload(
         uow,
