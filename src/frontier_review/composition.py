@@ -16,8 +16,8 @@ from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
 from frontier_review.config import Settings, load_settings
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
-from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.engagements.lifecycle.closing import on_version_status_changed
+from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.engagements.tasks import register as engagements_tasks
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.evals.tasks import register as evals_tasks

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from frontier_review import engagements
 from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
-from frontier_review import engagements
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
 from frontier_review.identity.orm import User

@@ -17,12 +17,12 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select, update
 
+from frontier_review import engagements
 from frontier_review.audit import service as audit
 from frontier_review.coverage import results
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
-from frontier_review import engagements
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite

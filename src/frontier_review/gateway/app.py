@@ -13,11 +13,10 @@ flight is cut when access ends (see ``watch``) or when its client goes away.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -52,7 +51,6 @@ from frontier_review.gateway.proxy import (
     error_message,
     retry_after,
     scrub,
-    sse_events,
 )
 from frontier_review.gateway.quotas import QuotaCounter, Reservation
 from frontier_review.gateway.watch import Watch
@@ -263,7 +261,7 @@ class _Call:
             self._disconnect = asyncio.get_running_loop().create_task(self._await_disconnect(receive))
 
     async def _await_disconnect(self, receive: Receive) -> None:
-        while (await receive())["type"] != "plumbing.disconnect":
+        while (await receive())["type"] != "http.disconnect":
             pass
         self.cut(CLIENT_GONE)
 
@@ -440,7 +438,7 @@ class _Call:
             upstream.release()
             raise
         headers = [*SSE_HEADERS, (b"x-request-id", self.request_id.encode())]
-        await send({"type": "plumbing.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         self.responded = True
         events = responses.StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
         outcome = "ok"
@@ -453,7 +451,7 @@ class _Call:
                     last = outgoing
                     break
                 if outgoing:  # every event that arrived together leaves in one write to the client
-                    await send({"type": "plumbing.response.body", "body": outgoing, "more_body": True})
+                    await send({"type": "http.response.body", "body": outgoing, "more_body": True})
         except StreamCut:
             pass
         except (TimeoutError, OSError):
@@ -468,7 +466,7 @@ class _Call:
         self.used = prompt + completion
         if outcome == "ok":
             last += events.usage_chunk(prompt, completion)
-        await send({"type": "plumbing.response.body", "body": last + ending, "more_body": False})
+        await send({"type": "http.response.body", "body": last + ending, "more_body": False})
         transcript = {"request": request, "response": "".join(events.pieces)} if self.ctx.transcripts else None
         self._finish(200, outcome, transcript, detail, prompt_tokens=prompt, completion_tokens=completion)
 

@@ -61,7 +61,7 @@ class AccessContext:
     user_active: bool
     partner_designation_until: datetime | None  # partners only: None when not (or no longer) designated
     # What the current terms share (item 8); the gateway checks them, artifact downloads check the kind.
-    materials: Materials = Materials()
+    materials: Materials = Materials()  # noqa: RUF009 - frozen, so one shared default is safe
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,9 @@ def check_filing(title: str, category: str, severity: str, description: str, tlp
 def may_be_named(
     org_id: uuid.UUID | None, org_kind: OrgKind | None, *, active: bool, developer_org_id: uuid.UUID, finder_org_id: uuid.UUID
 ) -> bool:
-    """Whether someone may be named on a finding: an active member of the developer, the program office or the finder's organization."""
+    """Whether someone may be named on a finding.
+
+    Only active members of the developer, the program office or the finder's organization may be.
+    """
     entitled = org_id is not None and (org_id in {developer_org_id, finder_org_id} or org_kind is OrgKind.PROGRAM_OFFICE)
     return active and entitled
