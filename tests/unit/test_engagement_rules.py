@@ -1,5 +1,7 @@
-"""The pure engagement rules, unit-tested without a database: G1 admission, G3 windows, terms,
-invitation eligibility and who sees which participants."""
+"""The pure engagement rules, unit-tested without a database.
+
+G1 admission, G3 windows, terms, invitation eligibility, who sees which participants and who sees a finding.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frontier_review.engagements.access.domain import AccessContext, admission, current_state
+from frontier_review.engagements.findings.policy import FindingRef, reads_finding
 from frontier_review.engagements.lifecycle.domain import (
     MAX_WINDOW,
     ClosedReason,
@@ -29,6 +32,7 @@ from frontier_review.engagements.lifecycle.domain import (
     invite_refusal,
     sees_all_participants,
 )
+from frontier_review.engagements.lifecycle.policy import EngagementRef, Party
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.principal import OrgKind
 
@@ -249,3 +253,37 @@ def test_participants_are_seen_by_the_developer_the_program_office_and_the_platf
     assert sees_all_participants(None, None, developer, system=True)
     assert not sees_all_participants(agency, OrgKind.AGENCY, developer)
     assert not sees_all_participants(uuid.uuid4(), OrgKind.DEVELOPER, developer)
+
+
+# --- who sees a finding (the TLP audience, pure) -------------------------------------------------
+
+
+def _finding(label: str, *, named: frozenset[uuid.UUID] = frozenset()) -> tuple[FindingRef, uuid.UUID, uuid.UUID, uuid.UUID]:
+    developer, finder, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    parties = {finder: Party("government", accepted_current_terms=True), other: Party("government", accepted_current_terms=True)}
+    ref = EngagementRef(id=uuid.uuid4(), developer_org_id=developer, draft=False, partners_included=False, participants=parties)
+    filer = uuid.uuid4()
+    return FindingRef(ref, uuid.uuid4(), finder, label, recipients=named, filer_user_id=filer), developer, finder, other
+
+
+def test_a_red_finding_is_seen_by_its_named_people_and_filer_only() -> None:
+    named = uuid.uuid4()
+    f, developer, finder, _ = _finding("TLP:RED", named=frozenset({named}))
+    assert reads_finding(named, developer, OrgKind.DEVELOPER, f, T0).allowed
+    assert reads_finding(f.filer_user_id, finder, OrgKind.AGENCY, f, T0).allowed
+    assert not reads_finding(uuid.uuid4(), developer, OrgKind.DEVELOPER, f, T0).allowed
+    assert not reads_finding(uuid.uuid4(), finder, OrgKind.AGENCY, f, T0).allowed
+
+
+def test_an_amber_finding_stays_with_the_organizations_that_need_to_know() -> None:
+    f, developer, finder, other = _finding("TLP:AMBER")
+    assert reads_finding(uuid.uuid4(), developer, OrgKind.DEVELOPER, f, T0).allowed
+    assert reads_finding(uuid.uuid4(), finder, OrgKind.AGENCY, f, T0).allowed
+    assert not reads_finding(uuid.uuid4(), other, OrgKind.AGENCY, f, T0).allowed
+
+
+def test_a_green_finding_reaches_parties_that_accepted_the_current_terms() -> None:
+    f, _, _, other = _finding("TLP:GREEN")
+    assert reads_finding(uuid.uuid4(), other, OrgKind.AGENCY, f, T0).allowed
+    unaccepted = replace(f.engagement, participants={**f.engagement.participants, other: Party("government")})
+    assert not reads_finding(uuid.uuid4(), other, OrgKind.AGENCY, replace(f, engagement=unaccepted), T0).allowed
