@@ -318,7 +318,7 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
     from frontier_review.composition import build_container
     from frontier_review.config import Settings
     from frontier_review.db import migrate
-    from frontier_review.engagements.domain import Quotas
+    from frontier_review.engagements.lifecycle.domain import Quotas
 
     data_dir = tmp / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FR_")}

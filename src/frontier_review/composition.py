@@ -23,8 +23,8 @@ from frontier_review.coverage import orm as coverage_orm
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.base import Base
 from frontier_review.engagements import orm as engagements_orm
+from frontier_review.engagements.lifecycle.closing import on_version_status_changed
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
-from frontier_review.engagements.service import on_version_status_changed
 from frontier_review.engagements.tasks import register as engagements_tasks
 from frontier_review.evals import orm as evals_orm
 from frontier_review.evals.policy import RULES as EVALS_RULES

@@ -21,11 +21,13 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from frontier_review import engagements as service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import artifacts, findings, service
-from frontier_review.engagements.domain import Materials, Quotas, Recipients, Window
-from frontier_review.engagements.orm import Finding, FindingRecipient
+from frontier_review.engagements.findings import service as findings
+from frontier_review.engagements.findings.orm import Finding, FindingRecipient
+from frontier_review.engagements.lifecycle.domain import Materials, Quotas, Recipients, Window
+from frontier_review.engagements.materials import service as artifacts
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.notifications.orm import Notification

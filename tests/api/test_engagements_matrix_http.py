@@ -32,11 +32,16 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from frontier_review import engagements as service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import access, artifacts, findings, partners, service
-from frontier_review.engagements.domain import Materials, Quotas, Recipients, Window
-from frontier_review.engagements.orm import Artifact
+from frontier_review.engagements.access import service as access
+from frontier_review.engagements.findings import domain as findings_domain
+from frontier_review.engagements.findings import service as findings
+from frontier_review.engagements.lifecycle import partners
+from frontier_review.engagements.lifecycle.domain import Materials, Quotas, Recipients, Window
+from frontier_review.engagements.materials import service as artifacts
+from frontier_review.engagements.materials.orm import Artifact
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.security import passwords
@@ -123,7 +128,7 @@ def _open(container: Container, setup: Setup, label: str, recipients: Recipients
 
 def _participant_ids(container: Container, setup: Setup, engagement_id: str) -> dict[uuid.UUID, str]:
     with container.uow() as uow:
-        view = service.get(uow, setup.developer.principal, uuid.UUID(engagement_id))
+        view = service.get_engagement(uow, setup.developer.principal, uuid.UUID(engagement_id))
     return {p.organization_id: str(p.id) for p in view.participants}
 
 
@@ -155,8 +160,8 @@ def _finding(container: Container, setup: Setup, finder: Person, tlp: str) -> tu
             finder.principal,
             setup.engagement.id,
             title=f"Safeguard bypass ({tlp})",
-            category=findings.Category.SAFEGUARD_BYPASS,
-            severity=findings.Severity.MEDIUM,
+            category=findings_domain.Category.SAFEGUARD_BYPASS,
+            severity=findings_domain.Severity.MEDIUM,
             description="Steps to reproduce.",
             tlp=tlp,
         )

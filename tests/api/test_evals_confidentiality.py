@@ -297,7 +297,7 @@ def test_the_program_offices_own_engagement_grant_counts_as_developer_hosted(
     setup = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")
     po_org_id = setup.program_office.user.organization_id
     assert po_org_id is not None
-    from frontier_review.engagements import service as engagements
+    from frontier_review import engagements
     from frontier_review.identity import service as identity
     from tests.factories.identity import SYSTEM
 

@@ -54,7 +54,8 @@ from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.composition import Base
 from frontier_review.coverage import determinations, inquiries, policies, results
-from frontier_review.engagements import artifacts, findings
+from frontier_review.engagements.findings import service as findings
+from frontier_review.engagements.materials import service as artifacts
 from frontier_review.evals import runs, service, tasks
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun

@@ -12,14 +12,14 @@ import pytest
 import sqlalchemy as sa
 from openai.types.chat import ChatCompletionMessageParam
 
+from frontier_review import engagements as service
 from frontier_review.audit import service as audit
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.composition import build_container
-from frontier_review.engagements import access, service
-from frontier_review.engagements.domain import Quotas
-from frontier_review.engagements.orm import AccessLog
-from frontier_review.gateway.recorder import (
+from frontier_review.engagements.access import service as access
+from frontier_review.engagements.access.orm import AccessLog
+from frontier_review.engagements.access.recorder import (
     IN_FLIGHT,
     UNFINISHED,
     AccessRecord,
@@ -27,6 +27,7 @@ from frontier_review.gateway.recorder import (
     chain_pending,
     in_flight_grace,
 )
+from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
@@ -83,7 +84,7 @@ def test_a_reviewer_chats_through_the_gateway_streaming_and_not(container: Conta
     # Metered per participant per day; every call is in the access log and then the audit chain (G5).
     settled(container)
     with container.uow() as uow:
-        rows = service.usage(uow, setup.developer.principal, setup.engagement.id)
+        rows = service.list_usage(uow, setup.developer.principal, setup.engagement.id)
     assert len(rows) == 1
     assert rows[0].requests == 4
     assert rows[0].completion_tokens >= 6
@@ -96,7 +97,7 @@ def test_a_reviewer_chats_through_the_gateway_streaming_and_not(container: Conta
     assert {c.details["route"] for c in calls} == {"/models", "/chat/completions", "/completions"}
     with container.uow() as uow:  # the chained entries verify like any other
         assert audit.verify_log(uow.session, container.keyring).ok
-        upstream_row = service.get(uow, setup.developer.principal, setup.engagement.id).upstreams[0]
+        upstream_row = service.get_engagement(uow, setup.developer.principal, setup.engagement.id).upstreams[0]
     assert upstream_row.last_used_at is not None  # shown to the developer as "last used"
 
 
@@ -209,7 +210,7 @@ def test_release_always_succeeds_and_closes_every_access_at_once(container: Cont
         with pytest.raises(openai.PermissionDeniedError, match="released"):
             ask(sdk, setup)
     with container.uow() as uow:
-        view = service.get(uow, setup.developer.principal, setup.engagement.id)
+        view = service.get_engagement(uow, setup.developer.principal, setup.engagement.id)
     assert view.state.value == "closed"
     assert view.closed_reason is not None
     assert view.closed_reason.value == "released"
@@ -298,7 +299,7 @@ def test_authentication_and_size_errors(container: Container, base_url: str, set
     assert httpx.post(url, json={}, headers={"Authorization": "Bearer frt_notagatewaytoken"}).status_code == 401
     token = gateway_token(container, setup.reviewer, setup)
     with container.uow() as uow:
-        mine = access.my_tokens(uow, setup.reviewer.principal)[0]
+        mine = access.list_my_tokens(uow, setup.reviewer.principal)[0]
         access.revoke_token(uow, setup.reviewer.principal, mine.id)
     refused = httpx.post(url, json={}, headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401

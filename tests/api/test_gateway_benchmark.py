@@ -10,9 +10,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from frontier_review import engagements
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import service as engagements
-from frontier_review.engagements.orm import AccessLog
+from frontier_review.engagements.access.orm import AccessLog
 from frontier_review.evals import runs, service
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun

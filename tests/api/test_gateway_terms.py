@@ -19,12 +19,13 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from openai.types.chat import ChatCompletionMessageParam
 
+from frontier_review import engagements as service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import access, service
-from frontier_review.engagements.domain import Materials, Quotas
-from frontier_review.engagements.orm import AccessLog
-from frontier_review.gateway.recorder import chain_pending, in_flight_grace
+from frontier_review.engagements.access import service as access
+from frontier_review.engagements.access.orm import AccessLog
+from frontier_review.engagements.access.recorder import chain_pending, in_flight_grace
+from frontier_review.engagements.lifecycle.domain import Materials, Quotas
 from frontier_review.gateway.validation import MAX_N, MAX_TOKENS
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.registry import service as registry_service
@@ -439,7 +440,7 @@ def test_429s_carry_retry_after(container: Container, base_url: str, upstream: s
 def test_refusals_nobody_can_be_named_for_are_recorded_as_one_tally(container: Container, setup: Setup) -> None:
     revoked = gateway_token(container, setup.reviewer, setup)
     with container.uow() as uow:
-        mine = access.my_tokens(uow, setup.reviewer.principal)[0]
+        mine = access.list_my_tokens(uow, setup.reviewer.principal)[0]
         access.revoke_token(uow, setup.reviewer.principal, mine.id)
     body = {"model": setup.engagement.model_id, "messages": HI}
     with serve(container) as url, httpx.Client(base_url=f"{url}/gateway/v1", timeout=30) as http:

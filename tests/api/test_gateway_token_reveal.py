@@ -15,8 +15,8 @@ from openai import OpenAI
 
 from frontier_review.asgi import SESSION_COOKIE
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import reveals
-from frontier_review.engagements.orm import TokenReveal
+from frontier_review.engagements.access import reveals
+from frontier_review.engagements.access.orm import TokenReveal
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security.orm import DataKey
 from tests.api.helpers import csrf_from, web_login

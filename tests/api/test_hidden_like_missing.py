@@ -23,13 +23,13 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from frontier_review import engagements as service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import determinations, inquiries
 from frontier_review.coverage.orm import Benchmark
-from frontier_review.engagements import service
-from frontier_review.engagements.domain import Materials, Quotas, Recipients, Window
-from frontier_review.engagements.orm import RevokedUser
+from frontier_review.engagements.lifecycle.domain import Materials, Quotas, Recipients, Window
+from frontier_review.engagements.lifecycle.orm import RevokedUser
 from frontier_review.evals import runs
 from frontier_review.evals.orm import BenchmarkRun
 from frontier_review.identity.domain import OrgKind, Role
@@ -106,7 +106,7 @@ def world(container: Container) -> World:
                 created_at=container.clock.now(),
             )
         )
-        engagement = service.get(uow, developer.principal, setup.engagement.id)
+        engagement = service.get_engagement(uow, developer.principal, setup.engagement.id)
         agency = next(p.id for p in engagement.participants if p.organization_id == setup.agency.id)
         service.revoke_participant(uow, developer.principal, setup.engagement.id, agency)
         model = registry.get_version(uow, developer.principal, version_id).model_id

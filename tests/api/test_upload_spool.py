@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from frontier_review.bootstrap import Container
 from frontier_review.config import Settings
-from frontier_review.engagements.orm import Artifact
+from frontier_review.engagements.materials.orm import Artifact
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.engagements import make_engagement
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from frontier_review.bootstrap import Container
 from frontier_review.config import Settings
-from frontier_review.engagements.orm import Artifact, Engagement, SealedChunk
+from frontier_review.engagements.lifecycle.orm import Engagement
+from frontier_review.engagements.materials.orm import Artifact, SealedChunk
 from frontier_review.security.orm import DataKey
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.engagements import Setup, make_engagement

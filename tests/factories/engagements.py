@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from frontier_review import engagements as service
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import access, partners, service
-from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
-from frontier_review.engagements.service import EngagementView
+from frontier_review.engagements.access import service as access
+from frontier_review.engagements.lifecycle import partners
+from frontier_review.engagements.lifecycle.domain import Materials, Protections, Quotas, Recipients, Window
+from frontier_review.engagements.lifecycle.views import EngagementView
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.identity.service import OrganizationView
 from tests.factories.coverage import make_version
@@ -105,7 +107,7 @@ def make_engagement(
             service.accept_terms(uow, agency_admin.principal, view.id, terms_number=1)
             view = service.accept_terms(uow, partner_admin.principal, view.id, terms_number=1)
     with container.uow() as uow:
-        view = service.get(uow, developer.principal, view.id)
+        view = service.get_engagement(uow, developer.principal, view.id)
     return Setup(view, developer, agency, agency_admin, reviewer, partner, partner_admin, partner_reviewer, program_office)
 
 
@@ -124,8 +126,8 @@ def settled(container: Container, timeout: float = 10.0) -> None:
 
     import sqlalchemy as sa
 
-    from frontier_review.engagements.orm import AccessLog
-    from frontier_review.gateway.recorder import IN_FLIGHT
+    from frontier_review.engagements.access.orm import AccessLog
+    from frontier_review.engagements.access.recorder import IN_FLIGHT
 
     deadline = time.monotonic() + timeout
     while True:

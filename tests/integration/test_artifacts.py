@@ -13,14 +13,18 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from frontier_review import engagements as service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.config import Settings
-from frontier_review.engagements import artifacts, service
-from frontier_review.engagements.artifacts import ArtifactKind, ArtifactView
-from frontier_review.engagements.domain import Materials, Protections, Quotas
-from frontier_review.engagements.orm import AccessLog, Artifact, SealedChunk
-from frontier_review.gateway.recorder import chain_pending, in_flight_grace
+from frontier_review.engagements.access.orm import AccessLog
+from frontier_review.engagements.access.recorder import chain_pending, in_flight_grace
+from frontier_review.engagements.lifecycle.domain import Materials, Protections, Quotas
+from frontier_review.engagements.materials import domain as materials_domain
+from frontier_review.engagements.materials import service as artifacts
+from frontier_review.engagements.materials.domain import ArtifactKind
+from frontier_review.engagements.materials.orm import Artifact, SealedChunk
+from frontier_review.engagements.materials.service import ArtifactView
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
@@ -76,13 +80,13 @@ def upload(
 def download(container: Container, person: Person, setup: Setup, artifact_id: uuid.UUID) -> tuple[bytes, str]:
     """Like the web adapter: the unit of work commits the access record, then the body streams."""
     with container.uow() as uow:
-        got = artifacts.download(uow, person.principal, setup.engagement.id, artifact_id)
+        got = artifacts.download_artifact(uow, person.principal, setup.engagement.id, artifact_id)
     return b"".join(got.chunks), got.fingerprint
 
 
 def refused(container: Container, person: Person, setup: Setup, artifact_id: uuid.UUID) -> str:
     with container.uow() as uow, pytest.raises(PermissionDenied) as exc:
-        artifacts.download(uow, person.principal, setup.engagement.id, artifact_id)
+        artifacts.download_artifact(uow, person.principal, setup.engagement.id, artifact_id)
     return exc.value.reason
 
 
@@ -138,7 +142,7 @@ def measured(container: Container, setup: Setup, size: int) -> tuple[ArtifactVie
         _, upload_peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         with container.uow() as uow:
-            got = artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
+            got = artifacts.download_artifact(uow, setup.reviewer.principal, setup.engagement.id, view.id)
         sizes = []
         digest = hashlib.sha256()
         for chunk in got.chunks:
@@ -229,7 +233,7 @@ def test_participants_program_office_and_developer_list_artifacts(container: Con
     with container.uow() as uow, pytest.raises(NotFound):
         artifacts.list_artifacts(uow, stranger.principal, setup.engagement.id)
     with container.uow() as uow, pytest.raises(NotFound):
-        artifacts.download(uow, stranger.principal, setup.engagement.id, view.id)
+        artifacts.download_artifact(uow, stranger.principal, setup.engagement.id, view.id)
 
 
 def test_downloads_only_inside_the_window_to_the_second(container: Container, clock: FrozenClock) -> None:
@@ -238,14 +242,14 @@ def test_downloads_only_inside_the_window_to_the_second(container: Container, cl
     view = upload(container, setup, b"card")
     assert "the window opens at" in refused(container, setup.reviewer, setup, view.id)
     with container.uow() as uow:
-        assert artifacts.download_refusal(uow, setup.reviewer.principal, setup.engagement.id) is not None
+        assert artifacts.find_download_refusal(uow, setup.reviewer.principal, setup.engagement.id) is not None
     clock.set(start)
     assert download(container, setup.reviewer, setup, view.id)[0] == b"card"
     with container.uow() as uow:
-        assert artifacts.download_refusal(uow, setup.reviewer.principal, setup.engagement.id) is None
+        assert artifacts.find_download_refusal(uow, setup.reviewer.principal, setup.engagement.id) is None
     for not_a_participant in (setup.developer, setup.program_office):
         with container.uow() as uow, pytest.raises(PermissionDenied):
-            artifacts.download(uow, not_a_participant.principal, setup.engagement.id, view.id)
+            artifacts.download_artifact(uow, not_a_participant.principal, setup.engagement.id, view.id)
     clock.set(start + timedelta(days=10) - timedelta(seconds=1))
     assert download(container, setup.reviewer, setup, view.id)[0] == b"card"
     clock.set(start + timedelta(days=10))
@@ -267,13 +271,13 @@ def test_downloads_stop_after_revocation(container: Container) -> None:
     with container.uow() as uow:
         service.revoke_user(uow, setup.developer.principal, setup.engagement.id, setup.reviewer.user.id)
     with container.uow() as uow, pytest.raises(NotFound):  # revoked: the engagement is gone for this person
-        artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
+        artifacts.download_artifact(uow, setup.reviewer.principal, setup.engagement.id, view.id)
     assert download(container, setup.agency_admin, setup, view.id)[0] == b"card"
     agency = next(p for p in setup.engagement.participants if p.organization_id == setup.agency.id)
     with container.uow() as uow:
         service.revoke_participant(uow, setup.developer.principal, setup.engagement.id, agency.id)
     with container.uow() as uow, pytest.raises(NotFound):  # a revoked participant no longer sees the engagement
-        artifacts.download(uow, setup.agency_admin.principal, setup.engagement.id, view.id)
+        artifacts.download_artifact(uow, setup.agency_admin.principal, setup.engagement.id, view.id)
     assert download(container, setup.partner_reviewer, setup, view.id)[0] == b"card"
 
 
@@ -317,7 +321,7 @@ def test_every_download_is_recorded_with_a_per_recipient_fingerprint(container: 
     with container.uow() as uow:
         service.revoke_user(uow, setup.developer.principal, setup.engagement.id, setup.reviewer.user.id)
     with container.uow() as uow, pytest.raises(NotFound):
-        artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
+        artifacts.download_artifact(uow, setup.reviewer.principal, setup.engagement.id, view.id)
     assert count(container, sa.select(sa.func.count()).select_from(AccessLog)) == refused_before
     with container.uow() as uow:
         rows = list(uow.session.scalars(sa.select(AccessLog).where(AccessLog.kind == "artifact_download").order_by(AccessLog.id)))
@@ -334,7 +338,7 @@ def test_every_download_is_recorded_with_a_per_recipient_fingerprint(container: 
         assert row.detail["filename"] == view.filename
         assert row.participant_id is not None
         assert row.user_id is not None
-        assert row.detail["fingerprint"] == artifacts.fingerprint(view.sha256, row.user_id, row.ref)
+        assert row.detail["fingerprint"] == materials_domain.fingerprint(view.sha256, row.user_id, row.ref)
     assert len(denied) == 1
     assert "revoked" in (denied[0].reason or "")
     # The background chainer turns each row into an audit entry (G5).
@@ -374,7 +378,7 @@ def test_purge_after_retention(container: Container, clock: FrozenClock) -> None
     assert download(container, setup.reviewer, setup, view.id)[0] == payload(MiB + 1)
     clock.advance(timedelta(seconds=1))
     with container.uow() as uow, pytest.raises(NotFound):  # retention over, even before the job runs
-        artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
+        artifacts.download_artifact(uow, setup.reviewer.principal, setup.engagement.id, view.id)
     with container.uow() as uow:
         assert artifacts.purge_expired(uow) == 1
     with container.uow() as uow:
@@ -393,7 +397,7 @@ def test_purge_after_retention(container: Container, clock: FrozenClock) -> None
     assert listed[later.id].available(clock.now())
     assert [e.details["artifact"] for e in purged] == [str(view.id)]
     with container.uow() as uow, pytest.raises(NotFound):
-        artifacts.download(uow, setup.reviewer.principal, setup.engagement.id, view.id)
+        artifacts.download_artifact(uow, setup.reviewer.principal, setup.engagement.id, view.id)
     clock.advance(timedelta(hours=12))
     with container.uow() as uow:
         assert artifacts.purge_expired(uow) == 1

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import artifacts
-from frontier_review.engagements.orm import SealedChunk
+from frontier_review.engagements.materials import service as artifacts
+from frontier_review.engagements.materials import store
+from frontier_review.engagements.materials.orm import SealedChunk
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.ids import new_id
 from frontier_review.security.orm import DataKey
@@ -37,7 +38,7 @@ def _orphan(container: Container, size: int) -> uuid.UUID:
     """Chunks committed without an owning row, as a failed write used to leave them."""
     owner = new_id()
     with container.uow() as uow:
-        artifacts.store_chunks(uow, owner, io.BytesIO(b"o" * size), limit=10 * MiB)
+        store.store_chunks(uow, owner, io.BytesIO(b"o" * size), limit=10 * MiB)
     return owner
 
 
@@ -54,15 +55,15 @@ def test_orphans_older_than_the_grace_period_go_with_their_keys(container: Conta
             stream=io.BytesIO(b"k" * (MiB + 1)),
         )
     old = _orphan(container, 2 * MiB + 1)
-    clock.advance(artifacts.ORPHAN_GRACE - timedelta(minutes=1))
+    clock.advance(store.ORPHAN_GRACE - timedelta(minutes=1))
     recent = _orphan(container, 10)
     assert _chunks(container, old) == (3, 3)
 
     with container.uow() as uow:
-        assert artifacts.sweep_orphaned_chunks(uow) == 0  # nothing is old enough yet
+        assert store.sweep_orphaned_chunks(uow) == 0  # nothing is old enough yet
     clock.advance(timedelta(minutes=2))
     with container.uow() as uow:
-        assert artifacts.sweep_orphaned_chunks(uow) == 1
+        assert store.sweep_orphaned_chunks(uow) == 1
 
     assert _chunks(container, old) == (0, 0)
     assert _chunks(container, recent) == (1, 1)  # still within its grace period
@@ -71,8 +72,8 @@ def test_orphans_older_than_the_grace_period_go_with_their_keys(container: Conta
         entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "engagements:chunks:swept"))
         assert entry is not None
         assert str(old) in str(entry.details)
-    clock.advance(artifacts.ORPHAN_GRACE)
+    clock.advance(store.ORPHAN_GRACE)
     with container.uow() as uow:
-        assert artifacts.sweep_orphaned_chunks(uow) == 1
+        assert store.sweep_orphaned_chunks(uow) == 1
     assert _chunks(container, recent) == (0, 0)
     assert _chunks(container, kept.id) == (2, 2)

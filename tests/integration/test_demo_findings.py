@@ -9,8 +9,9 @@ from argon2 import PasswordHasher
 
 from frontier_review.bootstrap import Container
 from frontier_review.demo import data as demo
-from frontier_review.engagements import findings
-from frontier_review.engagements.orm import Engagement
+from frontier_review.engagements.findings import domain as findings_domain
+from frontier_review.engagements.findings import service as findings
+from frontier_review.engagements.lifecycle.orm import Engagement
 from frontier_review.identity import service as identity
 from frontier_review.identity.orm import User
 from frontier_review.kernel.errors import PermissionDenied
@@ -48,7 +49,7 @@ def test_the_demo_red_finding_reaches_its_named_recipients_only(container: Conta
                     listed = findings.list_findings(uow, principal, engagement_id)
                 except PermissionDenied:
                     continue
-                seen |= {f.title for f in listed if f.tlp is findings.Tlp.RED}
+                seen |= {f.title for f in listed if f.tlp is findings_domain.Tlp.RED}
         return seen
 
     named = {"safety@northwind.demo", "director@program.demo", "secops@mercyhealth.demo"}

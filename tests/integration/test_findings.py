@@ -10,12 +10,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from frontier_review import engagements as service
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.config import Settings
-from frontier_review.engagements import findings, service
-from frontier_review.engagements.findings import Category, FindingStatus, FindingView, Severity, Tlp
-from frontier_review.engagements.orm import Finding, FindingComment, SealedChunk
+from frontier_review.engagements.findings import domain as findings_domain
+from frontier_review.engagements.findings import service as findings
+from frontier_review.engagements.findings.domain import Category, FindingStatus, Severity, Tlp
+from frontier_review.engagements.findings.orm import Finding, FindingComment
+from frontier_review.engagements.findings.views import FindingView
+from frontier_review.engagements.materials.orm import SealedChunk
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
@@ -119,7 +123,12 @@ def test_tlp_decides_what_other_participants_see(container: Container) -> None:
         everything = findings.list_findings(uow, setup.developer.principal, setup.engagement.id)
     assert {s.tlp for s in summaries} == {Tlp.CLEAR, Tlp.GREEN}
     assert len(everything) == 5
-    assert findings.count_by_severity(everything) == {Severity.CRITICAL: 0, Severity.HIGH: 5, Severity.MEDIUM: 0, Severity.LOW: 0}
+    assert findings_domain.count_by_severity(everything) == {
+        Severity.CRITICAL: 0,
+        Severity.HIGH: 5,
+        Severity.MEDIUM: 0,
+        Severity.LOW: 0,
+    }
     # A hidden finding is "not found", and the attempt is audited.
     with container.uow() as uow:
         denied = uow.session.scalar(
@@ -230,14 +239,14 @@ def test_evidence_is_sealed_and_downloads_are_audited(container: Container) -> N
     assert all(SECRET.encode() not in s for s in stored)
     for reader in (setup.developer, setup.program_office, setup.reviewer):
         with container.uow() as uow:
-            got = findings.evidence_download(uow, reader.principal, finding.id, evidence.id)
+            got = findings.download_evidence(uow, reader.principal, finding.id, evidence.id)
         assert b"".join(got.chunks) == data
         assert got.evidence == evidence
     with container.uow() as uow, pytest.raises(NotFound):  # AMBER: another participant does not see it
-        findings.evidence_download(uow, setup.partner_reviewer.principal, finding.id, evidence.id)
+        findings.download_evidence(uow, setup.partner_reviewer.principal, finding.id, evidence.id)
     other = file(container, setup, tlp="TLP:CLEAR")
     with container.uow() as uow, pytest.raises(NotFound):
-        findings.evidence_download(uow, setup.developer.principal, other.id, evidence.id)
+        findings.download_evidence(uow, setup.developer.principal, other.id, evidence.id)
     for not_the_finder in (setup.developer, setup.program_office, setup.partner_reviewer):
         with container.uow() as uow, pytest.raises(PermissionDenied):
             findings.attach_evidence(

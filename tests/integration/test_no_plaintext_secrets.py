@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
-from frontier_review.engagements import access, reveals
+from frontier_review.engagements.access import reveals
+from frontier_review.engagements.access import service as access
 from frontier_review.evals import runs
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role

@@ -13,13 +13,15 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 
+from frontier_review import engagements as service
 from frontier_review.bootstrap import Container
 from frontier_review.db.prepared import PreparedSelect, PreparedWrite
-from frontier_review.engagements import access, service
-from frontier_review.engagements.orm import AccessLog, Participant
-from frontier_review.gateway import recorder
-from frontier_review.gateway.context import QUERY
-from frontier_review.gateway.recorder import COLUMNS, IN_FLIGHT, OUTCOME_COLUMNS, AccessRecord
+from frontier_review.engagements.access import recorder
+from frontier_review.engagements.access import service as access
+from frontier_review.engagements.access.context import QUERY
+from frontier_review.engagements.access.orm import AccessLog
+from frontier_review.engagements.access.recorder import COLUMNS, IN_FLIGHT, OUTCOME_COLUMNS, AccessRecord
+from frontier_review.engagements.lifecycle.orm import Participant
 from frontier_review.security.tokens import digest_token
 from tests.factories.engagements import gateway_token, make_engagement
 
@@ -88,7 +90,7 @@ def test_the_gateway_query_returns_what_connection_execute_returns(container: Co
         )
         assert partner_participant is not None
         service.revoke_participant(uow, setup.developer.principal, setup.engagement.id, partner_participant)
-        newest = access.my_tokens(uow, setup.reviewer.principal, setup.engagement.id)
+        newest = access.list_my_tokens(uow, setup.reviewer.principal, setup.engagement.id)
         (to_revoke,) = [t for t in newest if revoked.startswith(f"frg_{t.lookup}_")]
         access.revoke_token(uow, setup.reviewer.principal, to_revoke.id)
 

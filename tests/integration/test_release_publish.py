@@ -16,8 +16,8 @@ from frontier_review.bootstrap import Container
 from frontier_review.composition import WIRING
 from frontier_review.config import Settings
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements import service as engagements
-from frontier_review.engagements.domain import EngagementState
+from frontier_review.engagements.lifecycle import service as engagements
+from frontier_review.engagements.lifecycle.domain import EngagementState
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
@@ -51,7 +51,7 @@ def test_a_release_closes_the_versions_engagements_in_its_transaction(container:
         view = registry.set_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
     assert view.status is VersionStatus.RELEASED
     with container.uow() as uow:
-        closed = engagements.get(uow, setup.developer.principal, setup.engagement.id)
+        closed = engagements.get_engagement(uow, setup.developer.principal, setup.engagement.id)
     assert closed.state is EngagementState.CLOSED
 
 
@@ -61,7 +61,7 @@ def test_a_failing_handler_rolls_the_release_back(container: Container, failing_
         registry.set_status(uow, setup.developer.principal, setup.engagement.version_id, status=VersionStatus.RELEASED)
     with container.uow() as uow:
         version = registry.get_version_ref(uow, setup.engagement.version_id)
-        engagement = engagements.get(uow, setup.developer.principal, setup.engagement.id)
+        engagement = engagements.get_engagement(uow, setup.developer.principal, setup.engagement.id)
     assert version.status is VersionStatus.PRERELEASE
     assert engagement.state is EngagementState.ACTIVE
     assert engagement.closed_reason is None

@@ -41,9 +41,10 @@ from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
-from frontier_review.engagements.domain import Cohort
+from frontier_review.engagements.findings.policy import FindingRef, Relabel
+from frontier_review.engagements.lifecycle.domain import Cohort
+from frontier_review.engagements.lifecycle.policy import EngagementRef, Party
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
-from frontier_review.engagements.policy import EngagementRef, FindingRef, Party, Relabel
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.identity.domain import InvitationRef, OrgRef, TokenRef, UserRef
 from frontier_review.identity.policy import RULES as IDENTITY_RULES

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from frontier_review.engagements.access.domain import UpstreamTarget
 from frontier_review.gateway import proxy
-from frontier_review.gateway.context import UpstreamTarget
 from frontier_review.gateway.errors import GatewayError
 from frontier_review.gateway.proxy import UpstreamResponse, Upstreams, error_message, scrub, sse_events
 

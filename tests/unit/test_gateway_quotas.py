@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from frontier_review.config import Settings
-from frontier_review.engagements.domain import Quotas
+from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.gateway import quotas
 from frontier_review.gateway.errors import GatewayError
 from frontier_review.gateway.quotas import (

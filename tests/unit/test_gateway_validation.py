@@ -11,17 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frontier_review.engagements.domain import (
-    AccessContext,
-    Cohort,
-    EngagementState,
-    Materials,
-    Recipients,
-    Window,
-    access_ends,
-    api_refusal,
-    shared_variants,
-)
+from frontier_review.engagements.access.domain import AccessContext, access_ends, api_refusal
+from frontier_review.engagements.lifecycle.domain import Cohort, EngagementState, Materials, Recipients, Window, shared_variants
 from frontier_review.gateway.validation import (
     DEFAULT_MAX_TOKENS,
     MAX_N,

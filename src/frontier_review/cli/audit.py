@@ -48,7 +48,7 @@ def verify(
 ) -> None:
     """Check every link, hash and checkpoint signature; exit 1 naming the first bad entry."""
     from frontier_review.audit import service
-    from frontier_review.gateway.recorder import chain_pending, in_flight_grace
+    from frontier_review.engagements.access.recorder import chain_pending, in_flight_grace
 
     trusted = _trusted_keys(public_key) if public_key else None
     anchors = _anchors(anchor, expect)
@@ -87,7 +87,7 @@ def verify(
 def _show_calls(c: Container, chained: int, limit: int) -> None:
     """The latest gateway calls and artifact downloads in the verified log."""
     from frontier_review.audit import service
-    from frontier_review.gateway.recorder import ACCESS_ACTIONS
+    from frontier_review.engagements.access.recorder import ACCESS_ACTIONS
 
     with c.sessions() as session:
         total = service.count_entries_with_actions(session, ACCESS_ACTIONS)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from frontier_review import engagements
 from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements import service as engagements
 from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
@@ -327,8 +327,9 @@ def _engagement_scenario(uow: UnitOfWork) -> None:
     """
     from datetime import timedelta
 
-    from frontier_review.engagements import access, partners
-    from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients, Window
+    from frontier_review.engagements.access import service as access
+    from frontier_review.engagements.lifecycle import partners
+    from frontier_review.engagements.lifecycle.domain import Materials, Protections, Quotas, Recipients, Window
 
     director = _person(uow, "director@program.demo")
     northwind = _person(uow, "policy@northwind.demo")
@@ -399,7 +400,8 @@ This document is fictional demo content.
 
 def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind: Principal) -> None:
     """A system card, and findings at several TLP levels with an answer from the developer."""
-    from frontier_review.engagements import artifacts, findings
+    from frontier_review.engagements.findings import service as findings
+    from frontier_review.engagements.materials import service as artifacts
 
     artifacts.upload(
         uow,

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING
 from huey import Huey, crontab
 from huey.api import TaskWrapper
 
-from frontier_review.engagements import artifacts, reveals, service
-from frontier_review.gateway.recorder import CHAIN_BATCH, chain_pending, in_flight_grace
+from frontier_review.engagements.access import reveals
+from frontier_review.engagements.access.recorder import CHAIN_BATCH, chain_pending, in_flight_grace
+from frontier_review.engagements.lifecycle import closing
+from frontier_review.engagements.materials import service as materials
+from frontier_review.engagements.materials import store
 from frontier_review.notifications import email
 
 if TYPE_CHECKING:
@@ -21,17 +24,19 @@ MAIL_TASK = "notifications.mail"
 
 
 def register(huey: Huey, ctx: JobContext) -> dict[str, TaskWrapper]:
+    """Register the housekeeping job (every minute) and the mail task."""
+
     def deliver() -> int:
         settings = ctx.settings
         return email.deliver_pending(ctx.sessions, ctx.clock, smtp_url=settings.smtp_url, sender=settings.mail_from)
 
     def housekeeping() -> int:
         with ctx.uow() as uow:
-            changed = service.sweep(uow)
+            changed = closing.sweep(uow)
         with ctx.uow() as uow:
-            artifacts.purge_expired(uow)
+            materials.purge_expired(uow)
         with ctx.uow() as uow:
-            artifacts.sweep_orphaned_chunks(uow)
+            store.sweep_orphaned_chunks(uow)
             reveals.purge_expired(uow)
         while chain_pending(ctx.uow, grace=in_flight_grace(ctx.settings)) >= CHAIN_BATCH:
             pass

@@ -17,13 +17,12 @@ from urllib.parse import urlparse
 
 from sqlalchemy import select, update
 
+from frontier_review import engagements
 from frontier_review.audit import service as audit
 from frontier_review.coverage import results
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements import access
-from frontier_review.engagements import service as engagements
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
@@ -323,8 +322,8 @@ def create_gateway_target(
     admitted, metered and audited like a reviewer's, and stops at release.
     """
     _manage(uow, principal, False, name)
-    engagement = engagements.get(uow, principal, engagement_id)
-    issued = access.issue_token(uow, principal, engagement_id, name=f"benchmark target {name.strip()}"[:100])
+    engagement = engagements.get_engagement(uow, principal, engagement_id)
+    issued = engagements.issue_token(uow, principal, engagement_id, name=f"benchmark target {name.strip()}"[:100])
     return create_target(
         uow,
         principal,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.engagements import service as engagements
+from frontier_review import engagements
 from frontier_review.evals import runs, service
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.permissions import Permission
@@ -29,7 +29,7 @@ def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     versions = [v for m in registry.list_models(uow, principal) for v in m.versions]
     grants = [
         e
-        for e in engagements.list_visible(uow, principal)
+        for e in engagements.list_engagements(uow, principal)
         if e.state.value in {"offered", "active"} and any(p.organization_id == principal.org_id for p in e.participants)
     ]
     return render(

@@ -13,35 +13,27 @@ flight is cut when access ends (see ``watch``) or when its client goes away.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from frontier_review.bootstrap import Container
-from frontier_review.engagements.domain import (
+from frontier_review.engagements.access import upstreams as upstream_store
+from frontier_review.engagements.access.context import ContextLoader
+from frontier_review.engagements.access.domain import (
     VARIANT_REDUCED,
     VARIANT_STANDARD,
+    CallContext,
     Refusal,
+    UpstreamTarget,
     admission,
     api_refusal,
     shared_variants,
 )
-from frontier_review.gateway import context, errors, validation
-from frontier_review.gateway.proxy import (
-    StreamCut,
-    UpstreamResponse,
-    Upstreams,
-    error_message,
-    retry_after,
-    scrub,
-    sse_events,
-)
-from frontier_review.gateway.quotas import QuotaCounter, Reservation
-from frontier_review.gateway.recorder import (
+from frontier_review.engagements.access.recorder import (
+    GATEWAY_KIND,
     IN_FLIGHT,
     AccessRecord,
     AccessRecorder,
@@ -49,30 +41,33 @@ from frontier_review.gateway.recorder import (
     RefusalTally,
     in_flight_grace,
 )
+from frontier_review.gateway import errors, plumbing, responses, validation
+from frontier_review.gateway.host import GatewayHost
+from frontier_review.gateway.plumbing import PREFIX, Receive, Scope, Send
+from frontier_review.gateway.proxy import (
+    StreamCut,
+    UpstreamResponse,
+    Upstreams,
+    error_message,
+    retry_after,
+    scrub,
+)
+from frontier_review.gateway.quotas import QuotaCounter, Reservation
 from frontier_review.gateway.watch import Watch
 from frontier_review.security.tokens import digest_token, looks_like_token
 
 log = logging.getLogger(__name__)
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-PREFIX = "/gateway/v1"
 ROUTES = {("GET", "/models"), ("POST", "/chat/completions"), ("POST", "/completions")}
 REDUCED = ":reduced-safeguard"
-JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
 SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-store"), (b"x-accel-buffering", b"no")]
-# Response fields passed through from the upstream; anything else (provider extras) is dropped.
-KEEP = ("id", "object", "created", "choices", "usage")
 CLIENT_GONE = Refusal("client_disconnected", "the client went away")
 
 
 class GatewayApp:
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: GatewayHost) -> None:
         self.container = container
-        quiet_uvicorn_access_log()
+        plumbing.quiet_uvicorn_access_log()
         settings = container.settings
         self.max_body = settings.gateway_max_body_bytes
         self.inline_reads = settings.is_sqlite
@@ -80,8 +75,8 @@ class GatewayApp:
         self.upstreams = Upstreams(
             allow_private=settings.gateway_allow_private_upstreams, timeout_seconds=settings.gateway_upstream_timeout_seconds
         )
-        self.cache = context.UpstreamCache()
-        self.contexts = context.ContextLoader(container.engine)
+        self.cache = upstream_store.UpstreamCache()
+        self.contexts = ContextLoader(container.engine)
         self.watch = Watch(self.contexts.load, container.clock.now)
         self.refusals = RefusalTally()
         self._recorder: AccessRecorder | None = None
@@ -131,7 +126,7 @@ class _Call:
         self.scope = scope
         self.started = started
         self.path = scope["path"][len(PREFIX) :]
-        self.ctx: context.CallContext | None = None
+        self.ctx: CallContext | None = None
         self.variant: str | None = None
         self.responded = False
         self.now = app.container.clock.now()
@@ -156,7 +151,7 @@ class _Call:
             return None
         ctx = self.ctx
         return AccessRecord(
-            kind="gateway",
+            kind=GATEWAY_KIND,
             at=self.now,
             engagement_id=ctx.access.engagement_id,
             actor_label=ctx.user_label,
@@ -236,7 +231,9 @@ class _Call:
         headers = [(b"x-request-id", self.request_id.encode())]
         if exc.retry_after is not None:
             headers.append((b"retry-after", str(exc.retry_after).encode()))
-        await _send_body(send, exc.status, exc.body(self.request_id if exc.status >= 500 or exc.log_detail else None), headers)
+        await plumbing.send_body(
+            send, exc.status, exc.body(self.request_id if exc.status >= 500 or exc.log_detail else None), headers
+        )
 
     # -- cutting a call in flight (item 9) -------------------------------------------------
 
@@ -278,7 +275,7 @@ class _Call:
     # -- the call ----------------------------------------------------------------------------
 
     async def run(self, receive: Receive, send: Send) -> None:
-        token = _bearer(self.scope)
+        token = plumbing.bearer(self.scope)
         if token is None or not looks_like_token(token, "frg"):
             raise errors.unauthenticated()
         loop = asyncio.get_running_loop()
@@ -295,7 +292,7 @@ class _Call:
             self.revoked_token = str(ctx.token_id)
             raise errors.unauthenticated("this gateway token is unknown or revoked")
         self.ctx = ctx
-        body = await _read_body(receive, self.app.max_body) if self.scope["method"] == "POST" else b""
+        body = await plumbing.read_body(receive, self.app.max_body) if self.scope["method"] == "POST" else b""
         refusal = admission(ctx.access, self.now) or api_refusal(ctx.access.materials, None)
         if refusal is not None:
             raise errors.forbidden(refusal.message, refusal.code)
@@ -308,15 +305,15 @@ class _Call:
                 self.app.cache.get,
                 ctx.access.engagement_id,
                 ctx.access_epoch,
-                partial(context.load_upstreams, self.app.container.uow),
+                partial(upstream_store.load_targets, self.app.container.uow),
             )
         if self.path == "/models":
             await self.models(send, upstreams)
             return
-        await self.forward(receive, send, _parse(body, self.path), upstreams)
+        await self.forward(receive, send, plumbing.parse(body, self.path), upstreams)
 
     async def forward(
-        self, receive: Receive, send: Send, checked: validation.Checked, upstreams: dict[str, context.UpstreamTarget]
+        self, receive: Receive, send: Send, checked: validation.Checked, upstreams: dict[str, UpstreamTarget]
     ) -> None:
         """Reserve the call's tokens, forward it while watching it, settle what it used."""
         assert self.ctx is not None
@@ -327,7 +324,7 @@ class _Call:
             self.ctx.participant_id, self.ctx.quotas, self.now, wanted=checked.worst_case(), least=checked.least()
         )
         try:
-            forwarded = _capped(checked, self.reservation.tokens, target.upstream_model)
+            forwarded = responses.capped(checked, self.reservation.tokens, target.upstream_model)
             # Only a stream listens for its client going away: a task per call awaiting the
             # disconnect cost non-streamed calls most of their throughput at concurrency 64
             # (docs/performance.md); a non-streamed call ends with its answer or the upstream timeout.
@@ -347,7 +344,7 @@ class _Call:
         finally:
             await self.app.quotas.settle(self.reservation, self.used)
 
-    def _target(self, request: dict[str, Any], upstreams: dict[str, context.UpstreamTarget]) -> context.UpstreamTarget:
+    def _target(self, request: dict[str, Any], upstreams: dict[str, UpstreamTarget]) -> UpstreamTarget:
         assert self.ctx is not None
         model = request.get("model")
         base = self.ctx.model_id
@@ -371,7 +368,7 @@ class _Call:
             )
         return target
 
-    async def models(self, send: Send, upstreams: dict[str, context.UpstreamTarget]) -> None:
+    async def models(self, send: Send, upstreams: dict[str, UpstreamTarget]) -> None:
         assert self.ctx is not None
         shared = shared_variants(self.ctx.access.materials)
         ids = [self.ctx.model_id + ("" if v == VARIANT_STANDARD else REDUCED) for v in sorted(upstreams) if v in shared]
@@ -383,9 +380,9 @@ class _Call:
         record = self._record(200, "ok")
         assert record is not None
         await self.app.recorder.record(record)
-        await _send_json(send, 200, payload, self.request_id)
+        await plumbing.send_json(send, 200, payload, self.request_id)
 
-    async def _open(self, target: context.UpstreamTarget, forwarded: dict[str, Any]) -> UpstreamResponse:
+    async def _open(self, target: UpstreamTarget, forwarded: dict[str, Any]) -> UpstreamResponse:
         upstream = await self.app.upstreams.open(target, self.path, forwarded)
         if upstream.status != 200:
             detail = await error_message(upstream, target)
@@ -396,9 +393,7 @@ class _Call:
             raise self._cut_error()
         return upstream
 
-    async def complete(
-        self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: context.UpstreamTarget
-    ) -> None:
+    async def complete(self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: UpstreamTarget) -> None:
         assert self.ctx is not None
         self._begin(stream=False)
         upstream = await self._open(target, forwarded)
@@ -417,22 +412,20 @@ class _Call:
         self.finished = True  # the answer is complete: nothing left to cut
         if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
             raise errors.upstream_failed("the model's server answered without choices")
-        out = {k: payload[k] for k in KEEP if k in payload}
+        out = {k: payload[k] for k in responses.KEEP if k in payload}
         out["model"] = checked.body["model"]
-        prompt, completion = _usage(payload.get("usage"))
+        prompt, completion = responses.usage(payload.get("usage"))
         if prompt is None or completion is None:  # no usage from the upstream: the gateway counts (item 11)
             prompt = checked.prompt_tokens
             completion = validation.tokens_from_bytes(validation.completion_text_bytes(payload["choices"], streamed=False))
             out["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
         self.used = prompt + completion
         await self._await_written()
-        await _send_json(send, 200, out, self.request_id)
+        await plumbing.send_json(send, 200, out, self.request_id)
         transcript = {"request": checked.body, "response": out} if self.ctx.transcripts else None
         self._finish(200, "ok", transcript, prompt_tokens=prompt, completion_tokens=completion)
 
-    async def stream(
-        self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: context.UpstreamTarget
-    ) -> None:
+    async def stream(self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: UpstreamTarget) -> None:
         assert self.ctx is not None
         request = checked.body
         wants_usage = bool((request.get("stream_options") or {}).get("include_usage"))
@@ -447,7 +440,7 @@ class _Call:
         headers = [*SSE_HEADERS, (b"x-request-id", self.request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         self.responded = True
-        events = _StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
+        events = responses.StreamEvents(request["model"], wants_usage, self.ctx.transcripts)
         outcome = "ok"
         detail: dict[str, Any] = {}
         last = b""  # the events that arrived with the upstream's [DONE] leave with ours
@@ -463,7 +456,7 @@ class _Call:
             pass
         except (TimeoutError, OSError):
             outcome = "upstream_interrupted"
-        except _UpstreamStreamError as exc:
+        except responses.UpstreamStreamError as exc:
             outcome, detail = "upstream_error", ({} if self.ctx.program_office else {"upstream_error": scrub(exc.detail, target)})
         finally:
             upstream.release()
@@ -480,193 +473,11 @@ class _Call:
     def _ending(self, outcome: str, done: bool) -> tuple[str, bytes]:
         """A stream's outcome and last event: ``[DONE]``, or an error event saying why it stopped."""
         if self.cut_by is not None:  # access ended (or the client left) mid-stream: say so, then stop
-            return self.cut_by.code, _error_event(self._cut_error(), None)
+            return self.cut_by.code, responses.error_event(self._cut_error(), None)
         if outcome == "ok" and done:
             return outcome, b"data: [DONE]\n\n"
         failed = errors.upstream_failed("the model's server broke off its answer")
-        return (outcome if outcome != "ok" else "upstream_interrupted"), _error_event(failed, self.request_id)
-
-
-class _UpstreamStreamError(Exception):
-    """The upstream sent an error event mid-stream; ``detail`` is for the access log only."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-def _error_event(exc: errors.GatewayError, request_id: str | None) -> bytes:
-    return b"data: " + exc.body(request_id) + b"\n\n"
-
-
-def _capped(checked: validation.Checked, reserved: int, upstream_model: str) -> dict[str, Any]:
-    """The request as forwarded: the upstream's model name, and no more tokens per choice than
-    the reservation covers (the client's own ``max_tokens`` when lower)."""
-    per_choice = max(1, (reserved - checked.prompt_tokens) // checked.choices)
-    cap = min(checked.max_tokens or validation.DEFAULT_MAX_TOKENS, per_choice)
-    forwarded = {**checked.body, "model": upstream_model, "max_tokens": cap}
-    if "max_completion_tokens" in forwarded:
-        forwarded["max_completion_tokens"] = cap
-    return forwarded
-
-
-class _StreamEvents:
-    """The upstream's server-sent events, rewritten for the reviewer as they arrive."""
-
-    def __init__(self, model: str, wants_usage: bool, keep_text: bool) -> None:
-        self.model = model
-        self.wants_usage = wants_usage
-        self.keep_text = keep_text
-        self.prompt: int | None = None
-        self.completion: int | None = None
-        self.text_bytes = 0
-        self.pieces: list[str] = []
-        self.done = False
-        self.usage_sent = False
-        self._head: dict[str, Any] = {}
-        self._buffer = bytearray()
-
-    def translate(self, received: bytes) -> bytes:
-        outgoing: list[bytes] = []
-        for data in sse_events(self._buffer, received):
-            if data == b"[DONE]":
-                self.done = True
-                break
-            try:
-                chunk = json.loads(data)
-            except ValueError:
-                continue  # a keep-alive or a comment: nothing to forward
-            if not isinstance(chunk, dict):
-                continue
-            if "error" in chunk:
-                raise _UpstreamStreamError(str(chunk["error"])[:2000])
-            if chunk.get("usage"):
-                self.prompt, self.completion = _usage(chunk["usage"])
-            choices = chunk.get("choices") or []
-            self.text_bytes += validation.completion_text_bytes(choices, streamed=True)
-            if not self._head:
-                self._head = {k: chunk[k] for k in ("id", "object", "created") if k in chunk}
-            if not choices and not self.wants_usage:
-                continue  # the usage-only chunk the gateway asked for itself
-            if self.keep_text:
-                self.pieces.extend(_delta_text(choices))
-            out = {k: chunk[k] for k in KEEP if k in chunk}
-            out["model"] = self.model
-            if not self.wants_usage:
-                out.pop("usage", None)
-            elif out.get("usage"):
-                self.usage_sent = True
-            outgoing.append(b"data: " + json.dumps(out).encode() + b"\n\n")
-        return b"".join(outgoing)
-
-    def usage(self, prompt_tokens: int) -> tuple[int, int]:
-        """The upstream's usage when it sent one, else the gateway's own count (item 11)."""
-        if self.prompt is not None and self.completion is not None:
-            return self.prompt, self.completion
-        return prompt_tokens, validation.tokens_from_bytes(self.text_bytes)
-
-    def usage_chunk(self, prompt: int, completion: int) -> bytes:
-        """The usage chunk the client asked for, when the upstream sent none."""
-        if not self.wants_usage or self.usage_sent:
-            return b""
-        chunk = {
-            "id": self._head.get("id", "chatcmpl-gateway"),
-            "object": self._head.get("object", "chat.completion.chunk"),
-            "created": self._head.get("created", int(time.time())),
-            "model": self.model,
-            "choices": [],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
-        }
-        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
-
-
-def _usage(usage: Any) -> tuple[int | None, int | None]:
-    """The upstream's token counts; None where it reported none (or nonsense)."""
-    if not isinstance(usage, dict):
-        return None, None
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    valid = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (prompt, completion))
-    return (prompt, completion) if valid else (None, None)
-
-
-def _delta_text(choices: list[Any]) -> list[str]:
-    out = []
-    for choice in choices:
-        if isinstance(choice, dict):
-            delta = choice.get("delta") or {}
-            text = delta.get("content") if isinstance(delta, dict) else None
-            text = text if text is not None else choice.get("text")
-            if isinstance(text, str):
-                out.append(text)
-    return out
-
-
-def _bearer(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise errors.bad_request("the client went away")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise errors.GatewayError(
-                413, f"the request is larger than {limit} bytes", "invalid_request_error", "request_too_large"
-            )
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _parse(body: bytes, path: str) -> validation.Checked:
-    """The request, validated by the gateway itself (item 12): the upstream never sees a request
-    it would reject with a text of its own."""
-    try:
-        request = json.loads(body)
-    except ValueError:
-        raise errors.bad_request("the request body is not valid JSON") from None
-    try:
-        return validation.check(request, path)
-    except validation.InvalidRequest as exc:
-        raise errors.bad_request(exc.message, exc.param) from None
-
-
-async def _send_json(send: Send, status: int, payload: Any, request_id: str) -> None:
-    await _send_body(send, status, json.dumps(payload).encode(), [(b"x-request-id", request_id.encode())])
-
-
-async def _send_body(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    # With its length known the answer is not chunked: no terminating chunk to write after it.
-    headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode()), *(extra or [])]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-class _SkipGatewayAccessLines(logging.Filter):
-    """The gateway keeps its own durable access log; uvicorn's line per call would only cost CPU."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        return not (isinstance(args, tuple) and len(args) > 2 and str(args[2]).startswith(PREFIX + "/"))
-
-
-_SKIP_ACCESS_LINES = _SkipGatewayAccessLines()
-
-
-def quiet_uvicorn_access_log() -> None:
-    """Drop uvicorn's access-log lines for gateway calls (idempotent)."""
-    access = logging.getLogger("uvicorn.access")
-    if _SKIP_ACCESS_LINES not in access.filters:
-        access.addFilter(_SKIP_ACCESS_LINES)
+        return (outcome if outcome != "ok" else "upstream_interrupted"), responses.error_event(failed, self.request_id)
 
 
 class GatewayDispatch:

@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from frontier_review.engagements.access.domain import UpstreamTarget
 from frontier_review.gateway import errors
-from frontier_review.gateway.context import UpstreamTarget
 from frontier_review.security.addresses import forbidden_address
 
 KEEPALIVE = 4.0

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from frontier_review.config import Settings
-from frontier_review.engagements.domain import Quotas
+from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.gateway import errors
 
 DAY = 86_400

@@ -23,8 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from frontier_review.engagements.domain import Refusal, access_ends, admission, api_refusal
-from frontier_review.gateway.context import CallContext
+from frontier_review.engagements.access.domain import CallContext, Refusal, access_ends, admission, api_refusal
 
 log = logging.getLogger(__name__)
 INTERVAL = 1.0

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.audit import service as audit
-from frontier_review.identity import invitations, service
+from frontier_review.identity import invitations, mailbox, service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
@@ -354,3 +354,9 @@ def update_member(
     )
     flash(request, f"Saved changes to {view.full_name}.", "success")
     return RedirectResponse(_safe_next(back), status_code=303)
+
+
+@router.get("/mail", response_class=HTMLResponse)
+def mail_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    """The local mail sink: each person's own email notices (used when no SMTP server is set)."""
+    return render(request, "mail.html", principal, mails=mailbox.my_mail(uow, principal), smtp=bool(uow.settings.smtp_url))

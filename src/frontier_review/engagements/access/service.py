@@ -1,21 +1,27 @@
-"""Gateway access set-up: reviewers' personal tokens and the developer's upstreams (G4)."""
+"""Gateway access set-up: reviewers' personal tokens, the developer's upstreams (G4), and usage."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements import service
-from frontier_review.engagements.orm import GatewayToken, Upstream
+from frontier_review.engagements.access.orm import AccessLog, GatewayToken, Upstream
+from frontier_review.engagements.access.upstreams import TABLE
+from frontier_review.engagements.lifecycle import closing
+from frontier_review.engagements.lifecycle.domain import VARIANT_REDUCED, VARIANTS
+from frontier_review.engagements.lifecycle.views import EngagementView, engagement_view, get_ref, get_row_for, org_name
+from frontier_review.engagements.tags import EngagementTag
 from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import Principal
+from frontier_review.kernel.principal import OrgKind, Principal
+from frontier_review.policies import decide
 from frontier_review.security import addresses
 from frontier_review.security import service as security
 from frontier_review.security.tokens import mint_token
@@ -25,6 +31,8 @@ GATEWAY_TOKEN_PREFIX = "frg"  # noqa: S105 - a public prefix
 
 @dataclass(frozen=True)
 class GatewayTokenView:
+    """A gateway token as its owner sees it (never the token itself)."""
+
     id: uuid.UUID
     engagement_id: uuid.UUID
     name: str
@@ -35,6 +43,8 @@ class GatewayTokenView:
 
 @dataclass(frozen=True)
 class IssuedGatewayToken:
+    """A token just minted: the only time its plaintext exists outside the client."""
+
     token: GatewayTokenView
     plaintext: str  # shown once
 
@@ -50,13 +60,13 @@ def set_upstream(
     upstream_model: str,
     require_https: bool,
     allow_private: bool,
-) -> service.EngagementView:
+) -> EngagementView:
     """Register (or replace) the upstream of one variant; URL and key are sealed, never shown again."""
-    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
-    if variant not in service.VARIANTS:
-        raise ValidationFailed(f"variant must be one of: {', '.join(service.VARIANTS)}", field="variant")
-    current = service.view(uow, row, principal).current
-    if variant == "reduced-safeguard" and not current.materials.reduced_safeguard_variant:
+    row = get_row_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
+    if variant not in VARIANTS:
+        raise ValidationFailed(f"variant must be one of: {', '.join(VARIANTS)}", field="variant")
+    current = engagement_view(uow, row, principal).current
+    if variant == VARIANT_REDUCED and not current.materials.reduced_safeguard_variant:
         raise ValidationFailed("the terms do not share a reduced-safeguard variant", field="variant")
     if not current.materials.api_access:
         raise ValidationFailed("the terms do not include API access", field="variant")
@@ -71,26 +81,24 @@ def set_upstream(
     existing = uow.session.scalar(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant == variant))
     upstream = existing or Upstream(id=new_id(), engagement_id=row.id, variant=variant)
     upstream.upstream_model = clean_model
-    upstream.url_sealed = security.seal_field(
-        uow, url.encode(), table="engagement_upstreams", row_id=str(upstream.id), field="url_sealed"
-    )
+    upstream.url_sealed = security.seal_field(uow, url.encode(), table=TABLE, row_id=str(upstream.id), field="url_sealed")
     upstream.api_key_sealed = (
-        security.seal_field(uow, api_key.encode(), table="engagement_upstreams", row_id=str(upstream.id), field="api_key_sealed")
+        security.seal_field(uow, api_key.encode(), table=TABLE, row_id=str(upstream.id), field="api_key_sealed")
         if api_key
         else None
     )
     upstream.set_by, upstream.set_at = principal.label, uow.clock.now()
     if existing is None:
         uow.session.add(upstream)
-    row.access_epoch += 1
+    closing.bump(row)
     uow.session.flush()
     audit.record(
-        uow, principal, "engagements:upstream:set", target_type="engagement", target_id=row.id, details={"variant": variant}
+        uow, principal, EngagementTag.UPSTREAM_SET, target_type="engagement", target_id=row.id, details={"variant": variant}
     )
-    return service.view(uow, row, principal)
+    return engagement_view(uow, row, principal)
 
 
-def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, variant: str) -> service.EngagementView:
+def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, variant: str) -> EngagementView:
     """Disconnect one variant's upstream: its sealed URL and key are deleted and the gateway stops
     forwarding to it on the next call in every process (the access epoch moves on).
 
@@ -108,37 +116,19 @@ def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.U
         PermissionDenied: The principal sees the engagement but does not manage it.
         ValidationFailed: ``variant`` names no variant.
     """
-    row = service.load_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
-    if variant not in service.VARIANTS:
-        raise ValidationFailed(f"variant must be one of: {', '.join(service.VARIANTS)}", field="variant")
+    row = get_row_for(uow, principal, engagement_id, Permission.ENGAGEMENT_MANAGE)
+    if variant not in VARIANTS:
+        raise ValidationFailed(f"variant must be one of: {', '.join(VARIANTS)}", field="variant")
     existing = uow.session.scalar(select(Upstream).where(Upstream.engagement_id == row.id, Upstream.variant == variant))
     if existing is None:  # already disconnected: nothing to do (a repeated DELETE is not an error)
-        return service.view(uow, row, principal)
+        return engagement_view(uow, row, principal)
     uow.session.delete(existing)
-    row.access_epoch += 1
+    closing.bump(row)
     uow.session.flush()
     audit.record(
-        uow, principal, "engagements:upstream:removed", target_type="engagement", target_id=row.id, details={"variant": variant}
+        uow, principal, EngagementTag.UPSTREAM_REMOVED, target_type="engagement", target_id=row.id, details={"variant": variant}
     )
-    return service.view(uow, row, principal)
-
-
-def open_upstream(uow: UnitOfWork, upstream: Upstream) -> tuple[str, str | None]:
-    """URL and key, for the gateway only (never returned by any interface, G4)."""
-    url = security.open_field(
-        uow.session, uow.keyring, upstream.url_sealed, table="engagement_upstreams", row_id=str(upstream.id), field="url_sealed"
-    ).decode()
-    key = None
-    if upstream.api_key_sealed is not None:
-        key = security.open_field(
-            uow.session,
-            uow.keyring,
-            upstream.api_key_sealed,
-            table="engagement_upstreams",
-            row_id=str(upstream.id),
-            field="api_key_sealed",
-        ).decode()
-    return url, key
+    return engagement_view(uow, row, principal)
 
 
 def _token_view(t: GatewayToken) -> GatewayTokenView:
@@ -147,7 +137,7 @@ def _token_view(t: GatewayToken) -> GatewayTokenView:
 
 def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, name: str) -> IssuedGatewayToken:
     """A personal gateway token for one engagement, shown once. Only people (not API tokens) mint them."""
-    row = service.load_for(uow, principal, engagement_id, Permission.GATEWAY_TOKEN_ISSUE)
+    row = get_row_for(uow, principal, engagement_id, Permission.GATEWAY_TOKEN_ISSUE)
     clean = name.strip()
     if not 1 <= len(clean) <= 100:
         raise ValidationFailed("name must have 1 to 100 characters", field="name")
@@ -167,7 +157,7 @@ def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID,
     audit.record(
         uow,
         principal,
-        "engagements:gateway_token:issued",
+        EngagementTag.GATEWAY_TOKEN_ISSUED,
         target_type="engagement",
         target_id=row.id,
         details={"lookup": minted.lookup},
@@ -175,7 +165,7 @@ def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID,
     return IssuedGatewayToken(_token_view(token), minted.plaintext)
 
 
-def my_tokens(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID | None = None) -> list[GatewayTokenView]:
+def list_my_tokens(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID | None = None) -> list[GatewayTokenView]:
     """The principal's own gateway tokens (nobody lists another person's)."""
     if principal.user_id is None:
         return []
@@ -186,6 +176,7 @@ def my_tokens(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID | 
 
 
 def revoke_token(uow: UnitOfWork, principal: Principal, token_id: uuid.UUID) -> GatewayTokenView:
+    """Revoke one of the principal's own tokens (another person's is ``NotFound``)."""
     token = uow.session.get(GatewayToken, token_id)
     if token is None or token.user_id != principal.user_id:
         raise NotFound(f"gateway token {token_id} not found")
@@ -194,9 +185,52 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: uuid.UUID) -> 
         audit.record(
             uow,
             principal,
-            "engagements:gateway_token:revoked",
+            EngagementTag.GATEWAY_TOKEN_REVOKED,
             target_type="engagement",
             target_id=token.engagement_id,
             details={"lookup": token.lookup},
         )
     return _token_view(token)
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """Calls and tokens of one participant on one UTC day."""
+
+    organization_name: str
+    participant_id: uuid.UUID
+    day: date
+    requests: int
+    refused: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def list_usage(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[UsageRow]:
+    """Calls and tokens per participant per day, latest first (a participant sees its own)."""
+    row = get_row_for(uow, principal, engagement_id, Permission.ENGAGEMENT_USAGE_READ)
+    stmt = (
+        select(
+            AccessLog.participant_id,
+            AccessLog.organization_id,
+            AccessLog.day,
+            func.count().filter(AccessLog.status < 400),
+            func.count().filter(AccessLog.status >= 400),
+            func.coalesce(func.sum(AccessLog.prompt_tokens), 0),
+            func.coalesce(func.sum(AccessLog.completion_tokens), 0),
+        )
+        .where(AccessLog.engagement_id == row.id, AccessLog.kind == "gateway", AccessLog.participant_id.is_not(None))
+        .group_by(AccessLog.participant_id, AccessLog.organization_id, AccessLog.day)
+        .order_by(AccessLog.day.desc())
+    )
+    sees_all = decide(uow, principal, Permission.ENGAGEMENT_MANAGE, get_ref(uow, row), uow.clock.now()).allowed
+    sees_all = sees_all or principal.org_kind is OrgKind.PROGRAM_OFFICE or principal.is_system
+    if not sees_all:
+        stmt = stmt.where(AccessLog.organization_id == principal.org_id)
+    found: list[tuple[Any, ...]] = [tuple(r) for r in uow.session.execute(stmt)]
+    names = {org: org_name(uow, org) for org in {r[1] for r in found if r[1] is not None}}
+    return [
+        UsageRow(names.get(org, "?") if org else "?", pid, day, int(ok), int(bad), int(pt), int(ct))
+        for pid, org, day, ok, bad, pt, ct in found
+        if pid is not None
+    ]

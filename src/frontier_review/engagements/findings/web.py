@@ -1,4 +1,4 @@
-"""Web pages for an engagement's findings and confidential artifacts."""
+"""Web pages of findings: filing, the finding page, relabelling, the thread and evidence files."""
 
 from __future__ import annotations
 
@@ -8,52 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.engagements import artifacts, findings, service
-from frontier_review.engagements.materials_api import attachment
+from frontier_review.engagements.findings import service
+from frontier_review.engagements.findings.domain import FindingStatus, Tlp, finding_link
+from frontier_review.engagements.lifecycle import service as lifecycle
+from frontier_review.engagements.materials.schemas import attachment
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 from frontier_review.web.uploads import SealedSpoolRoute
 
-# Uploads spool through sealed temporary files: no plaintext on disk before it is sealed.
+# Evidence uploads spool through sealed temporary files: no plaintext on disk before it is sealed.
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)], route_class=SealedSpoolRoute)
-_MATERIALS = "/engagements/{engagement_id}#materials"
 _FINDINGS = "/engagements/{engagement_id}#findings"
 _FINDING = "/engagements/{engagement_id}/findings/{finding_id}"
-
-
-def _back(engagement_id: uuid.UUID, anchor: str = "") -> str:
-    return f"/engagements/{engagement_id}{anchor}"
-
-
-@router.post("/engagements/{engagement_id}/artifacts", dependencies=[back_to(_MATERIALS)])
-def upload_artifact(
-    engagement_id: uuid.UUID,
-    request: Request,
-    uow: UoW,
-    principal: WebPrincipal,
-    file: Annotated[UploadFile, File()],
-    kind: Annotated[str, Form(max_length=40)] = "other",
-) -> Response:
-    view = artifacts.upload(
-        uow,
-        principal,
-        engagement_id,
-        kind=kind,
-        filename=file.filename or "artifact",
-        content_type=file.content_type,
-        stream=file.file,
-    )
-    flash(request, f"{view.filename} uploaded and sealed ({view.size} bytes); kept until {view.purge_after:%Y-%m-%d}.", "success")
-    return RedirectResponse(_back(engagement_id, "#materials"), status_code=303)
-
-
-@router.get("/engagements/{engagement_id}/artifacts/{artifact_id}", dependencies=[back_to(_MATERIALS)])
-def download_artifact(
-    engagement_id: uuid.UUID, artifact_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
-) -> Response:
-    view, chunks, fingerprint = artifacts.download(uow, principal, engagement_id, artifact_id)
-    return attachment(chunks, view.filename, view.content_type, **{"X-Download-Fingerprint": fingerprint})
 
 
 @router.post("/engagements/{engagement_id}/findings", dependencies=[back_to(_FINDINGS)])
@@ -69,7 +36,7 @@ def file_finding(
     description: Annotated[str, Form(max_length=50_000)],
     recipients: Annotated[list[str] | None, Form(max_length=100)] = None,
 ) -> Response:
-    view = findings.file_finding(
+    view = service.file_finding(
         uow,
         principal,
         engagement_id,
@@ -81,26 +48,26 @@ def file_finding(
         recipients=recipients or [],
     )
     flash(request, "Finding filed; the developer is notified.", "success")
-    return RedirectResponse(findings.finding_link(engagement_id, view.id), status_code=303)
+    return RedirectResponse(finding_link(engagement_id, view.id), status_code=303)
 
 
 @router.get("/engagements/{engagement_id}/findings/{finding_id}", response_class=HTMLResponse)
 def finding_page(
     engagement_id: uuid.UUID, finding_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
 ) -> Response:
-    finding = findings.get_finding(uow, principal, finding_id)
+    finding = service.get_finding(uow, principal, finding_id)
     if finding.engagement_id != engagement_id:
-        return RedirectResponse(findings.finding_link(finding.engagement_id, finding.id), status_code=303)
-    engagement = service.get(uow, principal, engagement_id)
+        return RedirectResponse(finding_link(finding.engagement_id, finding.id), status_code=303)
+    engagement = lifecycle.get_engagement(uow, principal, engagement_id)
     return render(
         request,
         "engagements/finding.html",
         principal,
         f=finding,
         e=engagement,
-        statuses=list(findings.FindingStatus),
-        tlps=list(findings.Tlp),
-        recipient_choices=findings.relabel_choices(uow, principal, finding_id) if finding.may_relabel else [],
+        statuses=list(FindingStatus),
+        tlps=list(Tlp),
+        recipient_choices=service.list_relabel_choices(uow, principal, finding_id) if finding.may_relabel else [],
         named_ids={r.user_id for r in finding.recipients},
     )
 
@@ -115,9 +82,9 @@ def relabel(
     tlp: Annotated[str, Form(max_length=24)],
     recipients: Annotated[list[str] | None, Form(max_length=100)] = None,
 ) -> Response:
-    view = findings.relabel(uow, principal, finding_id, tlp=tlp, recipients=recipients or [])
+    view = service.relabel(uow, principal, finding_id, tlp=tlp, recipients=recipients or [])
     flash(request, f"Label set to {view.tlp.value}.", "success")
-    return RedirectResponse(findings.finding_link(engagement_id, finding_id), status_code=303)
+    return RedirectResponse(finding_link(engagement_id, finding_id), status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/findings/{finding_id}/comments", dependencies=[back_to(_FINDING)])
@@ -130,8 +97,8 @@ def comment(
     body: Annotated[str, Form(max_length=20_000)] = "",
     status: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    back = findings.finding_link(engagement_id, finding_id)
-    findings.comment(uow, principal, finding_id, body=body, status=status or None)
+    back = finding_link(engagement_id, finding_id)
+    service.comment(uow, principal, finding_id, body=body, status=status or None)
     flash(request, "Posted.", "success")
     return RedirectResponse(back + "#thread", status_code=303)
 
@@ -145,8 +112,8 @@ def attach_evidence(
     principal: WebPrincipal,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    back = findings.finding_link(engagement_id, finding_id)
-    view = findings.attach_evidence(
+    back = finding_link(engagement_id, finding_id)
+    view = service.attach_evidence(
         uow, principal, finding_id, filename=file.filename or "evidence", content_type=file.content_type, stream=file.file
     )
     flash(request, f"{view.filename} attached and sealed.", "success")
@@ -157,5 +124,5 @@ def attach_evidence(
 def download_evidence(
     engagement_id: uuid.UUID, finding_id: uuid.UUID, evidence_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
 ) -> Response:
-    evidence, chunks = findings.evidence_download(uow, principal, finding_id, evidence_id)
+    evidence, chunks = service.download_evidence(uow, principal, finding_id, evidence_id)
     return attachment(chunks, evidence.filename, evidence.content_type)

@@ -34,8 +34,9 @@ from frontier_review.audit.domain import Outcome
 from frontier_review.config import Settings
 from frontier_review.db.prepared import PreparedWrite
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
-from frontier_review.engagements import service as engagements
-from frontier_review.engagements.orm import AccessLog
+from frontier_review.engagements.access import upstreams
+from frontier_review.engagements.access.orm import AccessLog
+from frontier_review.engagements.tags import EngagementTag, GatewayTag
 from frontier_review.security import service as security
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,11 @@ BATCH = 256
 # Small chaining transactions: the chain holds the database's write lock (SQLite has one), and
 # the recorder's commits on the request path must not wait long behind it.
 CHAIN_BATCH = 200
-ACCESS_ACTIONS = ("gateway:call", "engagements:artifact_download")
+GATEWAY_KIND = "gateway"  # the access-log kind of a gateway call
+DOWNLOAD_KIND = "artifact_download"  # the access-log kind of an artifact download
+# The audit action each access-log kind is chained as.
+KIND_ACTIONS = {GATEWAY_KIND: GatewayTag.CALL, DOWNLOAD_KIND: EngagementTag.ARTIFACT_DOWNLOAD}
+ACCESS_ACTIONS = tuple(KIND_ACTIONS.values())
 IN_FLIGHT = "in_flight"
 # How long an outcome may wait for the next row's transaction before it is written alone.
 OUTCOME_DELAY = 0.1
@@ -59,6 +64,8 @@ OUTCOME_COLUMNS = ("status", "outcome", "prompt_tokens", "completion_tokens", "l
 
 @dataclass
 class AccessRecord:
+    """One access-log row to write (a call, its outcome, or a download)."""
+
     kind: str
     at: datetime
     engagement_id: uuid.UUID
@@ -296,7 +303,7 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
                 "actor_label": row.actor_label,
                 "actor_user_id": row.user_id,
                 "actor_org_id": row.organization_id,
-                "action": "gateway:call" if row.kind == "gateway" else f"engagements:{row.kind}",
+                "action": KIND_ACTIONS[row.kind],
                 "outcome": _audit_outcome(row),
                 "target_type": "engagement",
                 "target_id": str(row.engagement_id),
@@ -321,11 +328,11 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
         # "Last used" of each upstream, set here in batches rather than on every call's path.
         last_used: dict[tuple[uuid.UUID, str], datetime] = {}
         for row in rows:
-            if row.kind == "gateway" and row.variant and row.status < 400:
+            if row.kind == GATEWAY_KIND and row.variant and row.status < 400:
                 key = (row.engagement_id, row.variant)
                 last_used[key] = max(row.at, last_used.get(key, row.at))
         for (engagement_id, variant), at in last_used.items():
-            engagements.mark_upstream_used(uow, engagement_id, variant, at)
+            upstreams.mark_used(uow, engagement_id, variant, at)
         return len(rows)
 
 
@@ -384,7 +391,7 @@ def write_refusals(uow_factory: UnitOfWorkFactory, tally: RefusalTally) -> bool:
             actor_label="anonymous",
             actor_user_id=None,
             actor_org_id=None,
-            action="gateway:refusals",
+            action=GatewayTag.REFUSALS,
             outcome=Outcome.DENIED,
             target_type="gateway",
             reason="unattributed",

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements.orm import Engagement, Participant, PartnerDesignation
-from frontier_review.identity.orm import Organization
+from frontier_review.engagements.lifecycle.designations import find_current_designation
+from frontier_review.engagements.lifecycle.orm import Engagement, Participant, PartnerDesignation
+from frontier_review.engagements.lifecycle.views import get_ref
+from frontier_review.engagements.tags import EngagementTag
+from frontier_review.identity import directory
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -33,6 +36,8 @@ SECTORS = (
 
 @dataclass(frozen=True)
 class DesignationView:
+    """A designation, naming only the engagements the reader may read."""
+
     id: uuid.UUID
     organization_id: uuid.UUID
     organization_name: str
@@ -45,26 +50,14 @@ class DesignationView:
     engagements: tuple[str, ...]
 
     def active(self, now: datetime) -> bool:
+        """Not revoked and not yet expired at ``now``."""
         return self.revoked_at is None and now < self.expires_at
-
-
-def current_designation(uow: UnitOfWork, org_id: uuid.UUID) -> PartnerDesignation | None:
-    """The organization's unrevoked designation that lasts longest (expired ones included)."""
-    return uow.session.scalar(
-        select(PartnerDesignation)
-        .where(PartnerDesignation.organization_id == org_id, PartnerDesignation.revoked_at.is_(None))
-        .order_by(PartnerDesignation.expires_at.desc())
-        .limit(1)
-    )
 
 
 def _view(uow: UnitOfWork, principal: Principal, row: PartnerDesignation) -> DesignationView:
     """The designation as ``principal`` may see it: only the engagements it may read are named
     (a developer sees its own, never another developer's titles, drafts or counts)."""
-    # service imports this module for designations; import it here, when both are loaded.
-    from frontier_review.engagements import service
-
-    org = uow.session.get(Organization, row.organization_id)
+    org = directory.find_organization(uow, row.organization_id)
     rows = uow.session.scalars(
         select(Engagement)
         .join(Participant, Participant.engagement_id == Engagement.id)
@@ -72,7 +65,7 @@ def _view(uow: UnitOfWork, principal: Principal, row: PartnerDesignation) -> Des
         .order_by(Engagement.created_at)
     )
     now = uow.clock.now()
-    titles = [e.title for e in rows if decide(uow, principal, Permission.ENGAGEMENT_READ, service.ref(uow, e), now).allowed]
+    titles = [e.title for e in rows if decide(uow, principal, Permission.ENGAGEMENT_READ, get_ref(uow, e), now).allowed]
     return DesignationView(
         id=row.id,
         organization_id=row.organization_id,
@@ -92,12 +85,12 @@ def designate(
 ) -> DesignationView:
     """Designate a partner organization until ``expires_at`` (audited)."""
     authorize(uow, principal, Permission.PARTNER_DESIGNATE, None)
-    org = uow.session.get(Organization, organization_id)
+    org = directory.find_organization(uow, organization_id)
     if org is None:
         raise NotFound(f"organization {organization_id} not found")
-    if org.kind != OrgKind.PARTNER.value:
+    if org.kind is not OrgKind.PARTNER:
         raise ValidationFailed(
-            f"{org.name} is a {org.kind.replace('_', ' ')} organization; only partner organizations are designated",
+            f"{org.name} is a {org.kind.value.replace('_', ' ')} organization; only partner organizations are designated",
             field="organization_id",
         )
     if sector not in SECTORS:
@@ -107,7 +100,7 @@ def designate(
     now = uow.clock.now()
     if expires_at <= now:
         raise ValidationFailed("the designation must expire in the future", field="expires_at")
-    existing = current_designation(uow, organization_id)
+    existing = find_current_designation(uow, organization_id)
     if existing is not None and existing.expires_at > now:
         raise Conflict(f"{org.name} is already designated until {existing.expires_at:%Y-%m-%d}", field="organization_id")
     row = PartnerDesignation(
@@ -124,7 +117,7 @@ def designate(
     audit.record(
         uow,
         principal,
-        "engagements:partner:designated",
+        EngagementTag.PARTNER_DESIGNATED,
         target_type="organization",
         target_id=organization_id,
         details={"sector": sector, "expires_at": expires_at.isoformat()},
@@ -133,13 +126,14 @@ def designate(
 
 
 def revoke_designation(uow: UnitOfWork, principal: Principal, designation_id: uuid.UUID) -> DesignationView:
+    """End a designation now (audited); the partner is outside every engagement from this moment."""
     authorize(uow, principal, Permission.PARTNER_DESIGNATE, None)
     row = uow.session.get(PartnerDesignation, designation_id)
     if row is None:
         raise NotFound(f"designation {designation_id} not found")
     if row.revoked_at is None:
         row.revoked_at = uow.clock.now()
-        audit.record(uow, principal, "engagements:partner:revoked", target_type="organization", target_id=row.organization_id)
+        audit.record(uow, principal, EngagementTag.PARTNER_REVOKED, target_type="organization", target_id=row.organization_id)
     return _view(uow, principal, row)
 
 

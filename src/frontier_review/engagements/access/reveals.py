@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements.orm import TokenReveal
+from frontier_review.engagements.access.orm import TokenReveal
 from frontier_review.kernel.principal import Principal
 from frontier_review.security import service as security
 

@@ -1,16 +1,15 @@
-"""API models for engagements, partners and gateway tokens."""
+"""API models for engagements, their terms and participants, and trusted partners."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from frontier_review.engagements.access import GatewayTokenView
-from frontier_review.engagements.domain import Materials, Protections, Quotas, Recipients
-from frontier_review.engagements.partners import DesignationView
-from frontier_review.engagements.service import EngagementView, ParticipantView, TermsView, UsageRow
+from frontier_review.engagements.lifecycle.domain import Materials, Protections, Quotas, Recipients
+from frontier_review.engagements.lifecycle.partners import DesignationView
+from frontier_review.engagements.lifecycle.views import EngagementView, ParticipantView, TermsView
 
 
 class _In(BaseModel):
@@ -81,17 +80,6 @@ class AcceptIn(_In):
 
 class RevokeUserIn(_In):
     user_id: uuid.UUID
-
-
-class UpstreamIn(_In):
-    variant: StrictStr = Field(default="standard", description="`standard` or `reduced-safeguard`.")
-    base_url: StrictStr = Field(max_length=500, description="The OpenAI-compatible base URL, e.g. https://api.example/v1.")
-    api_key: StrictStr | None = Field(default=None, max_length=4096, description="Sealed at rest; never shown again.")
-    upstream_model: StrictStr = Field(max_length=200, description="The model name on the upstream server.")
-
-
-class GatewayTokenIn(_In):
-    name: StrictStr = Field(min_length=1, max_length=100)
 
 
 class DesignationIn(_In):
@@ -198,47 +186,6 @@ class EngagementOut(BaseModel):
                 UpstreamOut(variant=u.variant, set_by=u.set_by, set_at=u.set_at, last_used_at=u.last_used_at) for u in e.upstreams
             ],
         )
-
-
-class UsageOut(BaseModel):
-    organization: str
-    participant_id: uuid.UUID
-    day: date
-    requests: int
-    refused: int
-    prompt_tokens: int
-    completion_tokens: int
-
-    @classmethod
-    def of(cls, u: UsageRow) -> UsageOut:
-        return cls(
-            organization=u.organization_name,
-            participant_id=u.participant_id,
-            day=u.day,
-            requests=u.requests,
-            refused=u.refused,
-            prompt_tokens=u.prompt_tokens,
-            completion_tokens=u.completion_tokens,
-        )
-
-
-class GatewayTokenOut(BaseModel):
-    id: uuid.UUID
-    engagement_id: uuid.UUID
-    name: str
-    lookup: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, t: GatewayTokenView) -> GatewayTokenOut:
-        return cls(
-            id=t.id, engagement_id=t.engagement_id, name=t.name, lookup=t.lookup, created_at=t.created_at, revoked_at=t.revoked_at
-        )
-
-
-class IssuedGatewayTokenOut(GatewayTokenOut):
-    token: str = Field(description="Shown once: use it as the API key of the openai SDK.")
 
 
 class DesignationOut(BaseModel):

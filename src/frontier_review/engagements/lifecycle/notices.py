@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.engagements.orm import Engagement, Participant
+from frontier_review.engagements.lifecycle.orm import Engagement, Participant
 from frontier_review.identity import directory
 from frontier_review.identity.directory import Person
 from frontier_review.notifications import service as notifications

@@ -1,0 +1,213 @@
+"""The one access-context loader: what decides a gateway call, an artifact download or a filing.
+
+Every caller gets the same typed record (:class:`~.domain.AccessContext`) from the same columns,
+in one query: the gateway by token digest on every call (:class:`ContextLoader`, a prepared
+statement), services for a signed-in principal (:func:`get_access_context`). Nothing that
+decides access is cached across requests, so a revocation, a release or a terms change holds on
+the very next request in every process.
+
+Deliberate exception: this module's query joins the identity area's ``users`` and
+``organizations`` and the registry's ``models`` and ``model_versions`` tables directly. The
+gateway runs it on every call, and one round trip per call is what keeps its overhead in
+budget (docs/performance.md); going through each area's service would cost four.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, exists, func, select
+from sqlalchemy.engine import Engine
+
+from frontier_review.db.prepared import PreparedSelect
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.engagements.access.domain import AccessContext, CallContext
+from frontier_review.engagements.access.orm import GatewayToken
+from frontier_review.engagements.lifecycle.domain import (
+    ClosedReason,
+    Cohort,
+    EngagementState,
+    Materials,
+    Quotas,
+    Recipients,
+    Window,
+    public_model_id,
+)
+from frontier_review.engagements.lifecycle.orm import Engagement, Participant, PartnerDesignation, RevokedUser, TermsVersion
+from frontier_review.identity.orm import Organization, User  # deliberate exception: see the module docstring
+from frontier_review.kernel.principal import OrgKind, Principal
+from frontier_review.registry.orm import Model, ModelVersion  # deliberate exception: see the module docstring
+
+__all__ = ["QUERY", "ContextLoader", "get_access_context"]
+
+_revoked_user = exists().where(and_(RevokedUser.engagement_id == Engagement.id, RevokedUser.user_id == User.id))
+_designation = (
+    select(func.max(PartnerDesignation.expires_at))
+    .where(PartnerDesignation.organization_id == User.organization_id, PartnerDesignation.revoked_at.is_(None))
+    .scalar_subquery()
+)
+# The columns of one context, by name: rows are read by these names, never by position.
+_FIELDS: dict[str, Any] = {
+    "user_id": User.id,
+    "email": User.email,
+    "user_active": User.is_active,
+    "organization_id": User.organization_id,
+    "engagement_id": Engagement.id,
+    "state": Engagement.state,
+    "closed_reason": Engagement.closed_reason,
+    "window_start": Engagement.window_start,
+    "window_end": Engagement.window_end,
+    "recipients": Engagement.recipients,
+    "partners_from": Engagement.partners_from,
+    "current_terms": Engagement.current_terms,
+    "access_epoch": Engagement.access_epoch,
+    "version_status": ModelVersion.status,
+    "version_label": ModelVersion.label,
+    "model_name": Model.name,
+    "participant_id": Participant.id,
+    "cohort": Participant.cohort,
+    "accepted_terms": Participant.accepted_terms,
+    "participant_revoked_at": Participant.revoked_at,
+    "requests_per_day": Participant.requests_per_day,
+    "tokens_per_day": Participant.tokens_per_day,
+    "requests_per_minute": Participant.requests_per_minute,
+    "user_revoked": _revoked_user,
+    "designation_until": _designation,
+    "protections": TermsVersion.protections,
+    "materials": TermsVersion.materials,
+    "org_kind": Organization.kind,
+}
+_TOKEN_FIELDS: dict[str, Any] = {"token_id": GatewayToken.id, "token_revoked_at": GatewayToken.revoked_at}
+_COLUMNS = tuple(column.label(name) for name, column in _FIELDS.items())
+_NAMES = tuple(_FIELDS)
+_CALL_NAMES = (*_TOKEN_FIELDS, *_FIELDS)
+_TERMS = and_(TermsVersion.engagement_id == Engagement.id, TermsVersion.number == Engagement.current_terms)
+_PARTICIPANT = and_(Participant.engagement_id == Engagement.id, Participant.organization_id == User.organization_id)
+
+
+def _engagement_joins(query: Select[Any]) -> Select[Any]:
+    return (
+        query.join(ModelVersion, ModelVersion.id == Engagement.model_version_id)
+        .join(Model, Model.id == ModelVersion.model_id)
+        .join(TermsVersion, _TERMS)
+        .outerjoin(Participant, _PARTICIPANT)
+    )
+
+
+# The gateway's query, by token digest: one round trip per call.
+QUERY = _engagement_joins(
+    select(*(column.label(name) for name, column in _TOKEN_FIELDS.items()), *_COLUMNS)
+    .join(User, User.id == GatewayToken.user_id)
+    .join(Organization, Organization.id == User.organization_id)
+    .join(Engagement, Engagement.id == GatewayToken.engagement_id)
+).where(GatewayToken.token_digest == bindparam("digest"))
+
+# The same facts for a signed-in person on one engagement (artifact downloads, filings).
+PRINCIPAL_QUERY = _engagement_joins(
+    select(*_COLUMNS)
+    .select_from(Engagement)
+    .outerjoin(User, User.id == bindparam("user_id"))
+    .outerjoin(Organization, Organization.id == User.organization_id)
+).where(Engagement.id == bindparam("engagement_id"))
+
+
+class ContextLoader:
+    """Runs :data:`QUERY`, compiled once for the engine (it runs on every gateway call)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._query = PreparedSelect(engine, QUERY)
+        self._own: Any = None
+
+    def load(self, digest: str) -> CallContext | None:
+        """The context for a token digest; None when no such token exists (a revoked one says so)."""
+        values = self._query.first({"digest": digest})
+        return None if values is None else _call_context(dict(zip(_CALL_NAMES, values, strict=True)), digest)
+
+    def load_inline(self, digest: str) -> CallContext | None:
+        """:meth:`load` on a connection of this loader's own, for the serving thread on SQLite.
+
+        The pool's checkout and reset cost more than the query. Each SELECT runs outside any
+        transaction (the driver begins one only before a write), so it sees every commit made
+        before it: a revocation holds on the next call, as with a pooled connection.
+        """
+        if self._own is None:
+            self._own = self._engine.raw_connection()
+        values = self._query.first({"digest": digest}, self._own)
+        return None if values is None else _call_context(dict(zip(_CALL_NAMES, values, strict=True)), digest)
+
+    def close(self) -> None:
+        """Close the loader's own connection, if it opened one."""
+        if self._own is not None:
+            self._own.close()
+            self._own = None
+
+
+def get_access_context(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> AccessContext:
+    """The same facts the gateway loads for a call, for ``principal`` on the engagement right now.
+
+    A principal that is no person, or whose organization does not take part, gets a context that
+    admission refuses (inactive, or its participant revoked).
+    """
+    values = uow.session.execute(PRINCIPAL_QUERY, {"user_id": principal.user_id, "engagement_id": engagement_id}).one()
+    return _access(dict(zip(_NAMES, values, strict=True)))
+
+
+def _access(row: dict[str, Any]) -> AccessContext:
+    part_id = row["participant_id"]
+    return AccessContext(
+        engagement_id=row["engagement_id"],
+        participant_id=part_id or uuid.UUID(int=0),
+        user_id=row["user_id"] or uuid.UUID(int=0),
+        state=EngagementState(row["state"]),
+        closed_reason=ClosedReason(row["closed_reason"]) if row["closed_reason"] else None,
+        version_status=row["version_status"],
+        window=Window(_utc(row["window_start"]), _utc(row["window_end"])),
+        cohort=Cohort(row["cohort"]) if row["cohort"] else Cohort.GOVERNMENT,
+        recipients=Recipients(row["recipients"]),
+        partners_from=_utc(row["partners_from"]) if row["partners_from"] else None,
+        current_terms=row["current_terms"],
+        accepted_terms=row["accepted_terms"],
+        participant_revoked=part_id is None or row["participant_revoked_at"] is not None,
+        user_revoked=bool(row["user_revoked"]),
+        user_active=bool(row["user_active"]),
+        partner_designation_until=_utc(row["designation_until"]) if row["designation_until"] else None,
+        materials=_materials(row["materials"]),
+    )
+
+
+def _call_context(row: dict[str, Any], digest: str) -> CallContext:
+    program_office = row["org_kind"] == OrgKind.PROGRAM_OFFICE.value
+    return CallContext(
+        access=_access(row),
+        token_id=row["token_id"],
+        user_label=row["email"],
+        organization_id=row["organization_id"],
+        quotas=Quotas(row["requests_per_day"], row["tokens_per_day"], row["requests_per_minute"])
+        if row["participant_id"]
+        else None,
+        access_epoch=row["access_epoch"],
+        model_id=public_model_id(row["model_name"], row["version_label"]),
+        # Program-office calls are classified benchmark samples: never kept, whatever the terms say (E1).
+        transcripts=bool((row["protections"] or {}).get("transcript_retention")) and not program_office,
+        token_digest=digest,
+        token_revoked=row["token_revoked_at"] is not None,
+        program_office=program_office,
+    )
+
+
+def _materials(stored: Any) -> Materials:
+    """The terms' materials as stored (JSON); unknown keys are ignored, missing ones take the defaults."""
+    if not isinstance(stored, dict):
+        return Materials()
+    known = Materials.__dataclass_fields__
+    return Materials(**{k: bool(v) for k, v in stored.items() if k in known})
+
+
+def _utc(value: Any) -> Any:
+    """SQLite hands back naive datetimes (stored as UTC); make them aware."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

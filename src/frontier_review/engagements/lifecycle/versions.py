@@ -1,0 +1,92 @@
+"""The engagements area's one window onto the registry: model versions, read and released.
+
+Engagements need a few facts about the version they offer (its names, its status, who owns it)
+and the web page's *Release the model* button. Every registry call of the area goes through
+this module, and what comes back is a :class:`VersionCard`, never a registry ORM row, so a
+change in the registry's shape touches this file only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from frontier_review.db.uow import UnitOfWork
+from frontier_review.kernel.errors import NotFound
+from frontier_review.kernel.principal import Principal
+from frontier_review.registry import service as registry
+from frontier_review.registry.domain import VersionStatus
+
+__all__ = [
+    "VersionCard",
+    "find_version",
+    "get_visible_version",
+    "list_prerelease_versions",
+    "release_version",
+    "version_status",
+]
+
+
+@dataclass(frozen=True)
+class VersionCard:
+    """A model version as engagements see it.
+
+    Attributes:
+        id: The version's id.
+        model_name: The model's registered name.
+        label: The version's label (``3.0-rc2``).
+        status: ``prerelease``, ``released`` or ``withdrawn``.
+        organization_id: The developer that owns the model.
+    """
+
+    id: uuid.UUID
+    model_name: str
+    label: str
+    status: str
+    organization_id: uuid.UUID
+
+    @property
+    def display(self) -> str:
+        """``Atlas 3.0-rc2``."""
+        return f"{self.model_name} {self.label}"
+
+
+def _card(ref: registry.VersionRef) -> VersionCard:
+    return VersionCard(
+        id=ref.id, model_name=ref.model_name, label=ref.label, status=ref.status.value, organization_id=ref.organization_id
+    )
+
+
+def find_version(uow: UnitOfWork, version_id: uuid.UUID) -> VersionCard | None:
+    """The version, or None when it no longer exists (no authorization: the engagement was authorized)."""
+    try:
+        ref = registry.get_version_ref(uow, version_id)
+    except NotFound:
+        return None
+    return _card(ref)
+
+
+def version_status(uow: UnitOfWork, version_id: uuid.UUID) -> str:
+    """The version's status; a version that no longer exists counts as withdrawn."""
+    card = find_version(uow, version_id)
+    return card.status if card is not None else VersionStatus.WITHDRAWN.value
+
+
+def get_visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> VersionCard:
+    """The version if ``principal`` may see its model.
+
+    Raises:
+        NotFound: No such version, or one the caller may not see (audited by the registry).
+    """
+    return _card(registry.get_visible_version(uow, principal, version_id))
+
+
+def list_prerelease_versions(uow: UnitOfWork, principal: Principal) -> Sequence[registry.VersionView]:
+    """The principal's own versions still in prerelease (what it may open an engagement for)."""
+    return [v for m in registry.list_models(uow, principal) for v in m.versions if v.status is VersionStatus.PRERELEASE]
+
+
+def release_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> None:
+    """Release the version (the registry's use case; its engagements close in reaction, G2)."""
+    registry.set_status(uow, principal, version_id, status=VersionStatus.RELEASED)
