@@ -20,6 +20,7 @@ from frontier_review.coverage import policies, results
 from frontier_review.coverage.criteria import Evaluation, Evidence, Outcome, Policy, Score, Status, evaluate, redact_trace
 from frontier_review.coverage.orm import Benchmark, BenchmarkResult, Determination, PublishedPolicy
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 from frontier_review.kernel.errors import NotFound, ValidationFailed
@@ -229,7 +230,7 @@ def record_determination(
     audit.record(
         uow,
         principal,
-        "coverage:determination:recorded",
+        CoverageTag.DETERMINATION_RECORDED,
         target_type="determination",
         target_id=det.id,
         details={
@@ -291,7 +292,7 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
     assert row is not None
     view = _view(uow, principal, det, row, version)
     if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
-        audit.record(uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id)
+        audit.record(uow, principal, CoverageTag.DETERMINATION_CLASSIFIED_VIEWED, target_type="determination", target_id=det.id)
     return view
 
 
@@ -313,7 +314,7 @@ def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id
         view = _view(uow, principal, det, row, version)
         if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
             audit.record(
-                uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id
+                uow, principal, CoverageTag.DETERMINATION_CLASSIFIED_VIEWED, target_type="determination", target_id=det.id
             )
         out.append(view)
     return out
@@ -389,7 +390,7 @@ def reassess(
     audit.record(
         uow,
         principal,
-        "coverage:policy:reassessed",
+        CoverageTag.POLICY_REASSESSED,
         target_type="coverage_policy",
         target_id=new_row.id,
         details={

@@ -17,6 +17,7 @@ from frontier_review.coverage.criteria import Policy
 from frontier_review.coverage.orm import Benchmark, PublishedPolicy
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.coverage.policy_file import parse_policy
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -122,7 +123,7 @@ def _view(uow: UnitOfWork, principal: Principal, row: PublishedPolicy) -> Policy
     if visible.allowed:
         content, source = policy_content(uow, row)
         if row.classified:
-            audit.record(uow, principal, "coverage:policy:classified_viewed", target_type="coverage_policy", target_id=row.id)
+            audit.record(uow, principal, CoverageTag.POLICY_CLASSIFIED_VIEWED, target_type="coverage_policy", target_id=row.id)
     return PolicyView(
         id=row.id,
         identifier=row.identifier,
@@ -180,7 +181,7 @@ def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[
     audit.record(
         uow,
         principal,
-        "coverage:policy:published",
+        CoverageTag.POLICY_PUBLISHED,
         target_type="coverage_policy",
         target_id=row.id,
         details={"policy": policy.ref, "classified": policy.classified, **({} if policy.classified else {"digest": row.digest})},

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from frontier_review.audit import service as audit
 from frontier_review.coverage.orm import Benchmark, BenchmarkResult
 from frontier_review.coverage.policy import Sensitivity
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -96,7 +97,7 @@ def register_benchmark(
     audit.record(
         uow,
         principal,
-        "coverage:benchmark:registered",
+        CoverageTag.BENCHMARK_REGISTERED,
         target_type="benchmark",
         target_id=row.id,
         details={"benchmark": f"{name}@{version}", "classified": classified},
@@ -171,7 +172,7 @@ def record_result(
     audit.record(
         uow,
         principal,
-        "coverage:result:recorded",
+        CoverageTag.RESULT_RECORDED,
         target_type="benchmark_result",
         target_id=row.id,
         details={"benchmark": f"{benchmark}@{benchmark_version}", "subject": subject},
@@ -265,7 +266,7 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
         audit.record(
             uow,
             principal,
-            "coverage:result:classified_viewed",
+            CoverageTag.RESULT_CLASSIFIED_VIEWED,
             target_type="model_version",
             target_id=version.id,
             details={"results": opened},

@@ -300,11 +300,12 @@ def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: P
         else:
             row.failure_reason = _scrub(error, secrets) or "the evaluation did not produce a score"
         from frontier_review.audit import service as audit
+        from frontier_review.evals.tags import EvalsTag
 
         audit.record(
             uow,
             RUNNER,
-            f"evals:run:{row.status}",
+            EvalsTag.for_finished_run(RunStatus(row.status)),
             target_type="benchmark_run",
             target_id=row.id,
             # Counts only: a classified score never enters the audit log; the run id leads to it.

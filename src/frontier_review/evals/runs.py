@@ -28,6 +28,7 @@ from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
 from frontier_review.evals.policy import may_allow_classified, operator_only
+from frontier_review.evals.tags import EvalsTag
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -179,7 +180,7 @@ def create_target(
     audit.record(
         uow,
         principal,
-        "evals:target:created",
+        EvalsTag.TARGET_CREATED,
         target_type="model_target",
         target_id=row.id,
         details={"name": clean_name, "model": model},
@@ -249,7 +250,7 @@ def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reas
     audit.record(
         uow,
         principal,
-        "evals:target:classified_allowed" if allowed else "evals:target:classified_revoked",
+        EvalsTag.TARGET_CLASSIFIED_ALLOWED if allowed else EvalsTag.TARGET_CLASSIFIED_REVOKED,
         target_type="model_target",
         target_id=row.id,
         details={"name": row.name},
@@ -297,7 +298,7 @@ def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
     audit.record(
         uow,
         principal,
-        "evals:legacy:sealed",
+        EvalsTag.LEGACY_SEALED,
         details={"results": sealed_results, "runs": sealed_runs, "targets": sealed_targets},
     )
     return Resealed(sealed_results, sealed_runs, sealed_targets)
@@ -419,7 +420,7 @@ def start_run(
     audit.record(
         uow,
         principal,
-        "evals:run:queued",
+        EvalsTag.RUN_QUEUED,
         target_type="benchmark_run",
         target_id=run.id,
         details={"benchmark": f"{bench.name}@{bench.version}", "target": target_row.name},
@@ -516,7 +517,7 @@ def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView
     """
     run, _bench = _load_run(uow, principal, run_id)
     if run.scores_sealed is not None:
-        audit.record(uow, principal, "evals:run:classified_score_viewed", target_type="benchmark_run", target_id=run.id)
+        audit.record(uow, principal, EvalsTag.RUN_CLASSIFIED_SCORE_VIEWED, target_type="benchmark_run", target_id=run.id)
     return run_view(uow, run)
 
 
@@ -548,7 +549,7 @@ def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunV
     if status is RunStatus.QUEUED:
         run.status = transition(status, RunStatus.CANCELLED).value
         run.finished_at = uow.clock.now()
-    audit.record(uow, principal, "evals:run:cancel_requested", target_type="benchmark_run", target_id=run.id)
+    audit.record(uow, principal, EvalsTag.RUN_CANCEL_REQUESTED, target_type="benchmark_run", target_id=run.id)
     return run_view(uow, run, open_scores=False)
 
 
@@ -594,7 +595,7 @@ def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
                 actor_label="system:evals-sweeper",
                 actor_user_id=None,
                 actor_org_id=None,
-                action="evals:run:requeued",
+                action=EvalsTag.RUN_REQUEUED,
                 target_type="benchmark_run",
                 target_id=str(run.id),
                 reason="worker stopped without finishing the run",
@@ -604,7 +605,7 @@ def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
     return found
 
 
-def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action: str) -> tuple[BenchmarkRun, bytes]:
+def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action: EvalsTag) -> tuple[BenchmarkRun, bytes]:
     run, _bench = _load_run(uow, principal, run_id, Permission.EVALS_ITEMS_READ)
     if run.log_sealed is None:
         raise NotFound("this run has no stored log")
@@ -617,10 +618,10 @@ def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action
 
 def run_transcripts(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> list[Transcript]:
     """Per-sample transcripts: cleared program-office staff only, and every view is audited (E1)."""
-    _run, raw = _sealed_log(uow, principal, run_id, "evals:run:transcripts_viewed")
+    _run, raw = _sealed_log(uow, principal, run_id, EvalsTag.RUN_TRANSCRIPTS_VIEWED)
     return transcripts(raw)
 
 
 def export_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> bytes:
     """The Inspect log, for ``inspect view`` on a cleared workstation (audited)."""
-    return _sealed_log(uow, principal, run_id, "evals:run:log_exported")[1]
+    return _sealed_log(uow, principal, run_id, EvalsTag.RUN_LOG_EXPORTED)[1]

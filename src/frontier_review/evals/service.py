@@ -16,6 +16,7 @@ from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.evals.orm import SealedSuite
 from frontier_review.evals.package import Package, Sample
+from frontier_review.evals.tags import EvalsTag
 from frontier_review.kernel.errors import Conflict, NotFound
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -118,7 +119,7 @@ def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tup
     audit.record(
         uow,
         principal,
-        "evals:benchmark:sealed",
+        EvalsTag.BENCHMARK_SEALED,
         target_type="benchmark",
         target_id=bench.id,
         details={"benchmark": package.ref, "samples": len(package.samples), "classified": m.classified},
@@ -158,7 +159,7 @@ def read_items(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[SuiteVi
     audit.record(
         uow,
         principal,
-        "evals:benchmark:items_viewed",
+        EvalsTag.BENCHMARK_ITEMS_VIEWED,
         target_type="benchmark",
         target_id=bench.id,
         details={"benchmark": f"{bench.name}@{bench.version}"},

@@ -39,6 +39,7 @@ from frontier_review.identity.domain import (
 )
 from frontier_review.identity.orm import Invitation, Organization, User
 from frontier_review.identity.service import UserView, check_password, load_org, new_user, principal_for_user, user_view
+from frontier_review.identity.tags import IdentityTag
 from frontier_review.kernel.errors import Conflict, NotFound
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -179,7 +180,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
     audit.record(
         uow,
         principal,
-        "identity:invitation:created",
+        IdentityTag.INVITATION_CREATED,
         target_type="invitation",
         target_id=row.id,
         details={
@@ -202,7 +203,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
     audit.record(
         uow,
         _SYSTEM,
-        "identity:invitation:not_applicable" if has_account else "identity:invitation:sent",
+        IdentityTag.INVITATION_NOT_APPLICABLE if has_account else IdentityTag.INVITATION_SENT,
         target_type="invitation",
         target_id=row.id,
         reason="the address already has an account" if has_account else None,
@@ -246,7 +247,7 @@ def revoke_invitation(uow: UnitOfWork, principal: Principal, invitation_id: uuid
     if row.revoked_at is None:
         row.revoked_at = uow.clock.now()
         uow.session.flush()
-        audit.record(uow, principal, "identity:invitation:revoked", target_type="invitation", target_id=row.id)
+        audit.record(uow, principal, IdentityTag.INVITATION_REVOKED, target_type="invitation", target_id=row.id)
     return _view(row)
 
 
@@ -305,7 +306,7 @@ def accept_invitation(uow: UnitOfWork, *, token: str, full_name: str, password: 
                 actor_label=f"invitee:{row.email}",
                 actor_user_id=None,
                 actor_org_id=None,
-                permission="identity:invitation:accept",
+                permission=IdentityTag.INVITATION_ACCEPT,
                 reason=reason,
                 target_type="invitation",
                 target_id=str(row.id),
@@ -332,10 +333,10 @@ def accept_invitation(uow: UnitOfWork, *, token: str, full_name: str, password: 
     audit.record(
         uow,
         person,
-        "identity:user:created",
+        IdentityTag.USER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"email": row.email, "organization_id": str(org.id), "role": role.value, "invitation": str(row.id)},
     )
-    audit.record(uow, person, "identity:invitation:accepted", target_type="invitation", target_id=row.id)
+    audit.record(uow, person, IdentityTag.INVITATION_ACCEPTED, target_type="invitation", target_id=row.id)
     return user_view(user, org)

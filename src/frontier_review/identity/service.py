@@ -27,6 +27,7 @@ from frontier_review.identity.domain import (
     normalise_name,
 )
 from frontier_review.identity.orm import ApiToken, Organization, User, WebSession
+from frontier_review.identity.tags import IdentityTag
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -161,7 +162,7 @@ def create_organization(
     audit.record(
         uow,
         principal,
-        "identity:organization:created",
+        IdentityTag.ORGANIZATION_CREATED,
         target_type="organization",
         target_id=org.id,
         details={"name": clean, "kind": kind.value, "sector": org.sector},
@@ -241,7 +242,7 @@ def create_user(
     audit.record(
         uow,
         principal,
-        "identity:user:created",
+        IdentityTag.USER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"email": clean_email, "organization_id": str(org.id), "role": role.value, "cleared": False},
@@ -302,7 +303,7 @@ def bootstrap_superuser(uow: UnitOfWork, *, email: str, full_name: str, password
     audit.record(
         uow,
         Principal.system("bootstrap"),
-        "identity:superuser:created",
+        IdentityTag.SUPERUSER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"email": clean_email},
@@ -343,7 +344,7 @@ def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, f
     audit.record(
         uow,
         Principal.system("bootstrap-cleared"),
-        "identity:cleared_admin:bootstrapped",
+        IdentityTag.CLEARED_ADMIN_BOOTSTRAPPED,
         target_type="user",
         target_id=user.id,
         details={"email": clean_email, "organization_id": str(org.id)},
@@ -422,7 +423,9 @@ def update_user(
         user.cleared = cleared
     if changes:
         uow.session.flush()
-        audit.record(uow, principal, "identity:user:updated", target_type="user", target_id=user.id, details={"changes": changes})
+        audit.record(
+            uow, principal, IdentityTag.USER_UPDATED, target_type="user", target_id=user.id, details={"changes": changes}
+        )
     return user_view(user, org)
 
 
@@ -464,7 +467,7 @@ def _failed(uow: UnitOfWork, user: User | None, label: str, reason: str, outcome
         actor_label=label,
         actor_user_id=user.id if user else None,
         actor_org_id=user.organization_id if user else None,
-        action="identity:login:failed",
+        action=IdentityTag.LOGIN_FAILED,
         outcome=outcome,
         reason=reason,
         target_type="user" if user else None,
@@ -521,7 +524,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult | LoginF
                 actor_label=user.email,
                 actor_user_id=user.id,
                 actor_org_id=user.organization_id,
-                action="identity:login:locked",
+                action=IdentityTag.LOGIN_LOCKED,
                 outcome=Outcome.DENIED,
                 reason=f"{throttle.max_failures} failed attempts",
                 target_type="user",
@@ -543,7 +546,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult | LoginF
         user.password_hash = passwords.hash_password(password)
     principal = _principal_for(user, org, AuthMethod.SESSION)
     key = _start_session(uow, user, now)
-    audit.record(uow, principal, "identity:login:succeeded", target_type="user", target_id=user.id)
+    audit.record(uow, principal, IdentityTag.LOGIN_SUCCEEDED, target_type="user", target_id=user.id)
     return LoginResult(principal=principal, session_key=key)
 
 
@@ -590,7 +593,7 @@ def record_throttled_login(uow: UnitOfWork, *, email: str, client: str) -> None:
         actor_label=label,
         actor_user_id=None,
         actor_org_id=None,
-        action="identity:login:throttled",
+        action=IdentityTag.LOGIN_THROTTLED,
         outcome=Outcome.DENIED,
         reason="too many sign-in attempts from this address",
         details={"client": client},
@@ -605,7 +608,7 @@ def unlock_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> Us
         user.locked_until = None
         user.failed_logins = 0
         uow.session.flush()
-        audit.record(uow, principal, "identity:user:unlocked", target_type="user", target_id=user.id)
+        audit.record(uow, principal, IdentityTag.USER_UNLOCKED, target_type="user", target_id=user.id)
     return user_view(user, org)
 
 
@@ -621,7 +624,7 @@ def sign_out_everywhere(uow: UnitOfWork, principal: Principal) -> str:
         raise NotFound("user not found")
     ended = _end_sessions(uow, user.id)
     key = _start_session(uow, user, uow.clock.now())
-    audit.record(uow, principal, "identity:sessions:ended", target_type="user", target_id=user.id, details={"ended": ended})
+    audit.record(uow, principal, IdentityTag.SESSIONS_ENDED, target_type="user", target_id=user.id, details={"ended": ended})
     return key
 
 
@@ -641,7 +644,7 @@ def end_session(uow: UnitOfWork, principal: Principal | None, *, session_key: st
             .execution_options(synchronize_session=False)
         )
     if principal is not None:
-        audit.record(uow, principal, "identity:logout", target_type="user", target_id=principal.user_id)
+        audit.record(uow, principal, IdentityTag.LOGOUT, target_type="user", target_id=principal.user_id)
 
 
 def principal_for_session(uow: UnitOfWork, *, session_key: str) -> Principal | None:
@@ -700,7 +703,7 @@ def change_password(uow: UnitOfWork, principal: Principal, *, current_password: 
                 actor_label=principal.label,
                 actor_user_id=principal.user_id,
                 actor_org_id=principal.org_id,
-                permission="identity:password:change",
+                permission=IdentityTag.PASSWORD_CHANGE,
                 reason="wrong current password",
                 target_type="user",
                 target_id=str(user.id),
@@ -714,7 +717,7 @@ def change_password(uow: UnitOfWork, principal: Principal, *, current_password: 
     user.session_epoch += 1
     _end_sessions(uow, user.id)
     key = _start_session(uow, user, uow.clock.now())
-    audit.record(uow, principal, "identity:password:changed", target_type="user", target_id=user.id)
+    audit.record(uow, principal, IdentityTag.PASSWORD_CHANGED, target_type="user", target_id=user.id)
     return key
 
 
@@ -749,7 +752,7 @@ def issue_token(
     audit.record(
         uow,
         principal,
-        "identity:token:issued",
+        IdentityTag.TOKEN_ISSUED,
         target_type="api_token",
         target_id=token.id,
         details={"owner": str(user.id), "name": clean_name, "expires_at": token.expires_at.isoformat()},
@@ -776,5 +779,5 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: uuid.UUID) -> 
     )
     if token.revoked_at is None:
         token.revoked_at = uow.clock.now()
-        audit.record(uow, principal, "identity:token:revoked", target_type="api_token", target_id=token.id)
+        audit.record(uow, principal, IdentityTag.TOKEN_REVOKED, target_type="api_token", target_id=token.id)
     return _token_view(token)

@@ -23,6 +23,7 @@ from frontier_review.registry.domain import ModelRef, VersionStatus, next_status
 from frontier_review.registry.events import VersionStatusChanged
 from frontier_review.registry.facts import check_unit, normalise_value, spec_for
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
+from frontier_review.registry.tags import RegistryTag
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def register_model(uow: UnitOfWork, principal: Principal, *, name: str, descript
     )
     uow.session.add(model)
     uow.flush_unique(f"your organization already has a model named {clean!r}", "name")
-    audit.record(uow, principal, "registry:model:registered", target_type="model", target_id=model.id, details={"name": clean})
+    audit.record(uow, principal, RegistryTag.MODEL_REGISTERED, target_type="model", target_id=model.id, details={"name": clean})
     return _model_view(uow, model)
 
 
@@ -317,7 +318,7 @@ def add_version(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID, *, l
     audit.record(
         uow,
         principal,
-        "registry:version:added",
+        RegistryTag.VERSION_ADDED,
         target_type="model_version",
         target_id=version.id,
         details={"model": str(model.id), "label": clean},
@@ -384,7 +385,7 @@ def declare_facts(
     audit.record(
         uow,
         principal,
-        "registry:facts:declared",
+        RegistryTag.FACTS_DECLARED,
         target_type="model_version",
         target_id=version.id,
         details={"facts": declared, "source_document": source_document.strip()[:200]},
@@ -415,7 +416,7 @@ def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, 
         audit.record(
             uow,
             principal,
-            f"registry:version:{target.value}",
+            RegistryTag.for_status(target),
             target_type="model_version",
             target_id=version.id,
             details={"from": current.value},
