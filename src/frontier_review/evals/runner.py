@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from frontier_review.coverage import results
-from frontier_review.coverage.orm import Benchmark
 from frontier_review.evals import runs
 from frontier_review.evals import service as suites
 from frontier_review.evals.domain import RunStatus, transition
@@ -211,10 +210,9 @@ def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: P
         if row is None or row.status != RunStatus.RUNNING.value or row.attempts != attempt:
             return 0
         target = uow.session.get(ModelTarget, row.target_id)
-        bench = uow.session.get(Benchmark, row.benchmark_id)
+        bench = results.get_benchmark_by_id(uow, row.benchmark_id)
         suite = uow.session.query(SealedSuite).filter(SealedSuite.benchmark_id == row.benchmark_id).one()
         assert target is not None
-        assert bench is not None
         samples = suites._open(uow, suite)
         manifest = dict(suite.manifest)
         api_key = runs.target_api_key(uow, target)

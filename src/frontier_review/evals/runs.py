@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 
 from frontier_review.audit import service as audit
 from frontier_review.coverage import results
-from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import access
@@ -281,8 +280,8 @@ def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
     sealed_runs: list[str] = []
     stmt = (
         select(BenchmarkRun)
-        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
-        .where(Benchmark.classified.is_(True), BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
+        .where(BenchmarkRun.benchmark_id.in_(results.list_benchmark_ids(uow, classified=True)))
+        .where(BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
     )
     for run in uow.session.scalars(stmt):
         record_scores(uow, run, classified=True, score=run.score, stderr=run.stderr)
@@ -374,7 +373,7 @@ def start_run(
 ) -> RunView:
     """Queue a run; the job is dispatched only after the run is committed."""
     name, _, version = benchmark.partition("@")
-    bench = results.find_benchmark(uow, name, version or "1")
+    bench = results.get_benchmark(uow, name, version or "1")
     _manage(uow, principal, bench.classified, str(bench.id))
     suite = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
     if suite is None:
@@ -453,9 +452,8 @@ def _scores(uow: UnitOfWork, run: BenchmarkRun) -> tuple[float | None, float | N
 
 def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) -> RunView:
     """A run's aggregates; a sealed score is opened only with ``open_scores`` (callers authorize and audit)."""
-    bench = uow.session.get(Benchmark, run.benchmark_id)
+    bench = results.get_benchmark_by_id(uow, run.benchmark_id)
     target = uow.session.get(ModelTarget, run.target_id)
-    assert bench is not None
     assert target is not None
     withheld = run.scores_sealed is not None and not open_scores
     score, stderr = (None, None) if withheld else _scores(uow, run)
@@ -487,7 +485,7 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) ->
 
 def _load_run(
     uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, permission: Permission = Permission.COVERAGE_BENCHMARK_MANAGE
-) -> tuple[BenchmarkRun, Benchmark]:
+) -> tuple[BenchmarkRun, results.BenchmarkView]:
     """The run and its benchmark, once ``principal`` may act on it.
 
     A run of a classified suite is ``NotFound`` for anyone not cleared to see its scores, exactly
@@ -497,8 +495,7 @@ def _load_run(
     run = uow.session.get(BenchmarkRun, run_id)
     if run is None:
         raise NotFound(missing)
-    bench = uow.session.get(Benchmark, run.benchmark_id)
-    assert bench is not None  # foreign key
+    bench = results.get_benchmark_by_id(uow, run.benchmark_id)  # a foreign key: always there
     authorize_visible(
         uow,
         principal,
@@ -525,17 +522,13 @@ def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> lis
     """Recent runs; runs of classified suites only for viewers cleared to see their scores."""
     _manage(uow, principal, False, "runs")
     now = uow.clock.now()
-    rows = uow.session.execute(
-        select(BenchmarkRun, Benchmark)
-        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
-        .order_by(BenchmarkRun.created_at.desc())
-        .limit(limit)
-    )
+    rows = list(uow.session.scalars(select(BenchmarkRun).order_by(BenchmarkRun.created_at.desc()).limit(limit)))
+    classified = {b.id: b.classified for b in results.list_benchmarks_by_id(uow, {run.benchmark_id for run in rows})}
     # Lists never open a sealed score: the run's own page does, audited.
     return [
         run_view(uow, run, open_scores=False)
-        for run, bench in rows
-        if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), now).allowed
+        for run in rows
+        if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(classified[run.benchmark_id]), now).allowed
     ]
 
 
