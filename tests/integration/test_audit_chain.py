@@ -265,7 +265,7 @@ def test_cli_verify_with_an_external_public_key(container: Container) -> None:
     _fill(container, 2)
     with container.uow() as uow:
         assert audit.create_checkpoint(uow, ACTOR) is not None
-        key = security.load_signing_key(uow.session, container.keyring)
+        key = security.find_signing_key(uow.session, container.keyring)
     assert key is not None
     real = base64.b64encode(key.public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
     other = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()

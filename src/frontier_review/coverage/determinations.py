@@ -195,7 +195,7 @@ def record_determination(
 ) -> DeterminationView:
     """Evaluate on current evidence and store the decision (superseding the previous one)."""
     version = registry.get_version_ref(uow, version_id)
-    row = policies.find_policy_row(uow, policy_ref)
+    row = policies.get_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
     if len(rationale) > 10_000:
         raise ValidationFailed("rationale must have at most 10000 characters", field="rationale")
@@ -300,7 +300,7 @@ def _cleared(uow: UnitOfWork, principal: Principal) -> bool:
     return decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True), uow.clock.now()).allowed
 
 
-def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
+def list_determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
     """Every determination of a version, newest first."""
     version = registry.get_version_ref(uow, version_id)
     owner = VersionOwner(version.organization_id, str(version.id))
@@ -340,7 +340,7 @@ class Recheck:
 def recheck(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, policy_ref: str) -> Recheck:
     """Re-evaluate the latest stored determination on its own evidence, and on current evidence."""
     version = registry.get_version_ref(uow, version_id)
-    row = policies.find_policy_row(uow, policy_ref)
+    row = policies.get_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
     policy = policies.load_policy(uow, row)
     current, _ = current_evidence(uow, version.id, policy)
@@ -372,8 +372,8 @@ def reassess(
     evidence. Returns (the compared version, changes).
     """
     authorize(uow, principal, Permission.COVERAGE_REASSESS, None)
-    new_row = policies.find_policy_row(uow, policy_ref)
-    old_row = policies.find_policy_row(uow, against) if against else policies.previous_version(uow, new_row)
+    new_row = policies.get_policy_row(uow, policy_ref)
+    old_row = policies.get_policy_row(uow, against) if against else policies.previous_version(uow, new_row)
     for r in (new_row, old_row):
         if r is not None:
             authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(r.classified, str(r.id)))

@@ -189,7 +189,7 @@ def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[
     return _view(uow, principal, row), True
 
 
-def find_policy_row(uow: UnitOfWork, ref: str) -> PublishedPolicy:
+def get_policy_row(uow: UnitOfWork, ref: str) -> PublishedPolicy:
     """The row for ``id@version`` (or the latest version of ``id``); NotFound otherwise."""
     identifier, version = split_ref(ref)
     stmt = select(PublishedPolicy).where(PublishedPolicy.identifier == identifier)
@@ -228,7 +228,7 @@ def _summary(row: PublishedPolicy) -> PolicyView:
 def get_policy(uow: UnitOfWork, principal: Principal, ref: str) -> PolicyView:
     """One policy; a classified policy's content only for cleared program-office staff (audited)."""
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
-    return _view(uow, principal, find_policy_row(uow, ref))
+    return _view(uow, principal, get_policy_row(uow, ref))
 
 
 def previous_version(uow: UnitOfWork, row: PublishedPolicy) -> PublishedPolicy | None:
@@ -246,7 +246,7 @@ def diff_policies(uow: UnitOfWork, principal: Principal, ref_a: str, ref_b: str)
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
     views = []
     for ref in (ref_a, ref_b):
-        row = find_policy_row(uow, ref)
+        row = get_policy_row(uow, ref)
         authorize(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)))
         views.append(_view(uow, principal, row))
     a, b = views

@@ -284,7 +284,7 @@ def _rview(uow: UnitOfWork, row: BenchmarkResult, bench: Benchmark, subject: str
     )
 
 
-def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[ResultView]:
+def list_results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[ResultView]:
     """A version's results, for the program office only (cleared staff for classified benchmarks).
 
     Developers never see scores, even their own on an unclassified suite: a score read next to a

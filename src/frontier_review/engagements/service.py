@@ -337,7 +337,7 @@ def open_engagement(
     partners_from: datetime | None = None,
 ) -> EngagementView:
     """Open a draft engagement for one of the developer's own prerelease versions."""
-    version, model = registry.visible_version(uow, principal, version_id)
+    version, model = registry.get_visible_version(uow, principal, version_id)
     authorize(uow, principal, Permission.ENGAGEMENT_OPEN, model.organization_id)
     if version.status != VersionStatus.PRERELEASE.value:
         raise ValidationFailed(f"{model.name} {version.label} is already {version.status}", field="version_id")

@@ -38,7 +38,14 @@ from frontier_review.identity.domain import (
     normalise_name,
 )
 from frontier_review.identity.orm import Invitation, Organization, User
-from frontier_review.identity.service import UserView, check_password, load_org, new_user, principal_for_user, user_view
+from frontier_review.identity.service import (
+    UserView,
+    check_password,
+    get_organization_row,
+    new_user,
+    principal_for_user,
+    user_view,
+)
 from frontier_review.identity.tags import IdentityTag
 from frontier_review.kernel.errors import Conflict, NotFound
 from frontier_review.kernel.ids import new_id
@@ -145,7 +152,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
         ValidationFailed: the address is not valid.
         Conflict: the address is already a member of this organization.
     """
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.INVITATION_CREATE, OrgRef(org.id, OrgKind(org.kind)))
     address = normalise_email(email)
     existing = uow.session.scalar(select(User).where(User.email == address))
@@ -213,7 +220,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
 
 def list_invitations(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID) -> list[InvitationView]:
     """Pending invitations of an organization (not used, revoked or expired), newest first."""
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.INVITATION_LIST, OrgRef(org.id, OrgKind(org.kind)))
     rows = uow.session.scalars(
         select(Invitation)
@@ -239,7 +246,7 @@ def revoke_invitation(uow: UnitOfWork, principal: Principal, invitation_id: uuid
     row = uow.session.get(Invitation, invitation_id)
     if row is None:
         raise NotFound(not_found)
-    org = load_org(uow, row.organization_id)
+    org = get_organization_row(uow, row.organization_id)
     ref = InvitationRef(row.id, org.id, OrgKind(org.kind))
     authorize_visible(uow, principal, Permission.INVITATION_REVOKE, ref, not_found=not_found, read=Permission.INVITATION_LIST)
     if row.accepted_at is not None:
@@ -280,7 +287,7 @@ def get_offer(uow: UnitOfWork, *, token: str) -> InvitationOffer:
     row = _row_for_token(uow, token)
     if _refusal(uow, row) is not None:
         raise NotFound(LINK_NOT_USABLE)
-    org = load_org(uow, row.organization_id)
+    org = get_organization_row(uow, row.organization_id)
     return InvitationOffer(organization_name=org.name, email=row.email, role=Role(row.role), expires_at=row.expires_at)
 
 
@@ -325,7 +332,7 @@ def accept_invitation(uow: UnitOfWork, *, token: str, full_name: str, password: 
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound(LINK_NOT_USABLE)
-    org = load_org(uow, row.organization_id)
+    org = get_organization_row(uow, row.organization_id)
     role = Role(row.role)
     user = new_user(uow, email=row.email, full_name=clean_name, password=password, org_id=org.id, role=role, cleared=False)
     person = principal_for_user(uow, user_id=user.id)

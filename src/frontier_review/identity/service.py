@@ -170,7 +170,7 @@ def create_organization(
     return _org_view(org)
 
 
-def load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
+def get_organization_row(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
     """The organization row (for identity's own modules); raises NotFound."""
     org = uow.session.get(Organization, org_id)
     if org is None:
@@ -180,7 +180,7 @@ def load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
 
 def get_organization(uow: UnitOfWork, principal: Principal, org_id: uuid.UUID) -> OrganizationView:
     """One organization the principal may see."""
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.ORGANIZATION_READ, OrgRef(org.id, OrgKind(org.kind)))
     count = uow.session.scalar(select(func.count()).select_from(User).where(User.organization_id == org.id)) or 0
     return _org_view(org, count)
@@ -233,7 +233,7 @@ def create_user(
         ValidationFailed: bad address, name or password.
         Conflict: the address already has an account.
     """
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.USER_CREATE, OrgRef(org.id, OrgKind(org.kind)))
     clean_email = normalise_email(email)
     clean_name = normalise_name(full_name, field="full_name")
@@ -334,7 +334,7 @@ def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, f
     audit.lock_chain(uow)
     if uow.session.scalar(select(func.count()).select_from(User).where(User.cleared.is_(True))):
         raise Conflict("the instance already has a cleared account; a cleared program-office admin grants clearances")
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     if OrgKind(org.kind) is not OrgKind.PROGRAM_OFFICE:
         raise ValidationFailed("the first cleared admin must belong to a program-office organization", field="org")
     clean_email = normalise_email(email)
@@ -383,7 +383,7 @@ def find_user_by_email(uow: UnitOfWork, principal: Principal, email: str) -> Use
 
 def list_users(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID) -> list[UserView]:
     """Members of an organization (its own people, program-office admins, operators)."""
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.USER_LIST, OrgRef(org.id, OrgKind(org.kind)))
     users = uow.session.scalars(select(User).where(User.organization_id == org.id).order_by(User.full_name))
     return [user_view(u, org) for u in users]

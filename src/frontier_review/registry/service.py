@@ -230,7 +230,7 @@ def find_fact(uow: UnitOfWork, declaration_id: uuid.UUID) -> FactView | None:
 
 
 # TODO(issue 11, h1): remove once engagements uses the views (get_version_ref + authorize_visible).
-def visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
+def get_visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> tuple[ModelVersion, Model]:
     """A version and its model if ``principal`` may see the model.
 
     Otherwise ``NotFound`` exactly as for a version that does not exist (the refusal is audited).
@@ -328,7 +328,7 @@ def add_version(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID, *, l
 
 def get_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> VersionView:
     """One version the principal may see, with its current facts."""
-    version, model = visible_version(uow, principal, version_id)
+    version, model = get_visible_version(uow, principal, version_id)
     return _version_view(uow, version, model)
 
 

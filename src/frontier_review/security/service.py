@@ -94,7 +94,7 @@ def public_key_id(public_raw: bytes) -> str:
 
 def ensure_signing_key(uow: UnitOfWork) -> SigningKey:
     """Return the active audit signing key, creating it on first use."""
-    found = load_signing_key(uow.session, uow.keyring)
+    found = find_signing_key(uow.session, uow.keyring)
     if found is not None:
         return found
     private = Ed25519PrivateKey.generate()
@@ -117,13 +117,13 @@ def ensure_signing_key(uow: UnitOfWork) -> SigningKey:
             )
     except IntegrityError:
         pass
-    found = load_signing_key(uow.session, uow.keyring)
+    found = find_signing_key(uow.session, uow.keyring)
     if found is None:  # pragma: no cover - the insert above or a concurrent one exists
         raise RuntimeError("could not create the instance signing key")
     return found
 
 
-def load_signing_key(session: Session, keyring: KeySource) -> SigningKey | None:
+def find_signing_key(session: Session, keyring: KeySource) -> SigningKey | None:
     """The active signing key, unsealed and checked against its stored public half."""
     row = session.scalars(
         select(InstanceKey)
