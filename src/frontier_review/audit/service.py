@@ -46,6 +46,30 @@ from frontier_review.kernel.tags import AuditTag
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
 
+__all__ = [
+    "PUBLISHED_LIMIT",
+    "CheckpointInfo",
+    "EntryFilter",
+    "ExportScope",
+    "append",
+    "append_many",
+    "checkpoint_if_due",
+    "count_entries_with_actions",
+    "create_checkpoint",
+    "iter_export",
+    "list_checkpoints",
+    "list_entries",
+    "list_entries_with_actions",
+    "lock_chain",
+    "published_checkpoints",
+    "record",
+    "signing_public_keys",
+    "start_export",
+    "verify",
+    "verify_log",
+    "write_denials",
+]
+
 HEAD_ID = 1
 
 

@@ -31,6 +31,19 @@ from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
 from frontier_review.security import service as security
 
+__all__ = [
+    "Change",
+    "DeterminationView",
+    "Recheck",
+    "current_evidence",
+    "get_determination",
+    "list_determinations_for_version",
+    "pinned_evidence",
+    "reassess",
+    "recheck",
+    "record_determination",
+]
+
 TRACE_FIELD = "trace_sealed"
 
 

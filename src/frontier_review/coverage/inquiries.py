@@ -28,6 +28,21 @@ from frontier_review.notifications import service as notifications
 from frontier_review.policies import authorize_visible, decide
 from frontier_review.registry import service as registry
 
+__all__ = [
+    "EventView",
+    "InquiryStatus",
+    "InquiryView",
+    "assign",
+    "attach_results",
+    "decide_inquiry",
+    "file_inquiry",
+    "get_inquiry",
+    "list_inquiries",
+    "request_information",
+    "respond",
+    "withdraw",
+]
+
 
 class InquiryStatus(StrEnum):
     """Where an inquiry stands."""

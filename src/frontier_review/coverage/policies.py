@@ -26,6 +26,19 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
 
+__all__ = [
+    "PolicyView",
+    "classified_benchmark",
+    "classified_benchmarks",
+    "diff_policies",
+    "get_policy",
+    "known_benchmark",
+    "list_policies",
+    "publish_policy",
+    "split_ref",
+    "validate_policy",
+]
+
 SEALED_FIELD = "content_sealed"
 
 

@@ -30,6 +30,22 @@ from frontier_review.policies import authorize, authorize_visible
 from frontier_review.registry import service as registry
 from frontier_review.security import service as security
 
+__all__ = [
+    "BenchmarkView",
+    "ResultView",
+    "find_benchmark",
+    "get_benchmark",
+    "get_benchmark_by_id",
+    "list_benchmark_ids",
+    "list_benchmarks",
+    "list_benchmarks_by_id",
+    "list_benchmarks_named",
+    "list_results_for_version",
+    "record_result",
+    "register_benchmark",
+    "seal_legacy_results",
+]
+
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 SCORES_FIELD = "scores_sealed"
 

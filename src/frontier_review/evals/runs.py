@@ -37,6 +37,28 @@ from frontier_review.registry import service as registry
 from frontier_review.security import addresses
 from frontier_review.security import service as security
 
+__all__ = [
+    "Resealed",
+    "RunView",
+    "TargetView",
+    "allow_classified",
+    "cancel_run",
+    "check_base_url",
+    "claim",
+    "create_gateway_target",
+    "create_target",
+    "export_log",
+    "find_target",
+    "get_run",
+    "list_runs",
+    "list_targets",
+    "run_transcripts",
+    "scaffold_version",
+    "seal_legacy",
+    "stale_runs",
+    "start_run",
+]
+
 Dispatch = Callable[[uuid.UUID], None]
 
 

@@ -23,6 +23,8 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize
 from frontier_review.security import service as security
 
+__all__ = ["SuiteView", "list_suites", "read_items", "seal_package"]
+
 FIELD = "samples_sealed"
 
 

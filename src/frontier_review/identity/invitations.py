@@ -54,6 +54,17 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.notifications import email as mail
 from frontier_review.policies import authorize, authorize_visible
 
+__all__ = [
+    "InvitationOffer",
+    "InvitationView",
+    "accept_invitation",
+    "get_offer",
+    "invitation_link",
+    "invite_member",
+    "list_invitations",
+    "revoke_invitation",
+]
+
 # One message for every link that cannot be used, so the page never says which case applies.
 LINK_NOT_USABLE = "this invitation link is not valid: it may have expired, been used or been withdrawn"
 # Audit entries about what happened to the mail are written by the system, not the inviter,

@@ -35,6 +35,38 @@ from frontier_review.kernel.principal import AuthMethod, Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import passwords, tokens
 
+__all__ = [
+    "LOGIN_FAILED_MESSAGE",
+    "LoginFailed",
+    "LoginResult",
+    "OrganizationView",
+    "TokenView",
+    "UserView",
+    "bootstrap_cleared_admin",
+    "bootstrap_superuser",
+    "change_password",
+    "check_password",
+    "create_organization",
+    "create_user",
+    "end_session",
+    "find_user_by_email",
+    "get_organization",
+    "get_user",
+    "issue_token",
+    "list_organizations",
+    "list_tokens",
+    "list_users",
+    "login",
+    "principal_for_session",
+    "principal_for_token",
+    "principal_for_user",
+    "record_throttled_login",
+    "revoke_token",
+    "sign_out_everywhere",
+    "unlock_user",
+    "update_user",
+]
+
 LOGIN_FAILED_MESSAGE = "Email or password is incorrect, or the account is locked for a while after repeated failures."
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
 

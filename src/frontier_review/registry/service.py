@@ -25,6 +25,28 @@ from frontier_review.registry.facts import check_unit, normalise_value, spec_for
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
 from frontier_review.registry.tags import RegistryTag
 
+__all__ = [
+    "FactInput",
+    "FactView",
+    "ModelView",
+    "VersionRef",
+    "VersionView",
+    "add_version",
+    "declare_facts",
+    "find_fact",
+    "get_model",
+    "get_version",
+    "get_version_ref",
+    "get_visible_version",
+    "list_current_facts",
+    "list_models",
+    "list_version_refs",
+    "list_versions_named",
+    "register_model",
+    "set_status",
+    "version_missing",
+]
+
 
 @dataclass(frozen=True)
 class FactView:

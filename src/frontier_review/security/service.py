@@ -19,6 +19,20 @@ from frontier_review.kernel.keys import KeySource
 from frontier_review.security import envelope
 from frontier_review.security.orm import DataKey, InstanceKey
 
+__all__ = [
+    "SigningKey",
+    "count_keys_by_master",
+    "ensure_signing_key",
+    "find_signing_key",
+    "forget_data_keys",
+    "newest_data_key",
+    "open_field",
+    "public_key_id",
+    "rewrap_data_keys",
+    "seal_field",
+    "trusted_public_keys",
+]
+
 AUDIT_SIGNING = "audit-signing"
 
 
