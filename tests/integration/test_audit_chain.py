@@ -18,11 +18,16 @@ from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind
 from frontier_review.identity.orm import Organization
 from frontier_review.kernel.principal import Principal
+from frontier_review.kernel.tags import AuditTag
 from tests.cli import cli_env
 from tests.conftest import START as START_TIME
 from tests.factories.identity import SYSTEM, make_org
 
 ACTOR = Principal.system("tests")
+
+
+class _TestTag(AuditTag):
+    WRITE = "tests:concurrency:write"
 
 
 def _fill(container: Container, n: int = 6) -> None:
@@ -184,7 +189,7 @@ def test_concurrent_appends_keep_one_unbroken_chain(container: Container) -> Non
         try:
             for i in range(5):
                 with container.uow() as uow:
-                    audit.record(uow, ACTOR, "tests:concurrency:write", details={"writer": n, "i": i})
+                    audit.record(uow, ACTOR, _TestTag.WRITE, details={"writer": n, "i": i})
         except BaseException as exc:  # collected and re-raised in the main thread
             errors.append(exc)
 
@@ -265,7 +270,7 @@ def test_cli_verify_with_an_external_public_key(container: Container) -> None:
     _fill(container, 2)
     with container.uow() as uow:
         assert audit.create_checkpoint(uow, ACTOR) is not None
-        key = security.load_signing_key(uow.session, container.keyring)
+        key = security.find_signing_key(uow.session, container.keyring)
     assert key is not None
     real = base64.b64encode(key.public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
     other = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()

@@ -141,7 +141,7 @@ def test_determination_is_reproducible_and_superseded(
     assert check.on_current_evidence is Outcome.NOT_COVERED
     with container.uow() as uow:
         second = determinations.record_determination(uow, admin.principal, version.id, policy_ref="eu-ai-act-art51-2@1")
-        history = determinations.determinations_for_version(uow, dev.principal, version.id)
+        history = determinations.list_determinations_for_version(uow, dev.principal, version.id)
     assert second.supersedes_id == first.id
     assert [(d.outcome, d.superseded) for d in history] == [(Outcome.NOT_COVERED, False), (Outcome.COVERED, True)]
 
@@ -170,7 +170,7 @@ def test_classified_determination_shows_developers_only_outcome_and_names(
     with container.uow() as uow:
         for_dev = determinations.get_determination(uow, dev.principal, det.id)
         for_uncleared = determinations.get_determination(uow, people["po_uncleared"].principal, det.id)
-        dev_results = results.results_for_version(uow, dev.principal, version.id)
+        dev_results = results.list_results_for_version(uow, dev.principal, version.id)
     for view in (for_dev, for_uncleared):
         assert view.outcome is Outcome.COVERED
         assert view.trace is None

@@ -129,7 +129,7 @@ def test_seal_legacy_seals_plaintext_classified_scores_and_target_urls(container
     assert "0.6182937" not in text and "0.0517733" not in text and secret_url not in text
     with container.uow() as uow:
         assert runs.get_run(uow, OPERATOR, run.id).score == 0.6182937
-        assert [r.score for r in results.results_for_version(uow, cleared.principal, version.id)] == [0.6182937]
+        assert [r.score for r in results.list_results_for_version(uow, cleared.principal, version.id)] == [0.6182937]
         row = uow.session.scalar(sa.select(ModelTarget).where(ModelTarget.name == "old"))
         assert row is not None and runs.target_base_url(uow, row) == secret_url
     again = run_cli(container, "benchmark", "seal-legacy")

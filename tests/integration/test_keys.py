@@ -59,7 +59,7 @@ def test_rotation_rewraps_every_data_key_while_old_processes_keep_reading(settin
                     security.open_field(uow.session, server.keyring, value, table="t", row_id=str(i), field="f")
                     == f"secret-{i}".encode()
                 )
-            assert security.load_signing_key(uow.session, server.keyring) is not None
+            assert security.find_signing_key(uow.session, server.keyring) is not None
         assert server.keyring.current().active_id == operator.keyring.current().active_id != old_id
         with server.uow() as uow:  # and seals new secrets under the new key without a restart
             security.seal_field(uow, b"after rotation", table="t", row_id="new", field="f")

@@ -88,7 +88,7 @@ def test_dump_has_no_plaintext_secrets(container: Container) -> None:
     assert isinstance(signed_in, identity.LoginResult)
     with container.uow() as uow:
         audit.create_checkpoint(uow, SYSTEM)
-        signing = security.load_signing_key(uow.session, container.keyring)
+        signing = security.find_signing_key(uow.session, container.keyring)
     assert signing is not None
     master = container.keyring.current().keys[container.keyring.current().active_id]
     private_raw = signing.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())

@@ -19,6 +19,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+__all__ = [
+    "AnchorError",
+    "AnchorPoint",
+    "AnchorRecord",
+    "CheckpointRecord",
+    "EntryFields",
+    "Outcome",
+    "StoredEntry",
+    "VerifyReport",
+    "canonical_json",
+    "check_details",
+    "checkpoint_document",
+    "checkpoint_message",
+    "entry_hash",
+    "format_instant",
+    "parse_anchor_document",
+    "parse_expectation",
+    "verify_chain",
+]
+
 GENESIS_HASH = "0" * 64
 
 

@@ -34,6 +34,7 @@ from frontier_review.audit.domain import (
     verify_chain,
 )
 from frontier_review.audit.orm import AuditChainHead, AuditCheckpoint, AuditEntry
+from frontier_review.audit.tags import AuditLogTag
 from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.kernel.clock import utc
 from frontier_review.kernel.errors import ValidationFailed
@@ -41,8 +42,33 @@ from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
+from frontier_review.kernel.tags import AuditTag
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
+
+__all__ = [
+    "PUBLISHED_LIMIT",
+    "CheckpointInfo",
+    "EntryFilter",
+    "ExportScope",
+    "append",
+    "append_many",
+    "checkpoint_if_due",
+    "count_entries_with_actions",
+    "create_checkpoint",
+    "iter_export",
+    "list_checkpoints",
+    "list_entries",
+    "list_entries_with_actions",
+    "lock_chain",
+    "published_checkpoints",
+    "record",
+    "signing_public_keys",
+    "start_export",
+    "verify",
+    "verify_log",
+    "write_denials",
+]
 
 HEAD_ID = 1
 
@@ -77,7 +103,7 @@ def append(
     actor_label: str,
     actor_user_id: uuid.UUID | None,
     actor_org_id: uuid.UUID | None,
-    action: str,
+    action: AuditTag | Permission,  # a Permission only for a refusal: the action refused
     outcome: Outcome = Outcome.SUCCESS,
     target_type: str | None = None,
     target_id: str | None = None,
@@ -132,7 +158,7 @@ def _append_locked(
     actor_label: str,
     actor_user_id: uuid.UUID | None,
     actor_org_id: uuid.UUID | None,
-    action: str,
+    action: AuditTag | Permission,  # a Permission only for a refusal: the action refused
     outcome: Outcome = Outcome.SUCCESS,
     target_type: str | None = None,
     target_id: str | None = None,
@@ -144,6 +170,7 @@ def _append_locked(
 
     With ``add`` false the row is only built, for the caller to insert in bulk.
     """
+    action_text = str(action)  # the tag's value: the log stores (and hashes) plain text
     merged = dict(details or {})
     if uow.request_meta:
         merged.setdefault("request", dict(uow.request_meta))
@@ -159,7 +186,7 @@ def _append_locked(
         actor_label=actor_label,
         actor_user_id=actor_user_id,
         actor_org_id=actor_org_id,
-        action=action,
+        action=action_text,
         outcome=str(outcome),
         target_type=target_type,
         target_id=target_id,
@@ -175,7 +202,7 @@ def _append_locked(
         actor_label=actor_label,
         actor_user_id=actor_user_id,
         actor_org_id=actor_org_id,
-        action=action,
+        action=action_text,
         outcome=fields.outcome,
         target_type=target_type,
         target_id=target_id,
@@ -194,7 +221,7 @@ def _append_locked(
 def record(
     uow: UnitOfWork,
     principal: Principal,
-    action: str,
+    action: AuditTag,
     *,
     target_type: str | None = None,
     target_id: object = None,
@@ -225,7 +252,7 @@ def write_denials(uow: UnitOfWork, denials: Sequence[PendingDenial]) -> None:
             actor_label=denial.actor_label,
             actor_user_id=denial.actor_user_id,  # type: ignore[arg-type]
             actor_org_id=denial.actor_org_id,  # type: ignore[arg-type]
-            action=denial.permission,
+            action=Permission(denial.permission),
             outcome=Outcome.DENIED,
             target_type=denial.target_type,
             target_id=denial.target_id,
@@ -413,7 +440,9 @@ def create_checkpoint(uow: UnitOfWork, principal: Principal) -> CheckpointInfo |
     )
     session.add(cp)
     session.flush()
-    record(uow, principal, "audit:checkpoint:created", target_type="audit_checkpoint", target_id=cp.id, details={"seq": cp.seq})
+    record(
+        uow, principal, AuditLogTag.CHECKPOINT_CREATED, target_type="audit_checkpoint", target_id=cp.id, details={"seq": cp.seq}
+    )
     # Witnessed outside the database only once committed: a rolled-back checkpoint never existed.
     uow.on_commit(functools.partial(witness.witness_after_commit, uow.settings.resolved_audit_witness_path, _document(cp)))
     return _info(cp)
@@ -535,7 +564,7 @@ def start_export(uow: UnitOfWork, principal: Principal, flt: EntryFilter) -> Exp
     authorize(uow, principal, Permission.AUDIT_EXPORT, None)
     scope = _scope(principal, uow)
     _filtered(select(AuditEntry), flt, scope)  # validate the filter before recording anything
-    record(uow, principal, "audit:log:exported", details={"filter": {k: v for k, v in vars(flt).items() if v is not None}})
+    record(uow, principal, AuditLogTag.LOG_EXPORTED, details={"filter": {k: v for k, v in vars(flt).items() if v is not None}})
     return ExportScope(flt=flt, org_scope=scope)
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from frontier_review.audit.domain import canonical_json
 
+__all__ = ["append_checkpoint", "witness_after_commit"]
+
 log = logging.getLogger(__name__)
 
 

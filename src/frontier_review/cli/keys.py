@@ -11,6 +11,7 @@ from rich.table import Table
 from frontier_review.cli.common import console, container, fail, handle_errors
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
+from frontier_review.security.tags import SecurityTag
 
 app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
@@ -78,7 +79,7 @@ def stage() -> None:
     with c.uow() as uow:
         authorize(uow, system, Permission.KEYS_ROTATE, None)
         key_id = c.keyring.stage_key(envelope.generate_key())
-        audit.record(uow, system, "security:keys:staged", details={"key": key_id})
+        audit.record(uow, system, SecurityTag.KEYS_STAGED, details={"key": key_id})
     console.print(f"staged master key {key_id}; copy {c.keyring.path} to every machine, then run `frontier-review keys rotate`")
 
 
@@ -113,7 +114,7 @@ def rotate(
     active = c.keyring.current().active_id
     moved = security.rewrap_data_keys(c.sessions, c.keyring, c.clock, batch_size=batch_size)
     with c.uow() as uow:
-        audit.record(uow, system, "security:keys:rotated", details={"from": before, "to": active, "rewrapped": moved})
+        audit.record(uow, system, SecurityTag.KEYS_ROTATED, details={"from": before, "to": active, "rewrapped": moved})
     console.print(f"active master key {active}; {moved} data keys re-wrapped")
     if c.keyring.from_file:
         console.print("when every machine has the new key file, run `frontier-review keys retire` to drop old keys")
@@ -148,7 +149,7 @@ def retire(
     with c.uow() as uow:
         in_use = set(security.count_keys_by_master(uow.session))
         dropped = c.keyring.retire_keys(keep=in_use)
-        audit.record(uow, system, "security:keys:retired", details={"retired": dropped, "rewrapped": moved})
+        audit.record(uow, system, SecurityTag.KEYS_RETIRED, details={"retired": dropped, "rewrapped": moved})
     if dropped:
         console.print(f"retired {', '.join(dropped)}; {moved} straggling data keys re-wrapped first")
     else:

@@ -197,7 +197,7 @@ def version_results(version_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) ->
 
     **Errors:** 404 when no such version exists or you may not see it (the same answer).
     """
-    return [ResultOut.of(r) for r in results.results_for_version(uow, principal, version_id)]
+    return [ResultOut.of(r) for r in results.list_results_for_version(uow, principal, version_id)]
 
 
 @router.get("/versions/{version_id}/determinations", summary="List a version's determinations, newest first")
@@ -211,7 +211,7 @@ def version_determinations(version_id: uuid.UUID, uow: UoW, principal: ApiPrinci
 
     **Errors:** 404 when no such version exists or you may not see it (the same answer).
     """
-    return [DeterminationOut.of(d) for d in determinations.determinations_for_version(uow, principal, version_id)]
+    return [DeterminationOut.of(d) for d in determinations.list_determinations_for_version(uow, principal, version_id)]
 
 
 @router.post("/determinations", status_code=status.HTTP_201_CREATED, summary="Record a determination")

@@ -21,6 +21,25 @@ from typing import Any, Literal
 
 from frontier_review.registry.facts import CATALOGUE, FactKind
 
+__all__ = [
+    "ORDERING",
+    "BenchmarkCriterion",
+    "Evaluation",
+    "Evidence",
+    "FactCriterion",
+    "Group",
+    "Node",
+    "Op",
+    "Outcome",
+    "Policy",
+    "Result",
+    "Score",
+    "Status",
+    "evaluate",
+    "node_to_json",
+    "redact_trace",
+]
+
 
 class Op(StrEnum):
     """Comparison operators."""

@@ -20,6 +20,7 @@ from frontier_review.coverage import policies, results
 from frontier_review.coverage.criteria import Evaluation, Evidence, Outcome, Policy, Score, Status, evaluate, redact_trace
 from frontier_review.coverage.orm import Benchmark, BenchmarkResult, Determination, PublishedPolicy
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 from frontier_review.kernel.errors import NotFound, ValidationFailed
@@ -29,6 +30,19 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.registry import service as registry
 from frontier_review.security import service as security
+
+__all__ = [
+    "Change",
+    "DeterminationView",
+    "Recheck",
+    "current_evidence",
+    "get_determination",
+    "list_determinations_for_version",
+    "pinned_evidence",
+    "reassess",
+    "recheck",
+    "record_determination",
+]
 
 TRACE_FIELD = "trace_sealed"
 
@@ -194,7 +208,7 @@ def record_determination(
 ) -> DeterminationView:
     """Evaluate on current evidence and store the decision (superseding the previous one)."""
     version = registry.get_version_ref(uow, version_id)
-    row = policies.find_policy_row(uow, policy_ref)
+    row = policies.get_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
     if len(rationale) > 10_000:
         raise ValidationFailed("rationale must have at most 10000 characters", field="rationale")
@@ -229,7 +243,7 @@ def record_determination(
     audit.record(
         uow,
         principal,
-        "coverage:determination:recorded",
+        CoverageTag.DETERMINATION_RECORDED,
         target_type="determination",
         target_id=det.id,
         details={
@@ -291,7 +305,7 @@ def get_determination(uow: UnitOfWork, principal: Principal, determination_id: u
     assert row is not None
     view = _view(uow, principal, det, row, version)
     if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
-        audit.record(uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id)
+        audit.record(uow, principal, CoverageTag.DETERMINATION_CLASSIFIED_VIEWED, target_type="determination", target_id=det.id)
     return view
 
 
@@ -299,7 +313,7 @@ def _cleared(uow: UnitOfWork, principal: Principal) -> bool:
     return decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True), uow.clock.now()).allowed
 
 
-def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
+def list_determinations_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[DeterminationView]:
     """Every determination of a version, newest first."""
     version = registry.get_version_ref(uow, version_id)
     owner = VersionOwner(version.organization_id, str(version.id))
@@ -313,7 +327,7 @@ def determinations_for_version(uow: UnitOfWork, principal: Principal, version_id
         view = _view(uow, principal, det, row, version)
         if (row.classified or det.trace_sealed is not None) and view.trace is not None and _cleared(uow, principal):
             audit.record(
-                uow, principal, "coverage:determination:classified_viewed", target_type="determination", target_id=det.id
+                uow, principal, CoverageTag.DETERMINATION_CLASSIFIED_VIEWED, target_type="determination", target_id=det.id
             )
         out.append(view)
     return out
@@ -339,7 +353,7 @@ class Recheck:
 def recheck(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, policy_ref: str) -> Recheck:
     """Re-evaluate the latest stored determination on its own evidence, and on current evidence."""
     version = registry.get_version_ref(uow, version_id)
-    row = policies.find_policy_row(uow, policy_ref)
+    row = policies.get_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
     policy = policies.load_policy(uow, row)
     current, _ = current_evidence(uow, version.id, policy)
@@ -371,8 +385,8 @@ def reassess(
     evidence. Returns (the compared version, changes).
     """
     authorize(uow, principal, Permission.COVERAGE_REASSESS, None)
-    new_row = policies.find_policy_row(uow, policy_ref)
-    old_row = policies.find_policy_row(uow, against) if against else policies.previous_version(uow, new_row)
+    new_row = policies.get_policy_row(uow, policy_ref)
+    old_row = policies.get_policy_row(uow, against) if against else policies.previous_version(uow, new_row)
     for r in (new_row, old_row):
         if r is not None:
             authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(r.classified, str(r.id)))
@@ -389,7 +403,7 @@ def reassess(
     audit.record(
         uow,
         principal,
-        "coverage:policy:reassessed",
+        CoverageTag.POLICY_REASSESSED,
         target_type="coverage_policy",
         target_id=new_row.id,
         details={

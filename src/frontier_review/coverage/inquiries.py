@@ -17,6 +17,7 @@ from frontier_review.audit import service as audit
 from frontier_review.coverage import determinations
 from frontier_review.coverage.orm import BenchmarkResult, Inquiry, InquiryEvent
 from frontier_review.coverage.policy import VersionOwner
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 from frontier_review.kernel.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -26,6 +27,21 @@ from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.notifications import service as notifications
 from frontier_review.policies import authorize_visible, decide
 from frontier_review.registry import service as registry
+
+__all__ = [
+    "EventView",
+    "InquiryStatus",
+    "InquiryView",
+    "assign",
+    "attach_results",
+    "decide_inquiry",
+    "file_inquiry",
+    "get_inquiry",
+    "list_inquiries",
+    "request_information",
+    "respond",
+    "withdraw",
+]
 
 
 class InquiryStatus(StrEnum):
@@ -112,7 +128,7 @@ def _view(uow: UnitOfWork, inquiry: Inquiry, *, with_events: bool) -> InquiryVie
     )
 
 
-def _event(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, kind: str, body: str = "", **data: Any) -> None:
+def _event(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, tag: CoverageTag, body: str = "", **data: Any) -> None:
     now = uow.clock.now()
     position = (
         uow.session.scalar(select(func.count()).select_from(InquiryEvent).where(InquiryEvent.inquiry_id == inquiry.id)) or 0
@@ -122,7 +138,7 @@ def _event(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, kind: str, b
             id=new_id(),
             position=position + 1,
             inquiry_id=inquiry.id,
-            kind=kind,
+            kind=tag.inquiry_event_kind,
             actor_label=principal.label,
             actor_org_id=principal.org_id,
             body=body,
@@ -134,7 +150,7 @@ def _event(uow: UnitOfWork, principal: Principal, inquiry: Inquiry, kind: str, b
     audit.record(
         uow,
         principal,
-        f"coverage:inquiry:{kind}",
+        tag,
         target_type="coverage_inquiry",
         target_id=inquiry.id,
         details={k: str(v) for k, v in data.items()},
@@ -221,7 +237,7 @@ def file_inquiry(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *
     )
     uow.session.add(inquiry)
     uow.session.flush()
-    _event(uow, principal, inquiry, "filed", text)
+    _event(uow, principal, inquiry, CoverageTag.INQUIRY_FILED, text)
     _notify_program_office(uow, principal, inquiry, f"New coverage inquiry: {version.model_name} {version.label}")
     return _view(uow, inquiry, with_events=True)
 
@@ -263,7 +279,7 @@ def assign(
     inquiry.assignee_id, inquiry.assignee_label = user.id, user.email
     if inquiry.status == InquiryStatus.OPEN.value:
         inquiry.status = InquiryStatus.ASSIGNED.value
-    _event(uow, principal, inquiry, "assigned", assignee=user.email)
+    _event(uow, principal, inquiry, CoverageTag.INQUIRY_ASSIGNED, assignee=user.email)
     return _view(uow, inquiry, with_events=True)
 
 
@@ -275,7 +291,7 @@ def request_information(
     _require_active(inquiry)
     text = _text(message, "message")
     inquiry.status = InquiryStatus.NEEDS_INFORMATION.value
-    _event(uow, principal, inquiry, "information_requested", text)
+    _event(uow, principal, inquiry, CoverageTag.INQUIRY_INFORMATION_REQUESTED, text)
     _notify_developer(uow, principal, inquiry, "The program office asks for more information on your coverage inquiry")
     return _view(uow, inquiry, with_events=True)
 
@@ -288,7 +304,7 @@ def respond(
     _require_active(inquiry)
     text = _text(message, "message")
     inquiry.status = (InquiryStatus.ASSIGNED if inquiry.assignee_id else InquiryStatus.OPEN).value
-    _event(uow, principal, inquiry, "responded", text)
+    _event(uow, principal, inquiry, CoverageTag.INQUIRY_RESPONDED, text)
     _notify_program_office(uow, principal, inquiry, "A developer answered on a coverage inquiry")
     return _view(uow, inquiry, with_events=True)
 
@@ -303,7 +319,7 @@ def attach_results(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID,
         row = uow.session.get(BenchmarkResult, rid)
         if row is None or row.model_version_id != inquiry.model_version_id:
             raise ValidationFailed(f"result {rid} is not a result of this inquiry's version", field="result_ids")
-    _event(uow, principal, inquiry, "results_attached", results=",".join(str(r) for r in result_ids))
+    _event(uow, principal, inquiry, CoverageTag.INQUIRY_RESULTS_ATTACHED, results=",".join(str(r) for r in result_ids))
     return _view(uow, inquiry, with_events=True)
 
 
@@ -325,7 +341,14 @@ def decide_inquiry(
     inquiry.status = InquiryStatus.DECIDED.value
     inquiry.determination_id = det.id
     _event(
-        uow, principal, inquiry, "decided", det.rationale, outcome=det.outcome.value, policy=det.policy_ref, determination=det.id
+        uow,
+        principal,
+        inquiry,
+        CoverageTag.INQUIRY_DECIDED,
+        det.rationale,
+        outcome=det.outcome.value,
+        policy=det.policy_ref,
+        determination=det.id,
     )
     _notify_developer(uow, principal, inquiry, f"Your coverage inquiry was decided: {det.outcome.value.replace('_', ' ')}")
     return _view(uow, inquiry, with_events=True)
@@ -336,6 +359,6 @@ def withdraw(uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID) -> In
     inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, inquiry_id, None)
     _require_active(inquiry)
     inquiry.status = InquiryStatus.WITHDRAWN.value
-    _event(uow, principal, inquiry, "withdrawn")
+    _event(uow, principal, inquiry, CoverageTag.INQUIRY_WITHDRAWN)
     _notify_program_office(uow, principal, inquiry, "A coverage inquiry was withdrawn")
     return _view(uow, inquiry, with_events=True)

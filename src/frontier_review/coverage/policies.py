@@ -17,6 +17,7 @@ from frontier_review.coverage.criteria import Policy
 from frontier_review.coverage.orm import Benchmark, PublishedPolicy
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.coverage.policy_file import parse_policy
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -24,6 +25,19 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import service as security
+
+__all__ = [
+    "PolicyView",
+    "classified_benchmark",
+    "classified_benchmarks",
+    "diff_policies",
+    "get_policy",
+    "known_benchmark",
+    "list_policies",
+    "publish_policy",
+    "split_ref",
+    "validate_policy",
+]
 
 SEALED_FIELD = "content_sealed"
 
@@ -122,7 +136,7 @@ def _view(uow: UnitOfWork, principal: Principal, row: PublishedPolicy) -> Policy
     if visible.allowed:
         content, source = policy_content(uow, row)
         if row.classified:
-            audit.record(uow, principal, "coverage:policy:classified_viewed", target_type="coverage_policy", target_id=row.id)
+            audit.record(uow, principal, CoverageTag.POLICY_CLASSIFIED_VIEWED, target_type="coverage_policy", target_id=row.id)
     return PolicyView(
         id=row.id,
         identifier=row.identifier,
@@ -180,7 +194,7 @@ def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[
     audit.record(
         uow,
         principal,
-        "coverage:policy:published",
+        CoverageTag.POLICY_PUBLISHED,
         target_type="coverage_policy",
         target_id=row.id,
         details={"policy": policy.ref, "classified": policy.classified, **({} if policy.classified else {"digest": row.digest})},
@@ -188,7 +202,7 @@ def publish_policy(uow: UnitOfWork, principal: Principal, source: str) -> tuple[
     return _view(uow, principal, row), True
 
 
-def find_policy_row(uow: UnitOfWork, ref: str) -> PublishedPolicy:
+def get_policy_row(uow: UnitOfWork, ref: str) -> PublishedPolicy:
     """The row for ``id@version`` (or the latest version of ``id``); NotFound otherwise."""
     identifier, version = split_ref(ref)
     stmt = select(PublishedPolicy).where(PublishedPolicy.identifier == identifier)
@@ -227,7 +241,7 @@ def _summary(row: PublishedPolicy) -> PolicyView:
 def get_policy(uow: UnitOfWork, principal: Principal, ref: str) -> PolicyView:
     """One policy; a classified policy's content only for cleared program-office staff (audited)."""
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
-    return _view(uow, principal, find_policy_row(uow, ref))
+    return _view(uow, principal, get_policy_row(uow, ref))
 
 
 def previous_version(uow: UnitOfWork, row: PublishedPolicy) -> PublishedPolicy | None:
@@ -245,7 +259,7 @@ def diff_policies(uow: UnitOfWork, principal: Principal, ref_a: str, ref_b: str)
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
     views = []
     for ref in (ref_a, ref_b):
-        row = find_policy_row(uow, ref)
+        row = get_policy_row(uow, ref)
         authorize(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)))
         views.append(_view(uow, principal, row))
     a, b = views

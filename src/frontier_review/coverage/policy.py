@@ -17,6 +17,19 @@ from frontier_review.kernel.decision import Allowed, Decision, Denied
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 
+__all__ = [
+    "RULES",
+    "Sensitivity",
+    "VersionOwner",
+    "any_member",
+    "can_publish",
+    "can_see_thresholds",
+    "owner_developer",
+    "owner_or_oversight",
+    "program_office_only",
+    "program_office_work",
+]
+
 
 @dataclass(frozen=True)
 class Sensitivity:

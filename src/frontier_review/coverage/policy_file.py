@@ -18,6 +18,8 @@ from frontier_review.coverage.criteria import ORDERING, BenchmarkCriterion, Fact
 from frontier_review.kernel.errors import FieldProblem, ValidationFailed
 from frontier_review.registry.facts import CATALOGUE, FactKind, FactSpec, normalise_value
 
+__all__ = ["PolicyInvalid", "parse_policy"]
+
 IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 TOP_KEYS = {"id", "version", "title", "effective_from", "classified", "description", "criteria"}

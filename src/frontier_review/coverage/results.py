@@ -11,6 +11,7 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from frontier_review.audit import service as audit
 from frontier_review.coverage.orm import Benchmark, BenchmarkResult
 from frontier_review.coverage.policy import Sensitivity
+from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
@@ -27,6 +29,22 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, authorize_visible
 from frontier_review.registry import service as registry
 from frontier_review.security import service as security
+
+__all__ = [
+    "BenchmarkView",
+    "ResultView",
+    "find_benchmark",
+    "get_benchmark",
+    "get_benchmark_by_id",
+    "list_benchmark_ids",
+    "list_benchmarks",
+    "list_benchmarks_by_id",
+    "list_benchmarks_named",
+    "list_results_for_version",
+    "record_result",
+    "register_benchmark",
+    "seal_legacy_results",
+]
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 SCORES_FIELD = "scores_sealed"
@@ -96,7 +114,7 @@ def register_benchmark(
     audit.record(
         uow,
         principal,
-        "coverage:benchmark:registered",
+        CoverageTag.BENCHMARK_REGISTERED,
         target_type="benchmark",
         target_id=row.id,
         details={"benchmark": f"{name}@{version}", "classified": classified},
@@ -104,12 +122,57 @@ def register_benchmark(
     return _bview(row)
 
 
-def find_benchmark(uow: UnitOfWork, name: str, version: str) -> Benchmark:
-    """The benchmark ``name``@``version``; ``NotFound`` when it is not registered (no authorization: callers authorize)."""
-    row = uow.session.scalar(select(Benchmark).where(Benchmark.name == name, Benchmark.version == version))
-    if row is None:
+def _benchmark_row(uow: UnitOfWork, name: str, version: str) -> Benchmark | None:
+    return uow.session.scalar(select(Benchmark).where(Benchmark.name == name, Benchmark.version == version))
+
+
+# System reads of benchmark metadata, for the evaluations area (which seals items and runs them)
+# and for coverage itself. They do not authorize: metadata is visible to every participant, and
+# callers authorize what they do with it. Never items or scores.
+
+
+def find_benchmark(uow: UnitOfWork, name: str, version: str) -> BenchmarkView | None:
+    """The benchmark ``name``@``version``, or ``None`` when it is not registered."""
+    row = _benchmark_row(uow, name, version)
+    return None if row is None else _bview(row)
+
+
+def get_benchmark(uow: UnitOfWork, name: str, version: str) -> BenchmarkView:
+    """The benchmark ``name``@``version``; ``NotFound`` when it is not registered."""
+    found = find_benchmark(uow, name, version)
+    if found is None:
         raise NotFound(f"unknown benchmark {name}@{version}")
-    return row
+    return found
+
+
+def get_benchmark_by_id(uow: UnitOfWork, benchmark_id: uuid.UUID) -> BenchmarkView:
+    """The benchmark with this id; ``NotFound`` when there is none."""
+    row = uow.session.get(Benchmark, benchmark_id)
+    if row is None:
+        raise NotFound(f"unknown benchmark {benchmark_id}")
+    return _bview(row)
+
+
+def list_benchmarks_by_id(uow: UnitOfWork, ids: Iterable[uuid.UUID]) -> list[BenchmarkView]:
+    """The benchmarks among ``ids`` that exist, by name then version."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    stmt = select(Benchmark).where(Benchmark.id.in_(wanted)).order_by(Benchmark.name, Benchmark.version)
+    return [_bview(b) for b in uow.session.scalars(stmt)]
+
+
+def list_benchmarks_named(uow: UnitOfWork, name: str, version: str | None = None) -> list[BenchmarkView]:
+    """Every registered version of ``name`` (only ``version`` when given), by version."""
+    stmt = select(Benchmark).where(Benchmark.name == name)
+    if version:
+        stmt = stmt.where(Benchmark.version == version)
+    return [_bview(b) for b in uow.session.scalars(stmt.order_by(Benchmark.version))]
+
+
+def list_benchmark_ids(uow: UnitOfWork, *, classified: bool) -> list[uuid.UUID]:
+    """The ids of every classified (or every unclassified) benchmark."""
+    return list(uow.session.scalars(select(Benchmark.id).where(Benchmark.classified.is_(classified))))
 
 
 def list_benchmarks(uow: UnitOfWork, principal: Principal) -> list[BenchmarkView]:
@@ -134,7 +197,9 @@ def record_result(
     note: str = "",
 ) -> ResultView:
     """Record an aggregate result for a registered version or a named reference model."""
-    bench = find_benchmark(uow, benchmark, benchmark_version)
+    bench = _benchmark_row(uow, benchmark, benchmark_version)
+    if bench is None:
+        raise NotFound(f"unknown benchmark {benchmark}@{benchmark_version}")
     authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified, str(bench.id), "benchmark"))
     if (model_version_id is None) == (reference_model is None or not reference_model.strip()):
         raise ValidationFailed("give exactly one of model_version_id or reference_model", field="model_version_id")
@@ -171,7 +236,7 @@ def record_result(
     audit.record(
         uow,
         principal,
-        "coverage:result:recorded",
+        CoverageTag.RESULT_RECORDED,
         target_type="benchmark_result",
         target_id=row.id,
         details={"benchmark": f"{benchmark}@{benchmark_version}", "subject": subject},
@@ -235,7 +300,7 @@ def _rview(uow: UnitOfWork, row: BenchmarkResult, bench: Benchmark, subject: str
     )
 
 
-def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[ResultView]:
+def list_results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> list[ResultView]:
     """A version's results, for the program office only (cleared staff for classified benchmarks).
 
     Developers never see scores, even their own on an unclassified suite: a score read next to a
@@ -265,7 +330,7 @@ def results_for_version(uow: UnitOfWork, principal: Principal, version_id: uuid.
         audit.record(
             uow,
             principal,
-            "coverage:result:classified_viewed",
+            CoverageTag.RESULT_CLASSIFIED_VIEWED,
             target_type="model_version",
             target_id=version.id,
             details={"results": opened},

@@ -36,8 +36,8 @@ def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uui
     can_release = decide(uow, principal, Permission.REGISTRY_VERSION_RELEASE, ref, now).allowed
     can_inquire = decide(uow, principal, Permission.COVERAGE_INQUIRY_FILE, owner, now).allowed
     can_determine = decide(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(False), now).allowed
-    dets = determinations.determinations_for_version(uow, principal, view.id)
-    version_results = results.results_for_version(uow, principal, view.id)
+    dets = determinations.list_determinations_for_version(uow, principal, view.id)
+    version_results = results.list_results_for_version(uow, principal, view.id)
     version_inquiries = [i for i in inquiries.list_inquiries(uow, principal) if i.model_version_id == view.id]
     policy_list = policies.list_policies(uow, principal) if can_determine else []
     return render(

@@ -59,7 +59,7 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
     can_respond = decide(uow, principal, Permission.COVERAGE_INQUIRY_RESPOND, owner, now).allowed
     determination = determinations.get_determination(uow, principal, view.determination_id) if view.determination_id else None
     policy_list = policies.list_policies(uow, principal) if can_work else []
-    version_results = results.results_for_version(uow, principal, view.model_version_id) if can_work else []
+    version_results = results.list_results_for_version(uow, principal, view.model_version_id) if can_work else []
     return render(
         request,
         "coverage/inquiry.html",

@@ -1,1 +1,17 @@
-"""Benchmark suites: sealed packages, runs on Inspect AI, results that feed coverage."""
+"""Benchmark suites: sealed packages, runs on Inspect AI, results that feed coverage.
+
+What other areas may use (import the submodule; this package imports nothing at import time,
+which keeps Inspect AI out of every process that does not run an evaluation):
+
+- ``service``: sealing packages and reading them back (``SuiteView``, ``seal_package``, ``read_items``, ``list_suites``);
+- ``runs``: targets and runs (``TargetView``, ``RunView``, ``start_run``, ``get_run``, …);
+- ``package``: reading a benchmark package from disk (``load_package``, ``PackageInvalid``);
+- ``logfile``: per-sample transcripts (``Transcript``);
+- ``tasks``: the job names (``RUN_TASK``) and ``register``;
+- ``tags``: ``EvalsTag``, the actions evals records.
+
+``orm``, ``policy``, ``domain``, ``api``, ``web``, ``runner`` and ``inspect_task`` are for the
+composition root, the run process and the area itself.
+"""
+
+__all__ = ["logfile", "package", "runs", "service", "tags", "tasks"]

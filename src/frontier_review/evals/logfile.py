@@ -15,6 +15,8 @@ from typing import Any
 # teaches zipfile to read them, without importing Inspect into the web process.
 import zipfile_zstd  # noqa: F401
 
+__all__ = ["Transcript", "transcripts"]
+
 
 @dataclass(frozen=True)
 class Transcript:

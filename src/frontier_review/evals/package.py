@@ -15,6 +15,8 @@ from typing import Any
 
 from frontier_review.kernel.errors import FieldProblem, ValidationFailed
 
+__all__ = ["Manifest", "Package", "PackageInvalid", "Sample", "check_fit", "load_package", "parse_manifest", "parse_samples"]
+
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")

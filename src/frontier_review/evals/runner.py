@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from frontier_review.coverage import results
-from frontier_review.coverage.orm import Benchmark
 from frontier_review.evals import runs
 from frontier_review.evals import service as suites
 from frontier_review.evals.domain import RunStatus, transition
@@ -211,10 +210,9 @@ def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: P
         if row is None or row.status != RunStatus.RUNNING.value or row.attempts != attempt:
             return 0
         target = uow.session.get(ModelTarget, row.target_id)
-        bench = uow.session.get(Benchmark, row.benchmark_id)
+        bench = results.get_benchmark_by_id(uow, row.benchmark_id)
         suite = uow.session.query(SealedSuite).filter(SealedSuite.benchmark_id == row.benchmark_id).one()
         assert target is not None
-        assert bench is not None
         samples = suites._open(uow, suite)
         manifest = dict(suite.manifest)
         api_key = runs.target_api_key(uow, target)
@@ -300,11 +298,12 @@ def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: P
         else:
             row.failure_reason = _scrub(error, secrets) or "the evaluation did not produce a score"
         from frontier_review.audit import service as audit
+        from frontier_review.evals.tags import EvalsTag
 
         audit.record(
             uow,
             RUNNER,
-            f"evals:run:{row.status}",
+            EvalsTag.for_finished_run(RunStatus(row.status)),
             target_type="benchmark_run",
             target_id=row.id,
             # Counts only: a classified score never enters the audit log; the run id leads to it.

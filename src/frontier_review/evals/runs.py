@@ -20,13 +20,13 @@ from sqlalchemy import select, update
 from frontier_review import engagements
 from frontier_review.audit import service as audit
 from frontier_review.coverage import results
-from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
 from frontier_review.evals.policy import may_allow_classified, operator_only
+from frontier_review.evals.tags import EvalsTag
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -35,6 +35,28 @@ from frontier_review.policies import authorize, authorize_visible, decide, refus
 from frontier_review.registry import service as registry
 from frontier_review.security import addresses
 from frontier_review.security import service as security
+
+__all__ = [
+    "Resealed",
+    "RunView",
+    "TargetView",
+    "allow_classified",
+    "cancel_run",
+    "check_base_url",
+    "claim",
+    "create_gateway_target",
+    "create_target",
+    "export_log",
+    "find_target",
+    "get_run",
+    "list_runs",
+    "list_targets",
+    "run_transcripts",
+    "scaffold_version",
+    "seal_legacy",
+    "stale_runs",
+    "start_run",
+]
 
 Dispatch = Callable[[uuid.UUID], None]
 
@@ -178,7 +200,7 @@ def create_target(
     audit.record(
         uow,
         principal,
-        "evals:target:created",
+        EvalsTag.TARGET_CREATED,
         target_type="model_target",
         target_id=row.id,
         details={"name": clean_name, "model": model},
@@ -248,7 +270,7 @@ def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reas
     audit.record(
         uow,
         principal,
-        "evals:target:classified_allowed" if allowed else "evals:target:classified_revoked",
+        EvalsTag.TARGET_CLASSIFIED_ALLOWED if allowed else EvalsTag.TARGET_CLASSIFIED_REVOKED,
         target_type="model_target",
         target_id=row.id,
         details={"name": row.name},
@@ -279,8 +301,8 @@ def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
     sealed_runs: list[str] = []
     stmt = (
         select(BenchmarkRun)
-        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
-        .where(Benchmark.classified.is_(True), BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
+        .where(BenchmarkRun.benchmark_id.in_(results.list_benchmark_ids(uow, classified=True)))
+        .where(BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
     )
     for run in uow.session.scalars(stmt):
         record_scores(uow, run, classified=True, score=run.score, stderr=run.stderr)
@@ -296,7 +318,7 @@ def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
     audit.record(
         uow,
         principal,
-        "evals:legacy:sealed",
+        EvalsTag.LEGACY_SEALED,
         details={"results": sealed_results, "runs": sealed_runs, "targets": sealed_targets},
     )
     return Resealed(sealed_results, sealed_runs, sealed_targets)
@@ -372,7 +394,7 @@ def start_run(
 ) -> RunView:
     """Queue a run; the job is dispatched only after the run is committed."""
     name, _, version = benchmark.partition("@")
-    bench = results.find_benchmark(uow, name, version or "1")
+    bench = results.get_benchmark(uow, name, version or "1")
     _manage(uow, principal, bench.classified, str(bench.id))
     suite = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
     if suite is None:
@@ -418,7 +440,7 @@ def start_run(
     audit.record(
         uow,
         principal,
-        "evals:run:queued",
+        EvalsTag.RUN_QUEUED,
         target_type="benchmark_run",
         target_id=run.id,
         details={"benchmark": f"{bench.name}@{bench.version}", "target": target_row.name},
@@ -451,9 +473,8 @@ def _scores(uow: UnitOfWork, run: BenchmarkRun) -> tuple[float | None, float | N
 
 def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) -> RunView:
     """A run's aggregates; a sealed score is opened only with ``open_scores`` (callers authorize and audit)."""
-    bench = uow.session.get(Benchmark, run.benchmark_id)
+    bench = results.get_benchmark_by_id(uow, run.benchmark_id)
     target = uow.session.get(ModelTarget, run.target_id)
-    assert bench is not None
     assert target is not None
     withheld = run.scores_sealed is not None and not open_scores
     score, stderr = (None, None) if withheld else _scores(uow, run)
@@ -485,7 +506,7 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) ->
 
 def _load_run(
     uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, permission: Permission = Permission.COVERAGE_BENCHMARK_MANAGE
-) -> tuple[BenchmarkRun, Benchmark]:
+) -> tuple[BenchmarkRun, results.BenchmarkView]:
     """The run and its benchmark, once ``principal`` may act on it.
 
     A run of a classified suite is ``NotFound`` for anyone not cleared to see its scores, exactly
@@ -495,8 +516,7 @@ def _load_run(
     run = uow.session.get(BenchmarkRun, run_id)
     if run is None:
         raise NotFound(missing)
-    bench = uow.session.get(Benchmark, run.benchmark_id)
-    assert bench is not None  # foreign key
+    bench = results.get_benchmark_by_id(uow, run.benchmark_id)  # a foreign key: always there
     authorize_visible(
         uow,
         principal,
@@ -515,7 +535,7 @@ def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView
     """
     run, _bench = _load_run(uow, principal, run_id)
     if run.scores_sealed is not None:
-        audit.record(uow, principal, "evals:run:classified_score_viewed", target_type="benchmark_run", target_id=run.id)
+        audit.record(uow, principal, EvalsTag.RUN_CLASSIFIED_SCORE_VIEWED, target_type="benchmark_run", target_id=run.id)
     return run_view(uow, run)
 
 
@@ -523,17 +543,13 @@ def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> lis
     """Recent runs; runs of classified suites only for viewers cleared to see their scores."""
     _manage(uow, principal, False, "runs")
     now = uow.clock.now()
-    rows = uow.session.execute(
-        select(BenchmarkRun, Benchmark)
-        .join(Benchmark, Benchmark.id == BenchmarkRun.benchmark_id)
-        .order_by(BenchmarkRun.created_at.desc())
-        .limit(limit)
-    )
+    rows = list(uow.session.scalars(select(BenchmarkRun).order_by(BenchmarkRun.created_at.desc()).limit(limit)))
+    classified = {b.id: b.classified for b in results.list_benchmarks_by_id(uow, {run.benchmark_id for run in rows})}
     # Lists never open a sealed score: the run's own page does, audited.
     return [
         run_view(uow, run, open_scores=False)
-        for run, bench in rows
-        if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified), now).allowed
+        for run in rows
+        if decide(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(classified[run.benchmark_id]), now).allowed
     ]
 
 
@@ -547,7 +563,7 @@ def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunV
     if status is RunStatus.QUEUED:
         run.status = transition(status, RunStatus.CANCELLED).value
         run.finished_at = uow.clock.now()
-    audit.record(uow, principal, "evals:run:cancel_requested", target_type="benchmark_run", target_id=run.id)
+    audit.record(uow, principal, EvalsTag.RUN_CANCEL_REQUESTED, target_type="benchmark_run", target_id=run.id)
     return run_view(uow, run, open_scores=False)
 
 
@@ -593,7 +609,7 @@ def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
                 actor_label="system:evals-sweeper",
                 actor_user_id=None,
                 actor_org_id=None,
-                action="evals:run:requeued",
+                action=EvalsTag.RUN_REQUEUED,
                 target_type="benchmark_run",
                 target_id=str(run.id),
                 reason="worker stopped without finishing the run",
@@ -603,7 +619,7 @@ def stale_runs(uow: UnitOfWork) -> list[uuid.UUID]:
     return found
 
 
-def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action: str) -> tuple[BenchmarkRun, bytes]:
+def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action: EvalsTag) -> tuple[BenchmarkRun, bytes]:
     run, _bench = _load_run(uow, principal, run_id, Permission.EVALS_ITEMS_READ)
     if run.log_sealed is None:
         raise NotFound("this run has no stored log")
@@ -616,10 +632,10 @@ def _sealed_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID, action
 
 def run_transcripts(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> list[Transcript]:
     """Per-sample transcripts: cleared program-office staff only, and every view is audited (E1)."""
-    _run, raw = _sealed_log(uow, principal, run_id, "evals:run:transcripts_viewed")
+    _run, raw = _sealed_log(uow, principal, run_id, EvalsTag.RUN_TRANSCRIPTS_VIEWED)
     return transcripts(raw)
 
 
 def export_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> bytes:
     """The Inspect log, for ``inspect view`` on a cleared workstation (audited)."""
-    return _sealed_log(uow, principal, run_id, "evals:run:log_exported")[1]
+    return _sealed_log(uow, principal, run_id, EvalsTag.RUN_LOG_EXPORTED)[1]

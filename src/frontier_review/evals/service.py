@@ -11,17 +11,19 @@ from sqlalchemy import select
 
 from frontier_review.audit import service as audit
 from frontier_review.coverage import results
-from frontier_review.coverage.orm import Benchmark
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.evals.orm import SealedSuite
 from frontier_review.evals.package import Package, Sample
+from frontier_review.evals.tags import EvalsTag
 from frontier_review.kernel.errors import Conflict, NotFound
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize
 from frontier_review.security import service as security
+
+__all__ = ["SuiteView", "list_suites", "read_items", "seal_package"]
 
 FIELD = "samples_sealed"
 
@@ -47,7 +49,7 @@ class SuiteView:
         return f"{self.name}@{self.version}"
 
 
-def _view(bench: Benchmark, suite: SealedSuite) -> SuiteView:
+def _view(bench: results.BenchmarkView, suite: SealedSuite) -> SuiteView:
     return SuiteView(
         benchmark_id=bench.id,
         name=bench.name,
@@ -85,12 +87,11 @@ def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tup
     """
     m = package.manifest
     authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(m.classified, package.ref, "benchmark"))
-    bench = uow.session.scalar(select(Benchmark).where(Benchmark.name == m.name, Benchmark.version == m.version))
+    bench = results.find_benchmark(uow, m.name, m.version)
     if bench is None:
-        results.register_benchmark(
+        bench = results.register_benchmark(
             uow, principal, name=m.name, version=m.version, title=m.title, domain=m.domain, classified=m.classified
         )
-        bench = results.find_benchmark(uow, m.name, m.version)
     elif bench.classified != m.classified:
         raise Conflict(
             f"{package.ref} is registered as {'classified' if bench.classified else 'unclassified'}", field="classification"
@@ -118,7 +119,7 @@ def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tup
     audit.record(
         uow,
         principal,
-        "evals:benchmark:sealed",
+        EvalsTag.BENCHMARK_SEALED,
         target_type="benchmark",
         target_id=bench.id,
         details={"benchmark": package.ref, "samples": len(package.samples), "classified": m.classified},
@@ -126,28 +127,28 @@ def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tup
     return _view(bench, suite), True
 
 
-def _find(uow: UnitOfWork, ref: str) -> tuple[Benchmark, SealedSuite]:
+def _find(uow: UnitOfWork, ref: str) -> tuple[results.BenchmarkView, SealedSuite]:
+    """The suite sealed for ``ref`` (``name@version``, or ``name`` for its most recently sealed version)."""
     name, _, version = ref.partition("@")
-    stmt = (
-        select(Benchmark, SealedSuite).join(SealedSuite, SealedSuite.benchmark_id == Benchmark.id).where(Benchmark.name == name)
+    benches = {b.id: b for b in results.list_benchmarks_named(uow, name, version or None)}
+    suite = (
+        uow.session.scalars(
+            select(SealedSuite).where(SealedSuite.benchmark_id.in_(benches)).order_by(SealedSuite.sealed_at.desc()).limit(1)
+        ).first()
+        if benches
+        else None
     )
-    if version:
-        stmt = stmt.where(Benchmark.version == version)
-    rows = uow.session.execute(stmt.order_by(SealedSuite.sealed_at.desc())).first()
-    if rows is None:
+    if suite is None:
         raise NotFound(f"no sealed benchmark {ref}")
-    return rows[0], rows[1]
+    return benches[suite.benchmark_id], suite
 
 
 def list_suites(uow: UnitOfWork, principal: Principal) -> list[SuiteView]:
     """Sealed suites' metadata (every participant may see that a suite exists and its size)."""
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
-    rows = uow.session.execute(
-        select(Benchmark, SealedSuite)
-        .join(SealedSuite, SealedSuite.benchmark_id == Benchmark.id)
-        .order_by(Benchmark.name, Benchmark.version)
-    )
-    return [_view(b, s) for b, s in rows]
+    suites = {suite.benchmark_id: suite for suite in uow.session.scalars(select(SealedSuite))}
+    # One suite per benchmark (unique benchmark_id); coverage orders them by name, then version.
+    return [_view(bench, suites[bench.id]) for bench in results.list_benchmarks_by_id(uow, suites)]
 
 
 def read_items(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[SuiteView, list[Sample]]:
@@ -158,7 +159,7 @@ def read_items(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[SuiteVi
     audit.record(
         uow,
         principal,
-        "evals:benchmark:items_viewed",
+        EvalsTag.BENCHMARK_ITEMS_VIEWED,
         target_type="benchmark",
         target_id=bench.id,
         details={"benchmark": f"{bench.name}@{bench.version}"},

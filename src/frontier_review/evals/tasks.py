@@ -18,6 +18,8 @@ from frontier_review.evals import runs
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun
 
+__all__ = ["RUN_TASK", "child_environment", "execute", "prewarm", "register", "release_warm"]
+
 if TYPE_CHECKING:
     from frontier_review.jobs.context import JobContext
 

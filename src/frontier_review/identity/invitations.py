@@ -38,13 +38,32 @@ from frontier_review.identity.domain import (
     normalise_name,
 )
 from frontier_review.identity.orm import Invitation, Organization, User
-from frontier_review.identity.service import UserView, check_password, load_org, new_user, principal_for_user, user_view
+from frontier_review.identity.service import (
+    UserView,
+    check_password,
+    get_organization_row,
+    new_user,
+    principal_for_user,
+    user_view,
+)
+from frontier_review.identity.tags import IdentityTag
 from frontier_review.kernel.errors import Conflict, NotFound
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.notifications import email as mail
 from frontier_review.policies import authorize, authorize_visible
+
+__all__ = [
+    "InvitationOffer",
+    "InvitationView",
+    "accept_invitation",
+    "get_offer",
+    "invitation_link",
+    "invite_member",
+    "list_invitations",
+    "revoke_invitation",
+]
 
 # One message for every link that cannot be used, so the page never says which case applies.
 LINK_NOT_USABLE = "this invitation link is not valid: it may have expired, been used or been withdrawn"
@@ -144,7 +163,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
         ValidationFailed: the address is not valid.
         Conflict: the address is already a member of this organization.
     """
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.INVITATION_CREATE, OrgRef(org.id, OrgKind(org.kind)))
     address = normalise_email(email)
     existing = uow.session.scalar(select(User).where(User.email == address))
@@ -179,7 +198,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
     audit.record(
         uow,
         principal,
-        "identity:invitation:created",
+        IdentityTag.INVITATION_CREATED,
         target_type="invitation",
         target_id=row.id,
         details={
@@ -202,7 +221,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
     audit.record(
         uow,
         _SYSTEM,
-        "identity:invitation:not_applicable" if has_account else "identity:invitation:sent",
+        IdentityTag.INVITATION_NOT_APPLICABLE if has_account else IdentityTag.INVITATION_SENT,
         target_type="invitation",
         target_id=row.id,
         reason="the address already has an account" if has_account else None,
@@ -212,7 +231,7 @@ def invite_member(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID, e
 
 def list_invitations(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID) -> list[InvitationView]:
     """Pending invitations of an organization (not used, revoked or expired), newest first."""
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.INVITATION_LIST, OrgRef(org.id, OrgKind(org.kind)))
     rows = uow.session.scalars(
         select(Invitation)
@@ -238,7 +257,7 @@ def revoke_invitation(uow: UnitOfWork, principal: Principal, invitation_id: uuid
     row = uow.session.get(Invitation, invitation_id)
     if row is None:
         raise NotFound(not_found)
-    org = load_org(uow, row.organization_id)
+    org = get_organization_row(uow, row.organization_id)
     ref = InvitationRef(row.id, org.id, OrgKind(org.kind))
     authorize_visible(uow, principal, Permission.INVITATION_REVOKE, ref, not_found=not_found, read=Permission.INVITATION_LIST)
     if row.accepted_at is not None:
@@ -246,7 +265,7 @@ def revoke_invitation(uow: UnitOfWork, principal: Principal, invitation_id: uuid
     if row.revoked_at is None:
         row.revoked_at = uow.clock.now()
         uow.session.flush()
-        audit.record(uow, principal, "identity:invitation:revoked", target_type="invitation", target_id=row.id)
+        audit.record(uow, principal, IdentityTag.INVITATION_REVOKED, target_type="invitation", target_id=row.id)
     return _view(row)
 
 
@@ -279,7 +298,7 @@ def get_offer(uow: UnitOfWork, *, token: str) -> InvitationOffer:
     row = _row_for_token(uow, token)
     if _refusal(uow, row) is not None:
         raise NotFound(LINK_NOT_USABLE)
-    org = load_org(uow, row.organization_id)
+    org = get_organization_row(uow, row.organization_id)
     return InvitationOffer(organization_name=org.name, email=row.email, role=Role(row.role), expires_at=row.expires_at)
 
 
@@ -305,7 +324,7 @@ def accept_invitation(uow: UnitOfWork, *, token: str, full_name: str, password: 
                 actor_label=f"invitee:{row.email}",
                 actor_user_id=None,
                 actor_org_id=None,
-                permission="identity:invitation:accept",
+                permission=IdentityTag.INVITATION_ACCEPT,
                 reason=reason,
                 target_type="invitation",
                 target_id=str(row.id),
@@ -324,7 +343,7 @@ def accept_invitation(uow: UnitOfWork, *, token: str, full_name: str, password: 
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound(LINK_NOT_USABLE)
-    org = load_org(uow, row.organization_id)
+    org = get_organization_row(uow, row.organization_id)
     role = Role(row.role)
     user = new_user(uow, email=row.email, full_name=clean_name, password=password, org_id=org.id, role=role, cleared=False)
     person = principal_for_user(uow, user_id=user.id)
@@ -332,10 +351,10 @@ def accept_invitation(uow: UnitOfWork, *, token: str, full_name: str, password: 
     audit.record(
         uow,
         person,
-        "identity:user:created",
+        IdentityTag.USER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"email": row.email, "organization_id": str(org.id), "role": role.value, "invitation": str(row.id)},
     )
-    audit.record(uow, person, "identity:invitation:accepted", target_type="invitation", target_id=row.id)
+    audit.record(uow, person, IdentityTag.INVITATION_ACCEPTED, target_type="invitation", target_id=row.id)
     return user_view(user, org)

@@ -11,6 +11,8 @@ from frontier_review.identity import directory
 from frontier_review.kernel.principal import Principal
 from frontier_review.notifications.email import MailView, list_mail_to
 
+__all__ = ["my_mail"]
+
 
 def my_mail(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> list[MailView]:
     """The sink's mail addressed to the principal's own account, newest first.

@@ -27,12 +27,45 @@ from frontier_review.identity.domain import (
     normalise_name,
 )
 from frontier_review.identity.orm import ApiToken, Organization, User, WebSession
+from frontier_review.identity.tags import IdentityTag
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import AuthMethod, Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.security import passwords, tokens
+
+__all__ = [
+    "LOGIN_FAILED_MESSAGE",
+    "LoginFailed",
+    "LoginResult",
+    "OrganizationView",
+    "TokenView",
+    "UserView",
+    "bootstrap_cleared_admin",
+    "bootstrap_superuser",
+    "change_password",
+    "check_password",
+    "create_organization",
+    "create_user",
+    "end_session",
+    "find_user_by_email",
+    "get_organization",
+    "get_user",
+    "issue_token",
+    "list_organizations",
+    "list_tokens",
+    "list_users",
+    "login",
+    "principal_for_session",
+    "principal_for_token",
+    "principal_for_user",
+    "record_throttled_login",
+    "revoke_token",
+    "sign_out_everywhere",
+    "unlock_user",
+    "update_user",
+]
 
 LOGIN_FAILED_MESSAGE = "Email or password is incorrect, or the account is locked for a while after repeated failures."
 TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -161,7 +194,7 @@ def create_organization(
     audit.record(
         uow,
         principal,
-        "identity:organization:created",
+        IdentityTag.ORGANIZATION_CREATED,
         target_type="organization",
         target_id=org.id,
         details={"name": clean, "kind": kind.value, "sector": org.sector},
@@ -169,7 +202,7 @@ def create_organization(
     return _org_view(org)
 
 
-def load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
+def get_organization_row(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
     """The organization row (for identity's own modules); raises NotFound."""
     org = uow.session.get(Organization, org_id)
     if org is None:
@@ -179,7 +212,7 @@ def load_org(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:
 
 def get_organization(uow: UnitOfWork, principal: Principal, org_id: uuid.UUID) -> OrganizationView:
     """One organization the principal may see."""
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.ORGANIZATION_READ, OrgRef(org.id, OrgKind(org.kind)))
     count = uow.session.scalar(select(func.count()).select_from(User).where(User.organization_id == org.id)) or 0
     return _org_view(org, count)
@@ -232,7 +265,7 @@ def create_user(
         ValidationFailed: bad address, name or password.
         Conflict: the address already has an account.
     """
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.USER_CREATE, OrgRef(org.id, OrgKind(org.kind)))
     clean_email = normalise_email(email)
     clean_name = normalise_name(full_name, field="full_name")
@@ -241,7 +274,7 @@ def create_user(
     audit.record(
         uow,
         principal,
-        "identity:user:created",
+        IdentityTag.USER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"email": clean_email, "organization_id": str(org.id), "role": role.value, "cleared": False},
@@ -302,7 +335,7 @@ def bootstrap_superuser(uow: UnitOfWork, *, email: str, full_name: str, password
     audit.record(
         uow,
         Principal.system("bootstrap"),
-        "identity:superuser:created",
+        IdentityTag.SUPERUSER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"email": clean_email},
@@ -333,7 +366,7 @@ def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, f
     audit.lock_chain(uow)
     if uow.session.scalar(select(func.count()).select_from(User).where(User.cleared.is_(True))):
         raise Conflict("the instance already has a cleared account; a cleared program-office admin grants clearances")
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     if OrgKind(org.kind) is not OrgKind.PROGRAM_OFFICE:
         raise ValidationFailed("the first cleared admin must belong to a program-office organization", field="org")
     clean_email = normalise_email(email)
@@ -343,7 +376,7 @@ def bootstrap_cleared_admin(uow: UnitOfWork, *, org_id: uuid.UUID, email: str, f
     audit.record(
         uow,
         Principal.system("bootstrap-cleared"),
-        "identity:cleared_admin:bootstrapped",
+        IdentityTag.CLEARED_ADMIN_BOOTSTRAPPED,
         target_type="user",
         target_id=user.id,
         details={"email": clean_email, "organization_id": str(org.id)},
@@ -382,7 +415,7 @@ def find_user_by_email(uow: UnitOfWork, principal: Principal, email: str) -> Use
 
 def list_users(uow: UnitOfWork, principal: Principal, *, org_id: uuid.UUID) -> list[UserView]:
     """Members of an organization (its own people, program-office admins, operators)."""
-    org = load_org(uow, org_id)
+    org = get_organization_row(uow, org_id)
     authorize(uow, principal, Permission.USER_LIST, OrgRef(org.id, OrgKind(org.kind)))
     users = uow.session.scalars(select(User).where(User.organization_id == org.id).order_by(User.full_name))
     return [user_view(u, org) for u in users]
@@ -422,7 +455,9 @@ def update_user(
         user.cleared = cleared
     if changes:
         uow.session.flush()
-        audit.record(uow, principal, "identity:user:updated", target_type="user", target_id=user.id, details={"changes": changes})
+        audit.record(
+            uow, principal, IdentityTag.USER_UPDATED, target_type="user", target_id=user.id, details={"changes": changes}
+        )
     return user_view(user, org)
 
 
@@ -464,7 +499,7 @@ def _failed(uow: UnitOfWork, user: User | None, label: str, reason: str, outcome
         actor_label=label,
         actor_user_id=user.id if user else None,
         actor_org_id=user.organization_id if user else None,
-        action="identity:login:failed",
+        action=IdentityTag.LOGIN_FAILED,
         outcome=outcome,
         reason=reason,
         target_type="user" if user else None,
@@ -521,7 +556,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult | LoginF
                 actor_label=user.email,
                 actor_user_id=user.id,
                 actor_org_id=user.organization_id,
-                action="identity:login:locked",
+                action=IdentityTag.LOGIN_LOCKED,
                 outcome=Outcome.DENIED,
                 reason=f"{throttle.max_failures} failed attempts",
                 target_type="user",
@@ -543,7 +578,7 @@ def login(uow: UnitOfWork, *, email: str, password: str) -> LoginResult | LoginF
         user.password_hash = passwords.hash_password(password)
     principal = _principal_for(user, org, AuthMethod.SESSION)
     key = _start_session(uow, user, now)
-    audit.record(uow, principal, "identity:login:succeeded", target_type="user", target_id=user.id)
+    audit.record(uow, principal, IdentityTag.LOGIN_SUCCEEDED, target_type="user", target_id=user.id)
     return LoginResult(principal=principal, session_key=key)
 
 
@@ -590,7 +625,7 @@ def record_throttled_login(uow: UnitOfWork, *, email: str, client: str) -> None:
         actor_label=label,
         actor_user_id=None,
         actor_org_id=None,
-        action="identity:login:throttled",
+        action=IdentityTag.LOGIN_THROTTLED,
         outcome=Outcome.DENIED,
         reason="too many sign-in attempts from this address",
         details={"client": client},
@@ -605,7 +640,7 @@ def unlock_user(uow: UnitOfWork, principal: Principal, user_id: uuid.UUID) -> Us
         user.locked_until = None
         user.failed_logins = 0
         uow.session.flush()
-        audit.record(uow, principal, "identity:user:unlocked", target_type="user", target_id=user.id)
+        audit.record(uow, principal, IdentityTag.USER_UNLOCKED, target_type="user", target_id=user.id)
     return user_view(user, org)
 
 
@@ -621,7 +656,7 @@ def sign_out_everywhere(uow: UnitOfWork, principal: Principal) -> str:
         raise NotFound("user not found")
     ended = _end_sessions(uow, user.id)
     key = _start_session(uow, user, uow.clock.now())
-    audit.record(uow, principal, "identity:sessions:ended", target_type="user", target_id=user.id, details={"ended": ended})
+    audit.record(uow, principal, IdentityTag.SESSIONS_ENDED, target_type="user", target_id=user.id, details={"ended": ended})
     return key
 
 
@@ -641,7 +676,7 @@ def end_session(uow: UnitOfWork, principal: Principal | None, *, session_key: st
             .execution_options(synchronize_session=False)
         )
     if principal is not None:
-        audit.record(uow, principal, "identity:logout", target_type="user", target_id=principal.user_id)
+        audit.record(uow, principal, IdentityTag.LOGOUT, target_type="user", target_id=principal.user_id)
 
 
 def principal_for_session(uow: UnitOfWork, *, session_key: str) -> Principal | None:
@@ -700,7 +735,7 @@ def change_password(uow: UnitOfWork, principal: Principal, *, current_password: 
                 actor_label=principal.label,
                 actor_user_id=principal.user_id,
                 actor_org_id=principal.org_id,
-                permission="identity:password:change",
+                permission=IdentityTag.PASSWORD_CHANGE,
                 reason="wrong current password",
                 target_type="user",
                 target_id=str(user.id),
@@ -714,7 +749,7 @@ def change_password(uow: UnitOfWork, principal: Principal, *, current_password: 
     user.session_epoch += 1
     _end_sessions(uow, user.id)
     key = _start_session(uow, user, uow.clock.now())
-    audit.record(uow, principal, "identity:password:changed", target_type="user", target_id=user.id)
+    audit.record(uow, principal, IdentityTag.PASSWORD_CHANGED, target_type="user", target_id=user.id)
     return key
 
 
@@ -749,7 +784,7 @@ def issue_token(
     audit.record(
         uow,
         principal,
-        "identity:token:issued",
+        IdentityTag.TOKEN_ISSUED,
         target_type="api_token",
         target_id=token.id,
         details={"owner": str(user.id), "name": clean_name, "expires_at": token.expires_at.isoformat()},
@@ -776,5 +811,5 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: uuid.UUID) -> 
     )
     if token.revoked_at is None:
         token.revoked_at = uow.clock.now()
-        audit.record(uow, principal, "identity:token:revoked", target_type="api_token", target_id=token.id)
+        audit.record(uow, principal, IdentityTag.TOKEN_REVOKED, target_type="api_token", target_id=token.id)
     return _token_view(token)

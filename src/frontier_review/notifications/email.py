@@ -28,6 +28,8 @@ from frontier_review.kernel.clock import Clock
 from frontier_review.kernel.ids import new_id
 from frontier_review.notifications.orm import OutboundEmail
 
+__all__ = ["MailView", "deliver_pending", "header_text", "list_mail_to", "queue_email"]
+
 MAX_ATTEMPTS = 5
 # A claim older than this with no outcome was abandoned by a crash mid-send. It is marked
 # failed rather than retried: the message may have left, and no mail is ever sent twice.

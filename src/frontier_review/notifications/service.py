@@ -16,6 +16,8 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.notifications import email
 from frontier_review.notifications.orm import Notification
 
+__all__ = ["Addressee", "NotificationView", "list_mine", "mark_all_read", "notify", "unread_count"]
+
 
 @dataclass(frozen=True)
 class NotificationView:

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from frontier_review.kernel.errors import InvalidTransition
 
+__all__ = ["ModelRef", "VersionStatus", "next_status"]
+
 
 class VersionStatus(StrEnum):
     """Where a release candidate stands: its developer alone moves it, and nothing can stop a release."""

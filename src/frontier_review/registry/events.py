@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from frontier_review.kernel.principal import Principal
 from frontier_review.registry.domain import VersionStatus
 
+__all__ = ["VersionStatusChanged"]
+
 
 @dataclass(frozen=True)
 class VersionStatusChanged:

@@ -15,6 +15,8 @@ from typing import Any
 
 from frontier_review.kernel.errors import ValidationFailed
 
+__all__ = ["CATALOGUE", "FactKind", "FactSpec", "check_unit", "normalise_value", "parse_form_value", "spec_for"]
+
 
 class FactKind(StrEnum):
     """How a fact's value is written and compared."""

@@ -23,6 +23,29 @@ from frontier_review.registry.domain import ModelRef, VersionStatus, next_status
 from frontier_review.registry.events import VersionStatusChanged
 from frontier_review.registry.facts import check_unit, normalise_value, spec_for
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
+from frontier_review.registry.tags import RegistryTag
+
+__all__ = [
+    "FactInput",
+    "FactView",
+    "ModelView",
+    "VersionRef",
+    "VersionView",
+    "add_version",
+    "declare_facts",
+    "find_fact",
+    "get_model",
+    "get_version",
+    "get_version_ref",
+    "get_visible_version",
+    "list_current_facts",
+    "list_models",
+    "list_version_refs",
+    "list_versions_named",
+    "register_model",
+    "set_status",
+    "version_missing",
+]
 
 
 @dataclass(frozen=True)
@@ -228,7 +251,6 @@ def find_fact(uow: UnitOfWork, declaration_id: uuid.UUID) -> FactView | None:
     return FactView(r.id, r.name, r.value, r.unit, r.source_document, r.declared_by_label, r.declared_at)
 
 
-# TODO(issue 11, h1): remove once engagements uses the views (get_version_ref + authorize_visible).
 def get_visible_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> VersionRef:
     """The version if ``principal`` may see its model; otherwise ``NotFound`` as if it did not exist.
 
@@ -281,7 +303,7 @@ def register_model(uow: UnitOfWork, principal: Principal, *, name: str, descript
     )
     uow.session.add(model)
     uow.flush_unique(f"your organization already has a model named {clean!r}", "name")
-    audit.record(uow, principal, "registry:model:registered", target_type="model", target_id=model.id, details={"name": clean})
+    audit.record(uow, principal, RegistryTag.MODEL_REGISTERED, target_type="model", target_id=model.id, details={"name": clean})
     return _model_view(uow, model)
 
 
@@ -325,7 +347,7 @@ def add_version(uow: UnitOfWork, principal: Principal, model_id: uuid.UUID, *, l
     audit.record(
         uow,
         principal,
-        "registry:version:added",
+        RegistryTag.VERSION_ADDED,
         target_type="model_version",
         target_id=version.id,
         details={"model": str(model.id), "label": clean},
@@ -392,7 +414,7 @@ def declare_facts(
     audit.record(
         uow,
         principal,
-        "registry:facts:declared",
+        RegistryTag.FACTS_DECLARED,
         target_type="model_version",
         target_id=version.id,
         details={"facts": declared, "source_document": source_document.strip()[:200]},
@@ -423,7 +445,7 @@ def set_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, 
         audit.record(
             uow,
             principal,
-            f"registry:version:{target.value}",
+            RegistryTag.for_status(target),
             target_type="model_version",
             target_id=version.id,
             details={"from": current.value},

@@ -26,6 +26,8 @@ from urllib.parse import urlparse
 
 from frontier_review.kernel.errors import ValidationFailed
 
+__all__ = ["Resolver", "check_url", "embedded_ipv4", "forbidden_address", "system_resolver"]
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Iterable[str]]
 

@@ -30,6 +30,8 @@ from frontier_review.security.envelope import (
     master_key_id,
 )
 
+__all__ = ["KeyringSource", "keyring_document", "write_private_file"]
+
 
 def write_private_file(path: Path, content: str) -> None:
     """Write ``content`` atomically to ``path`` with mode 0600 (directory 0700)."""

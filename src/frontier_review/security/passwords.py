@@ -7,6 +7,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+__all__ = ["dummy_hash", "hash_password", "needs_rehash", "password_problem", "verify_password"]
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 

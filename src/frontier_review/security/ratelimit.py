@@ -14,6 +14,8 @@ from limits.strategies import MovingWindowRateLimiter
 
 from frontier_review.config import Settings
 
+__all__ = ["LoginRateLimit"]
+
 log = logging.getLogger(__name__)
 
 

@@ -19,6 +19,20 @@ from frontier_review.kernel.keys import KeySource
 from frontier_review.security import envelope
 from frontier_review.security.orm import DataKey, InstanceKey
 
+__all__ = [
+    "SigningKey",
+    "count_keys_by_master",
+    "ensure_signing_key",
+    "find_signing_key",
+    "forget_data_keys",
+    "newest_data_key",
+    "open_field",
+    "public_key_id",
+    "rewrap_data_keys",
+    "seal_field",
+    "trusted_public_keys",
+]
+
 AUDIT_SIGNING = "audit-signing"
 
 
@@ -94,7 +108,7 @@ def public_key_id(public_raw: bytes) -> str:
 
 def ensure_signing_key(uow: UnitOfWork) -> SigningKey:
     """Return the active audit signing key, creating it on first use."""
-    found = load_signing_key(uow.session, uow.keyring)
+    found = find_signing_key(uow.session, uow.keyring)
     if found is not None:
         return found
     private = Ed25519PrivateKey.generate()
@@ -117,13 +131,13 @@ def ensure_signing_key(uow: UnitOfWork) -> SigningKey:
             )
     except IntegrityError:
         pass
-    found = load_signing_key(uow.session, uow.keyring)
+    found = find_signing_key(uow.session, uow.keyring)
     if found is None:  # pragma: no cover - the insert above or a concurrent one exists
         raise RuntimeError("could not create the instance signing key")
     return found
 
 
-def load_signing_key(session: Session, keyring: KeySource) -> SigningKey | None:
+def find_signing_key(session: Session, keyring: KeySource) -> SigningKey | None:
     """The active signing key, unsealed and checked against its stored public half."""
     row = session.scalars(
         select(InstanceKey)

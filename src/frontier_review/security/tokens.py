@@ -11,6 +11,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+__all__ = ["API_TOKEN_PREFIX", "NewToken", "digest_token", "looks_like_token", "mint_token"]
+
 API_TOKEN_PREFIX = "frt"  # noqa: S105 - a public prefix
 
 

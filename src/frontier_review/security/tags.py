@@ -1,0 +1,15 @@
+"""What key management records in the audit log (the ``keys`` CLI; values never change once entries carry them)."""
+
+from __future__ import annotations
+
+from frontier_review.kernel.tags import AuditTag
+
+__all__ = ["SecurityTag"]
+
+
+class SecurityTag(AuditTag):
+    """The security area's audit actions."""
+
+    KEYS_STAGED = "security:keys:staged"
+    KEYS_ROTATED = "security:keys:rotated"
+    KEYS_RETIRED = "security:keys:retired"
