@@ -59,7 +59,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
     from frontier_review.composition import build_container
     from frontier_review.config import Settings
     from frontier_review.db import migrate
-    from frontier_review.evals import runs, service
+    from frontier_review.evals import runs, service, targets
     from frontier_review.evals.orm import BenchmarkRun
     from frontier_review.evals.package import load_package
     from frontier_review.evals.tasks import RUN_TASK
@@ -80,7 +80,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
         operator = Principal.system("benchmark")
         with container.uow() as uow:
             service.seal_package(uow, operator, load_package(SUITE))
-            runs.create_target(
+            targets.create_target(
                 uow, operator, name="fake", model="openai-api/bench/fake", base_url=base_url, api_key="x", reference_model="fake"
             )
         queue = container.jobs

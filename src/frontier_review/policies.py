@@ -48,7 +48,7 @@ def _record_denial(
             actor_label=principal.label,
             actor_user_id=principal.user_id,
             actor_org_id=principal.org_id,
-            permission=str(permission),
+            permission=permission,
             reason=reason,
             target_type=target[0],
             target_id=target[1],

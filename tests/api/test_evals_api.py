@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from frontier_review.bootstrap import Container
-from frontier_review.evals import runs, service
+from frontier_review.evals import runs, service, targets
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from tests.api.helpers import assert_problem, bearer
@@ -52,7 +52,7 @@ def world(container: Container, tmp_path: Path) -> dict[str, object]:
     _seal(container, tmp_path, cleared, name="open-suite", classified=False)
     _seal(container, tmp_path, cleared, name="secret-suite", classified=True)
     with container.uow() as uow:
-        runs.create_target(
+        targets.create_target(
             uow,
             cleared,
             name="t1",
@@ -62,7 +62,7 @@ def world(container: Container, tmp_path: Path) -> dict[str, object]:
             reference_model="ref",
         )
         allow_classified(uow, "t1")
-        runs.create_target(uow, cleared, name="t2", model="mockllm/model", reference_model="ref")  # developer-hosted
+        targets.create_target(uow, cleared, name="t2", model="mockllm/model", reference_model="ref")  # developer-hosted
         open_run = runs.start_run(uow, cleared, benchmark="open-suite@1", target="t1", dispatch=lambda _rid: None)
         secret_run = runs.start_run(uow, cleared, benchmark="secret-suite@1", target="t1", dispatch=lambda _rid: None)
     return {

@@ -27,7 +27,7 @@ from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.composition import Base
 from frontier_review.coverage.orm import BenchmarkResult, PublishedPolicy
-from frontier_review.evals import runs, service
+from frontier_review.evals import service, targets
 from frontier_review.evals.orm import ModelTarget
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
@@ -274,7 +274,7 @@ def test_a_classified_suite_runs_only_on_a_target_the_operator_allowed(
     assert "counts as developer-hosted" in shown.text
     # Nobody but the operator on the server may override it, not even a cleared admin.
     with container.uow() as uow, pytest.raises(PermissionDenied):
-        runs.allow_classified(uow, world.people["cleared"].principal, target="dev-hosted", reason="hosted by us")
+        targets.allow_classified(uow, world.people["cleared"].principal, target="dev-hosted", reason="hosted by us")
     # The operator's override, with its reason, through the CLI: audited, and the run queues.
     done = run_cli(container, "benchmark", "target", "allow-classified", "dev-hosted", "--reason", "PO enclave server")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -310,7 +310,7 @@ def test_the_program_offices_own_engagement_grant_counts_as_developer_hosted(
         engagements.accept_terms(uow, director.principal, setup.engagement.id, terms_number=1)
     _seal(container, tmp_path, director, "secret-suite", classified=True)
     with container.uow() as uow:
-        runs.create_gateway_target(
+        targets.create_gateway_target(
             uow, director.principal, name="via-grant", engagement_id=setup.engagement.id, gateway_url=f"{base_url}/gateway/v1"
         )
     auth = bearer(api_token(container, director))
@@ -365,4 +365,4 @@ def test_a_target_base_url_is_sealed_at_rest_and_shown_as_its_origin(
     with container.uow() as uow:
         row = uow.session.scalar(sa.select(ModelTarget).where(ModelTarget.name == "keyed"))
         assert row is not None and row.base_url is None
-        assert runs.target_base_url(uow, row) == f"http://127.0.0.1:9/{secret}/v1"
+        assert targets.target_base_url(uow, row) == f"http://127.0.0.1:9/{secret}/v1"

@@ -56,7 +56,7 @@ from frontier_review.composition import Base
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.engagements.findings import service as findings
 from frontier_review.engagements.materials import service as artifacts
-from frontier_review.evals import runs, service, tasks
+from frontier_review.evals import runs, service, targets, tasks
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun
 from frontier_review.evals.package import load_package
@@ -223,7 +223,7 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
     with container.uow() as uow:
         service.seal_package(uow, director.principal, load_package(_write_suite(suites, CLASSIFIED_SUITE, m, classified=True)))
         service.seal_package(uow, director.principal, load_package(_write_suite(suites, OPEN_SUITE, m, classified=False)))
-        runs.create_target(
+        targets.create_target(
             uow,
             director.principal,
             name="atlas-rc1",
@@ -803,7 +803,7 @@ def test_a_model_that_refuses_every_item_leaves_their_text_nowhere(
         refusing_url = stack.enter_context(_serve(_refusing_app()))
         with container.uow() as uow:
             service.seal_package(uow, director.principal, load_package(folder))
-            runs.create_target(
+            targets.create_target(
                 uow,
                 director.principal,
                 name="refuses",

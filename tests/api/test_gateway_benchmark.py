@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from frontier_review import engagements
 from frontier_review.bootstrap import Container
 from frontier_review.engagements.access.orm import AccessLog
-from frontier_review.evals import runs, service
+from frontier_review.evals import runs, service, targets
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun
 from frontier_review.evals.package import load_package
@@ -77,7 +77,7 @@ def test_a_benchmark_runs_through_the_program_offices_grant(container: Container
         (folder / "samples.jsonl").write_text("\n".join(json.dumps(x) for x in items) + "\n")
         with container.uow() as uow:
             service.seal_package(uow, director.principal, load_package(folder))
-            target = runs.create_gateway_target(
+            target = targets.create_gateway_target(
                 uow,
                 director.principal,
                 name="atlas-via-gateway",

@@ -30,7 +30,7 @@ from frontier_review.coverage import determinations, inquiries
 from frontier_review.coverage.orm import Benchmark
 from frontier_review.engagements.lifecycle.domain import Materials, Quotas, Recipients, Window
 from frontier_review.engagements.lifecycle.orm import RevokedUser
-from frontier_review.evals import runs
+from frontier_review.evals import targets
 from frontier_review.evals.orm import BenchmarkRun
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.ids import new_id
@@ -88,7 +88,7 @@ def world(container: Container) -> World:
         )
         inquiry = inquiries.file_inquiry(uow, developer.principal, version_id, question="Is this version covered?")
         det = determinations.record_determination(uow, cleared.principal, version_id, policy_ref="ca-sb53-frontier-model@1")
-        target = runs.create_target(uow, cleared.principal, name="atlas", model="mockllm/model", model_version_id=version_id)
+        target = targets.create_target(uow, cleared.principal, name="atlas", model="mockllm/model", model_version_id=version_id)
         bench = uow.session.scalar(sa.select(Benchmark).where(Benchmark.name == "cyber-offense-sample"))
         assert bench is not None and bench.classified
         run_id = new_id()  # a classified run that never ran is enough to be hidden from the uncleared

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import determinations
-from frontier_review.evals import runs, service
+from frontier_review.evals import service, targets
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
@@ -52,7 +52,7 @@ def test_program_office_runs_a_benchmark_from_the_browser(
     with serve_fake(letter="B", latency=0.2) as base_url:
         with container.uow() as uow:
             service.seal_package(uow, director.principal, load_package(folder))
-            runs.create_target(
+            targets.create_target(
                 uow,
                 director.principal,
                 name="atlas-4",

@@ -153,7 +153,7 @@ def test_rewritten_chain_is_caught_by_the_signed_checkpoint(container: Container
         prev = "0" * 64
         for row in rows:
             row.prev_hash = prev
-            row.hash = entry_hash(audit._stored(row).fields)
+            row.hash = entry_hash(audit.stored_entry(row).fields)
             prev = row.hash
         head = session.get(AuditChainHead, 1)
         assert head is not None

@@ -16,7 +16,7 @@ from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.coverage import determinations
 from frontier_review.coverage.criteria import Outcome
-from frontier_review.evals import runs, service
+from frontier_review.evals import runs, service, targets
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.orm import BenchmarkRun
 from frontier_review.evals.package import load_package
@@ -64,7 +64,7 @@ def _setup(container: Container, tmp_path: Path, base_url: str, *, failing: int 
     version = make_version(container, developer, label="rc1")
     with container.uow() as uow:
         service.seal_package(uow, director.principal, load_package(_suite(tmp_path, failing=failing)))
-        runs.create_target(
+        targets.create_target(
             uow,
             director.principal,
             name="atlas-rc1",
@@ -226,7 +226,7 @@ def test_a_model_graded_suite_is_scored_by_its_grader_target(container: Containe
         with container.uow() as uow, pytest.raises(ValidationFailed, match="grader-1"):
             runs.start_run(uow, director.principal, benchmark="graded-suite@1", target="atlas-rc1", dispatch=lambda _: None)
         with container.uow() as uow:
-            runs.create_target(
+            targets.create_target(
                 uow,
                 director.principal,
                 name="grader-1",
@@ -252,7 +252,7 @@ def test_a_failing_grader_fails_the_run_with_a_readable_reason(container: Contai
         director, _developer, _version = _setup(container, tmp_path, base_url)
         _graded_suite(container, director, tmp_path)
         with container.uow() as uow:
-            runs.create_target(
+            targets.create_target(
                 uow,
                 director.principal,
                 name="grader-1",
@@ -348,7 +348,7 @@ def test_a_classified_run_fails_before_any_call_when_its_target_lost_the_operato
         queue = container.jobs
         run = queue_run(container, director.principal, "atlas-rc1", max_retries=0)
         with container.uow() as uow:
-            runs.allow_classified(uow, OPERATOR, target="atlas-rc1", allowed=False)
+            targets.allow_classified(uow, OPERATOR, target="atlas-rc1", allowed=False)
         consumer = start_embedded_consumer(queue.huey)
         try:
             finished = _wait(container, run.id)

@@ -82,7 +82,7 @@ def test_seal_legacy_seals_plaintext_classified_scores_and_target_urls(container
     and the command is idempotent and audited with ids only."""
     from frontier_review.coverage import results
     from frontier_review.coverage.orm import BenchmarkResult
-    from frontier_review.evals import runs
+    from frontier_review.evals import runs, targets
     from frontier_review.evals.orm import BenchmarkRun, ModelTarget
     from tests.cli import run_cli
     from tests.factories.coverage import make_version
@@ -95,7 +95,7 @@ def test_seal_legacy_seals_plaintext_classified_scores_and_target_urls(container
     secret_url = "http://127.0.0.1:9/legacy-key-in-path-4411/v1"
     with container.uow() as uow:
         service.seal_package(uow, cleared.principal, load_package(_package_dir(tmp_path)))
-        runs.create_target(uow, cleared.principal, name="old", model="mockllm/model", reference_model="ref")
+        targets.create_target(uow, cleared.principal, name="old", model="mockllm/model", reference_model="ref")
         allow_classified(uow, "old")
         run = runs.start_run(uow, cleared.principal, benchmark="tiny-suite@1", target="old", dispatch=lambda _rid: None)
         result = results.record_result(
@@ -131,7 +131,7 @@ def test_seal_legacy_seals_plaintext_classified_scores_and_target_urls(container
         assert runs.get_run(uow, OPERATOR, run.id).score == 0.6182937
         assert [r.score for r in results.list_results_for_version(uow, cleared.principal, version.id)] == [0.6182937]
         row = uow.session.scalar(sa.select(ModelTarget).where(ModelTarget.name == "old"))
-        assert row is not None and runs.target_base_url(uow, row) == secret_url
+        assert row is not None and targets.target_base_url(uow, row) == secret_url
     again = run_cli(container, "benchmark", "seal-legacy")
     assert "sealed: 0 classified result(s), 0 classified run score(s), 0 target URL(s)" in again.stdout
     with container.uow() as uow, pytest.raises(PermissionDenied):

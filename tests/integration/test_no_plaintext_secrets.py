@@ -19,7 +19,7 @@ from frontier_review.audit import service as audit
 from frontier_review.bootstrap import Container
 from frontier_review.engagements.access import reveals
 from frontier_review.engagements.access import service as access
-from frontier_review.evals import runs
+from frontier_review.evals import targets
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.security import envelope
@@ -68,7 +68,7 @@ def test_dump_has_no_plaintext_secrets(container: Container) -> None:
         )
     with container.uow() as uow:
         # A benchmark target registered by the program office (its URL may carry a key too).
-        runs.create_target(
+        targets.create_target(
             uow,
             setup.program_office.principal,
             name="secret-target",

@@ -17,7 +17,7 @@ import pytest
 
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import determinations
-from frontier_review.evals import runs, service
+from frontier_review.evals import service, targets
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
@@ -86,7 +86,7 @@ def test_sample_suite_against_the_real_model_feeds_a_determination(container: Co
         suite, _ = service.seal_package(
             uow, director.principal, load_package(Path(str(files("frontier_review.evals") / "sample_benchmark")))
         )
-        runs.create_target(
+        targets.create_target(
             uow,
             director.principal,
             name="smollm2",

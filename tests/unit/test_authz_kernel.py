@@ -124,7 +124,7 @@ def test_authorize_raises_and_queues_the_denial_for_the_audit_log(uow: UnitOfWor
             actor_label="member@example.org",
             actor_user_id=principal.user_id,
             actor_org_id=ORG,
-            permission="identity:organization:read",
+            permission=Permission.ORGANIZATION_READ,
             reason="you can only see your own organization",
             target_type="organization",
             target_id=str(OTHER_ORG),

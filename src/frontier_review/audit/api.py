@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from frontier_review.audit import browse as audit_log
 from frontier_review.audit import service
 from frontier_review.audit.schemas import AuditEntryOut, CheckpointOut, PublicKeyOut, VerifyOut
 from frontier_review.web.deps import ApiPrincipal, UoW
@@ -61,8 +62,8 @@ def list_entries(
 
     **Errors:** 403 for anyone else; 422 for an unknown `outcome` or an out-of-range `limit`.
     """
-    flt = service.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until, before_seq=before_seq)
-    return [AuditEntryOut(**e) for e in service.list_entries(uow, principal, flt, limit=limit)]
+    flt = audit_log.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until, before_seq=before_seq)
+    return [AuditEntryOut(**e) for e in audit_log.list_entries(uow, principal, flt, limit=limit)]
 
 
 @router.get("/verify", summary="Verify the hash chain and checkpoint signatures")
@@ -163,18 +164,18 @@ def export(
 
     **Errors:** 403 for anyone else; 422 for an unknown `outcome`.
     """
-    flt = service.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
-    scope = service.start_export(uow, principal, flt)
+    flt = audit_log.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
+    scope = audit_log.start_export(uow, principal, flt)
     return jsonl_response(request, scope)
 
 
-def jsonl_response(request: Request, scope: service.ExportScope) -> StreamingResponse:
+def jsonl_response(request: Request, scope: audit_log.ExportScope) -> StreamingResponse:
     """Stream an export in its own read-only session, after the audited start has committed."""
     sessions = request.app.state.container.sessions
 
     def body() -> Iterator[str]:
         with sessions() as session:
-            for entry in service.iter_export(session, scope):
+            for entry in audit_log.iter_export(session, scope):
                 yield json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n"
 
     return StreamingResponse(

@@ -36,39 +36,32 @@ from frontier_review.audit.domain import (
 from frontier_review.audit.orm import AuditChainHead, AuditCheckpoint, AuditEntry
 from frontier_review.audit.tags import AuditLogTag
 from frontier_review.db.uow import PendingDenial, UnitOfWork
-from frontier_review.kernel.clock import utc
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.kernel.tags import AuditTag
-from frontier_review.policies import authorize, decide
+from frontier_review.policies import authorize
 from frontier_review.security import service as security
 
 __all__ = [
     "PUBLISHED_LIMIT",
     "CheckpointInfo",
-    "EntryFilter",
-    "ExportScope",
     "append",
     "append_many",
     "checkpoint_if_due",
-    "count_entries_with_actions",
     "create_checkpoint",
-    "iter_export",
     "list_checkpoints",
-    "list_entries",
-    "list_entries_with_actions",
     "lock_chain",
     "published_checkpoints",
     "record",
     "signing_public_keys",
-    "start_export",
     "verify",
     "verify_log",
     "write_denials",
 ]
+
 
 HEAD_ID = 1
 
@@ -103,7 +96,7 @@ def append(
     actor_label: str,
     actor_user_id: uuid.UUID | None,
     actor_org_id: uuid.UUID | None,
-    action: AuditTag | Permission,  # a Permission only for a refusal: the action refused
+    action: AuditTag | Permission,  # a Permission only for a refusal: what was refused
     outcome: Outcome = Outcome.SUCCESS,
     target_type: str | None = None,
     target_id: str | None = None,
@@ -158,7 +151,7 @@ def _append_locked(
     actor_label: str,
     actor_user_id: uuid.UUID | None,
     actor_org_id: uuid.UUID | None,
-    action: AuditTag | Permission,  # a Permission only for a refusal: the action refused
+    action: AuditTag | Permission,  # a Permission only for a refusal: what was refused
     outcome: Outcome = Outcome.SUCCESS,
     target_type: str | None = None,
     target_id: str | None = None,
@@ -252,7 +245,7 @@ def write_denials(uow: UnitOfWork, denials: Sequence[PendingDenial]) -> None:
             actor_label=denial.actor_label,
             actor_user_id=denial.actor_user_id,  # type: ignore[arg-type]
             actor_org_id=denial.actor_org_id,  # type: ignore[arg-type]
-            action=Permission(denial.permission),
+            action=denial.permission,
             outcome=Outcome.DENIED,
             target_type=denial.target_type,
             target_id=denial.target_id,
@@ -260,7 +253,8 @@ def write_denials(uow: UnitOfWork, denials: Sequence[PendingDenial]) -> None:
         )
 
 
-def _stored(row: AuditEntry) -> StoredEntry:
+def stored_entry(row: AuditEntry) -> StoredEntry:
+    """An entry as verification and export read it."""
     return StoredEntry(
         fields=EntryFields(
             seq=row.seq,
@@ -281,7 +275,8 @@ def _stored(row: AuditEntry) -> StoredEntry:
     )
 
 
-def _iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditEntry]:
+def iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditEntry]:
+    """Entries in batches of a thousand, so a long log never sits in memory at once."""
     yield from session.scalars(stmt.execution_options(yield_per=1000))
 
 
@@ -358,14 +353,14 @@ def verify_log(
             anchored = session.get(AuditEntry, anchor.seq)
             if (
                 anchored is None
-                or _stored(anchored).hash != anchor.entry_hash
-                or entry_hash(_stored(anchored).fields) != anchored.hash
+                or stored_entry(anchored).hash != anchor.entry_hash
+                or entry_hash(stored_entry(anchored).fields) != anchored.hash
             ):
                 report = VerifyReport()
                 report.fail(anchor.seq, f"entry #{anchor.seq} no longer matches its signed checkpoint — the log was rewritten")
                 return report
     stmt = select(AuditEntry).where(AuditEntry.seq > start_seq).order_by(AuditEntry.seq)
-    entries = (_stored(row) for row in _iter_entries(session, stmt))
+    entries = (stored_entry(row) for row in iter_entries(session, stmt))
     report = verify_chain(
         entries,
         head_seq=head.last_seq if head else 0,
@@ -481,100 +476,6 @@ def list_checkpoints(uow: UnitOfWork, principal: Principal, *, limit: int = 50) 
     return [_info(cp) for cp in rows]
 
 
-@dataclass(frozen=True)
-class EntryFilter:
-    """Filters for browsing and exporting the log."""
-
-    action: str | None = None
-    actor: str | None = None
-    outcome: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    after_seq: int | None = None
-    before_seq: int | None = None
-
-    def __post_init__(self) -> None:
-        # A time given without an offset means UTC, everywhere the filter is used or recorded.
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, utc(value))
-
-
-def _scope(principal: Principal, uow: UnitOfWork) -> uuid.UUID | None:
-    """None means the whole log; an org id limits entries to that org's own actors."""
-    now = uow.clock.now()
-    if decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed:
-        return None
-    authorize(uow, principal, Permission.AUDIT_READ_ORG, principal.org_id)
-    return principal.org_id
-
-
-def _filtered(stmt: Select[AuditEntry], flt: EntryFilter, org_scope: uuid.UUID | None) -> Select[AuditEntry]:
-    if org_scope is not None:
-        stmt = stmt.where(AuditEntry.actor_org_id == org_scope)
-    if flt.action:
-        stmt = stmt.where(AuditEntry.action.startswith(flt.action, autoescape=True))
-    if flt.actor:
-        stmt = stmt.where(AuditEntry.actor_label.contains(flt.actor, autoescape=True))
-    if flt.outcome:
-        if flt.outcome not in {o.value for o in Outcome}:
-            raise ValidationFailed(f"outcome must be one of {', '.join(o.value for o in Outcome)}", field="outcome")
-        stmt = stmt.where(AuditEntry.outcome == flt.outcome)
-    if flt.since:
-        stmt = stmt.where(AuditEntry.occurred_at >= flt.since)
-    if flt.until:
-        stmt = stmt.where(AuditEntry.occurred_at < flt.until)
-    if flt.after_seq is not None:
-        stmt = stmt.where(AuditEntry.seq > flt.after_seq)
-    if flt.before_seq is not None:
-        stmt = stmt.where(AuditEntry.seq < flt.before_seq)
-    return stmt
-
-
-def list_entries(uow: UnitOfWork, principal: Principal, flt: EntryFilter, *, limit: int = 50) -> list[dict[str, Any]]:
-    """Newest first, as exported JSON objects (with their hash)."""
-    if not 1 <= limit <= 500:
-        raise ValidationFailed("limit must be between 1 and 500", field="limit")
-    scope = _scope(principal, uow)
-    stmt = _filtered(select(AuditEntry), flt, scope).order_by(AuditEntry.seq.desc()).limit(limit)
-    return [export_object(row) for row in uow.session.scalars(stmt)]
-
-
-def export_object(row: AuditEntry) -> dict[str, Any]:
-    """One exported entry: its canonical fields plus its hash."""
-    stored = _stored(row)
-    return {**stored.fields.canonical(), "hash": stored.hash}
-
-
-@dataclass(frozen=True)
-class ExportScope:
-    """What an authorized, audited export may read."""
-
-    flt: EntryFilter
-    org_scope: uuid.UUID | None
-
-
-def start_export(uow: UnitOfWork, principal: Principal, flt: EntryFilter) -> ExportScope:
-    """Authorize and audit an export; the adapter commits, then streams with :func:`iter_export`.
-
-    Splitting the two keeps the chain's write lock (taken by the audit entry) for one short
-    transaction instead of for as long as a large export takes to stream.
-    """
-    authorize(uow, principal, Permission.AUDIT_EXPORT, None)
-    scope = _scope(principal, uow)
-    _filtered(select(AuditEntry), flt, scope)  # validate the filter before recording anything
-    record(uow, principal, AuditLogTag.LOG_EXPORTED, details={"filter": {k: v for k, v in vars(flt).items() if v is not None}})
-    return ExportScope(flt=flt, org_scope=scope)
-
-
-def iter_export(session: Session, scope: ExportScope) -> Iterator[dict[str, Any]]:
-    """Stream the entries of an export started with :func:`start_export`, in chain order."""
-    stmt = _filtered(select(AuditEntry), scope.flt, scope.org_scope).order_by(AuditEntry.seq)
-    for row in _iter_entries(session, stmt):
-        yield export_object(row)
-
-
 def checkpoint_if_due(uow: UnitOfWork, principal: Principal, *, every: timedelta) -> CheckpointInfo | None:
     """Sign a checkpoint when the latest one is older than ``every`` (the periodic job)."""
     authorize(uow, principal, Permission.AUDIT_CHECKPOINT, None)
@@ -590,17 +491,3 @@ def verify(uow: UnitOfWork, principal: Principal, *, tail_only: bool = False) ->
     """Authorized chain verification (web and API)."""
     authorize(uow, principal, Permission.AUDIT_VERIFY, None)
     return verify_log(uow.session, uow.keyring, tail_only=tail_only)
-
-
-def count_entries_with_actions(session: Session, actions: Sequence[str]) -> int:
-    """How many entries record one of ``actions`` (for operators' CLI reports; no principal)."""
-    return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action.in_(list(actions)))) or 0
-
-
-def list_entries_with_actions(session: Session, actions: Sequence[str], *, limit: int) -> list[AuditEntry]:
-    """The newest ``limit`` entries recording one of ``actions``, newest first (operators' CLI reports)."""
-    return list(
-        session.scalars(
-            select(AuditEntry).where(AuditEntry.action.in_(list(actions))).order_by(AuditEntry.seq.desc()).limit(limit)
-        )
-    )

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from frontier_review.audit import browse as audit_log
 from frontier_review.audit import service
 from frontier_review.audit.api import jsonl_response
 from frontier_review.audit.domain import Outcome
@@ -29,8 +30,8 @@ def audit_page(
     outcome: str | None = None,
     before_seq: int | None = None,
 ) -> Response:
-    flt = service.EntryFilter(action=action or None, actor=actor or None, outcome=outcome or None, before_seq=before_seq)
-    entries = service.list_entries(uow, principal, flt, limit=PAGE)
+    flt = audit_log.EntryFilter(action=action or None, actor=actor or None, outcome=outcome or None, before_seq=before_seq)
+    entries = audit_log.list_entries(uow, principal, flt, limit=PAGE)
     now = uow.clock.now()
     audit_all = decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed
     report = checkpoints = None
@@ -78,5 +79,5 @@ def export(
     actor: str | None = None,
     outcome: str | None = None,
 ) -> StreamingResponse:
-    flt = service.EntryFilter(action=action or None, actor=actor or None, outcome=outcome or None)
-    return jsonl_response(request, service.start_export(uow, principal, flt))
+    flt = audit_log.EntryFilter(action=action or None, actor=actor or None, outcome=outcome or None)
+    return jsonl_response(request, audit_log.start_export(uow, principal, flt))

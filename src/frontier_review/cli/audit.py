@@ -86,12 +86,12 @@ def verify(
 
 def _show_calls(c: Container, chained: int, limit: int) -> None:
     """The latest gateway calls and artifact downloads in the verified log."""
-    from frontier_review.audit import service
+    from frontier_review.audit import browse as audit_log
     from frontier_review.engagements.access.recorder import ACCESS_ACTIONS
 
     with c.sessions() as session:
-        total = service.count_entries_with_actions(session, ACCESS_ACTIONS)
-        rows = service.list_entries_with_actions(session, ACCESS_ACTIONS, limit=limit)
+        total = audit_log.count_entries_with_actions(session, ACCESS_ACTIONS)
+        rows = audit_log.list_entries_with_actions(session, ACCESS_ACTIONS, limit=limit)
     note = f" ({chained} chained just now)" if chained else ""
     console.print(f"gateway calls and downloads in the log: {total}{note}")
     if not rows:
@@ -153,17 +153,17 @@ def export(
     until: datetime | None = typer.Option(None, help="Only entries before this time (UTC unless it has an offset)."),
 ) -> None:
     """Write entries as JSON Lines (one canonical object with its hash per line)."""
-    from frontier_review.audit import service
+    from frontier_review.audit import browse as audit_log
 
     c = container()
-    flt = service.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
+    flt = audit_log.EntryFilter(action=action, actor=actor, outcome=outcome, since=since, until=until)
     count = 0
     with c.uow() as uow:
-        scope = service.start_export(uow, Principal.system("cli"), flt)
+        scope = audit_log.start_export(uow, Principal.system("cli"), flt)
     handle = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         with c.sessions() as session:
-            for entry in service.iter_export(session, scope):
+            for entry in audit_log.iter_export(session, scope):
                 handle.write(json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
                 count += 1
     finally:

@@ -97,7 +97,7 @@ def target_add(
     import os
 
     from frontier_review.cli.coverage import resolve_version
-    from frontier_review.evals import runs
+    from frontier_review.evals import targets
 
     key = os.environ.get(api_key_env) if api_key_env else None
     if api_key_env and key is None:
@@ -105,7 +105,7 @@ def target_add(
     c = container()
     with c.uow() as uow:
         version_id = resolve_version(uow, version) if version else None
-        view = runs.create_target(
+        view = targets.create_target(
             uow,
             OPERATOR,
             name=name,
@@ -122,11 +122,11 @@ def target_add(
 @handle_errors
 def target_list() -> None:
     """Registered targets (keys are never shown)."""
-    from frontier_review.evals import runs
+    from frontier_review.evals import targets
 
     c = container()
     with c.uow() as uow:
-        rows = runs.list_targets(uow, OPERATOR)
+        rows = targets.list_targets(uow, OPERATOR)
     table = Table(title="model targets")
     for col in ("name", "model", "endpoint", "key", "serves", "classified runs"):
         table.add_column(col)
@@ -149,11 +149,11 @@ def target_allow_classified(
     target's server in clear. Allow only targets the program office hosts itself, or where the
     exposure is accepted for this target.
     """
-    from frontier_review.evals import runs
+    from frontier_review.evals import targets
 
     c = container()
     with c.uow() as uow:
-        view = runs.allow_classified(uow, OPERATOR, target=name, reason=reason, allowed=not revoke)
+        view = targets.allow_classified(uow, OPERATOR, target=name, reason=reason, allowed=not revoke)
     state = "may now run classified suites" if view.classified_allowed else "no longer runs classified suites"
     console.print(f"target {view.name} {state}")
 

@@ -30,6 +30,7 @@ from frontier_review.kernel.authz import Rule
 from frontier_review.kernel.clock import Clock
 from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.tags import AuditTag
 
 if TYPE_CHECKING:
     from frontier_review.config import Settings
@@ -49,7 +50,7 @@ class PendingDenial:
     actor_label: str
     actor_user_id: object
     actor_org_id: object
-    permission: str
+    permission: Permission | AuditTag  # what was refused: a permission, or a tagged action
     reason: str
     target_type: str | None
     target_id: str | None

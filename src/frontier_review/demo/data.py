@@ -118,18 +118,18 @@ DEMO_TARGET = "atlas-3.0-rc2 (local SmolLM2 stand-in)"
 
 def ensure_demo_target(container: Container, base_url: str) -> None:
     """Register the local model as the demo's stand-in for Atlas 3.0-rc2 (once)."""
-    from frontier_review.evals import runs
+    from frontier_review.evals import targets
 
     if not container.settings.gateway_allow_private_upstreams:
         return  # the address policy refuses a loopback target (serve --demo allows it outside prod)
     with container.uow() as uow:
-        if runs.find_target(uow, DEMO_TARGET) is not None:
+        if targets.find_target(uow, DEMO_TARGET) is not None:
             return
         versions = registry.list_versions_named(uow, "Atlas", "3.0-rc2")
         if not versions:
             return
         version_id = versions[0].id
-        runs.create_target(
+        targets.create_target(
             uow,
             Principal.system("demo"),
             name=DEMO_TARGET,

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from frontier_review.evals import runs, service
+from frontier_review.evals import runs, service, targets
 from frontier_review.evals.domain import RunStatus
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.web.deps import ApiPrincipal, UoW
@@ -135,7 +135,7 @@ def list_targets(uow: UoW, principal: ApiPrincipal) -> list[TargetOut]:
 
     **Errors:** 403 for anyone else.
     """
-    return [TargetOut(**vars(t)) for t in runs.list_targets(uow, principal)]
+    return [TargetOut(**vars(t)) for t in targets.list_targets(uow, principal)]
 
 
 @router.post("/targets", status_code=status.HTTP_201_CREATED, summary="Register a model target")
@@ -151,7 +151,7 @@ def create_target(body: TargetIn, uow: UoW, principal: ApiPrincipal) -> TargetOu
     `base_url`, a refused address, or unless exactly one of `model_version_id` and
     `reference_model` is given.
     """
-    view = runs.create_target(
+    view = targets.create_target(
         uow,
         principal,
         name=body.name,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from frontier_review.coverage import results
-from frontier_review.evals import runs
+from frontier_review.evals import runs, targets
 from frontier_review.evals import service as suites
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
@@ -169,21 +169,21 @@ def _grader(uow: Any, manifest: dict[str, Any], run: BenchmarkRun) -> tuple[Mode
     row = uow.session.get(ModelTarget, run.grader_target_id) if run.grader_target_id else None
     if row is None:
         raise LookupError("the run has no grader target; queue it again")
-    return row, runs.target_base_url(uow, row), runs.target_api_key(uow, row)
+    return row, targets.target_base_url(uow, row), targets.target_api_key(uow, row)
 
 
-def _connect_check(uow: Any, classified: bool, targets: list[tuple[str, ModelTarget, str | None]]) -> str:
+def _connect_check(uow: Any, classified: bool, endpoints: list[tuple[str, ModelTarget, str | None]]) -> str:
     """Checks repeated just before the first call; an empty string when the run may go ahead.
 
     The address policy (DNS may have changed since the target was registered) and, for a
     classified suite, the operator's override (it may have been revoked since the run was queued).
     """
-    for role, row, url in targets:
+    for role, row, url in endpoints:
         if classified and row.classified_allowed_at is None:
             return f"the {role} {row.name!r} is no longer allowed to receive classified items"
         if url:
             try:
-                runs.check_base_url(uow, url)
+                targets.check_base_url(uow, url)
             except ValidationFailed as exc:
                 return f"the {role} {row.name!r} is refused by the address policy: {exc.message}"
     return ""
@@ -215,8 +215,8 @@ def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: P
         assert target is not None
         samples = suites._open(uow, suite)
         manifest = dict(suite.manifest)
-        api_key = runs.target_api_key(uow, target)
-        base_url = runs.target_base_url(uow, target)
+        api_key = targets.target_api_key(uow, target)
+        base_url = targets.target_base_url(uow, target)
         settings = (row.max_connections, row.max_retries, row.timeout_seconds)
         try:
             grader, setup_error = _grader(uow, manifest, row), ""

@@ -13,11 +13,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 from sqlalchemy import select, update
 
-from frontier_review import engagements
 from frontier_review.audit import service as audit
 from frontier_review.coverage import results
 from frontier_review.coverage.policy import Sensitivity
@@ -25,32 +23,30 @@ from frontier_review.db.uow import UnitOfWork
 from frontier_review.evals.domain import RunStatus, transition
 from frontier_review.evals.logfile import Transcript, transcripts
 from frontier_review.evals.orm import BenchmarkRun, ModelTarget, SealedSuite
-from frontier_review.evals.policy import may_allow_classified, operator_only
+from frontier_review.evals.policy import operator_only
 from frontier_review.evals.tags import EvalsTag
+from frontier_review.evals.targets import (
+    URL_FIELD,
+    check_manage,
+    classified_refusal,
+    get_target_row,
+    target_subject,
+)
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, authorize_visible, decide, refuse
-from frontier_review.registry import service as registry
-from frontier_review.security import addresses
+from frontier_review.policies import authorize_visible, decide, refuse
 from frontier_review.security import service as security
 
 __all__ = [
     "Resealed",
     "RunView",
-    "TargetView",
-    "allow_classified",
     "cancel_run",
-    "check_base_url",
     "claim",
-    "create_gateway_target",
-    "create_target",
     "export_log",
-    "find_target",
     "get_run",
     "list_runs",
-    "list_targets",
     "run_transcripts",
     "scaffold_version",
     "seal_legacy",
@@ -58,24 +54,8 @@ __all__ = [
     "start_run",
 ]
 
+
 Dispatch = Callable[[uuid.UUID], None]
-
-
-@dataclass(frozen=True)
-class TargetView:
-    """A target as the program office sees it: never its key, and of its base URL only the origin.
-
-    The URL is sealed at rest: a path or a host name may carry a key.
-    """
-
-    id: uuid.UUID
-    name: str
-    model: str
-    endpoint: str | None
-    has_key: bool
-    subject: str
-    classified_allowed: bool
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -106,270 +86,7 @@ class RunView:
     finished_at: datetime | None
 
 
-def _manage(uow: UnitOfWork, principal: Principal, classified: bool, what: str) -> None:
-    authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(classified, what, "benchmark"))
-
-
-def check_base_url(uow: UnitOfWork, url: str, *, resolve: addresses.Resolver = addresses.system_resolver) -> str:
-    """A target's base URL under the platform's one address policy (the gateway's).
-
-    http(s), no credentials, query or fragment, and a host that resolves to no metadata address
-    (in any mode) and to no private address unless the operator allows private upstreams.
-    """
-    return addresses.check_url(
-        url, require_https=False, allow_private=uow.settings.gateway_allow_private_upstreams, resolve=resolve
-    )
-
-
-URL_FIELD = "base_url_sealed"
 SCORES_FIELD = "scores_sealed"
-
-
-def target_base_url(uow: UnitOfWork, row: ModelTarget) -> str | None:
-    """The decrypted base URL, for the runner and for adapters that need the origin."""
-    if row.base_url_sealed is None:
-        return row.base_url  # a target registered before URLs were sealed
-    return security.open_field(
-        uow.session, uow.keyring, row.base_url_sealed, table="model_targets", row_id=str(row.id), field=URL_FIELD
-    ).decode()
-
-
-def _origin(url: str | None) -> str | None:
-    if not url:
-        return None
-    parsed = urlparse(url)
-    host = f"[{parsed.hostname}]" if parsed.hostname and ":" in parsed.hostname else parsed.hostname
-    return f"{parsed.scheme}://{host}" + (f":{parsed.port}" if parsed.port else "")
-
-
-def create_target(
-    uow: UnitOfWork,
-    principal: Principal,
-    *,
-    name: str,
-    model: str,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    model_version_id: uuid.UUID | None = None,
-    reference_model: str | None = None,
-) -> TargetView:
-    """Register a model target.
-
-    ``openai-api/<service>/<model>`` needs a base URL (not ``openai/…``, whose Responses API most
-    compatible servers lack).
-    """
-    _manage(uow, principal, False, name)
-    clean_name = name.strip()
-    if not 2 <= len(clean_name) <= 120:
-        raise ValidationFailed("name must have 2 to 120 characters", field="name")
-    if not model or "/" not in model or model.startswith("openai/"):
-        raise ValidationFailed(
-            "model is an Inspect model string such as openai-api/local/smollm2 or mockllm/model", field="model"
-        )
-    if model.startswith("openai-api/") and (model.count("/") < 2 or not base_url):
-        raise ValidationFailed("openai-api/<service>/<model> targets need a base_url", field="base_url")
-    if (model_version_id is None) == (not reference_model):
-        raise ValidationFailed(
-            "a target stands for exactly one of a model version or a reference model", field="model_version_id"
-        )
-    if model_version_id is not None:
-        registry.get_version_ref(uow, model_version_id)
-    if uow.session.scalar(select(ModelTarget.id).where(ModelTarget.name == clean_name)):
-        raise Conflict(f"a target named {clean_name!r} exists", field="name")
-    clean_url = check_base_url(uow, base_url) if base_url else None
-    row = ModelTarget(
-        id=new_id(),
-        name=clean_name,
-        model=model,
-        base_url=None,
-        model_version_id=model_version_id,
-        reference_model=reference_model.strip() if reference_model else None,
-        created_by=principal.label,
-        created_at=uow.clock.now(),
-    )
-    if clean_url:
-        row.base_url_sealed = security.seal_field(
-            uow, clean_url.encode(), table="model_targets", row_id=str(row.id), field=URL_FIELD
-        )
-    if api_key:
-        row.api_key_sealed = security.seal_field(
-            uow, api_key.encode(), table="model_targets", row_id=str(row.id), field="api_key_sealed"
-        )
-    uow.session.add(row)
-    uow.flush_unique(f"a target named {clean_name!r} exists", "name")
-    audit.record(
-        uow,
-        principal,
-        EvalsTag.TARGET_CREATED,
-        target_type="model_target",
-        target_id=row.id,
-        details={"name": clean_name, "model": model},
-    )
-    return _target_view(uow, row)
-
-
-def _subject(uow: UnitOfWork, row: ModelTarget) -> str:
-    if row.model_version_id is not None:
-        return registry.get_version_ref(uow, row.model_version_id).display
-    return row.reference_model or "?"
-
-
-def _target_view(uow: UnitOfWork, row: ModelTarget) -> TargetView:
-    return TargetView(
-        id=row.id,
-        name=row.name,
-        model=row.model,
-        endpoint=_origin(target_base_url(uow, row)),
-        has_key=row.api_key_sealed is not None,
-        subject=_subject(uow, row),
-        classified_allowed=row.classified_allowed_at is not None,
-        created_at=row.created_at,
-    )
-
-
-def _get_target_row(uow: UnitOfWork, name: str) -> ModelTarget:
-    """The target named ``name``; NotFound otherwise."""
-    row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == name))
-    if row is None:
-        raise NotFound(f"no target named {name!r}")
-    return row
-
-
-def find_target(uow: UnitOfWork, name: str) -> TargetView | None:
-    """The target named ``name``, or ``None`` (a system read: callers authorize)."""
-    row = uow.session.scalar(select(ModelTarget).where(ModelTarget.name == name))
-    return _target_view(uow, row) if row is not None else None
-
-
-def allow_classified(uow: UnitOfWork, principal: Principal, *, target: str, reason: str = "", allowed: bool = True) -> TargetView:
-    """The platform operator's explicit override: classified suites may (or may no longer) run on ``target``.
-
-    Every target counts as developer-hosted until then, because a classified suite's items reach
-    the target's server in clear. Audited with the operator's reason.
-
-    Raises:
-        PermissionDenied: anyone but the operator on the server (CLI) asks.
-        ValidationFailed: allowing without a reason.
-    """
-    row = _get_target_row(uow, target)
-    decision = may_allow_classified(principal)
-    if not decision.allowed:
-        refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("model_target", str(row.id)))
-    clean_reason = reason.strip()
-    if allowed and not 4 <= len(clean_reason) <= 2000:
-        raise ValidationFailed(
-            "say why this target may receive classified items (4 to 2000 characters), e.g. "
-            "'hosted by the program office in its own enclave'",
-            field="reason",
-        )
-    if allowed:
-        row.classified_allowed_at, row.classified_allowed_by = uow.clock.now(), principal.label
-        row.classified_allowed_reason = clean_reason
-    else:
-        row.classified_allowed_at = row.classified_allowed_by = row.classified_allowed_reason = None
-    audit.record(
-        uow,
-        principal,
-        EvalsTag.TARGET_CLASSIFIED_ALLOWED if allowed else EvalsTag.TARGET_CLASSIFIED_REVOKED,
-        target_type="model_target",
-        target_id=row.id,
-        details={"name": row.name},
-        reason=clean_reason or None,
-    )
-    return _target_view(uow, row)
-
-
-@dataclass(frozen=True)
-class Resealed:
-    """What :func:`seal_legacy` sealed (row ids)."""
-
-    results: list[str]
-    runs: list[str]
-    targets: list[str]
-
-
-def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
-    """Seal what earlier versions stored in plaintext.
-
-    That is classified results' and runs' scores, and target base URLs. Operator only; audited
-    with the ids (never the values). Idempotent.
-    """
-    decision = operator_only(principal)
-    if not decision.allowed:
-        refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("benchmark_run", "*"))
-    sealed_results = results.seal_legacy_results(uow)
-    sealed_runs: list[str] = []
-    stmt = (
-        select(BenchmarkRun)
-        .where(BenchmarkRun.benchmark_id.in_(results.list_benchmark_ids(uow, classified=True)))
-        .where(BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
-    )
-    for run in uow.session.scalars(stmt):
-        record_scores(uow, run, classified=True, score=run.score, stderr=run.stderr)
-        sealed_runs.append(str(run.id))
-    sealed_targets: list[str] = []
-    for target in uow.session.scalars(select(ModelTarget).where(ModelTarget.base_url.is_not(None))):
-        assert target.base_url is not None
-        target.base_url_sealed = security.seal_field(
-            uow, target.base_url.encode(), table="model_targets", row_id=str(target.id), field=URL_FIELD
-        )
-        target.base_url = None
-        sealed_targets.append(str(target.id))
-    audit.record(
-        uow,
-        principal,
-        EvalsTag.LEGACY_SEALED,
-        details={"results": sealed_results, "runs": sealed_runs, "targets": sealed_targets},
-    )
-    return Resealed(sealed_results, sealed_runs, sealed_targets)
-
-
-def _classified_refusal(row: ModelTarget, role: str) -> str | None:
-    """Why a classified suite may not run on ``row`` (None when the operator allowed it)."""
-    if row.classified_allowed_at is not None:
-        return None
-    return (
-        f"the {role} {row.name!r} counts as developer-hosted: a classified suite's items would reach its "
-        "server in clear; the platform operator must allow classified runs on it first "
-        f"(frontier-review benchmark allow-classified {row.name!r} --reason ...)"
-    )
-
-
-def create_gateway_target(
-    uow: UnitOfWork, principal: Principal, *, name: str, engagement_id: uuid.UUID, gateway_url: str
-) -> TargetView:
-    """A target that reaches the candidate through the program office's own engagement grant on the gateway.
-
-    Its key is a personal gateway token of ``principal`` (sealed), so every benchmark call is
-    admitted, metered and audited like a reviewer's, and stops at release.
-    """
-    _manage(uow, principal, False, name)
-    engagement = engagements.get_engagement(uow, principal, engagement_id)
-    issued = engagements.issue_token(uow, principal, engagement_id, name=f"benchmark target {name.strip()}"[:100])
-    return create_target(
-        uow,
-        principal,
-        name=name,
-        model=f"openai-api/gateway/{engagement.model_id}",
-        base_url=gateway_url.rstrip("/"),
-        api_key=issued.plaintext,
-        model_version_id=engagement.version_id,
-    )
-
-
-def list_targets(uow: UnitOfWork, principal: Principal) -> list[TargetView]:
-    """Every target, by name (program office); never a key, and only the origin of a URL."""
-    _manage(uow, principal, False, "targets")
-    return [_target_view(uow, t) for t in uow.session.scalars(select(ModelTarget).order_by(ModelTarget.name))]
-
-
-def target_api_key(uow: UnitOfWork, row: ModelTarget) -> str | None:
-    """The decrypted key, for the runner only (never returned by any interface)."""
-    if row.api_key_sealed is None:
-        return None
-    return security.open_field(
-        uow.session, uow.keyring, row.api_key_sealed, table="model_targets", row_id=str(row.id), field="api_key_sealed"
-    ).decode()
 
 
 def scaffold_version(manifest: dict[str, object]) -> str:
@@ -395,11 +112,11 @@ def start_run(
     """Queue a run; the job is dispatched only after the run is committed."""
     name, _, version = benchmark.partition("@")
     bench = results.get_benchmark(uow, name, version or "1")
-    _manage(uow, principal, bench.classified, str(bench.id))
+    check_manage(uow, principal, bench.classified, str(bench.id))
     suite = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
     if suite is None:
         raise ValidationFailed(f"{benchmark} has no sealed items; seal it first", field="benchmark")
-    target_row = _get_target_row(uow, target)
+    target_row = get_target_row(uow, target)
     grader_row: ModelTarget | None = None
     if suite.manifest.get("scorer") == "model_graded":
         grader = str(suite.manifest.get("grader"))
@@ -411,7 +128,7 @@ def start_run(
     if bench.classified:
         # Item 3 of the confidentiality review: refused at queue time, before anything is sent.
         for role, row in (("target", target_row), ("grader target", grader_row)):
-            why = _classified_refusal(row, role) if row is not None else None
+            why = classified_refusal(row, role) if row is not None else None
             if why:
                 raise ValidationFailed(why, field="target")
     for field, value, low, high in (
@@ -482,7 +199,7 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) ->
         id=run.id,
         benchmark=f"{bench.name}@{bench.version}",
         target=target.name,
-        subject=_subject(uow, target),
+        subject=target_subject(uow, target),
         status=RunStatus(run.status),
         samples_total=run.samples_total,
         samples_done=run.samples_done,
@@ -541,7 +258,7 @@ def get_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunView
 
 def list_runs(uow: UnitOfWork, principal: Principal, *, limit: int = 100) -> list[RunView]:
     """Recent runs; runs of classified suites only for viewers cleared to see their scores."""
-    _manage(uow, principal, False, "runs")
+    check_manage(uow, principal, False, "runs")
     now = uow.clock.now()
     rows = list(uow.session.scalars(select(BenchmarkRun).order_by(BenchmarkRun.created_at.desc()).limit(limit)))
     classified = {b.id: b.classified for b in results.list_benchmarks_by_id(uow, {run.benchmark_id for run in rows})}
@@ -565,9 +282,6 @@ def cancel_run(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> RunV
         run.finished_at = uow.clock.now()
     audit.record(uow, principal, EvalsTag.RUN_CANCEL_REQUESTED, target_type="benchmark_run", target_id=run.id)
     return run_view(uow, run, open_scores=False)
-
-
-# Worker side ------------------------------------------------------------------------------
 
 
 def claim(uow: UnitOfWork, run_id: uuid.UUID, worker: str) -> bool:
@@ -639,3 +353,48 @@ def run_transcripts(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) ->
 def export_log(uow: UnitOfWork, principal: Principal, run_id: uuid.UUID) -> bytes:
     """The Inspect log, for ``inspect view`` on a cleared workstation (audited)."""
     return _sealed_log(uow, principal, run_id, EvalsTag.RUN_LOG_EXPORTED)[1]
+
+
+@dataclass(frozen=True)
+class Resealed:
+    """What :func:`seal_legacy` sealed (row ids)."""
+
+    results: list[str]
+    runs: list[str]
+    targets: list[str]
+
+
+def seal_legacy(uow: UnitOfWork, principal: Principal) -> Resealed:
+    """Seal what earlier versions stored in plaintext.
+
+    That is classified results' and runs' scores, and target base URLs. Operator only; audited
+    with the ids (never the values). Idempotent.
+    """
+    decision = operator_only(principal)
+    if not decision.allowed:
+        refuse(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, decision.reason, ("benchmark_run", "*"))
+    sealed_results = results.seal_legacy_results(uow)
+    sealed_runs: list[str] = []
+    stmt = (
+        select(BenchmarkRun)
+        .where(BenchmarkRun.benchmark_id.in_(results.list_benchmark_ids(uow, classified=True)))
+        .where(BenchmarkRun.scores_sealed.is_(None), BenchmarkRun.score.is_not(None))
+    )
+    for run in uow.session.scalars(stmt):
+        record_scores(uow, run, classified=True, score=run.score, stderr=run.stderr)
+        sealed_runs.append(str(run.id))
+    sealed_targets: list[str] = []
+    for target in uow.session.scalars(select(ModelTarget).where(ModelTarget.base_url.is_not(None))):
+        assert target.base_url is not None
+        target.base_url_sealed = security.seal_field(
+            uow, target.base_url.encode(), table="model_targets", row_id=str(target.id), field=URL_FIELD
+        )
+        target.base_url = None
+        sealed_targets.append(str(target.id))
+    audit.record(
+        uow,
+        principal,
+        EvalsTag.LEGACY_SEALED,
+        details={"results": sealed_results, "runs": sealed_runs, "targets": sealed_targets},
+    )
+    return Resealed(sealed_results, sealed_runs, sealed_targets)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review import engagements
-from frontier_review.evals import runs, service
+from frontier_review.evals import runs, service, targets
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/evals", include_in_schema=False, dependencies=[Depen
 @router.get("", response_class=HTMLResponse)
 def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     suites = service.list_suites(uow, principal)
-    targets = runs.list_targets(uow, principal)
+    model_targets = targets.list_targets(uow, principal)
     recent = runs.list_runs(uow, principal, limit=50)
     versions = [v for m in registry.list_models(uow, principal) for v in m.versions]
     grants = [
@@ -33,7 +33,14 @@ def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
         if e.state.value in {"offered", "active"} and any(p.organization_id == principal.org_id for p in e.participants)
     ]
     return render(
-        request, "evals/index.html", principal, suites=suites, targets=targets, runs=recent, versions=versions, grants=grants
+        request,
+        "evals/index.html",
+        principal,
+        suites=suites,
+        targets=model_targets,
+        runs=recent,
+        versions=versions,
+        grants=grants,
     )
 
 
@@ -53,7 +60,7 @@ def add_gateway_target(
 ) -> Response:
     """A target through the program office's own engagement grant on this platform's gateway."""
     gateway_url = str(request.base_url).rstrip("/") + "/gateway/v1"
-    runs.create_gateway_target(uow, principal, name=name, engagement_id=engagement_id, gateway_url=gateway_url)
+    targets.create_gateway_target(uow, principal, name=name, engagement_id=engagement_id, gateway_url=gateway_url)
     flash(
         request,
         f"Target {name} reaches the candidate through the gateway with your own grant; every call is recorded.",
@@ -82,7 +89,7 @@ def add_target(
             version_id = None
     elif serves.startswith("reference:"):
         reference = serves.removeprefix("reference:")
-    runs.create_target(
+    targets.create_target(
         uow,
         principal,
         name=name,

@@ -38,15 +38,9 @@ from frontier_review.identity.domain import (
     normalise_name,
 )
 from frontier_review.identity.orm import Invitation, Organization, User
-from frontier_review.identity.service import (
-    UserView,
-    check_password,
-    get_organization_row,
-    new_user,
-    principal_for_user,
-    user_view,
-)
+from frontier_review.identity.service import check_password, get_organization_row, new_user, principal_for_user
 from frontier_review.identity.tags import IdentityTag
+from frontier_review.identity.views import UserView, user_view
 from frontier_review.kernel.errors import Conflict, NotFound
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission

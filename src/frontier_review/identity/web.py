@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from frontier_review.audit import browse as audit_log
 from frontier_review.audit import service as audit
 from frontier_review.identity import invitations, mailbox, service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
@@ -102,7 +103,7 @@ def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     audit_all = decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed
     entries = None
     if audit_all or decide(uow, principal, Permission.AUDIT_READ_ORG, principal.org_id, now).allowed:
-        entries = audit.list_entries(uow, principal, audit.EntryFilter(), limit=10)
+        entries = audit_log.list_entries(uow, principal, audit_log.EntryFilter(), limit=10)
     orgs = kind_counts = chain = None
     chain_error = None
     if principal.is_superuser:
