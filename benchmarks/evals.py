@@ -1,7 +1,8 @@
 """Platform overhead on benchmark runs, against raw Inspect.
 
-The project's sample suite (82 samples) against a local OpenAI-compatible server that answers
-every call after a fixed 200 ms, at max_connections 1 and 32:
+The project's sample suite (82 samples) against a local OpenAI-compatible server (the package's
+fake model, ``frontier_review.mockllm``) that answers every call after a fixed 200 ms, at
+max_connections 1 and 32:
 
   (a) raw: Inspect's ``eval`` directly, in a fresh process (one eval per process);
   (b) platform: a run from ``queued`` to ``succeeded`` through the job queue, a worker and the
@@ -120,8 +121,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--repeat", type=int, default=3, help="Median of this many measurements per figure.")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.fakes.openai_server import serve_fake
+    from frontier_review.mockllm import serve_fake
 
     with serve_fake(latency=args.latency) as base_url:
         from frontier_review.evals.package import load_package

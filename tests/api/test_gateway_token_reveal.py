@@ -17,11 +17,11 @@ from frontier_review.bootstrap import Container
 from frontier_review.engagements import reveals
 from frontier_review.engagements.orm import TokenReveal
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.mockllm import serve_fake
 from frontier_review.security.orm import DataKey
 from frontier_review.web.app import SESSION_COOKIE
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.engagements import Setup, make_engagement
-from tests.fakes.openai_server import serve_fake
 
 TOKEN = re.compile(r'<code id="new-token">([^<]+)</code>')
 PLAYGROUND_TOKEN = re.compile(r'data-new-token="([^"]+)"')
