@@ -76,6 +76,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
             master_key=base64.b64encode(os.urandom(32)).decode(),
             session_secret="x" * 40,
             queue_name=f"bench-{uuid.uuid4().hex[:6]}",
+            gateway_allow_private_upstreams=True,  # the fake model listens on loopback
         )
         container = Container(settings=settings)
         operator = Principal.system("benchmark")
