@@ -37,7 +37,9 @@ class MockLLMState:
     Attributes:
         calls: chat and legacy completions answered (or refused) so far.
         bodies: the chat requests' bodies, newest last (``config.keep_bodies`` of them).
-        cancelled: streams whose client went away before their end.
+        cancelled: streams whose client went away before their end. Slow streams
+            (``stream_delay``) and hostile ones listen for that; a stream without delay is
+            written at once, and the server cannot tell whether it was read.
     """
 
     calls: int = 0
