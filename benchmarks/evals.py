@@ -1,7 +1,8 @@
 """Platform overhead on benchmark runs, against raw Inspect.
 
-The project's sample suite (82 samples) against a local OpenAI-compatible server that answers
-every call after a fixed 200 ms, at max_connections 1 and 32:
+The project's sample suite (82 samples) against a local OpenAI-compatible server (the package's
+fake model, ``frontier_review.mockllm``) that answers every call after a fixed 200 ms, at
+max_connections 1 and 32:
 
   (a) raw: Inspect's ``eval`` directly, in a fresh process (one eval per process);
   (b) platform: a run from ``queued`` to ``succeeded`` through the job queue, a worker and the
@@ -75,6 +76,7 @@ def platform(base_url: str, connections: int, *, parallel: int = 1) -> float:
             master_key=base64.b64encode(os.urandom(32)).decode(),
             session_secret="x" * 40,
             queue_name=f"bench-{uuid.uuid4().hex[:6]}",
+            gateway_allow_private_upstreams=True,  # the fake model listens on loopback
         )
         container = build_container(settings)
         operator = Principal.system("benchmark")
@@ -120,8 +122,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--repeat", type=int, default=3, help="Median of this many measurements per figure.")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.fakes.openai_server import serve_fake
+    from frontier_review.mockllm import serve_fake
 
     with serve_fake(latency=args.latency) as base_url:
         from frontier_review.evals.package import load_package

@@ -1,16 +1,18 @@
 """The gateway's added latency and throughput, against calling the upstream directly and LiteLLM.
 
-A local OpenAI-compatible upstream (its own uvicorn process, raw ASGI on uvloop and httptools)
-answers every chat completion after a fixed latency (20 ms by default), streaming or not, with
-usage. Three targets are measured with the same load generator (asyncio on uvloop, one pooled
-aiohttp client), at concurrency 1, 64 and 256, streaming and not:
+A local OpenAI-compatible upstream (the package's fake model, ``frontier_review.mockllm``, with
+its benchmark preset, in its own uvicorn process: raw ASGI on uvloop and httptools) answers every
+chat completion after a fixed latency (20 ms by default), streaming or not, with usage. Three
+targets are measured with the same load generator (asyncio on uvloop, one pooled aiohttp client),
+at concurrency 1, 64 and 256, streaming and not:
 
   direct:   the upstream itself (the baseline);
   gateway:  Frontier Review's ``/gateway/v1`` in its own uvicorn process, built like
             ``frontier-review serve`` (the whole web app, uvloop + httptools, access log on),
-            with a fresh data directory and database, and one engagement set up through the
-            services: authentication, window, quotas (set high, still counted), metering and the
-            access log chained into the audit log, all on;
+            with a fresh data directory and database, and one engagement set up as people set
+            one up: the operator with the CLI, everyone else through the server's REST API
+            (``benchmarks/scenario.py``); authentication, window, quotas (set high, still
+            counted), metering and the access log chained into the audit log, all on;
   LiteLLM:  ``litellm[proxy]==1.108.0`` in a venv of its own (created on first use), one model
             routed to the same upstream, one master key, no database.
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import dataclasses
 import json
 import math
 import os
@@ -76,74 +79,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def upstream_app() -> ASGIApp:
-    """An OpenAI-compatible chat server that answers after ``BENCH_UPSTREAM_LATENCY`` seconds.
+    """The package's fake model with the benchmark's preset: it answers every chat completion after
+    ``BENCH_UPSTREAM_LATENCY`` seconds, and serializes equal answers only once, since it shares
+    the machine with the proxies it is used to measure."""
+    from frontier_review.mockllm import BENCHMARK, MockLLM
 
-    Responses are serialized once: the upstream must cost as little CPU as possible, since it
-    shares the machine with the proxies it is used to measure.
-    """
     latency = float(os.environ.get("BENCH_UPSTREAM_LATENCY", "0.02"))
-    usage = {"prompt_tokens": 12, "completion_tokens": 4, "total_tokens": 16}
-    base = {"id": "chatcmpl-bench", "created": 1_800_000_000, "model": "fake"}
-    completion = json.dumps(
-        {
-            **base,
-            "object": "chat.completion",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "The answer is 7."}, "finish_reason": "stop"}],
-            "usage": usage,
-        }
-    ).encode()
-    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}] + [
-        {"content": word} for word in ("The", " answer", " is", " 7.")
-    ]
-    chunks = [
-        {**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas
-    ]
-    chunks.append({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    events = [b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks]
-    usage_event = (
-        b"data: " + json.dumps({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}).encode() + b"\n\n"
-    )
-    models = json.dumps({"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": "bench"}]}).encode()
-    json_headers = [(b"content-type", b"application/json")]
-    sse_headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        path = scope["path"]
-        if scope["method"] == "GET" and path.endswith("/models"):
-            await send({"type": "http.response.start", "status": 200, "headers": json_headers})
-            await send({"type": "http.response.body", "body": models})
-            return
-        if scope["method"] != "POST" or not path.endswith("/chat/completions"):
-            await send({"type": "http.response.start", "status": 404, "headers": json_headers})
-            await send({"type": "http.response.body", "body": b'{"error": {"message": "not found"}}'})
-            return
-        request = json.loads(body)
-        await asyncio.sleep(latency)
-        if not request.get("stream"):
-            await send({"type": "http.response.start", "status": 200, "headers": json_headers})
-            await send({"type": "http.response.body", "body": completion})
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": sse_headers})
-        for event in events:
-            await send({"type": "http.response.body", "body": event, "more_body": True})
-        if (request.get("stream_options") or {}).get("include_usage"):
-            await send({"type": "http.response.body", "body": usage_event, "more_body": True})
-        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
-
+    app: ASGIApp = MockLLM(dataclasses.replace(BENCHMARK, latency=latency))
     return app
 
 
@@ -311,14 +253,10 @@ class Target:
 
 
 def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tmp: Path, stack: ExitStack) -> Target:
-    """Set the engagement up through the services, then serve the app in its own process."""
+    """Prepare a fresh instance with the CLI, serve the app in its own process, then set the
+    engagement up through that server's REST API (``benchmarks/scenario.py``)."""
     sys.path.insert(0, str(ROOT))
-    from tests.factories.engagements import gateway_token, make_engagement
-
-    from frontier_review.composition import build_container
-    from frontier_review.config import Settings
-    from frontier_review.db import migrate
-    from frontier_review.engagements.lifecycle.domain import Quotas
+    from benchmarks.scenario import prepare_instance, set_up_engagement
 
     data_dir = tmp / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FR_")}
@@ -333,39 +271,28 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
     if args.redis_url:
         env["FR_REDIS_URL"] = args.redis_url
         stack.callback(_forget_redis_keys, args.redis_url, env["FR_QUEUE_NAME"])
-    migrate.upgrade(database_url)
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        master_key=env["FR_MASTER_KEY"],
-        session_secret=env["FR_SESSION_SECRET"],
-        queue_name=env["FR_QUEUE_NAME"],
-        gateway_allow_private_upstreams=True,
-    )
-    container = build_container(settings)
-    many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run
-    setup = make_engagement(
-        container,
-        upstream_url=upstream,
-        quotas=Quotas(requests_per_day=many, tokens_per_day=many, requests_per_minute=many),
-        transcripts=args.transcripts,
-    )
-    token = gateway_token(container, setup.reviewer, setup)
-    container.close()
+    operator_token = prepare_instance(env, ROOT)
 
     port = _free_port()
+    serve_env = dict(env)
     if args.profile:
-        env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
+        serve_env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
     # As `frontier-review serve` runs uvicorn: log level info (access log on), no server
     # header, no proxy headers; uvicorn picks uvloop and httptools, which are installed.
     extra = ["--log-level", "info", "--no-server-header", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
     if args.workers > 1:
         extra += ["--workers", str(args.workers)]
-    server = _start("gateway", _uvicorn("benchmarks.gateway:gateway_app", port, extra), env, tmp / "gateway.log", stack)
-    _wait_ready(server, f"http://127.0.0.1:{port}/healthz", 60)
-    base = f"http://127.0.0.1:{port}/gateway/v1"
-    _wait_ready(server, f"{base}/models", 10, {"Authorization": f"Bearer {token}"})
-    return Target("gateway", f"{base}/chat/completions", setup.engagement.model_id, {"Authorization": f"Bearer {token}"}, server)
+    server = _start("gateway", _uvicorn("benchmarks.gateway:gateway_app", port, extra), serve_env, tmp / "gateway.log", stack)
+    site = f"http://127.0.0.1:{port}"
+    _wait_ready(server, f"{site}/healthz", 60)
+    many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run
+    access = set_up_engagement(
+        site, operator_token, upstream=upstream, upstream_key=UPSTREAM_KEY, quota=many, transcripts=args.transcripts
+    )
+    base = f"{site}/gateway/v1"
+    headers = {"Authorization": f"Bearer {access.token}"}
+    _wait_ready(server, f"{base}/models", 10, headers)
+    return Target("gateway", f"{base}/chat/completions", access.model, headers, server)
 
 
 def _tool(venv: Path, requirement: str, executable: str) -> Path:

@@ -44,12 +44,12 @@ from frontier_review.engagements.materials import service as artifacts
 from frontier_review.engagements.materials.orm import Artifact
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
+from frontier_review.mockllm import serve_fake
 from frontier_review.security import passwords
 from tests.api.helpers import bearer, csrf_from, web_login
 from tests.factories.coverage import make_version
 from tests.factories.engagements import CONFIDENTIALITY, Setup, make_engagement, protections
 from tests.factories.identity import SYSTEM, Person, api_token, make_org, make_superuser, make_user
-from tests.fakes.openai_server import serve_fake
 
 ANONYMOUS = "anonymous"
 ACTORS = [

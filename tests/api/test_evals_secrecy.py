@@ -63,12 +63,12 @@ from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.principal import Principal
+from frontier_review.mockllm import serve_fake
 from tests.api.helpers import bearer, csrf_from, web_login
 from tests.factories.coverage import make_version, publish_reference
 from tests.factories.engagements import make_engagement
 from tests.factories.evals import allow_classified
 from tests.factories.identity import Person, api_token, make_org, make_superuser, make_user
-from tests.fakes.openai_server import serve_fake
 from tests.live import free_port
 from tests.unit.test_benchmark_package import MANIFEST
 

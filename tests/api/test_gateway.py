@@ -29,11 +29,11 @@ from frontier_review.engagements.access.recorder import (
 )
 from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.mockllm import serve_fake
 from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.security import service as security
 from tests.factories.engagements import Setup, gateway_token, make_engagement, settled
-from tests.fakes.openai_server import serve_fake
 
 ANSWER = "The vulnerable line is 7."
 UPSTREAM_KEY = "sk-upstream-secret-123"

@@ -22,11 +22,11 @@ from frontier_review.identity.domain import Role
 from frontier_review.identity.service import OrganizationView
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.principal import Principal
+from frontier_review.mockllm import serve_fake
 from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from tests.factories.engagements import make_engagement
 from tests.factories.identity import make_user
-from tests.fakes.openai_server import serve_fake
 from tests.unit.test_benchmark_package import MANIFEST
 
 

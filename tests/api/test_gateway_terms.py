@@ -16,7 +16,6 @@ import httpx
 import openai
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
 from openai.types.chat import ChatCompletionMessageParam
 
 from frontier_review import engagements as service
@@ -28,13 +27,13 @@ from frontier_review.engagements.access.recorder import chain_pending, in_flight
 from frontier_review.engagements.lifecycle.domain import Materials, Quotas
 from frontier_review.gateway.validation import MAX_N, MAX_TOKENS
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.mockllm import UPSTREAM_SECRET_TEXT, MockLLM, make_app, serve_app, serve_fake
 from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
 from frontier_review.security.tokens import mint_token
 from tests.api.helpers import assert_problem, bearer, csrf_from, web_login
 from tests.factories.engagements import Setup, gateway_token, make_engagement, settled
 from tests.factories.identity import api_token
-from tests.fakes.openai_server import UPSTREAM_SECRET_TEXT, make_app, serve_app, serve_fake
 from tests.live import serve
 
 ANSWER = "The vulnerable line is 7."
@@ -43,12 +42,12 @@ SLOW_TEXT = " ".join(["word"] * 60)  # a stream of 60 pieces, a quarter second a
 
 
 @pytest.fixture
-def fake() -> FastAPI:
+def fake() -> MockLLM:
     return make_app(text=ANSWER)
 
 
 @pytest.fixture
-def upstream(fake: FastAPI) -> Iterator[str]:
+def upstream(fake: MockLLM) -> Iterator[str]:
     with serve_app(fake) as url:
         yield url
 
@@ -273,7 +272,7 @@ def test_a_client_that_goes_away_cancels_the_upstream_request(container: Contain
 # item 10: quotas cannot be overshot ---------------------------------------------------------------
 
 
-def test_n_and_max_tokens_have_platform_limits(container: Container, base_url: str, fake: FastAPI, setup: Setup) -> None:
+def test_n_and_max_tokens_have_platform_limits(container: Container, base_url: str, fake: MockLLM, setup: Setup) -> None:
     sdk = client(base_url, gateway_token(container, setup.reviewer, setup))
     with pytest.raises(openai.BadRequestError, match=f"n must be a whole number from 1 to {MAX_N}") as many:
         ask(sdk, setup.engagement.model_id, n=MAX_N + 1)
@@ -389,7 +388,7 @@ def test_a_stream_without_usage_counts_against_the_token_quota(container: Contai
     ],
 )
 def test_bad_requests_are_answered_by_the_gateway_naming_the_field(
-    container: Container, base_url: str, fake: FastAPI, setup: Setup, change: dict[str, Any], param: str
+    container: Container, base_url: str, fake: MockLLM, setup: Setup, change: dict[str, Any], param: str
 ) -> None:
     body = {"model": setup.engagement.model_id, "messages": [{"role": "user", "content": "hi"}], **change}
     token = gateway_token(container, setup.reviewer, setup)

@@ -18,10 +18,10 @@ from frontier_review.bootstrap import Container
 from frontier_review.engagements.access import reveals
 from frontier_review.engagements.access.orm import TokenReveal
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.mockllm import serve_fake
 from frontier_review.security.orm import DataKey
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.engagements import Setup, make_engagement
-from tests.fakes.openai_server import serve_fake
 
 TOKEN = re.compile(r'<code id="new-token">([^<]+)</code>')
 PLAYGROUND_TOKEN = re.compile(r'data-new-token="([^"]+)"')

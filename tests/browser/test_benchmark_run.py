@@ -16,11 +16,11 @@ from frontier_review.evals import service, targets
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
+from frontier_review.mockllm import serve_fake
 from tests.browser.test_coverage_flow import _sign_in, _sign_out
 from tests.factories.coverage import make_version, publish_reference
 from tests.factories.evals import allow_classified
 from tests.factories.identity import make_org, make_user
-from tests.fakes.openai_server import serve_fake
 from tests.unit.test_benchmark_package import MANIFEST
 
 pytestmark = pytest.mark.browser

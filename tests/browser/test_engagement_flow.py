@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from frontier_review.bootstrap import Container
+from frontier_review.mockllm import serve_fake
 from tests.browser.test_coverage_flow import _sign_in, _sign_out
 from tests.factories.engagements import make_engagement
-from tests.fakes.openai_server import serve_fake
 
 pytestmark = pytest.mark.browser
 ANSWER = "Line 7 copies without a bounds check."

@@ -25,10 +25,10 @@ from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.principal import Principal
+from frontier_review.mockllm import serve_fake
 from tests.factories.coverage import make_version
 from tests.factories.evals import OPERATOR, allow_classified
 from tests.factories.identity import Person, make_org, make_user
-from tests.fakes.openai_server import serve_fake
 from tests.unit.test_benchmark_package import MANIFEST
 
 SECRET_ITEM = "Which CWE describes SQL built by string concatenation? marker-7781"

@@ -29,7 +29,13 @@ HEAVY = {
     "limits",
 }
 #: Modules of the platform that build or need the container.
-PLATFORM = {"frontier_review.bootstrap", "frontier_review.config", "frontier_review.db.engine", "frontier_review.web.app"}
+PLATFORM = {
+    "frontier_review.bootstrap",
+    "frontier_review.config",
+    "frontier_review.db.engine",
+    "frontier_review.asgi",
+    "frontier_review.composition",
+}
 
 _REPORT = """
 import json, sys
