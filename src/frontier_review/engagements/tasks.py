@@ -1,6 +1,9 @@
-"""Engagement jobs, every minute: record window transitions (with their notices), purge artifacts
-whose retention ended, sweep sealed chunks that no artifact or evidence file owns, chain any
-access-log rows a gateway process left behind, and deliver queued email."""
+"""Engagement jobs, run every minute.
+
+They record window transitions (with their notices), purge artifacts whose retention ended,
+sweep sealed chunks that no artifact or evidence file owns, chain any access-log rows a gateway
+process left behind, and deliver queued email.
+"""
 
 from __future__ import annotations
 

@@ -65,6 +65,8 @@ CLIENT_GONE = Refusal("client_disconnected", "the client went away")
 
 
 class GatewayApp:
+    """The gateway's ASGI application: admits each call, meters it, forwards it and records it."""
+
     def __init__(self, container: GatewayHost) -> None:
         self.container = container
         plumbing.quiet_uvicorn_access_log()

@@ -32,28 +32,36 @@ class GatewayError(Exception):
 
 
 def unauthenticated(message: str = "a valid engagement gateway token (frg_…) is required") -> GatewayError:
+    """401: no gateway token, or one the gateway does not know."""
     return GatewayError(401, message, "invalid_request_error", "invalid_api_key")
 
 
 def forbidden(message: str, code: str) -> GatewayError:
+    """403: the caller is known but not admitted; ``code`` is the refusal's stable code."""
     return GatewayError(403, message, "permission_denied", code)
 
 
 def bad_request(message: str, param: str | None = None) -> GatewayError:
+    """400: the request itself is wrong; ``param`` names the offending field when there is one."""
     return GatewayError(400, message, "invalid_request_error", "invalid_request", param)
 
 
 def quota(message: str, code: str, *, retry_after: int | None = None) -> GatewayError:
+    """429: a quota is spent; ``retry_after`` (seconds) becomes the ``Retry-After`` header."""
     return GatewayError(429, message, "rate_limit_error", code, retry_after=retry_after)
 
 
 def upstream_failed(message: str, status: int = 502) -> GatewayError:
+    """5xx: the upstream could not be reached or did not answer usably."""
     return GatewayError(status, message, "upstream_error", "upstream_error")
 
 
 def upstream_refused(status: int, detail: str, retry_after: int | None = None) -> GatewayError:
-    """The upstream answered with an error: the client gets a generic message (and the request id,
-    added when the body is written); the upstream's own text stays in the access log (item 12)."""
+    """The upstream answered with an error: the client gets a generic message.
+
+    The request id is added when the body is written; the upstream's own text stays in the
+    access log (item 12).
+    """
     if status == 429:
         return GatewayError(
             429,

@@ -22,6 +22,7 @@ JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-
 
 
 def bearer(scope: Scope) -> str | None:
+    """The bearer token of the ``Authorization`` header (None without one, or with another scheme)."""
     for name, value in scope["headers"]:
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
@@ -30,6 +31,11 @@ def bearer(scope: Scope) -> str | None:
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, refused with 413 once it exceeds ``limit`` bytes (before reading more).
+
+    Raises:
+        GatewayError: 400 when the client goes away, 413 when the body is too large.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -48,8 +54,10 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 
 
 def parse(body: bytes, path: str) -> validation.Checked:
-    """The request, validated by the gateway itself (item 12): the upstream never sees a request
-    it would reject with a text of its own."""
+    """The request, validated by the gateway itself (item 12).
+
+    The upstream never sees a request it would reject with a text of its own.
+    """
     try:
         request = json.loads(body)
     except ValueError:
@@ -61,10 +69,12 @@ def parse(body: bytes, path: str) -> validation.Checked:
 
 
 async def send_json(send: Send, status: int, payload: Any, request_id: str) -> None:
+    """Answer with ``payload`` as JSON, carrying the request id in ``X-Request-Id``."""
     await send_body(send, status, json.dumps(payload).encode(), [(b"x-request-id", request_id.encode())])
 
 
 async def send_body(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer with a complete JSON body of known length (never cached), plus ``extra`` headers."""
     # With its length known the answer is not chunked: no terminating chunk to write after it.
     headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})

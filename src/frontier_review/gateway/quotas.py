@@ -49,6 +49,8 @@ class Limits:
 
 
 class CounterStore(Protocol):
+    """Where quota counters live: Redis shared by every gateway process, or memory in one process."""
+
     async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
         """Count one request under both keys and, if within the limits, reserve tokens.
 
@@ -176,6 +178,8 @@ class Reservation:
 
 
 class QuotaCounter:
+    """Per-participant quotas: requests per minute and per day, and tokens per day, reserved before a call."""
+
     def __init__(self, settings: Settings) -> None:
         self._store: CounterStore = (
             RedisCounters(settings.redis_url, f"{settings.queue_name}:gateway:") if settings.redis_url else MemoryCounters()

@@ -26,12 +26,16 @@ class UpstreamStreamError(Exception):
 
 
 def error_event(exc: errors.GatewayError, request_id: str | None) -> bytes:
+    """A gateway error as a server-sent event, for a stream that has already begun."""
     return b"data: " + exc.body(request_id) + b"\n\n"
 
 
 def capped(checked: validation.Checked, reserved: int, upstream_model: str) -> dict[str, Any]:
-    """The request as forwarded: the upstream's model name, and no more tokens per choice than
-    the reservation covers (the client's own ``max_tokens`` when lower)."""
+    """The request as forwarded: the upstream's model name, and a capped ``max_tokens``.
+
+    No choice may use more tokens than the reservation covers (the client's own ``max_tokens``
+    when lower).
+    """
     per_choice = max(1, (reserved - checked.prompt_tokens) // checked.choices)
     cap = min(checked.max_tokens or validation.DEFAULT_MAX_TOKENS, per_choice)
     forwarded = {**checked.body, "model": upstream_model, "max_tokens": cap}
@@ -120,6 +124,7 @@ def usage(usage: Any) -> tuple[int | None, int | None]:
 
 
 def delta_text(choices: list[Any]) -> list[str]:
+    """The text each choice of a streamed chunk adds (chat ``delta.content`` or completion ``text``)."""
     out = []
     for choice in choices:
         if isinstance(choice, dict):

@@ -46,8 +46,10 @@ class GatewayToken(Base):
 
 
 class AccessLog(Base):
-    """One gateway call or artifact download, written durably before the response completes and
-    chained into the audit log by a background writer (DESIGN §3.7)."""
+    """One gateway call or artifact download, written durably before the response completes.
+
+    A background writer chains each row into the audit log (DESIGN §3.7).
+    """
 
     __tablename__ = "access_log"
 
@@ -79,9 +81,11 @@ class AccessLog(Base):
 
 
 class TokenReveal(Base):
-    """A gateway token waiting to be shown once to the person who minted it: sealed at rest,
-    deleted (with its data key) when first shown or once it expires. Only its random id rides in
-    the session cookie, never the token."""
+    """A gateway token waiting to be shown once to the person who minted it.
+
+    Sealed at rest, deleted (with its data key) when first shown or once it expires. Only its
+    random id rides in the session cookie, never the token.
+    """
 
     __tablename__ = "token_reveals"
 

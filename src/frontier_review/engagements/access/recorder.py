@@ -1,5 +1,6 @@
-"""The access log: one row per gateway call or artifact download, durable before the response
-completes, chained into the audit log by a background writer within a bounded delay (DESIGN §3.7).
+"""The access log: one row per gateway call or artifact download, durable before the response completes.
+
+A background writer chains the rows into the audit log within a bounded delay (DESIGN §3.7).
 
 Rows are written by one thread per process in group commits: concurrent calls share one
 transaction, and each call waits only for the commit that holds its row.
@@ -285,8 +286,11 @@ def in_flight_grace(settings: Settings) -> timedelta:
 
 
 def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: int = CHAIN_BATCH) -> int:
-    """Append an audit entry for each unchained access-log row whose outcome is in (or that
-    stayed in flight longer than ``grace``), oldest first; returns how many."""
+    """Append an audit entry for each unchained access-log row that is ready; returns how many.
+
+    A row is ready once its outcome is in, or once it stayed in flight longer than ``grace``.
+    Rows are chained oldest first.
+    """
     with uow_factory() as uow:
         audit.lock_chain(uow)  # before reading: two chainers never append the same row
         ready = or_(AccessLog.outcome != IN_FLIGHT, AccessLog.at < uow.clock.now() - grace)
@@ -343,8 +347,10 @@ def _audit_outcome(row: AccessLog) -> Outcome:
 
 
 class RefusalTally:
-    """Refused gateway requests that name no caller (no token, an unknown or revoked one, no such
-    route), counted in memory and chained as one ``gateway:refusals`` entry per interval (item 13).
+    """Refused gateway requests that name no caller, counted in memory and chained once per interval.
+
+    These are requests with no token, an unknown or revoked one, or no such route; each interval
+    they become one ``gateway:refusals`` audit entry (item 13).
 
     Each is recorded, yet an unauthenticated flood adds at most one audit entry per interval per
     process, holding at most ``REFUSAL_KEYS`` distinct (outcome, status, route, token) counts
@@ -401,8 +407,10 @@ def write_refusals(uow_factory: UnitOfWorkFactory, tally: RefusalTally) -> bool:
 
 
 class Chainer:
-    """Chains the access log every ``interval`` seconds in a background thread, and the tally of
-    unattributed refusals every ``REFUSAL_INTERVAL``."""
+    """Chains the access log every ``interval`` seconds in a background thread.
+
+    It also chains the tally of unattributed refusals every ``REFUSAL_INTERVAL``.
+    """
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory, grace: timedelta, interval: float = 1.0, tally: RefusalTally | None = None

@@ -99,8 +99,9 @@ def set_upstream(
 
 
 def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, variant: str) -> EngagementView:
-    """Disconnect one variant's upstream: its sealed URL and key are deleted and the gateway stops
-    forwarding to it on the next call in every process (the access epoch moves on).
+    """Disconnect one variant's upstream: its sealed URL and key are deleted.
+
+    The gateway stops forwarding to it on the next call in every process (the access epoch moves on).
 
     Args:
         uow: The unit of work.

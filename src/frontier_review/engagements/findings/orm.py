@@ -46,8 +46,10 @@ class FindingComment(Base):
 
 
 class FindingRecipient(Base):
-    """A person the finder named on a finding: under TLP:RED, the only people besides the filer
-    who may see it (DESIGN §3.5a)."""
+    """A person the finder named on a finding.
+
+    Under TLP:RED the named people are the only ones besides the filer who may see it (DESIGN §3.5a).
+    """
 
     __tablename__ = "finding_recipients"
 

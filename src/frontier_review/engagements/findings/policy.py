@@ -54,8 +54,10 @@ class Relabel:
 
 
 def can_file_finding(p: Principal, ref: EngagementRef, now: datetime) -> Decision:
-    """A current party's member, once its organization accepted the current terms (the
-    confidentiality they promise covers findings too)."""
+    """A current party's member, once its organization accepted the current terms.
+
+    The confidentiality those terms promise covers findings too.
+    """
     decision = participant_member(p, ref, now)
     if decision.allowed and not ref.accepted(p.org_id):
         return Denied(NOT_ACCEPTED)
@@ -67,9 +69,11 @@ TLP_LEVELS = tuple(label.value for label in tlp.ORDER)
 
 
 def finding_audience(f: FindingRef, now: datetime, reader_org_kind: OrgKind | None, reader_org: uuid.UUID | None) -> tlp.Audience:
-    """A finding's TLP audience: the engagement's community (the developer, the program office,
-    current parties that accepted the current terms), the organizations with a need to know (the
-    developer, the finder, the program office) and the named people (the recipients and the filer).
+    """A finding's TLP audience: its community, the organizations with a need to know, and the named people.
+
+    The community is the developer, the program office and the current parties that accepted the
+    current terms; the organizations with a need to know are the developer, the finder and the
+    program office; the named people are the recipients and the filer.
 
     Program offices are recognised by kind, so the reader's own organization stands for "the
     program office" when it is one. Findings have no clients: AMBER and AMBER+STRICT reach the
@@ -91,10 +95,12 @@ def finding_audience(f: FindingRef, now: datetime, reader_org_kind: OrgKind | No
 def reads_finding(
     user_id: uuid.UUID | None, org_id: uuid.UUID | None, org_kind: OrgKind | None, f: FindingRef, now: datetime
 ) -> Decision:
-    """Whether this person is in the finding's TLP audience right now (lists, detail, counts,
-    notices, evidence all ask this). Revoked people, revoked participants and lapsed designations
-    are outside every audience. The program office oversees every engagement it may see, so it is
-    never held to the terms (nor cut off by a revocation of its own participation) for findings.
+    """Whether this person is in the finding's TLP audience right now.
+
+    Lists, detail, counts, notices and evidence downloads all ask this. Revoked people, revoked
+    participants and lapsed designations are outside every audience. The program office oversees
+    every engagement it may see, so it is never held to the terms (nor cut off by a revocation of
+    its own participation) for findings.
 
     Args:
         user_id: the reader (None for none).
@@ -172,8 +178,10 @@ def developer_of_finding(p: Principal, f: FindingRef, now: datetime) -> Decision
 
 
 def can_relabel(p: Principal, r: Relabel, now: datetime) -> Decision:
-    """Only the finder's organization relaxes a label; it or the program office may tighten it
-    (TLP 2.0: the source decides how far its information goes; the coordinator may restrict it)."""
+    """Only the finder's organization relaxes a label; it or the program office may tighten it.
+
+    TLP 2.0: the source decides how far its information goes; the coordinator may restrict it.
+    """
     f = r.finding
     read = can_read_finding(p, f, now)
     if not read.allowed:

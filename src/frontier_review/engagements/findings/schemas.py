@@ -14,15 +14,28 @@ from frontier_review.engagements.materials.schemas import EvidenceOut
 
 
 class _In(BaseModel):
+    """Inputs refuse unknown fields."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class FindingIn(_In):
-    title: StrictStr = Field(min_length=1, max_length=200)
-    category: Category
-    severity: Severity
-    description: StrictStr = Field(max_length=50_000)
-    tlp: StrictStr = Field(description="TLP 2.0: TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED.")
+    """A new finding about the model under review. Advisory: it never blocks a release."""
+
+    title: StrictStr = Field(
+        min_length=1, max_length=200, description="A short title (3 to 200 characters); never shown in notices."
+    )
+    category: Category = Field(description="What kind of finding this is.")
+    severity: Severity = Field(description="How severe you judge it; high and critical findings also notify the program office.")
+    description: StrictStr = Field(max_length=50_000, description="What you found and how to reproduce it; encrypted at rest.")
+    tlp: StrictStr = Field(
+        description=(
+            "TLP 2.0 label: TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT or TLP:RED (`amber` works too). "
+            "CLEAR and GREEN reach everyone who sees the engagement (other participants once their organization "
+            "accepted the current terms); AMBER and AMBER+STRICT the developer, the program office and your "
+            "organization; RED only the named recipients and you."
+        )
+    )
     recipients: list[uuid.UUID] = Field(
         default_factory=list,
         max_length=100,
@@ -34,6 +47,8 @@ class FindingIn(_In):
 
 
 class RelabelIn(_In):
+    """A finding's new TLP label and, with it, its named recipients."""
+
     tlp: StrictStr = Field(description="The new TLP 2.0 label.")
     recipients: list[uuid.UUID] | None = Field(
         default=None, max_length=100, description="The named people after the change; omitted keeps the current ones."
@@ -41,24 +56,30 @@ class RelabelIn(_In):
 
 
 class CommentIn(_In):
-    body: StrictStr = Field(default="", max_length=20_000)
-    status: FindingStatus | None = Field(default=None, description="Developer only.")
+    """A message in a finding's thread, with (developer only) a new status."""
+
+    body: StrictStr = Field(
+        default="", max_length=20_000, description="The comment (at most 20000 characters); may be empty when setting a status."
+    )
+    status: FindingStatus | None = Field(default=None, description="The finding's new status; the developer only.")
 
 
 class FindingSummaryOut(BaseModel):
-    id: uuid.UUID
-    engagement_id: uuid.UUID
-    title: str
-    category: str
-    severity: str
-    tlp: str
-    status: str
-    finder_organization: str
-    filed_by: str
-    filed_at: datetime
-    updated_at: datetime
-    comments: int
-    evidence: int
+    """A finding in a list: no description, thread or evidence files."""
+
+    id: uuid.UUID = Field(description="The finding's id.")
+    engagement_id: uuid.UUID = Field(description="Its engagement.")
+    title: str = Field(description="Its title.")
+    category: str = Field(description="`offensive_cyber_capability`, `safeguard_bypass`, `third_party_vulnerability` or `other`.")
+    severity: str = Field(description="`low`, `medium`, `high` or `critical`.")
+    tlp: str = Field(description="Its TLP 2.0 label, e.g. `TLP:AMBER`.")
+    status: str = Field(description="The developer's answer: `open`, `acknowledged`, `mitigated`, `wont_fix` or `disputed`.")
+    finder_organization: str = Field(description="The name of the organization that filed it.")
+    filed_by: str = Field(description="Who filed it (an e-mail address).")
+    filed_at: datetime = Field(description="When.")
+    updated_at: datetime = Field(description="When it last changed (comment, status, label or evidence).")
+    comments: int = Field(description="How many messages its thread has.")
+    evidence: int = Field(description="How many evidence files it has.")
 
     @classmethod
     def of(cls, f: FindingSummary) -> FindingSummaryOut:
@@ -80,25 +101,33 @@ class FindingSummaryOut(BaseModel):
 
 
 class RecipientOut(BaseModel):
-    user_id: uuid.UUID
-    email: str
-    organization: str
+    """A person named on a finding, or who may be."""
+
+    user_id: uuid.UUID = Field(description="The person's user id (what `recipients` takes).")
+    email: str = Field(description="Their e-mail address.")
+    organization: str = Field(description="Their organization's name.")
 
 
 class CommentOut(BaseModel):
-    id: uuid.UUID
-    author: str
-    organization: str
-    body: str
-    status_to: str | None
-    created_at: datetime
+    """One message of a finding's thread."""
+
+    id: uuid.UUID = Field(description="The message's id.")
+    author: str = Field(description="Who wrote it (an e-mail address).")
+    organization: str = Field(description="The author's organization's name.")
+    body: str = Field(description="The text (may be empty when it only sets the status).")
+    status_to: str | None = Field(description="The status the developer set with it, or null.")
+    created_at: datetime = Field(description="When it was written.")
 
 
 class FindingOut(FindingSummaryOut):
-    description: str
-    thread: list[CommentOut]
-    evidence_files: list[EvidenceOut]
-    recipients: list[RecipientOut]
+    """A finding with its description, thread, evidence files and named recipients."""
+
+    description: str = Field(description="What the finder found.")
+    thread: list[CommentOut] = Field(description="Its messages, oldest first.")
+    evidence_files: list[EvidenceOut] = Field(description="Its evidence files, oldest first.")
+    recipients: list[RecipientOut] = Field(
+        description="The people named on it (under TLP:RED, the only readers besides the filer)."
+    )
 
     @classmethod
     def full(cls, f: FindingView) -> FindingOut:

@@ -70,8 +70,10 @@ from frontier_review.security import service as security
 
 
 def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permission: Permission, target: tuple[str, str]) -> None:
-    """Participants add to findings until the engagement closes (revocation and terms are the
-    rules' business: ``EngagementRef.party_refusal``)."""
+    """Participants add to findings until the engagement closes.
+
+    Revocation and terms are the rules' business (``EngagementRef.party_refusal``).
+    """
     state, reason = current_state(get_access_context(uow, principal, row.id), uow.clock.now())
     if state is EngagementState.CLOSED:
         why = reason.value.replace("_", " ") if reason else "closed"
@@ -83,8 +85,11 @@ def _still_open(uow: UnitOfWork, principal: Principal, row: Engagement, permissi
 def _clean_recipients(
     uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID, label: Tlp, recipients: Iterable[uuid.UUID | str] | None
 ) -> list[Person]:
-    """The named people: active members of an organization entitled to the finding (the
-    developer, the program office, the finder's). TLP:RED needs at least one."""
+    """The named people: active members of an organization entitled to the finding.
+
+    Those organizations are the developer, the program office and the finder's. TLP:RED needs at
+    least one.
+    """
     chosen: list[Person] = []
     problems: list[FieldProblem] = []
     seen: set[uuid.UUID] = set()
@@ -144,8 +149,9 @@ def file_finding(
     tlp: Tlp | str,
     recipients: Iterable[uuid.UUID | str] | None = None,
 ) -> FindingView:
-    """File a finding for the principal's organization (a current party's member whose
-    organization accepted the current terms).
+    """File a finding for the principal's organization.
+
+    The principal is a current party's member whose organization accepted the current terms.
 
     Filing is open from the offer until the engagement closes (window elapsed, release or
     withdrawal): a finding made late in the window can still be written up until then, and
@@ -229,15 +235,21 @@ def file_finding(
 
 
 def get_finding(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> FindingView:
-    """The finding with its description, thread and evidence list; ``NotFound`` for anyone outside
-    its TLP audience (``policy.reads_finding``)."""
+    """The finding with its description, thread and evidence list.
+
+    Raises:
+        NotFound: No such finding, or the caller is outside its TLP audience (``policy.reads_finding``).
+    """
     finding, _, fref = get_readable(uow, principal, finding_id)
     return finding_view(uow, principal, finding, fref)
 
 
 def list_findings(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[FindingSummary]:
-    """The engagement's findings in the principal's TLP audience, newest first (counts come from
-    this list too: :func:`count_by_severity`), so nothing outside the audience is even counted."""
+    """The engagement's findings in the principal's TLP audience, newest first.
+
+    Counts come from this list too (:func:`count_by_severity`), so nothing outside the audience
+    is even counted.
+    """
     row = get_row_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     eref = get_ref(uow, row)
     now = uow.clock.now()
@@ -321,8 +333,11 @@ def _choices(uow: UnitOfWork, row: Engagement, finder_org_id: uuid.UUID) -> list
 
 
 def list_recipient_choices(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[RecipientChoice]:
-    """Whom ``principal`` may name on a finding it files: people of the developer, the program
-    office and its own organization. Only those who may file learn the names (``PermissionDenied``)."""
+    """Whom ``principal`` may name on a finding it files.
+
+    They are people of the developer, the program office and its own organization. Only those
+    who may file learn the names (others get ``PermissionDenied``).
+    """
     row = get_row_for(uow, principal, engagement_id, Permission.FINDING_FILE)
     assert principal.org_id is not None  # the rule admits participants' members only
     return [c for c in _choices(uow, row, principal.org_id) if c.user_id != principal.user_id]
@@ -337,11 +352,13 @@ def list_relabel_choices(uow: UnitOfWork, principal: Principal, finding_id: uuid
 def comment(
     uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID, *, body: str, status: FindingStatus | str | None = None
 ) -> FindingView:
-    """Add to the finding's thread; the developer may set the status with it (the body may then
-    be empty). The finder's organization and the program office comment but never set the
+    """Add to the finding's thread; the developer may set the status with it.
+
+    With a status the body may be empty. The finder's organization and the program office comment but never set the
     status. The other side is notified: the finder's organization when the developer writes,
     the developer when anyone else does (and the finder's organization when the program
-    office does). Comments are allowed after the engagement closes: findings outlive it."""
+    office does). Comments are allowed after the engagement closes: findings outlive it.
+    """
     finding, row, fref = get_readable(uow, principal, finding_id)
     authorize(uow, principal, Permission.FINDING_COMMENT, fref)
     if status is not None:
@@ -404,8 +421,10 @@ def attach_evidence(
     content_type: str | None,
     stream: BinaryIO | Iterable[bytes],
 ) -> EvidenceView:
-    """Attach an evidence file (sealed in chunks, within ``artifact_max_bytes``): the finder's
-    organization only, while it may still file findings."""
+    """Attach an evidence file, sealed in chunks, within ``artifact_max_bytes``.
+
+    Only the finder's organization attaches evidence, while it may still file findings.
+    """
     finding, row, fref = get_readable(uow, principal, finding_id)
     target = ("finding", str(finding.id))
     authorize(uow, principal, Permission.FINDING_ATTACH_EVIDENCE, fref)
@@ -428,8 +447,10 @@ def attach_evidence(
 
 
 def download_evidence(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID, evidence_id: uuid.UUID) -> EvidenceDownload:
-    """An evidence file for anyone who may read the finding; each download is audited (in this
-    transaction: commit before streaming ``chunks``)."""
+    """An evidence file for anyone who may read the finding.
+
+    Each download is audited in this transaction: commit before streaming ``chunks``.
+    """
     finding, _, _ = get_readable(uow, principal, finding_id)
     evidence = evidence_store.get_evidence(uow, finding.id, evidence_id)
     audit.record(

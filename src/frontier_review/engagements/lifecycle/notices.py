@@ -37,8 +37,10 @@ def members(uow: UnitOfWork, org_id: uuid.UUID) -> list[Person]:
 def to_users(
     uow: UnitOfWork, row: Engagement, users: Sequence[Addressee], kind: str, title: str, key: str, link: str | None = None
 ) -> None:
-    """Notify exactly these people (findings pick them by TLP audience: a notice reveals that
-    the finding exists)."""
+    """Notify exactly these people.
+
+    Findings pick them by TLP audience, since a notice reveals that the finding exists.
+    """
     _send(uow, users, row, kind, title, key, link)
 
 

@@ -55,8 +55,10 @@ class DesignationView:
 
 
 def _view(uow: UnitOfWork, principal: Principal, row: PartnerDesignation) -> DesignationView:
-    """The designation as ``principal`` may see it: only the engagements it may read are named
-    (a developer sees its own, never another developer's titles, drafts or counts)."""
+    """The designation as ``principal`` may see it: only the engagements it may read are named.
+
+    A developer sees its own, never another developer's titles, drafts or counts.
+    """
     org = directory.find_organization(uow, row.organization_id)
     rows = uow.session.scalars(
         select(Engagement)
@@ -138,9 +140,11 @@ def revoke_designation(uow: UnitOfWork, principal: Principal, designation_id: uu
 
 
 def list_designations(uow: UnitOfWork, principal: Principal) -> list[DesignationView]:
-    """Every designation, for the program office, developers and operators; each names only the
-    engagements the reader itself may read (``policy.can_read``), so no developer learns another
-    developer's engagements through a shared partner."""
+    """Every designation, for the program office, developers and operators.
+
+    Each names only the engagements the reader itself may read (``policy.can_read``), so no
+    developer learns another developer's engagements through a shared partner.
+    """
     authorize(uow, principal, Permission.PARTNER_LIST, None)
     rows = uow.session.scalars(select(PartnerDesignation).order_by(PartnerDesignation.designated_at.desc()))
     return [_view(uow, principal, r) for r in rows]

@@ -13,25 +13,45 @@ from frontier_review.engagements.lifecycle.views import EngagementView, Particip
 
 
 class _In(BaseModel):
+    """Inputs refuse unknown fields."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class MaterialsIn(_In):
-    api_access: StrictBool = True
-    system_card: StrictBool = False
-    evaluation_results: StrictBool = False
-    reduced_safeguard_variant: StrictBool = False
-    weights: StrictBool = Field(default=False, description="Off unless the developer decides otherwise.")
+    """What the developer shares with the participants; at least one material."""
+
+    api_access: StrictBool = Field(default=True, description="Calls to the model through the gateway.")
+    system_card: StrictBool = Field(default=False, description="The system card, as a downloadable file.")
+    evaluation_results: StrictBool = Field(
+        default=False, description="The developer's evaluation results, as downloadable files."
+    )
+    reduced_safeguard_variant: StrictBool = Field(
+        default=False, description="A second gateway variant, `reduced-safeguard`, besides `standard` (needs `api_access`)."
+    )
+    weights: StrictBool = Field(
+        default=False, description="The model weights, as downloadable files. Off unless the developer decides otherwise."
+    )
 
     def domain(self) -> Materials:
         return Materials(**self.model_dump())
 
 
 class ProtectionsIn(_In):
-    confidentiality_text: StrictStr = Field(description="Confidentiality and nondisclosure terms the recipients accept.")
-    insider_risk_attestation: StrictBool = True
-    use_restrictions: StrictStr = ""
-    materials_retention_days: StrictInt = 30
+    """Trade-secret and weight protections the participants accept with the terms."""
+
+    confidentiality_text: StrictStr = Field(
+        description="Confidentiality and nondisclosure terms the recipients accept (20 to 20000 characters)."
+    )
+    insider_risk_attestation: StrictBool = Field(
+        default=True, description="Recipients attest to insider-risk controls over the materials."
+    )
+    use_restrictions: StrictStr = Field(
+        default="", description="What the materials may not be used for (at most 10000 characters)."
+    )
+    materials_retention_days: StrictInt = Field(
+        default=30, description="Days shared files are kept after upload before they are purged (1 to 365)."
+    )
     transcript_retention: StrictBool = Field(default=False, description="Keep encrypted transcripts of gateway calls.")
 
     def domain(self) -> Protections:
@@ -39,64 +59,102 @@ class ProtectionsIn(_In):
 
 
 class QuotasIn(_In):
-    requests_per_day: StrictInt = 1000
-    tokens_per_day: StrictInt = 1_000_000
-    requests_per_minute: StrictInt = 60
+    """Limits on one participant's gateway use; each a whole number from 1 to 1000000000."""
+
+    requests_per_day: StrictInt = Field(default=1000, description="Gateway calls per UTC day.")
+    tokens_per_day: StrictInt = Field(default=1_000_000, description="Prompt and completion tokens per UTC day.")
+    requests_per_minute: StrictInt = Field(default=60, description="Gateway calls per minute.")
 
     def domain(self) -> Quotas:
         return Quotas(**self.model_dump())
 
 
 class TermsIn(_In):
-    materials: MaterialsIn = Field(default_factory=MaterialsIn)
-    protections: ProtectionsIn
+    """One version of the terms: what is shared, under which protections, with which default quotas."""
+
+    materials: MaterialsIn = Field(default_factory=MaterialsIn, description="What the developer shares.")
+    protections: ProtectionsIn = Field(description="The protections the participants accept.")
     quotas: QuotasIn = Field(default_factory=QuotasIn, description="Default quotas for each participant.")
     note: StrictStr = Field(default="", max_length=2000, description="What changed (for a new version).")
 
 
 class EngagementIn(_In):
-    version_id: uuid.UUID
-    title: StrictStr = Field(min_length=3, max_length=200)
-    window_start: AwareDatetime
-    window_end: AwareDatetime = Field(description="At most 30 days after window_start, extensions included (G3).")
-    recipients: Recipients
-    partners_from: AwareDatetime | None = Field(default=None, description="When trusted partners' access starts.")
-    terms: TermsIn
+    """A new engagement, opened as a draft for one of your prerelease versions."""
+
+    version_id: uuid.UUID = Field(description="The model version under review: one of your organization's, still in prerelease.")
+    title: StrictStr = Field(min_length=3, max_length=200, description="A title for the participants (3 to 200 characters).")
+    window_start: AwareDatetime = Field(description="When access opens, with a time zone.")
+    window_end: AwareDatetime = Field(
+        description="When access ends: after window_start and at most 30 days after it, extensions included."
+    )
+    recipients: Recipients = Field(
+        description=(
+            "`federal_only` (agencies and the program office) or `federal_and_partners` (designated trusted partners too)."
+        )
+    )
+    partners_from: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When trusted partners' access starts, inside the window; omitted: at window_start. Ignored for `federal_only`."
+        ),
+    )
+    terms: TermsIn = Field(description="The first version of the terms.")
 
 
 class WindowIn(_In):
-    window_end: AwareDatetime
-    window_start: AwareDatetime | None = None
+    """A new review window; it lasts at most 30 days in total."""
+
+    window_end: AwareDatetime = Field(description="The new end; once the engagement is offered it must be in the future.")
+    window_start: AwareDatetime | None = Field(
+        default=None, description="A new start, for a draft only (fixed once offered); omitted keeps the current one."
+    )
 
 
 class InviteIn(_In):
-    organization_id: uuid.UUID
-    quotas: QuotasIn | None = None
+    """An organization to invite."""
+
+    organization_id: uuid.UUID = Field(
+        description="An agency, the program office, or a designated trusted partner (only where the terms include partners)."
+    )
+    quotas: QuotasIn | None = Field(default=None, description="Its quotas; omitted: the current terms' default quotas.")
 
 
 class AcceptIn(_In):
+    """The terms version your organization accepts."""
+
     terms_number: StrictInt = Field(description="The terms version you read and accept.")
 
 
 class RevokeUserIn(_In):
-    user_id: uuid.UUID
+    """The person to cut off."""
+
+    user_id: uuid.UUID = Field(description="A member of a participating organization.")
 
 
 class DesignationIn(_In):
-    organization_id: uuid.UUID
-    sector: StrictStr
-    basis: StrictStr = Field(max_length=2000)
-    expires_at: AwareDatetime
+    """A partner organization to designate as a trusted partner."""
+
+    organization_id: uuid.UUID = Field(description="A partner organization without a running designation.")
+    sector: StrictStr = Field(
+        description=(
+            "Its critical-infrastructure sector: healthcare, financial_services, energy, water, communications, "
+            "transportation, information_technology, defense_industrial_base or other."
+        )
+    )
+    basis: StrictStr = Field(max_length=2000, description="Why it is designated (10 to 2000 characters).")
+    expires_at: AwareDatetime = Field(description="When the designation ends; in the future.")
 
 
 class TermsOut(BaseModel):
-    number: int
-    materials: dict[str, bool]
-    protections: dict[str, object]
-    default_quotas: dict[str, int]
-    note: str
-    created_by: str
-    created_at: datetime
+    """One version of an engagement's terms."""
+
+    number: int = Field(description="The version number, from 1.")
+    materials: dict[str, bool] = Field(description="What is shared, by material (the fields of the terms' `materials`).")
+    protections: dict[str, object] = Field(description="The protections, as in the terms' `protections`.")
+    default_quotas: dict[str, int] = Field(description="The quotas new participants get, as in `quotas`.")
+    note: str = Field(description="What changed in this version.")
+    created_by: str = Field(description="Who published it (an e-mail address).")
+    created_at: datetime = Field(description="When it was published.")
 
     @classmethod
     def of(cls, t: TermsView) -> TermsOut:
@@ -112,16 +170,18 @@ class TermsOut(BaseModel):
 
 
 class ParticipantOut(BaseModel):
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    organization_name: str
-    cohort: str
-    quotas: dict[str, int]
-    accepted_terms: int | None
-    accepted_by: str | None
-    accepted_at: datetime | None
-    revoked_at: datetime | None
-    revoked_users: list[str]
+    """An organization taking part in an engagement."""
+
+    id: uuid.UUID = Field(description="The participant's id (quotas and revocation name it).")
+    organization_id: uuid.UUID = Field(description="The participating organization.")
+    organization_name: str = Field(description="That organization's name.")
+    cohort: str = Field(description="`government` (agencies, the program office) or `partner` (a trusted partner).")
+    quotas: dict[str, int] = Field(description="Its quotas: requests_per_day, tokens_per_day, requests_per_minute.")
+    accepted_terms: int | None = Field(description="The terms version its admin last accepted, or null.")
+    accepted_by: str | None = Field(description="Who accepted them (an e-mail address), or null.")
+    accepted_at: datetime | None = Field(description="When, or null.")
+    revoked_at: datetime | None = Field(description="When the developer revoked the whole organization, or null.")
+    revoked_users: list[str] = Field(description="Its people the developer revoked (e-mail addresses).")
 
     @classmethod
     def of(cls, p: ParticipantView) -> ParticipantOut:
@@ -140,29 +200,37 @@ class ParticipantOut(BaseModel):
 
 
 class UpstreamOut(BaseModel):
-    variant: str
-    set_by: str
-    set_at: datetime
-    last_used_at: datetime | None
+    """A variant's registered upstream; its URL and key are never returned."""
+
+    variant: str = Field(description="`standard` or `reduced-safeguard`.")
+    set_by: str = Field(description="Who registered it (an e-mail address).")
+    set_at: datetime = Field(description="When.")
+    last_used_at: datetime | None = Field(description="When the gateway last forwarded a call to it, or null.")
 
 
 class EngagementOut(BaseModel):
-    id: uuid.UUID
-    title: str
-    version_id: uuid.UUID
-    version: str
+    """An engagement as you may see it: a participant sees only its own participation."""
+
+    id: uuid.UUID = Field(description="The engagement's id.")
+    title: str = Field(description="Its title.")
+    version_id: uuid.UUID = Field(description="The model version under review.")
+    version: str = Field(description="That version's model name and label, e.g. `Atlas 3.0-rc2`.")
     model: str = Field(description="The `model` to pass on the gateway.")
-    developer: str
-    state: str
-    closed_reason: str | None
-    window_start: datetime
-    window_end: datetime
-    recipients: str
-    partners_from: datetime | None
-    current_terms: int
-    terms: list[TermsOut]
-    participants: list[ParticipantOut]
-    upstreams: list[UpstreamOut]
+    developer: str = Field(description="The developer organization's name.")
+    state: str = Field(
+        description="`draft`, `offered`, `active` or `closed`, as of now (the window and a release decide it too)."
+    )
+    closed_reason: str | None = Field(description="`window_elapsed`, `released` or `withdrawn` once closed; otherwise null.")
+    window_start: datetime = Field(description="When access opens.")
+    window_end: datetime = Field(description="When access ends.")
+    recipients: str = Field(description="`federal_only` or `federal_and_partners`.")
+    partners_from: datetime | None = Field(description="When trusted partners' access starts; null for `federal_only`.")
+    current_terms: int = Field(description="The number of the terms version in force.")
+    terms: list[TermsOut] = Field(description="Every terms version, oldest first.")
+    participants: list[ParticipantOut] = Field(
+        description="The participants you may see: all for the developer and the program office, your own otherwise."
+    )
+    upstreams: list[UpstreamOut] = Field(description="The variants with a registered upstream.")
 
     @classmethod
     def of(cls, e: EngagementView) -> EngagementOut:
@@ -189,15 +257,17 @@ class EngagementOut(BaseModel):
 
 
 class DesignationOut(BaseModel):
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    organization_name: str
-    sector: str
-    basis: str
-    designated_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    engagements: list[str]
+    """A trusted-partner designation by the program office."""
+
+    id: uuid.UUID = Field(description="The designation's id.")
+    organization_id: uuid.UUID = Field(description="The designated partner organization.")
+    organization_name: str = Field(description="That organization's name.")
+    sector: str = Field(description="Its critical-infrastructure sector.")
+    basis: str = Field(description="Why it was designated.")
+    designated_at: datetime = Field(description="When it was designated.")
+    expires_at: datetime = Field(description="When the designation ends.")
+    revoked_at: datetime | None = Field(description="When the program office ended it early, or null.")
+    engagements: list[str] = Field(description="Titles of the engagements it takes part in that you may read.")
 
     @classmethod
     def of(cls, d: DesignationView) -> DesignationOut:

@@ -32,8 +32,10 @@ KIND_NAMES = {
 
 
 def shared_by(kind: ArtifactKind | str, materials: Materials) -> bool:
-    """Whether terms sharing ``materials`` cover a file of ``kind`` (``other`` always is; a kind
-    unknown to this version is not)."""
+    """Whether terms sharing ``materials`` cover a file of ``kind``.
+
+    ``other`` always is; a kind unknown to this version is not.
+    """
     try:
         chosen = ArtifactKind(kind)
     except ValueError:
@@ -56,8 +58,10 @@ def human_bytes(n: int) -> str:
 
 
 def clean_filename(raw: str) -> str:
-    """The file's own name: no directories, no control characters, at most 200 characters
-    (the extension is kept when a long name is shortened)."""
+    """The file's own name: no directories, no control characters, at most 200 characters.
+
+    The extension is kept when a long name is shortened.
+    """
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[\\/]", name)[-1]
     name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))

@@ -8,24 +8,26 @@ from datetime import datetime
 from urllib.parse import quote
 
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from frontier_review.engagements.materials.evidence import EvidenceView
 from frontier_review.engagements.materials.service import ArtifactView
 
 
 class ArtifactOut(BaseModel):
-    id: uuid.UUID
-    engagement_id: uuid.UUID
-    kind: str
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    uploaded_by: str
-    uploaded_at: datetime
-    purge_after: datetime
-    purged_at: datetime | None
+    """A confidential file the developer shared on an engagement (its metadata; download for the content)."""
+
+    id: uuid.UUID = Field(description="The artifact's id.")
+    engagement_id: uuid.UUID = Field(description="Its engagement.")
+    kind: str = Field(description="`system_card`, `evaluation_results`, `weights` or `other`.")
+    filename: str = Field(description="The file's name, as uploaded (without directories).")
+    content_type: str = Field(description="Its media type.")
+    size: int = Field(description="Its size in bytes.")
+    sha256: str = Field(description="The SHA-256 digest of its content, in hex.")
+    uploaded_by: str = Field(description="Who uploaded it (an e-mail address).")
+    uploaded_at: datetime = Field(description="When.")
+    purge_after: datetime = Field(description="When its retention ends; from then on it cannot be downloaded.")
+    purged_at: datetime | None = Field(description="When its content was deleted, or null; the record stays listed.")
 
     @classmethod
     def of(cls, a: ArtifactView) -> ArtifactOut:
@@ -33,13 +35,15 @@ class ArtifactOut(BaseModel):
 
 
 class EvidenceOut(BaseModel):
-    id: uuid.UUID
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    uploaded_by: str
-    uploaded_at: datetime
+    """An evidence file attached to a finding (its metadata; download for the content)."""
+
+    id: uuid.UUID = Field(description="The evidence file's id.")
+    filename: str = Field(description="The file's name, as uploaded (without directories).")
+    content_type: str = Field(description="Its media type.")
+    size: int = Field(description="Its size in bytes.")
+    sha256: str = Field(description="The SHA-256 digest of its content, in hex.")
+    uploaded_by: str = Field(description="Who attached it (an e-mail address).")
+    uploaded_at: datetime = Field(description="When.")
 
     @classmethod
     def of(cls, e: EvidenceView) -> EvidenceOut:
@@ -47,6 +51,7 @@ class EvidenceOut(BaseModel):
 
 
 def attachment(chunks: Iterator[bytes], filename: str, content_type: str, **headers: str) -> StreamingResponse:
+    """A file download that is never cached, named ``filename`` whatever characters it has."""
     # RFC 6266: an ASCII fallback and the exact name, percent-encoded.
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
     disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

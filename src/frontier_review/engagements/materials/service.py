@@ -157,8 +157,10 @@ def upload(
 
 
 def list_artifacts(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[ArtifactView]:
-    """Every artifact of the engagement, purged ones included (newest first), for whoever may
-    read the engagement: the developer, the program office, participants."""
+    """Every artifact of the engagement, purged ones included, newest first.
+
+    For whoever may read the engagement: the developer, the program office, participants.
+    """
     row = get_row_for(uow, principal, engagement_id, Permission.ENGAGEMENT_READ)
     rows = uow.session.scalars(select(Artifact).where(Artifact.engagement_id == row.id).order_by(Artifact.uploaded_at.desc()))
     return [_view(a) for a in rows]

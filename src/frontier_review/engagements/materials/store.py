@@ -146,8 +146,10 @@ def iter_chunks(uow: UnitOfWork, owner_id: uuid.UUID, count: int) -> Iterator[by
 
 
 def delete_chunks(uow: UnitOfWork, owner_id: uuid.UUID) -> None:
-    """Delete every sealed chunk of ``owner_id`` and the data keys that opened them, so no copy
-    of the chunks (a backup) can be read any more."""
+    """Delete every sealed chunk of ``owner_id`` and the data keys that opened them.
+
+    Without the keys no copy of the chunks (a backup) can be read any more.
+    """
     uow.session.execute(delete(SealedChunk).where(SealedChunk.owner_id == owner_id))
     security.forget_data_keys(uow, table=_CHUNK_TABLE, owner_prefix=f"{owner_id}:")
 
