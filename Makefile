@@ -29,6 +29,7 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_package_cycles.py
 
 typecheck: install
 	$(BIN)/mypy
