@@ -40,6 +40,7 @@ __all__ = [
     "list_benchmarks",
     "list_benchmarks_by_id",
     "list_benchmarks_named",
+    "list_reference_results",
     "list_results_for_version",
     "record_result",
     "register_benchmark",
@@ -336,3 +337,35 @@ def list_results_for_version(uow: UnitOfWork, principal: Principal, version_id: 
             details={"results": opened},
         )
     return out
+
+
+def list_reference_results(
+    uow: UnitOfWork, principal: Principal, *, benchmark_id: uuid.UUID, scaffold_version: str
+) -> list[ResultView]:
+    """Each reference model's newest result on a benchmark version with one scaffold, by reference name.
+
+    For the program office (cleared staff for a classified benchmark), to compare a run with
+    like-for-like references; every classified score opened is audited by result id (never the value).
+    """
+    bench = uow.session.get(Benchmark, benchmark_id)
+    if bench is None:
+        raise NotFound(f"unknown benchmark {benchmark_id}")
+    authorize(uow, principal, Permission.COVERAGE_BENCHMARK_MANAGE, Sensitivity(bench.classified, str(bench.id), "benchmark"))
+    stmt = (
+        select(BenchmarkResult)
+        .where(BenchmarkResult.benchmark_id == bench.id, BenchmarkResult.reference_model.is_not(None))
+        .where(BenchmarkResult.scaffold_version == scaffold_version)
+        .order_by(BenchmarkResult.recorded_at)
+    )
+    newest = {row.reference_model: row for row in uow.session.scalars(stmt)}  # by time: the last one wins
+    opened = [str(row.id) for row in newest.values() if row.scores_sealed is not None]
+    if opened:
+        audit.record(
+            uow,
+            principal,
+            CoverageTag.RESULT_CLASSIFIED_VIEWED,
+            target_type="benchmark",
+            target_id=bench.id,
+            details={"results": sorted(opened)},
+        )
+    return [_rview(uow, newest[name], bench, name) for name in sorted(n for n in newest if n)]

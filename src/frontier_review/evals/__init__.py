@@ -10,8 +10,8 @@ which keeps Inspect AI out of every process that does not run an evaluation):
 - ``tasks``: the job names (``RUN_TASK``) and ``register``;
 - ``tags``: ``EvalsTag``, the actions evals records.
 
-``orm``, ``policy``, ``domain``, ``api``, ``web``, ``runner`` and ``inspect_task`` are for the
-composition root, the run process and the area itself.
+``orm``, ``policy``, ``domain``, ``comparison``, ``api``, ``web``, ``runner`` and ``inspect_task``
+are for the composition root, the run process and the area itself.
 """
 
 __all__ = ["logfile", "package", "runs", "service", "tags", "tasks"]

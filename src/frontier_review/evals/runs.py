@@ -64,6 +64,8 @@ class RunView:
 
     id: uuid.UUID
     benchmark: str
+    benchmark_id: uuid.UUID
+    classified: bool  # a classified suite's run
     target: str
     subject: str
     status: RunStatus
@@ -198,6 +200,8 @@ def run_view(uow: UnitOfWork, run: BenchmarkRun, *, open_scores: bool = True) ->
     return RunView(
         id=run.id,
         benchmark=f"{bench.name}@{bench.version}",
+        benchmark_id=bench.id,
+        classified=bench.classified,
         target=target.name,
         subject=target_subject(uow, target),
         status=RunStatus(run.status),

@@ -3,22 +3,84 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from frontier_review import engagements
-from frontier_review.evals import runs, service, targets
+from frontier_review.evals import comparison, runs, service, targets
+from frontier_review.evals.domain import format_duration, run_timing
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service as registry
+from frontier_review.web import charts
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(prefix="/evals", include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A run's elapsed time and the estimate of what remains, as the pages print them."""
+
+    elapsed: str | None  # None before the run starts
+    seconds: float  # elapsed, for sorting (0 before the run starts)
+    remaining: str | None  # None unless running: "estimating…", "finishing…" or "about 4 min left"
+
+
+def _clock(run: runs.RunView, now: datetime) -> Clock:
+    timing = run_timing(
+        run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_seconds=run.duration_seconds,
+        samples_done=run.samples_done,
+        samples_total=run.samples_total,
+        now=now,
+    )
+    elapsed = format_duration(timing.elapsed) if timing.elapsed is not None else None
+    seconds = timing.elapsed.total_seconds() if timing.elapsed is not None else 0.0
+    if not timing.running:
+        remaining = None
+    elif timing.remaining is None:
+        remaining = "estimating…"
+    elif not timing.remaining:
+        remaining = "finishing…"
+    else:
+        remaining = format_duration(timing.remaining, approximate=True) + " left"
+    return Clock(elapsed, seconds, remaining)
+
+
+def _status_context(uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> dict[str, Any]:
+    """What the run's status block shows; the comparison only to cleared staff, once the run has a score."""
+    view = runs.get_run(uow, principal, run_id)
+    found = None
+    if view.score is not None and comparison.may_compare(uow, principal, run_id):
+        found = comparison.compare_run(uow, principal, view)
+    return {
+        "run": view,
+        "clock": _clock(view, uow.clock.now()),
+        "comparison": found,
+        "comparison_chart": _comparison_chart(found) if found is not None and found.references else None,
+    }
+
+
+def _comparison_chart(found: comparison.Comparison) -> Markup:
+    estimates = [charts.Estimate(f"This run: {found.subject}", found.score, found.stderr)]
+    estimates += [charts.Estimate(ref.subject, ref.score, ref.stderr) for ref in found.references]
+    return charts.estimate_chart(
+        chart_id=f"run-{found.run_id}-comparison",
+        title=f"Score on {found.benchmark}: this run against the reference models",
+        desc="Scores from 0 to 1; the whiskers span one standard error either side of each score.",
+        estimates=estimates,
+    )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -39,6 +101,7 @@ def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
         suites=suites,
         targets=model_targets,
         runs=recent,
+        clocks=_clocks(recent, uow.clock.now()),
         versions=versions,
         grants=grants,
     )
@@ -47,7 +110,12 @@ def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
 @router.get("/runs-table", response_class=HTMLResponse)
 def runs_table(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """The runs table alone, polled by htmx for live progress."""
-    return render(request, "evals/_runs.html", principal, runs=runs.list_runs(uow, principal, limit=50))
+    recent = runs.list_runs(uow, principal, limit=50)
+    return render(request, "evals/_runs.html", principal, runs=recent, clocks=_clocks(recent, uow.clock.now()))
+
+
+def _clocks(recent: list[runs.RunView], now: datetime) -> dict[uuid.UUID, Clock]:
+    return {run.id: _clock(run, now) for run in recent}
 
 
 @router.post("/targets/gateway", dependencies=[back_to("/evals")])
@@ -124,9 +192,9 @@ def start_run(
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
-    view = runs.get_run(uow, principal, run_id)
+    context = _status_context(uow, principal, run_id)
     can_read_items = decide(uow, principal, Permission.EVALS_ITEMS_READ, None, uow.clock.now()).allowed
-    return render(request, "evals/run.html", principal, run=view, can_read_items=can_read_items)
+    return render(request, "evals/run.html", principal, can_read_items=can_read_items, **context)
 
 
 @router.get("/runs/{run_id}/transcripts", response_class=HTMLResponse)
@@ -147,7 +215,8 @@ def log_export(uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response
 
 @router.get("/runs/{run_id}/status", response_class=HTMLResponse)
 def run_status(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
-    return render(request, "evals/_run_status.html", principal, run=runs.get_run(uow, principal, run_id))
+    """The run's status block, polled by htmx while the run is unfinished (the finished block stops the polling)."""
+    return render(request, "evals/_run_status.html", principal, **_status_context(uow, principal, run_id))
 
 
 @router.post("/runs/{run_id}/cancel", dependencies=[back_to("/evals/runs/{run_id}")])
