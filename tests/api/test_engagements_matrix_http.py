@@ -78,7 +78,10 @@ READS_GREEN = READS  # and every other participant (TLP:GREEN shares within the 
 HIDES_AMBER = SIGNED_IN - READS_AMBER  # for them the finding does not exist (404)
 HIDES_GREEN = SIGNED_IN - READS_GREEN
 # Routes that refuse API tokens by design; checked with signed-in sessions instead.
-SESSION_ONLY = {("POST", "/api/v1/engagements/{eng}/gateway-tokens")}
+SESSION_ONLY = {
+    ("POST", "/api/v1/engagements/{eng}/gateway-tokens"),
+    ("POST", "/api/v1/engagements/{eng}/playground-session"),
+}
 
 
 @dataclass
@@ -303,6 +306,10 @@ MATRIX: list[Case] = [
     Case(R, "/api/v1/engagements/{fed_only}/usage", READS_FEDERAL_ONLY),
     Case(R, "/api/v1/engagements/{draft}/usage", DEVELOPER),
     Case(R, "/api/v1/gateway-tokens", SIGNED_IN),
+    # Whoever reads an engagement reads its own access to it (refused, for those who take no part).
+    Case(R, "/api/v1/engagements/{eng}/my-access", READS),
+    Case(R, "/api/v1/engagements/{fed_only}/my-access", READS_FEDERAL_ONLY),
+    Case(R, "/api/v1/engagements/{draft}/my-access", DEVELOPER),
     Case(R, "/api/v1/partners", LISTS_PARTNERS),
     # Whoever reads an engagement lists its artifacts and findings (findings filtered by TLP).
     Case(R, "/api/v1/engagements/{eng}/artifacts", READS),
@@ -587,22 +594,30 @@ def _session(base_url: str, person: Person) -> Iterator[httpx.Client]:
         yield client
 
 
-def _mint(client: httpx.Client, engagement_id: str, csrf: dict[str, str]) -> httpx.Response:
-    return client.post(f"/api/v1/engagements/{engagement_id}/gateway-tokens", json={"name": "laptop"}, headers=csrf)
+MINTS = ("gateway-tokens", "playground-session")
 
 
-def test_gateway_tokens_need_a_signed_in_participant(world: World, base_url: str, http: httpx.Client) -> None:
-    """A signed-in participant (with the CSRF header) mints a token where it takes part; an API
-    token never mints one, not even a participant's; nobody else mints one by session either."""
+def _mint(client: httpx.Client, engagement_id: str, csrf: dict[str, str], route: str = "gateway-tokens") -> httpx.Response:
+    body = {"name": "laptop"} if route == "gateway-tokens" else None
+    return client.post(f"/api/v1/engagements/{engagement_id}/{route}", json=body, headers=csrf)
+
+
+@pytest.mark.parametrize("route", MINTS)
+def test_gateway_tokens_need_a_signed_in_participant(world: World, base_url: str, http: httpx.Client, route: str) -> None:
+    """A signed-in participant (with the CSRF header) mints a token where it takes part, once its
+    organization accepted the current terms; an API token never mints one, not even a
+    participant's; nobody else mints one by session either. The playground's session token
+    follows the same rules."""
     eng, fed_only, draft = world.ids["eng"], world.ids["fed_only"], world.ids["draft"]
     for actor in ACTORS:
-        response = http.post(f"/api/v1/engagements/{eng}/gateway-tokens", json={"name": "ci"}, headers=_auth(world, actor))
+        response = http.post(f"/api/v1/engagements/{eng}/{route}", json={"name": "ci"}, headers=_auth(world, actor))
         refusal = 403 if actor in READS else 404  # whoever may not see the engagement: not found
         assert response.status_code == (401 if actor == ANONYMOUS else refusal), (actor, response.text)
     expected = {
-        # An engagement the caller may not see at all does not exist for it (404).
-        "agency_member": {eng: 201, fed_only: 201, draft: 404},
-        "agency_admin": {eng: 201, fed_only: 201, draft: 404},
+        # An engagement the caller may not see at all does not exist for it (404); the agency has
+        # not accepted the federal-only terms yet, so it gets no token there (403, naming the terms).
+        "agency_member": {eng: 201, fed_only: 403, draft: 404},
+        "agency_admin": {eng: 201, fed_only: 403, draft: 404},
         "partner_admin": {eng: 201, fed_only: 404, draft: 404},  # G6: federal-only terms
         "dev_admin": {eng: 403, fed_only: 403, draft: 403},
         "po_admin": {eng: 403, fed_only: 403, draft: 404},
@@ -613,10 +628,10 @@ def test_gateway_tokens_need_a_signed_in_participant(world: World, base_url: str
     failures = []
     for actor, by_engagement in expected.items():
         with _session(base_url, world.people[actor]) as client:
-            assert _mint(client, eng, {}).status_code == 403, f"{actor}: a session write without the CSRF header"
+            assert _mint(client, eng, {}, route).status_code == 403, f"{actor}: a session write without the CSRF header"
             csrf = {"X-CSRF-Token": csrf_from(client.get("/account").text)}
             for engagement_id, status in by_engagement.items():
-                response = _mint(client, engagement_id, csrf)
+                response = _mint(client, engagement_id, csrf, route)
                 if response.status_code != status:
                     failures.append(
                         f"{actor} on {engagement_id}: {response.status_code} (expected {status}) {response.text[:120]}"
@@ -624,6 +639,8 @@ def test_gateway_tokens_need_a_signed_in_participant(world: World, base_url: str
                 elif status == 201:
                     assert response.json()["token"].startswith("frg_"), actor
                     assert response.json()["engagement_id"] == engagement_id
+                elif engagement_id == fed_only and actor in AGENCY:
+                    assert "not accepted the engagement's current terms" in response.json()["detail"], response.text
     assert not failures, "\n".join(failures)
 
 

@@ -29,6 +29,7 @@ from frontier_review.engagements.access.recorder import (
 )
 from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.kernel.clock import FrozenClock
+from frontier_review.kernel.errors import PermissionDenied
 from frontier_review.mockllm import serve_fake
 from frontier_review.registry import service as registry_service
 from frontier_review.registry.domain import VersionStatus
@@ -160,11 +161,11 @@ def test_partners_wait_for_their_cohort(container: Container, clock: FrozenClock
 
 def test_terms_must_be_accepted_and_a_change_needs_acceptance_again(container: Container, base_url: str, upstream: str) -> None:
     setup = make_engagement(container, upstream_url=upstream, accept=False)
-    sdk = client(base_url, gateway_token(container, setup.reviewer, setup))
-    with pytest.raises(openai.PermissionDeniedError, match="not accepted version 1"):
-        ask(sdk, setup)
+    with pytest.raises(PermissionDenied, match="not accepted the engagement's current terms"):
+        gateway_token(container, setup.reviewer, setup)  # no token before acceptance: every call would be refused
     with container.uow() as uow:
         service.accept_terms(uow, setup.agency_admin.principal, setup.engagement.id, terms_number=1)
+    sdk = client(base_url, gateway_token(container, setup.reviewer, setup))
     assert ask(sdk, setup) == ANSWER
     current = setup.engagement.current
     with container.uow() as uow:

@@ -24,7 +24,6 @@ from tests.api.helpers import csrf_from, web_login
 from tests.factories.engagements import Setup, make_engagement
 
 TOKEN = re.compile(r'<code id="new-token">([^<]+)</code>')
-PLAYGROUND_TOKEN = re.compile(r'data-new-token="([^"]+)"')
 
 
 @pytest.fixture
@@ -96,19 +95,6 @@ def test_the_token_is_shown_once_and_never_sits_in_the_cookie(
     again = reviewer.get(page)
     assert TOKEN.search(again.text) is None
     assert token not in again.text
-
-
-def test_the_playground_token_takes_the_same_path(container: Container, setup: Setup, reviewer: httpx.Client) -> None:
-    page = f"/engagements/{setup.engagement.id}"
-    csrf = csrf_from(reviewer.get(page).text)
-    minted = reviewer.post(f"{page}/playground/token", data={"csrf_token": csrf})
-    assert minted.status_code == 303, minted.text
-    assert "frg_" not in session_payload(minted)
-    first = reviewer.get(minted.headers["location"])
-    found = PLAYGROUND_TOKEN.search(first.text)
-    assert found and found.group(1).startswith("frg_")
-    assert PLAYGROUND_TOKEN.search(reviewer.get(minted.headers["location"]).text) is None
-    assert _rows(container) == []
 
 
 def test_a_record_is_bound_to_its_person_and_expires(

@@ -457,6 +457,8 @@ GRID: list[tuple[str, Permission, str]] = [
     # the terms' confidentiality covers findings: not even TLP:CLEAR before the partner accepts them
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .", P.ENGAGEMENT_READ, "eng:partner_unaccepted"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_FILE, "eng:partner_unaccepted"),
+    # Gateway tokens wait for the terms too: before acceptance every call they made would be refused.
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.GATEWAY_TOKEN_ISSUE, "eng:partner_unaccepted"),
     (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .", P.FINDING_READ, "finding:clear_partner_unaccepted"),
 
     # relabelling (TLP:RED names devA and poM; agM filed): the finder's organization relaxes and

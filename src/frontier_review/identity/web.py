@@ -87,7 +87,10 @@ def logout(request: Request, uow: UoW, principal: OptionalWebPrincipal) -> Respo
     key = request.session.get(SESSION_KEY)
     service.end_session(uow, principal, session_key=key if isinstance(key, str) else None)
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login", status_code=303)
+    # What pages kept in this browser (the playground's token and conversation) goes with the session.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)

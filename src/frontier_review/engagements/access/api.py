@@ -7,11 +7,13 @@ import uuid
 from fastapi import APIRouter, status
 
 from frontier_review.config import Environment
-from frontier_review.engagements.access import service
+from frontier_review.engagements.access import playground, service
 from frontier_review.engagements.access.schemas import (
     GatewayTokenIn,
     GatewayTokenOut,
     IssuedGatewayTokenOut,
+    MyAccessOut,
+    PlaygroundSessionOut,
     UpstreamIn,
     UsageOut,
 )
@@ -88,17 +90,20 @@ def usage(engagement_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> list[U
 def issue_token(engagement_id: uuid.UUID, body: GatewayTokenIn, uow: UoW, principal: ApiPrincipal) -> IssuedGatewayTokenOut:
     """Create your personal token for this engagement's gateway; the token is shown only in this answer.
 
-    Use it as the API key of an OpenAI-compatible client. Calls are admitted only while your
-    organization's admin has accepted the current terms and the window is open.
+    Use it as the API key of an OpenAI-compatible client. Tokens are issued only once your
+    organization's admin has accepted the current terms; calls are admitted while the window is open.
 
-    **Who may call:** people of an organization that takes part, signed in to the web interface
-    (with the `X-CSRF-Token` header), never with an API token (`engagements:gateway_token:issue`).
+    **Who may call:** people of an organization that takes part and has accepted the current
+    terms, signed in to the web interface (with the `X-CSRF-Token` header), never with an API
+    token (`engagements:gateway_token:issue`).
 
     **Returns** the token's metadata and, once, `token`.
 
-    **Errors:** 403 when you call with an API token, or may see the engagement but take no part
-    in it (the developer, the program office); 404 when no such engagement exists or you may not
-    see it; 422 for a name not 1 to 100 characters long.
+    **Errors:** 403 when you call with an API token, may see the engagement but take no part in
+    it (the developer, the program office), or your organization has not accepted the current
+    terms (the refusal says so and is audited); 404 when no such engagement exists or you may not
+    see it; 422 for a name not 1 to 100 characters long, or the playground's own name
+    (`playground session`).
     """
     issued = service.issue_token(uow, principal, engagement_id, name=body.name)
     return IssuedGatewayTokenOut(**GatewayTokenOut.of(issued.token).model_dump(), token=issued.plaintext)
@@ -126,3 +131,44 @@ def revoke_token(token_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> Gate
     **Errors:** 404 when no such token exists or it is someone else's (the same answer).
     """
     return GatewayTokenOut.of(service.revoke_token(uow, principal, token_id))
+
+
+@router.post(
+    "/engagements/{engagement_id}/playground-session",
+    status_code=status.HTTP_201_CREATED,
+    summary="Start your chat playground session",
+)
+def start_playground_session(engagement_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> PlaygroundSessionOut:
+    """Mint the token the chat playground uses in your browser tab; any earlier playground token of yours is revoked.
+
+    You hold one playground token per engagement: the playground keeps it in its browser tab and
+    reuses it across messages and reloads, and calls this only when the tab has none that works.
+    The token is an ordinary gateway token named `playground session`, stored as a digest only.
+
+    **Who may call:** as for `POST /engagements/{engagement_id}/gateway-tokens`: people of an
+    organization that takes part and has accepted the current terms, signed in to the web
+    interface (with the `X-CSRF-Token` header), never with an API token.
+
+    **Returns** the token's metadata, once `token`, and in `replaced` the `lookup` of each
+    playground token it revoked.
+
+    **Errors:** 403 when you call with an API token, take no part, or your organization has not
+    accepted the current terms; 404 when no such engagement exists or you may not see it.
+    """
+    return PlaygroundSessionOut.of_session(playground.start_playground_session(uow, principal, engagement_id))
+
+
+@router.get("/engagements/{engagement_id}/my-access", summary="Your gateway access right now")
+def my_access(engagement_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> MyAccessOut:
+    """Whether a gateway call you made now would be admitted, until when, and your organization's quota left today.
+
+    The refusal, when there is one, is the one the gateway would give (window not open or closed,
+    terms not accepted, access revoked, released, API access not shared), with its code. Usage is
+    counted from the access log of the current UTC day.
+
+    **Who may call:** whoever may see the engagement (`engagements:engagement:read`); for
+    someone who takes no part, `refusal` says so and `quota` is null.
+
+    **Errors:** 404 when no such engagement exists or you may not see it (the same answer).
+    """
+    return MyAccessOut.of(playground.get_my_access(uow, principal, engagement_id))

@@ -27,6 +27,9 @@ from frontier_review.security import service as security
 from frontier_review.security.tokens import mint_token
 
 GATEWAY_TOKEN_PREFIX = "frg"  # noqa: S105 - a public prefix
+# The name of the playground's one session token per person and engagement (see ``playground``);
+# a token minted with the form may not take it.
+PLAYGROUND_TOKEN_NAME = "playground session"  # noqa: S105 - a name, not a secret
 
 
 @dataclass(frozen=True)
@@ -132,23 +135,55 @@ def remove_upstream(uow: UnitOfWork, principal: Principal, engagement_id: uuid.U
     return engagement_view(uow, row, principal)
 
 
-def _token_view(t: GatewayToken) -> GatewayTokenView:
+def token_view(t: GatewayToken) -> GatewayTokenView:
+    """The owner's view of a token row."""
     return GatewayTokenView(t.id, t.engagement_id, t.name, t.lookup, t.created_at, t.revoked_at)
 
 
 def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, name: str) -> IssuedGatewayToken:
-    """A personal gateway token for one engagement, shown once. Only people (not API tokens) mint them."""
+    """A personal gateway token for one engagement, shown once.
+
+    Only people (not API tokens) mint them, and only once their organization has accepted the
+    engagement's current terms (before that, every call the token made would be refused).
+
+    Args:
+        uow: The unit of work.
+        principal: The signed-in participant minting the token.
+        engagement_id: The engagement the token opens on the gateway.
+        name: What the token is for (1 to 100 characters; not the playground's own name).
+
+    Returns:
+        The token's metadata and, this once, its plaintext.
+
+    Raises:
+        NotFound: The engagement does not exist, or the principal may not see it.
+        PermissionDenied: The principal takes no part, calls with an API token, or its
+            organization has not accepted the current terms (audited like every refusal).
+        ValidationFailed: The name is empty, too long, or the playground's own.
+    """
     row = get_row_for(uow, principal, engagement_id, Permission.GATEWAY_TOKEN_ISSUE)
     clean = name.strip()
     if not 1 <= len(clean) <= 100:
         raise ValidationFailed("name must have 1 to 100 characters", field="name")
+    if clean.casefold() == PLAYGROUND_TOKEN_NAME:
+        raise ValidationFailed(f"the name {PLAYGROUND_TOKEN_NAME!r} is kept for the playground's own token", field="name")
+    return mint(uow, principal, row.id, name=clean)
+
+
+def mint(
+    uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, name: str, details: dict[str, Any] | None = None
+) -> IssuedGatewayToken:
+    """Mint and audit a gateway token for a principal already authorized to have one.
+
+    Only the token's digest is stored; the audit entry names its public ``lookup`` part.
+    """
     minted = mint_token(GATEWAY_TOKEN_PREFIX)
     assert principal.user_id is not None
     token = GatewayToken(
         id=new_id(),
-        engagement_id=row.id,
+        engagement_id=engagement_id,
         user_id=principal.user_id,
-        name=clean,
+        name=name,
         lookup=minted.lookup,
         token_digest=minted.digest,
         created_at=uow.clock.now(),
@@ -160,10 +195,10 @@ def issue_token(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID,
         principal,
         EngagementTag.GATEWAY_TOKEN_ISSUED,
         target_type="engagement",
-        target_id=row.id,
-        details={"lookup": minted.lookup},
+        target_id=engagement_id,
+        details={"lookup": minted.lookup, **(details or {})},
     )
-    return IssuedGatewayToken(_token_view(token), minted.plaintext)
+    return IssuedGatewayToken(token_view(token), minted.plaintext)
 
 
 def list_my_tokens(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID | None = None) -> list[GatewayTokenView]:
@@ -173,7 +208,7 @@ def list_my_tokens(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
     stmt = select(GatewayToken).where(GatewayToken.user_id == principal.user_id).order_by(GatewayToken.created_at.desc())
     if engagement_id is not None:
         stmt = stmt.where(GatewayToken.engagement_id == engagement_id)
-    return [_token_view(t) for t in uow.session.scalars(stmt)]
+    return [token_view(t) for t in uow.session.scalars(stmt)]
 
 
 def revoke_token(uow: UnitOfWork, principal: Principal, token_id: uuid.UUID) -> GatewayTokenView:
@@ -181,17 +216,24 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: uuid.UUID) -> 
     token = uow.session.get(GatewayToken, token_id)
     if token is None or token.user_id != principal.user_id:
         raise NotFound(f"gateway token {token_id} not found")
-    if token.revoked_at is None:
-        token.revoked_at = uow.clock.now()
-        audit.record(
-            uow,
-            principal,
-            EngagementTag.GATEWAY_TOKEN_REVOKED,
-            target_type="engagement",
-            target_id=token.engagement_id,
-            details={"lookup": token.lookup},
-        )
-    return _token_view(token)
+    revoke(uow, principal, token)
+    return token_view(token)
+
+
+def revoke(uow: UnitOfWork, principal: Principal, token: GatewayToken, *, reason: str | None = None) -> None:
+    """Revoke ``token`` now and audit it; a revoked token stays as it is."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = uow.clock.now()
+    audit.record(
+        uow,
+        principal,
+        EngagementTag.GATEWAY_TOKEN_REVOKED,
+        target_type="engagement",
+        target_id=token.engagement_id,
+        details={"lookup": token.lookup},
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Web forms for gateway access: upstreams, personal tokens (shown once) and the chat playground."""
+"""Web forms for gateway access: upstreams, personal tokens (shown once) and the chat playground page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.config import Environment
-from frontier_review.engagements.access import reveals, service
+from frontier_review.engagements.access import playground, reveals, service
+from frontier_review.engagements.access.schemas import MyAccessOut
 from frontier_review.engagements.forms import PAGE, act
 from frontier_review.engagements.lifecycle import service as lifecycle
 from frontier_review.kernel.principal import Principal
@@ -89,16 +90,15 @@ def take_token(request: Request, uow: UoW, principal: Principal, engagement_id: 
 
 
 @router.get("/engagements/{engagement_id}/playground", response_class=HTMLResponse)
-def playground(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+def playground_page(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    """The chat playground: the page carries no token; the tab mints or reuses its own (see playground.js)."""
     view = lifecycle.get_engagement(uow, principal, engagement_id)
+    access = MyAccessOut.of(playground.get_my_access(uow, principal, engagement_id))
     return render(
-        request, "engagements/playground.html", principal, e=view, new_token=take_token(request, uow, principal, engagement_id)
+        request,
+        "engagements/playground.html",
+        principal,
+        e=view,
+        access=access,
+        gateway_url=str(request.base_url).rstrip("/") + "/gateway/v1",
     )
-
-
-@router.post("/engagements/{engagement_id}/playground/token", dependencies=[back_to(PAGE)])
-def playground_token(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    """A token for this browser's playground, handed to the page once (kept in sessionStorage)."""
-    issued = service.issue_token(uow, principal, engagement_id, name=f"playground {uow.clock.now():%Y-%m-%d %H:%M}")
-    stash_token(request, uow, principal, engagement_id, issued.plaintext)
-    return RedirectResponse(f"/engagements/{engagement_id}/playground", status_code=303)
