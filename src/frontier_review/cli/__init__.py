@@ -1,1 +1,1 @@
-"""The ``frontier-review`` command line (Typer + Rich)."""
+"""The ``frontier-review`` command line (click)."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import getpass
 from datetime import UTC
 
-import typer
+import click
 
-from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.cli.common import EnumChoice, Group, container, echo, fail, handle_errors
 from frontier_review.identity.domain import Sector
 from frontier_review.kernel.ids import parse_id
 from frontier_review.kernel.principal import OrgKind, Principal, Role
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 def _password(value: str | None, prompt: str = "Password") -> str:
@@ -37,29 +37,27 @@ def _org_id(value: str) -> object:
 
 
 @app.command("bootstrap")
+@click.option("--email", required=True, help="The operator's e-mail address.")
+@click.option("--full-name", default="Platform Operator", help="Display name.")
+@click.option("--password", help="Password (prompted when omitted; prefer the prompt).")
 @handle_errors
-def bootstrap(
-    email: str = typer.Option(..., help="The operator's e-mail address."),
-    full_name: str = typer.Option("Platform Operator", help="Display name."),
-    password: str | None = typer.Option(None, help="Password (prompted when omitted; prefer the prompt)."),
-) -> None:
+def bootstrap(email: str, full_name: str, password: str | None) -> None:
     """Create the first superuser of a new instance."""
     from frontier_review.identity import service as identity
 
     c = container()
     with c.uow() as uow:
         view = identity.bootstrap_superuser(uow, email=email, full_name=full_name, password=_password(password))
-    console.print(f"superuser {view.email} created")
+    echo(f"superuser {view.email} created")
 
 
 @app.command("bootstrap-cleared")
+@click.option("--org", required=True, help="The program office (id or name).")
+@click.option("--email", required=True, help="The cleared admin's e-mail address.")
+@click.option("--full-name", required=True, help="Display name.")
+@click.option("--password", help="Initial password (prompted when omitted; prefer the prompt).")
 @handle_errors
-def bootstrap_cleared(
-    org: str = typer.Option(..., help="The program office (id or name)."),
-    email: str = typer.Option(..., help="The cleared admin's e-mail address."),
-    full_name: str = typer.Option(..., help="Display name."),
-    password: str | None = typer.Option(None, help="Initial password (prompted when omitted; prefer the prompt)."),
-) -> None:
+def bootstrap_cleared(org: str, email: str, full_name: str, password: str | None) -> None:
     """Create the first cleared program-office admin, once; later clearances are granted by cleared admins."""
     from frontier_review.identity import service as identity
 
@@ -69,35 +67,36 @@ def bootstrap_cleared(
         view = identity.bootstrap_cleared_admin(
             uow, org_id=org_id, email=email, full_name=full_name, password=_password(password)
         )
-    console.print(f"cleared admin {view.email} created in {view.organization_name}: {view.id}")
-    console.print("They should sign in and change this password now; they grant every further clearance.")
+    echo(f"cleared admin {view.email} created in {view.organization_name}: {view.id}")
+    echo("They should sign in and change this password now; they grant every further clearance.")
 
 
 @app.command("create-org")
+@click.option("--name", required=True, help="Organization name (unique).")
+@click.option(
+    "--kind", type=EnumChoice(OrgKind), required=True, help="developer | program_office | agency | partner | clearinghouse"
+)
+# Sixteen sectors: listed in the help, not in a metavar too wide for the option column.
+@click.option("--sector", type=EnumChoice(Sector), metavar="SECTOR", help=f"CISA sector (partners only): {', '.join(Sector)}.")
 @handle_errors
-def create_org(
-    name: str = typer.Option(..., help="Organization name (unique)."),
-    kind: OrgKind = typer.Option(..., help="developer | program_office | agency | partner | clearinghouse"),
-    sector: Sector | None = typer.Option(None, help="CISA sector (partners only)."),
-) -> None:
+def create_org(name: str, kind: OrgKind, sector: Sector | None) -> None:
     """Create an organization."""
     from frontier_review.identity import service as identity
 
     c = container()
     with c.uow() as uow:
         view = identity.create_organization(uow, Principal.system("cli"), name=name, kind=kind, sector=sector)
-    console.print(f"organization {view.name} ({view.kind.value}) created: {view.id}")
+    echo(f"organization {view.name} ({view.kind.value}) created: {view.id}")
 
 
 @app.command("create-user")
+@click.option("--org", required=True, help="Organization id or name.")
+@click.option("--email", required=True)
+@click.option("--full-name", required=True)
+@click.option("--role", type=EnumChoice(Role), default=Role.MEMBER.value)
+@click.option("--password", help="Password (prompted when omitted).")
 @handle_errors
-def create_user(
-    org: str = typer.Option(..., help="Organization id or name."),
-    email: str = typer.Option(...),
-    full_name: str = typer.Option(...),
-    role: Role = typer.Option(Role.MEMBER),
-    password: str | None = typer.Option(None, help="Password (prompted when omitted)."),
-) -> None:
+def create_user(org: str, email: str, full_name: str, role: Role, password: str | None) -> None:
     """Create a user in an organization (never a cleared one: see ``bootstrap-cleared``)."""
     from frontier_review.identity import service as identity
 
@@ -113,16 +112,15 @@ def create_user(
             password=_password(password),
             role=role,
         )
-    console.print(f"user {view.email} created in {view.organization_name}: {view.id}")
+    echo(f"user {view.email} created in {view.organization_name}: {view.id}")
 
 
 @app.command("issue-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What the token is for.")
+@click.option("--days", type=click.IntRange(1, 366), help="Days until it expires (default FR_TOKEN_DEFAULT_DAYS).")
 @handle_errors
-def issue_token(
-    email: str = typer.Option(..., help="The user the token acts as."),
-    name: str = typer.Option(..., help="What the token is for."),
-    days: int | None = typer.Option(None, min=1, max=366, help="Days until it expires (default FR_TOKEN_DEFAULT_DAYS)."),
-) -> None:
+def issue_token(email: str, name: str, days: int | None) -> None:
     """Issue an API token for a user; it is printed once and never stored."""
     from frontier_review.identity import service as identity
 
@@ -133,5 +131,5 @@ def issue_token(
         if user is None:
             raise fail(f"no user {email!r}")
         view, plaintext = identity.issue_token(uow, system, user_id=user.id, name=name, expires_in_days=days)
-    console.print(f"token {view.display} for {email}, expires {view.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
-    typer.echo(plaintext)
+    echo(f"token {view.display} for {email}, expires {view.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
+    echo(plaintext)

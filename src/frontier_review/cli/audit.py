@@ -5,15 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-from rich.table import Table
+import click
+from click.exceptions import Exit
 
 from frontier_review.audit.domain import AnchorError, AnchorPoint, parse_anchor_document, parse_expectation
-from frontier_review.cli.common import console, container, err_console, fail, handle_errors
+from frontier_review.cli.common import DateTime, Group, container, echo, fail, handle_errors, print_table
 from frontier_review.kernel.principal import Principal
 
 if TYPE_CHECKING:
@@ -21,31 +22,31 @@ if TYPE_CHECKING:
 
     from frontier_review.bootstrap import Container
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("verify")
+@click.option(
+    "--public-key",
+    multiple=True,
+    help="Trust only this Ed25519 public key (base64, as published by /api/v1/audit/public-keys); repeatable.",
+)
+@click.option("--tail", is_flag=True, help="Hash only the entries after the latest verified checkpoint.")
+@click.option("--calls", type=click.IntRange(min=0), default=10, help="Show this many of the latest gateway calls and downloads.")
+@click.option(
+    "--anchor",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help=(
+        "Check the log against checkpoints kept outside the database: the witness file, or a saved copy of "
+        "/.well-known/frontier-review/audit-checkpoints; repeatable. Implies the full check."
+    ),
+)
+@click.option(
+    "--expect", multiple=True, help="Check that entry SEQ has hash HASH (SEQ:HASH, e.g. from an earlier run); repeatable."
+)
 @handle_errors
-def verify(
-    public_key: list[str] = typer.Option(
-        [],
-        "--public-key",
-        help="Trust only this Ed25519 public key (base64, as published by /api/v1/audit/public-keys); repeatable.",
-    ),
-    tail: bool = typer.Option(False, "--tail", help="Hash only the entries after the latest verified checkpoint."),
-    calls: int = typer.Option(10, "--calls", min=0, help="Show this many of the latest gateway calls and downloads."),
-    anchor: list[Path] = typer.Option(
-        [],
-        "--anchor",
-        help=(
-            "Check the log against checkpoints kept outside the database: the witness file, or a saved copy of "
-            "/.well-known/frontier-review/audit-checkpoints; repeatable. Implies the full check."
-        ),
-    ),
-    expect: list[str] = typer.Option(
-        [], "--expect", help="Check that entry SEQ has hash HASH (SEQ:HASH, e.g. from an earlier run); repeatable."
-    ),
-) -> None:
+def verify(public_key: tuple[str, ...], tail: bool, calls: int, anchor: tuple[Path, ...], expect: tuple[str, ...]) -> None:
     """Check every link, hash and checkpoint signature; exit 1 naming the first bad entry."""
     from frontier_review.audit import service
     from frontier_review.engagements.access.recorder import chain_pending, in_flight_grace
@@ -62,30 +63,31 @@ def verify(
         report = service.verify_log(uow.session, c.keyring, trusted_keys=trusted, tail_only=tail, anchors=anchors)
     if report.ok:
         scope = f"entries #{report.from_seq + 1}–#{report.last_seq}" if report.from_seq else f"{report.entries} entries"
-        console.print(
-            f"[green]audit log intact[/]: {scope}, tip #{report.last_seq} {report.last_hash[:16]}…, "
+        echo(
+            f"{click.style('audit log intact', fg='green')}: {scope}, tip #{report.last_seq} {report.last_hash[:16]}…, "
             f"{report.checkpoints} signed checkpoints verified" + (" under the given key(s)" if trusted else "")
         )
         if anchors:
-            console.print(f"{report.anchors} anchor checkpoint(s) held outside the database match the log")
+            echo(f"{report.anchors} anchor checkpoint(s) held outside the database match the log")
         else:
             # Only the database vouched for this: a tail deleted together with the head row passes.
-            console.print(
+            echo(
                 "not checked against an anchor: pass --anchor (the witness file or a saved copy of the published "
-                f"checkpoints) to detect a truncated tail; this tip is --expect {report.last_seq}:{report.last_hash}",
-                highlight=False,
-                soft_wrap=True,
+                f"checkpoints) to detect a truncated tail; this tip is --expect {report.last_seq}:{report.last_hash}"
             )
         _show_calls(c, chained, calls)
         return
-    err_console.print(f"[bold red]audit log FAILED verification[/] — first bad entry: #{report.first_bad_seq}")
+    failed = click.style("audit log FAILED verification", fg="red", bold=True)
+    echo(f"{failed} — first bad entry: #{report.first_bad_seq}", err=True)
     for problem in report.problems:
-        err_console.print(f"  {problem}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+        echo(f"  {problem}", err=True)
+    raise Exit(1)
 
 
 def _show_calls(c: Container, chained: int, limit: int) -> None:
     """The latest gateway calls and artifact downloads in the verified log."""
+    from rich.table import Table
+
     from frontier_review.audit import browse as audit_log
     from frontier_review.engagements.access.recorder import ACCESS_ACTIONS
 
@@ -93,7 +95,7 @@ def _show_calls(c: Container, chained: int, limit: int) -> None:
         total = audit_log.count_entries_with_actions(session, ACCESS_ACTIONS)
         rows = audit_log.list_entries_with_actions(session, ACCESS_ACTIONS, limit=limit)
     note = f" ({chained} chained just now)" if chained else ""
-    console.print(f"gateway calls and downloads in the log: {total}{note}")
+    echo(f"gateway calls and downloads in the log: {total}{note}")
     if not rows:
         return
     table = Table("#", "when (UTC)", "who", "what", "status", "tokens in/out", "ms")
@@ -108,10 +110,10 @@ def _show_calls(c: Container, chained: int, limit: int) -> None:
             f"{d.get('prompt_tokens', 0)}/{d.get('completion_tokens', 0)}",
             str(d.get("latency_ms", "")),
         )
-    console.print(table)
+    print_table(table)
 
 
-def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
+def _trusted_keys(values: Sequence[str]) -> dict[str, Ed25519PublicKey]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from frontier_review.security.service import public_key_id
@@ -126,7 +128,7 @@ def _trusted_keys(values: list[str]) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
-def _anchors(files: list[Path], expectations: list[str]) -> list[AnchorPoint]:
+def _anchors(files: Sequence[Path], expectations: Sequence[str]) -> list[AnchorPoint]:
     """Read every --anchor file and --expect value, or stop with exit code 2 naming what is wrong."""
     anchors: list[AnchorPoint] = []
     try:
@@ -143,14 +145,20 @@ def _anchors(files: list[Path], expectations: list[str]) -> list[AnchorPoint]:
 
 
 @app.command("export")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="File to write (default: standard output).")
+@click.option("--action", help="Only actions starting with this prefix.")
+@click.option("--actor", help="Only actors whose label contains this.")
+@click.option("--outcome", help="Only this outcome: success, denied or failure.")
+@click.option("--since", type=DateTime(), help="Only entries at or after this time (UTC unless it has an offset).")
+@click.option("--until", type=DateTime(), help="Only entries before this time (UTC unless it has an offset).")
 @handle_errors
 def export(
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
-    action: str | None = typer.Option(None, help="Only actions starting with this prefix."),
-    actor: str | None = typer.Option(None, help="Only actors whose label contains this."),
-    outcome: str | None = typer.Option(None, help="Only this outcome: success, denied or failure."),
-    since: datetime | None = typer.Option(None, help="Only entries at or after this time (UTC unless it has an offset)."),
-    until: datetime | None = typer.Option(None, help="Only entries before this time (UTC unless it has an offset)."),
+    output: Path | None,
+    action: str | None,
+    actor: str | None,
+    outcome: str | None,
+    since: datetime | None,
+    until: datetime | None,
 ) -> None:
     """Write entries as JSON Lines (one canonical object with its hash per line)."""
     from frontier_review.audit import browse as audit_log
@@ -170,7 +178,7 @@ def export(
         if output:
             handle.close()
     if output:
-        console.print(f"{count} entries written to {output}")
+        echo(f"{count} entries written to {output}")
 
 
 @app.command("checkpoint")
@@ -183,6 +191,6 @@ def checkpoint() -> None:
     with c.uow() as uow:
         info = service.create_checkpoint(uow, Principal.system("cli"))
     if info is None:
-        console.print("nothing new to sign since the last checkpoint")
+        echo("nothing new to sign since the last checkpoint")
     else:
-        console.print(f"checkpoint signed at entry #{info.seq} with {info.key_id}")
+        echo(f"checkpoint signed at entry #{info.seq} with {info.key_id}")

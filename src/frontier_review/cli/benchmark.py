@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-from rich.table import Table
+import click
 
-from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.cli.common import Group, container, echo, fail, handle_errors, print_table
 from frontier_review.evals.package import PackageInvalid, load_package
 from frontier_review.kernel.principal import Principal
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 OPERATOR = Principal.system("cli")
 
 
 @app.command("seal")
+@click.argument("folder", type=click.Path(path_type=Path), help="The package folder (manifest.toml and its JSONL).")
 @handle_errors
-def seal(folder: Path = typer.Argument(..., help="The package folder (manifest.toml and its JSONL).")) -> None:
+def seal(folder: Path) -> None:
     """Validate a benchmark package and store its samples encrypted; reports what it stored."""
     from frontier_review.evals import service
 
@@ -25,20 +25,22 @@ def seal(folder: Path = typer.Argument(..., help="The package folder (manifest.t
         package = load_package(folder)
     except PackageInvalid as exc:
         for problem in exc.problems:
-            console.print(f"[red]{problem.message}[/]", highlight=False, soft_wrap=True)
+            echo(problem.message, fg="red")
         raise fail(f"{folder} is not a valid benchmark package ({len(exc.problems)} problem(s))") from None
     c = container()
     with c.uow() as uow:
         view, created = service.seal_package(uow, OPERATOR, package)
     state = "sealed" if created else "already sealed with the same content"
     marking = "classified" if view.classified else "unclassified"
-    console.print(f"{state}: {view.ref} ({marking}, {view.sample_count} samples, solver {view.solver}, scorer {view.scorer})")
+    echo(f"{state}: {view.ref} ({marking}, {view.sample_count} samples, solver {view.solver}, scorer {view.scorer})")
 
 
 @app.command("list")
 @handle_errors
 def list_() -> None:
     """Sealed suites: metadata only, never items."""
+    from rich.table import Table
+
     from frontier_review.evals import service
 
     c = container()
@@ -57,41 +59,46 @@ def list_() -> None:
             str(s.sample_count),
             f"{s.sealed_at:%Y-%m-%d %H:%M}",
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("items")
+@click.argument("ref", help="name@version (or name for the latest).")
 @handle_errors
-def items(ref: str = typer.Argument(..., help="name@version (or name for the latest).")) -> None:
+def items(ref: str) -> None:
     """Print a suite's items (the read is audited). Operators on the server and cleared program-office staff only."""
     from frontier_review.evals import service
 
     c = container()
     with c.uow() as uow:
         view, samples = service.read_items(uow, OPERATOR, ref)
-    console.print(f"[bold]{view.ref}[/] — {view.sample_count} items ({'CLASSIFIED' if view.classified else 'unclassified'})")
+    marking = "CLASSIFIED" if view.classified else "unclassified"
+    echo(f"{click.style(view.ref, bold=True)} — {view.sample_count} items ({marking})")
     for sample in samples:
-        console.print(f"\n[bold]{sample.id}[/] (answer: {sample.target})", highlight=False)
-        console.print(sample.input, markup=False, highlight=False)
+        echo(f"\n{click.style(sample.id, bold=True)} (answer: {sample.target})")
+        echo(sample.input)
         for letter, choice in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", sample.choices, strict=False):
-            console.print(f"  {letter}. {choice}", markup=False, highlight=False)
+            echo(f"  {letter}. {choice}")
 
 
-target_app = typer.Typer(help="Model targets: how to reach a model under evaluation.", no_args_is_help=True)
-app.add_typer(target_app, name="target")
+target_app = Group("target", help="Model targets: how to reach a model under evaluation.", no_args_is_help=True)
 
 
 @target_app.command("add")
+@click.option("--name", required=True, help="A short unique name.")
+@click.option("--model", required=True, help="Inspect model string, e.g. openai-api/local/smollm2.")
+@click.option("--base-url", help="OpenAI-compatible base URL (…/v1).")
+@click.option("--api-key-env", help="Name of an environment variable holding the key (never pass keys as arguments).")
+@click.option("--version", help="The registered version it serves: id or MODEL:LABEL.")
+@click.option("--reference", help="Or: the reference model label it serves.")
 @handle_errors
 def target_add(
-    name: str = typer.Option(..., help="A short unique name."),
-    model: str = typer.Option(..., help="Inspect model string, e.g. openai-api/local/smollm2."),
-    base_url: str | None = typer.Option(None, help="OpenAI-compatible base URL (…/v1)."),
-    api_key_env: str | None = typer.Option(
-        None, help="Name of an environment variable holding the key (never pass keys as arguments)."
-    ),
-    version: str | None = typer.Option(None, help="The registered version it serves: id or MODEL:LABEL."),
-    reference: str | None = typer.Option(None, help="Or: the reference model label it serves."),
+    name: str,
+    model: str,
+    base_url: str | None,
+    api_key_env: str | None,
+    version: str | None,
+    reference: str | None,
 ) -> None:
     """Register a target; its key is sealed at rest and never shown again."""
     import os
@@ -115,13 +122,15 @@ def target_add(
             model_version_id=version_id,
             reference_model=reference,
         )
-    console.print(f"target {view.name}: {view.model} for {view.subject}{' (key sealed)' if view.has_key else ''}")
+    echo(f"target {view.name}: {view.model} for {view.subject}{' (key sealed)' if view.has_key else ''}")
 
 
 @target_app.command("list")
 @handle_errors
 def target_list() -> None:
     """Registered targets (keys are never shown)."""
+    from rich.table import Table
+
     from frontier_review.evals import targets
 
     c = container()
@@ -133,16 +142,15 @@ def target_list() -> None:
     for t in rows:
         allowed = "allowed" if t.classified_allowed else "refused"
         table.add_row(t.name, t.model, t.endpoint or "—", "set" if t.has_key else "—", t.subject, allowed)
-    console.print(table)
+    print_table(table)
 
 
 @target_app.command("allow-classified")
+@click.argument("name", help="The target's name.")
+@click.option("--reason", default="", show_default=False, help="Why it may receive classified items (audited).")
+@click.option("--revoke", is_flag=True, help="Withdraw the permission instead.")
 @handle_errors
-def target_allow_classified(
-    name: str = typer.Argument(..., help="The target's name."),
-    reason: str = typer.Option("", "--reason", help="Why it may receive classified items (audited)."),
-    revoke: bool = typer.Option(False, "--revoke", help="Withdraw the permission instead."),
-) -> None:
+def target_allow_classified(name: str, reason: str, revoke: bool) -> None:
     """Let classified suites run on a target (operator only, audited).
 
     Every target counts as developer-hosted until then: a classified suite's items reach the
@@ -155,22 +163,22 @@ def target_allow_classified(
     with c.uow() as uow:
         view = targets.allow_classified(uow, OPERATOR, target=name, reason=reason, allowed=not revoke)
     state = "may now run classified suites" if view.classified_allowed else "no longer runs classified suites"
-    console.print(f"target {view.name} {state}")
+    echo(f"target {view.name} {state}")
 
 
 @app.command("run")
+@click.argument("benchmark", help="name@version")
+@click.option("--target", required=True, help="Target name.")
+@click.option("--max-connections", type=click.IntRange(1, 256), default=8)
+@click.option("--max-retries", type=click.IntRange(0, 10), default=2, help="Per model call; never unlimited.")
+@click.option("--timeout", type=click.IntRange(1, 3600), default=120, help="Seconds per model call.")
+@click.option("--follow", is_flag=True, help="Show a progress bar until the run finishes.")
 @handle_errors
-def run(
-    benchmark: str = typer.Argument(..., help="name@version"),
-    target: str = typer.Option(..., "--target", help="Target name."),
-    max_connections: int = typer.Option(8, min=1, max=256),
-    max_retries: int = typer.Option(2, min=0, max=10, help="Per model call; never unlimited."),
-    timeout: int = typer.Option(120, min=1, max=3600, help="Seconds per model call."),
-    follow: bool = typer.Option(False, "--follow", help="Show a progress bar until the run finishes."),
-) -> None:
+def run(benchmark: str, target: str, max_connections: int, max_retries: int, timeout: int, follow: bool) -> None:
     """Queue a run (a worker executes it: `serve` runs one, or `frontier-review worker`)."""
     import time as _time
 
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from frontier_review.evals import runs
@@ -193,7 +201,7 @@ def run(
             max_retries=max_retries,
             timeout_seconds=timeout,
         )
-    console.print(f"queued run {view.id}: {view.benchmark} on {view.target} ({view.samples_total} samples)")
+    echo(f"queued run {view.id}: {view.benchmark} on {view.target} ({view.samples_total} samples)")
     if not follow:
         return
     with Progress(
@@ -202,7 +210,7 @@ def run(
         MofNCompleteColumn(),
         TextColumn("errors {task.fields[errors]}"),
         TimeElapsedColumn(),
-        console=console,
+        console=Console(),
     ) as bar:
         task = bar.add_task(view.status.value, total=view.samples_total, errors=0)
         while True:
@@ -214,9 +222,8 @@ def run(
             _time.sleep(1)
     if view.status.value == "succeeded":
         stderr = f" ± {view.stderr:.3f}" if view.stderr is not None else ""
-        console.print(
-            f"[green]succeeded[/]: score {view.score:.3f}{stderr} over {view.samples_done} samples, {view.errors} errors"
-        )
+        succeeded = click.style("succeeded", fg="green")
+        echo(f"{succeeded}: score {view.score:.3f}{stderr} over {view.samples_done} samples, {view.errors} errors")
     else:
         raise fail(f"run {view.status.value}: {view.failure_reason or ''}")
 
@@ -230,7 +237,7 @@ def seal_legacy() -> None:
     c = container()
     with c.uow() as uow:
         done = runs.seal_legacy(uow, OPERATOR)
-    console.print(
+    echo(
         f"sealed: {len(done.results)} classified result(s), {len(done.runs)} classified run score(s), "
         f"{len(done.targets)} target URL(s)"
     )
@@ -240,6 +247,8 @@ def seal_legacy() -> None:
 @handle_errors
 def runs_list() -> None:
     """Recent runs with their aggregate results."""
+    from rich.table import Table
+
     from frontier_review.evals import runs
 
     c = container()
@@ -260,12 +269,13 @@ def runs_list() -> None:
             score,
             f"{r.created_at:%Y-%m-%d %H:%M}",
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("cancel")
+@click.argument("run_id", help="The run id.")
 @handle_errors
-def cancel(run_id: str = typer.Argument(..., help="The run id.")) -> None:
+def cancel(run_id: str) -> None:
     """Cancel a queued or running run."""
     from frontier_review.evals import runs
     from frontier_review.kernel.ids import parse_id
@@ -273,4 +283,7 @@ def cancel(run_id: str = typer.Argument(..., help="The run id.")) -> None:
     c = container()
     with c.uow() as uow:
         view = runs.cancel_run(uow, OPERATOR, parse_id(run_id, field="run_id"))
-    console.print(f"run {view.id}: {view.status.value}{' (stopping)' if view.status.value == 'running' else ''}")
+    echo(f"run {view.id}: {view.status.value}{' (stopping)' if view.status.value == 'running' else ''}")
+
+
+app.add_command(target_app)  # listed last, after the suite and run commands

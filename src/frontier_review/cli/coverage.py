@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-import typer
-from rich.table import Table
+import click
+from click.exceptions import Exit
 
-from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.cli.common import Group, container, echo, fail, handle_errors, print_table
 from frontier_review.kernel.principal import Principal
 
 if TYPE_CHECKING:
     from frontier_review.db.uow import UnitOfWork
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 OPERATOR = Principal.system("cli")
 
 
@@ -38,12 +38,11 @@ def resolve_version(uow: UnitOfWork, value: str) -> uuid.UUID:
 
 
 @app.command("determine")
+@click.option("--version", required=True, help="Version id or MODEL:LABEL.")
+@click.option("--policy", required=True, help="identifier@version")
+@click.option("--record", is_flag=True, help="Store a new determination on today's evidence.")
 @handle_errors
-def determine(
-    version: str = typer.Option(..., "--version", help="Version id or MODEL:LABEL."),
-    policy: str = typer.Option(..., "--policy", help="identifier@version"),
-    record: bool = typer.Option(False, "--record", help="Store a new determination on today's evidence."),
-) -> None:
+def determine(version: str, policy: str, record: bool) -> None:
     """Re-evaluate a version under a policy and say whether it matches the stored determination (C1)."""
     from frontier_review.coverage import determinations
 
@@ -53,27 +52,29 @@ def determine(
         check = determinations.recheck(uow, OPERATOR, version_id, policy_ref=policy)
         recorded = determinations.record_determination(uow, OPERATOR, version_id, policy_ref=policy) if record else None
     if check.stored is None:
-        console.print(f"no stored determination under {policy}; on today's evidence: [bold]{check.on_current_evidence.value}[/]")
+        outcome = click.style(check.on_current_evidence.value, bold=True)
+        echo(f"no stored determination under {policy}; on today's evidence: {outcome}")
     else:
-        verdict = "[green]matches[/]" if check.reproducible else "[red]DOES NOT MATCH[/]"
-        console.print(f"stored determination {check.determination_id}: {check.stored.value}")
-        console.print(
+        verdict = click.style("matches", fg="green") if check.reproducible else click.style("DOES NOT MATCH", fg="red")
+        echo(f"stored determination {check.determination_id}: {check.stored.value}")
+        echo(
             f"re-evaluated on its own evidence: {check.on_stored_evidence.value if check.on_stored_evidence else '-'} — {verdict}"
         )
-        console.print(f"on today's evidence: {check.on_current_evidence.value}")
+        echo(f"on today's evidence: {check.on_current_evidence.value}")
     if recorded is not None:
-        console.print(f"recorded determination {recorded.id}: {recorded.outcome.value}")
+        echo(f"recorded determination {recorded.id}: {recorded.outcome.value}")
     if check.stored is not None and not check.reproducible:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 @app.command("reassess")
+@click.option("--policy", required=True, help="The new policy version, identifier@version.")
+@click.option("--against", help="Compare with this version (default: the previous one).")
 @handle_errors
-def reassess(
-    policy: str = typer.Option(..., "--policy", help="The new policy version, identifier@version."),
-    against: str | None = typer.Option(None, "--against", help="Compare with this version (default: the previous one)."),
-) -> None:
+def reassess(policy: str, against: str | None) -> None:
     """List every version whose outcome would change under a policy version."""
+    from rich.table import Table
+
     from frontier_review.coverage import determinations
 
     c = container()
@@ -90,4 +91,4 @@ def reassess(
             change.after.value,
             str(change.version_id),
         )
-    console.print(table)
+    print_table(table)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
-from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.cli.common import Group, container, echo, fail, handle_errors
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("upgrade")
+@click.argument("revision", default="head", help="Target revision.")
 @handle_errors
-def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade(revision: str) -> None:
     """Migrate the database to the latest schema (or REVISION)."""
     from frontier_review.db import migrate
 
     c = container()
     migrate.upgrade(c.settings.resolved_database_url, revision)
-    console.print(f"database migrated to {revision}")
+    echo(f"database migrated to {revision}")
 
 
 @app.command("check")
@@ -30,4 +31,4 @@ def check() -> None:
     problems = migrate.check(c.settings.resolved_database_url)
     if problems:
         raise fail("; ".join(problems))
-    console.print("schema matches the models")
+    echo("schema matches the models")

@@ -5,40 +5,40 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
-from rich.table import Table
+import click
 
-from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.cli.common import Group, container, echo, fail, handle_errors, print_table
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.security.tags import SecurityTag
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("generate")
+@click.option("--out", type=click.Path(path_type=Path), help="Write an operator key file (mode 0600) instead of printing a key.")
 @handle_errors
-def generate(
-    out: Path | None = typer.Option(None, "--out", help="Write an operator key file (mode 0600) instead of printing a key."),
-) -> None:
+def generate(out: Path | None) -> None:
     """Create a new master key: print it for FR_MASTER_KEY, or write a key file for FR_MASTER_KEY_FILE."""
     from frontier_review.security import envelope
-    from frontier_review.security.keyring import keyring_document, write_private_file
+    from frontier_review.security.keyfile import keyring_document, write_private_file
 
     key = envelope.generate_key()
     if out is None:
-        typer.echo(envelope.encode_key(key))
+        echo(envelope.encode_key(key))
         return
     if out.exists():
         raise fail(f"{out} exists; refusing to overwrite a key file")
     write_private_file(out, json.dumps(keyring_document([key], origin="operator"), indent=2))
-    console.print(f"key file {out} written with key {envelope.master_key_id(key)}")
+    echo(f"key file {out} written with key {envelope.master_key_id(key)}")
 
 
 @app.command("status")
 @handle_errors
 def status() -> None:
     """Show the active master key and how many data keys each master key wraps."""
+    from rich.table import Table
+
     from frontier_review.security import service as security
 
     c = container()
@@ -58,7 +58,7 @@ def status() -> None:
         else:
             state = "retained" if kid in keys.keys else "MISSING"
         table.add_row(kid, state, str(counts.get(kid, 0)))
-    console.print(table)
+    print_table(table)
 
 
 @app.command("stage")
@@ -80,14 +80,13 @@ def stage() -> None:
         authorize(uow, system, Permission.KEYS_ROTATE, None)
         key_id = c.keyring.stage_key(envelope.generate_key())
         audit.record(uow, system, SecurityTag.KEYS_STAGED, details={"key": key_id})
-    console.print(f"staged master key {key_id}; copy {c.keyring.path} to every machine, then run `frontier-review keys rotate`")
+    echo(f"staged master key {key_id}; copy {c.keyring.path} to every machine, then run `frontier-review keys rotate`")
 
 
 @app.command("rotate")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, help="Data keys re-wrapped per transaction.")
 @handle_errors
-def rotate(
-    batch_size: int = typer.Option(500, min=1, max=10_000, help="Data keys re-wrapped per transaction."),
-) -> None:
+def rotate(batch_size: int) -> None:
     """Activate a new master key and re-wrap every data key under it, while servers keep running.
 
     With a key file: activates the key staged by `keys stage`, or generates one when none is
@@ -115,16 +114,15 @@ def rotate(
     moved = security.rewrap_data_keys(c.sessions, c.keyring, c.clock, batch_size=batch_size)
     with c.uow() as uow:
         audit.record(uow, system, SecurityTag.KEYS_ROTATED, details={"from": before, "to": active, "rewrapped": moved})
-    console.print(f"active master key {active}; {moved} data keys re-wrapped")
+    echo(f"active master key {active}; {moved} data keys re-wrapped")
     if c.keyring.from_file:
-        console.print("when every machine has the new key file, run `frontier-review keys retire` to drop old keys")
+        echo("when every machine has the new key file, run `frontier-review keys retire` to drop old keys")
 
 
 @app.command("retire")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, help="Data keys re-wrapped per transaction.")
 @handle_errors
-def retire(
-    batch_size: int = typer.Option(500, min=1, max=10_000, help="Data keys re-wrapped per transaction."),
-) -> None:
+def retire(batch_size: int) -> None:
     """Drop master keys that no data key uses any more from the key file.
 
     Re-wraps stragglers first (a data key sealed by a process that still had the old key),
@@ -151,6 +149,6 @@ def retire(
         dropped = c.keyring.retire_keys(keep=in_use)
         audit.record(uow, system, SecurityTag.KEYS_RETIRED, details={"retired": dropped, "rewrapped": moved})
     if dropped:
-        console.print(f"retired {', '.join(dropped)}; {moved} straggling data keys re-wrapped first")
+        echo(f"retired {', '.join(dropped)}; {moved} straggling data keys re-wrapped first")
     else:
-        console.print("no key to retire")
+        echo("no key to retire")

@@ -11,11 +11,11 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
-import typer
+import click
 
-from frontier_review.cli.common import console, fail, handle_errors
+from frontier_review.cli.common import Group, echo, fail, handle_errors
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 ALIAS = "smollm2"
 
@@ -53,14 +53,13 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 @app.command("serve")
+@click.option("--host", default="127.0.0.1", help="Interface (loopback by default).")
+@click.option("--port", type=int, default=8081, help="Port.")
 @handle_errors
-def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface (loopback by default)."),
-    port: int = typer.Option(8081, help="Port."),
-) -> None:
+def serve(host: str, port: int) -> None:
     """Serve SmolLM2-135M-Instruct with an OpenAI-compatible API at http://HOST:PORT/v1 (model `smollm2`)."""
-    console.print(f"serving {ALIAS} at http://{host}:{port}/v1 — register it with:")
-    console.print(
+    echo(f"serving {ALIAS} at http://{host}:{port}/v1 — register it with:")
+    echo(
         f"  frontier-review benchmark target add --name local-smollm2 --model openai-api/local/{ALIAS} "
         f"--base-url http://{host}:{port}/v1 --reference smollm2-135m"
     )

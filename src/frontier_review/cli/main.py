@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import typer
-from typer.core import TyperGroup
-from typer.main import get_group
+import click
 
 from frontier_review.cli import serve
+from frontier_review.cli.common import Group
 
-if TYPE_CHECKING:
-    from typer import _click  # Typer's own signatures use the click it vendors
-
-#: Command groups by name: the module that defines the group's Typer ``app``, and the group's
+#: Command groups by name: the module that defines the group's click ``app``, and the group's
 #: help (kept here, not in the module, so that the top-level help needs no import).
 GROUPS: dict[str, tuple[str, str]] = {
     "db": ("frontier_review.cli.db", "Database migrations."),
@@ -40,46 +36,65 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroups(TyperGroup):
+class LazyGroups(Group):
     """The top-level group: each command group is a placeholder until a command line names it.
 
     The placeholder carries the group's name and help, which is all that the top-level help,
     typo suggestions and shell completion of group names read. Resolving the group to run it
-    (or to show its own help) imports its module and puts the real group in its place.
+    (or to show its own help, or to complete its commands) imports its module and puts the
+    real group in its place.
     """
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.loaded: set[str] = set()
         for name, (_, help_text) in GROUPS.items():
-            self.commands.setdefault(name, TyperGroup(name=name, help=help_text))
+            self.commands.setdefault(name, Group(name=name, help=help_text))
 
-    def load(self, name: str) -> _click.Command | None:
+    def load(self, name: str) -> click.Command | None:
         """The command ``name``, importing its group's module the first time."""
         if name in GROUPS and name not in self.loaded:
             module_name, help_text = GROUPS[name]
-            group = get_group(importlib.import_module(module_name).app)
+            group: click.Group = importlib.import_module(module_name).app
             group.name, group.help = name, help_text
             self.commands[name] = group
             self.loaded.add(name)
         return self.commands.get(name)
 
-    def resolve_command(self, ctx: _click.Context, args: list[str]) -> tuple[str | None, _click.Command | None, list[str]]:
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         if args:
             self.load(args[0])
         return super().resolve_command(ctx, args)
 
 
-app = typer.Typer(
+def _completion_option(action: str, help_text: str) -> click.Option:
+    """``--show-completion`` or ``--install-completion`` (``cli.completion`` is imported on use)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if not value or ctx.resilient_parsing:
+            return
+        from frontier_review.cli import completion
+
+        (completion.show if action == "show" else completion.install)(ctx)
+        ctx.exit()
+
+    return click.Option(
+        [f"--{action}-completion"], is_flag=True, expose_value=False, is_eager=True, callback=callback, help=help_text
+    )
+
+
+app = LazyGroups(
     name="frontier-review",
     help="Frontier Review: the voluntary prerelease review framework for frontier AI models.",
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    cls=LazyGroups,
+    commands=[serve.serve, serve.worker, serve.demo],
+    params=[
+        _completion_option("install", "Install completion for the current shell."),
+        _completion_option("show", "Show completion for the current shell, to copy it or customize the installation."),
+    ],
+    # Every command shows its options' defaults (inherited by every group and command below).
+    context_settings={"show_default": True},
 )
-app.command("serve")(serve.serve)
-app.command("worker")(serve.worker)
-app.command("demo")(serve.demo)
 
 
 def main() -> None:

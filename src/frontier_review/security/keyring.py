@@ -14,7 +14,6 @@ Processes watch the file and re-read it when it changes, which is what lets ``ke
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,32 +28,9 @@ from frontier_review.security.envelope import (
     generate_key,
     master_key_id,
 )
+from frontier_review.security.keyfile import keyring_document, write_private_file
 
 __all__ = ["KeyringSource", "keyring_document", "write_private_file"]
-
-
-def write_private_file(path: Path, content: str) -> None:
-    """Write ``content`` atomically to ``path`` with mode 0600 (directory 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
-def keyring_document(keys: list[bytes], *, origin: str, now: datetime | None = None) -> dict[str, Any]:
-    """The JSON document of a new key file whose first key is active."""
-    stamp = (now or datetime.now(UTC)).isoformat()
-    return {
-        "version": 1,
-        "origin": origin,
-        "active": master_key_id(keys[0]),
-        "keys": [{"id": master_key_id(k), "key": encode_key(k), "created_at": stamp} for k in keys],
-    }
 
 
 def _parse_document(path: Path, doc: Any) -> tuple[MasterKeys, str]:
