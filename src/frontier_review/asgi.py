@@ -31,6 +31,7 @@ from frontier_review.engagements import web as engagements_web
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
 from frontier_review.gateway.app import GatewayApp, GatewayDispatch
+from frontier_review.home import web as home_web
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import directory
 from frontier_review.identity import service as identity
@@ -128,6 +129,7 @@ def create_app(container: Container) -> FastAPI:
 
     app.include_router(api)
     app.include_router(audit_api.public_router)
+    app.include_router(home_web.router)
     app.include_router(identity_web.router)
     app.include_router(audit_web.router)
     app.include_router(registry_web.router)

@@ -40,7 +40,7 @@ def test_sign_in_shows_the_role_home_page_and_sets_a_safe_cookie(container: Cont
     home = http.get("/")
     assert home.status_code == 200
     assert "Northwind AI" in home.text and "AI developer" in home.text
-    assert "Recent audit entries" in home.text  # admins see their organization's activity
+    assert "Findings awaiting your answer" in home.text  # a developer's home page says what needs its attention
     assert _actions(container, "identity:login") == ["identity:login:succeeded"]
     for header in ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"):
         assert header in home.headers

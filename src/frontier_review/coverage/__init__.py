@@ -10,9 +10,10 @@ What other areas may use (import the submodule; this package imports nothing at 
 - ``criteria``: the pure policy evaluator (``Policy``, ``Evidence``, ``evaluate``);
 - ``policy_file``: parsing policy files (``parse_policy``, ``PolicyInvalid``);
 - ``policy``: ``Sensitivity``, the resource other areas' benchmark rules are decided on;
-- ``tags``: ``CoverageTag``, the actions coverage records.
+- ``tags``: ``CoverageTag``, the actions coverage records;
+- ``summary``: the inquiries pending for the home page (``pending_inquiries``).
 
 ``orm``, ``api``, ``web``, ``version_page`` and ``schemas`` are for the composition root and the area itself.
 """
 
-__all__ = ["criteria", "determinations", "inquiries", "policies", "policy", "policy_file", "results", "tags"]
+__all__ = ["criteria", "determinations", "inquiries", "policies", "policy", "policy_file", "results", "summary", "tags"]

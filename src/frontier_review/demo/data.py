@@ -13,6 +13,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.demo import pending
 from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
@@ -187,6 +188,7 @@ def load_demo(container: Container) -> list[DemoLogin]:
                     identity.update_user(uow, officer, made.id, cleared=True)
         _coverage_scenario(uow, system)
         _engagement_scenario(uow)
+        pending.pending_work(uow, lambda email: _person(uow, email), DEMO_PASSWORD)
         audit.create_checkpoint(uow, system)
     return demo_logins()
 

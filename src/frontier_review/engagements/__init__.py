@@ -36,6 +36,7 @@ from frontier_review.engagements.findings.service import (
     list_recipient_choices,
     relabel,
 )
+from frontier_review.engagements.findings.summary import OpenFinding, OpenFindings, open_findings
 from frontier_review.engagements.findings.views import FindingSummary, FindingView
 from frontier_review.engagements.lifecycle.closing import on_version_status_changed
 from frontier_review.engagements.lifecycle.domain import (
@@ -60,6 +61,8 @@ from frontier_review.engagements.lifecycle.service import (
     open_engagement,
     set_window,
 )
+from frontier_review.engagements.lifecycle.summary import EngagementCard, EngagementOverview
+from frontier_review.engagements.lifecycle.summary import overview as engagement_overview
 from frontier_review.engagements.lifecycle.views import EngagementView
 from frontier_review.engagements.materials.service import ArtifactView, download_artifact, list_artifacts, upload
 
@@ -70,6 +73,8 @@ __all__ = [
     "Category",
     "Cohort",
     "DesignationView",
+    "EngagementCard",
+    "EngagementOverview",
     "EngagementRef",
     "EngagementState",
     "EngagementView",
@@ -79,6 +84,8 @@ __all__ = [
     "GatewayTokenView",
     "IssuedGatewayToken",
     "Materials",
+    "OpenFinding",
+    "OpenFindings",
     "Protections",
     "Quotas",
     "Recipients",
@@ -95,6 +102,7 @@ __all__ = [
     "designate",
     "download_artifact",
     "download_evidence",
+    "engagement_overview",
     "file_finding",
     "get_engagement",
     "get_finding",
@@ -112,6 +120,7 @@ __all__ = [
     "offer",
     "on_version_status_changed",
     "open_engagement",
+    "open_findings",
     "relabel",
     "remove_upstream",
     "revoke_designation",

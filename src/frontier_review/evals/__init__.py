@@ -8,10 +8,11 @@ which keeps Inspect AI out of every process that does not run an evaluation):
 - ``package``: reading a benchmark package from disk (``load_package``, ``PackageInvalid``);
 - ``logfile``: per-sample transcripts (``Transcript``);
 - ``tasks``: the job names (``RUN_TASK``) and ``register``;
-- ``tags``: ``EvalsTag``, the actions evals records.
+- ``tags``: ``EvalsTag``, the actions evals records;
+- ``summary``: runs in progress for the home page (``active_runs``).
 
 ``orm``, ``policy``, ``domain``, ``comparison``, ``api``, ``web``, ``runner`` and ``inspect_task``
 are for the composition root, the run process and the area itself.
 """
 
-__all__ = ["logfile", "package", "runs", "service", "tags", "tasks"]
+__all__ = ["logfile", "package", "runs", "service", "summary", "tags", "tasks"]

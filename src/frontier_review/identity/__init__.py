@@ -10,9 +10,10 @@ fast and no area's import pulls in another's services):
 - ``invitations``: membership by one-time mailed link (``invite_member``, ``accept_invitation``);
 - ``mailbox``: the signed-in person's own mail (``my_mail``);
 - ``domain``: pure rules and refs (``Sector``, ``normalise_name``, ``name_key``, …);
-- ``tags``: ``IdentityTag``, the actions identity records.
+- ``tags``: ``IdentityTag``, the actions identity records;
+- ``summary``: locked accounts, for those who may unlock them (``locked_accounts``).
 
 ``orm``, ``policy``, ``api``, ``web`` and ``schemas`` are for the composition root and the area itself.
 """
 
-__all__ = ["directory", "domain", "invitations", "mailbox", "service", "tags"]
+__all__ = ["directory", "domain", "invitations", "mailbox", "service", "summary", "tags"]

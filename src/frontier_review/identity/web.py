@@ -1,4 +1,4 @@
-"""Web pages: sign in and out, home, account and tokens, organizations and members."""
+"""Web pages: sign in and out, account and tokens, organizations and members (the home page is ``home.web``)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.audit import browse as audit_log
-from frontier_review.audit import service as audit
 from frontier_review.identity import invitations, mailbox, service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
-from frontier_review.security import envelope
 from frontier_review.web.deps import SESSION_KEY, OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
-
-KIND_HELP = {
-    OrgKind.DEVELOPER: (
-        "Register models and release candidates, offer prerelease review on your terms, and release whenever you decide."
-    ),
-    OrgKind.PROGRAM_OFFICE: "Publish coverage policies, run the classified benchmark, decide coverage and vet trusted partners.",
-    OrgKind.AGENCY: "Review release candidates during their window, file findings and share vulnerabilities.",
-    OrgKind.PARTNER: (
-        "Review release candidates where developers include trusted partners, and receive vulnerability notices for your sector."
-    ),
-    OrgKind.CLEARINGHOUSE: "Triage, validate and disseminate vulnerability reports under TLP 2.0.",
-}
 
 
 def _safe_next(value: str | None) -> str:
@@ -91,48 +76,6 @@ def logout(request: Request, uow: UoW, principal: OptionalWebPrincipal) -> Respo
     # What pages kept in this browser (the playground's token and conversation) goes with the session.
     response.headers["Clear-Site-Data"] = '"storage"'
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    assert principal.user_id is not None
-    me = service.get_user(uow, principal, principal.user_id)
-    org = members = None
-    if principal.org_id is not None:
-        org = service.get_organization(uow, principal, principal.org_id)
-        members = service.list_users(uow, principal, org_id=principal.org_id)
-    now = uow.clock.now()
-    tokens = service.list_tokens(uow, principal, user_id=principal.user_id)
-    audit_all = decide(uow, principal, Permission.AUDIT_READ_ALL, None, now).allowed
-    entries = None
-    if audit_all or decide(uow, principal, Permission.AUDIT_READ_ORG, principal.org_id, now).allowed:
-        entries = audit_log.list_entries(uow, principal, audit_log.EntryFilter(), limit=10)
-    orgs = kind_counts = chain = None
-    chain_error = None
-    if principal.is_superuser:
-        orgs = service.list_organizations(uow, principal)
-        kind_counts = [(k, sum(1 for o in orgs if o.kind is k)) for k in OrgKind]
-        try:
-            chain = audit.verify(uow, principal, tail_only=True)
-        except envelope.UnknownMasterKey:
-            chain_error = "the server cannot open its signing key: check the master key configuration"
-    return render(
-        request,
-        "home.html",
-        principal,
-        me=me,
-        org=org,
-        members=members or [],
-        entries=entries,
-        audit_all=audit_all,
-        active_tokens=sum(1 for t in tokens if t.status(now) == "active"),
-        orgs=orgs or [],
-        kind_counts=kind_counts or [],
-        chain=chain,
-        chain_error=chain_error,
-        kind_labels=ORG_KIND_LABELS,
-        kind_help=KIND_HELP,
-    )
 
 
 def _account(

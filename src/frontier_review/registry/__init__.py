@@ -7,9 +7,10 @@ What other areas may use (import the submodule; this package imports nothing at 
 - ``domain``: ``VersionStatus``, ``next_status``, ``ModelRef``;
 - ``events``: ``VersionStatusChanged``, published when a version is released or withdrawn;
 - ``facts``: the fact catalogue (``CATALOGUE``, ``FactSpec``, ``normalise_value``, …);
-- ``tags``: ``RegistryTag``, the actions the registry records.
+- ``tags``: ``RegistryTag``, the actions the registry records;
+- ``summary``: versions by id in one query, for summary pages (``version_refs``).
 
 ``orm``, ``policy``, ``api``, ``web`` and ``schemas`` are for the composition root and the area itself.
 """
 
-__all__ = ["domain", "events", "facts", "service", "tags"]
+__all__ = ["domain", "events", "facts", "service", "summary", "tags"]

@@ -20,50 +20,74 @@ from frontier_review.web.deps import csrf_token, web_hooks
 from frontier_review.web.problems import flash
 
 # ``flash`` lives with the web error handler (which flashes too) and is re-exported for pages.
-__all__ = ["NAVIGATION", "NavItem", "flash", "nav_for", "render", "templates", "time_tag"]
+__all__ = ["NAVIGATION", "NavItem", "flash", "nav_for", "render", "templates", "time_left", "time_tag"]
 
 templates = Jinja2Templates(directory=str(files("frontier_review.web") / "templates"))
 
 
 @dataclass(frozen=True)
 class NavItem:
-    """A navigation link, shown to the organization kinds listed (all when empty)."""
+    """A navigation link and who gets it.
+
+    Attributes:
+        label: the link text.
+        href: where it goes.
+        kinds: the organization kinds whose people use the section (everyone when empty).
+        permission: shown only to people the rules allow this on their own organization.
+        personal: the reader's own things (organization, mail, account), listed apart from the sections.
+        also: other path prefixes that belong to the section (for marking it current).
+    """
 
     label: str
     href: str
     kinds: frozenset[OrgKind] = frozenset()
     permission: Permission | None = None
-    superuser_only: bool = False
-    operators: bool = True  # operators (superusers) see kind-specific items unless this is False
+    personal: bool = False
+    also: tuple[str, ...] = ()
 
     def visible_to(self, rules: Rules, principal: Principal, now: datetime) -> bool:
-        if self.superuser_only and not principal.is_superuser:
+        if self.kinds and principal.org_kind not in self.kinds:
             return False
-        if self.kinds and principal.org_kind not in self.kinds and not (principal.is_superuser and self.operators):
+        if self.href == "/organization" and principal.org_id is None:
             return False
         if self.permission is not None:
             return authz.decide(rules, principal, self.permission, principal.org_id, now).allowed
         return True
 
+    def current(self, path: str, principal: Principal | None = None) -> str | None:
+        """``page`` on the item's own page, ``true`` anywhere else in its section, else None (for aria-current)."""
+        if path == self.href:
+            return "page"
+        own = f"/organizations/{principal.org_id}" if principal is not None and principal.org_id is not None else None
+        if self.href == "/organization":
+            return "page" if path == own else None
+        if self.href == "/" or (own is not None and path == own):
+            return None
+        prefixes = (self.href, *self.also)
+        return "true" if any(path == p or path.startswith(p + "/") for p in prefixes) else None
 
-# Areas add their pages here as they land; each kind sees only what it can use.
+
+_DEVELOPER = frozenset({OrgKind.DEVELOPER})
+_COVERAGE = frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})
+_PARTIES = frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE, OrgKind.AGENCY, OrgKind.PARTNER})
+
+# Each role sees only the sections it works in. Reviewers (agencies, trusted partners) work in
+# engagements; the coverage pages are the developer's and the program office's; operators run
+# organizations and the audit log. Models are the developer's registry (the program office reaches
+# versions through inquiries and benchmarks).
 NAVIGATION: list[NavItem] = [
     NavItem("Home", "/"),
-    NavItem("Models", "/models", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
-    NavItem("Coverage inquiries", "/coverage/inquiries", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
-    NavItem("Policies", "/coverage/policies"),
-    NavItem("Benchmarks", "/evals", kinds=frozenset({OrgKind.PROGRAM_OFFICE}), operators=False),
-    NavItem(
-        "Engagements",
-        "/engagements",
-        kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE, OrgKind.AGENCY, OrgKind.PARTNER}),
-    ),
-    NavItem("Trusted partners", "/partners", kinds=frozenset({OrgKind.DEVELOPER, OrgKind.PROGRAM_OFFICE})),
+    NavItem("Models", "/models", kinds=_DEVELOPER, also=("/versions",)),
+    NavItem("Engagements", "/engagements", kinds=_PARTIES),
+    NavItem("Coverage inquiries", "/coverage/inquiries", kinds=_COVERAGE, also=("/coverage/determinations",)),
+    NavItem("Policies", "/coverage/policies", kinds=_COVERAGE, also=("/coverage/policy-diff",)),
+    NavItem("Benchmarks", "/evals", kinds=frozenset({OrgKind.PROGRAM_OFFICE})),
+    NavItem("Trusted partners", "/partners", kinds=_COVERAGE, permission=Permission.PARTNER_LIST),
     NavItem("Organizations", "/organizations", permission=Permission.ORGANIZATION_LIST_ALL),
-    NavItem("My organization", "/organization"),
     NavItem("Audit log", "/audit", permission=Permission.AUDIT_READ_ORG),
-    NavItem("Mail", "/mail"),
-    NavItem("Account", "/account"),
+    NavItem("My organization", "/organization", personal=True),
+    NavItem("Mail", "/mail", personal=True),
+    NavItem("Account", "/account", personal=True),
 ]
 
 
@@ -71,10 +95,7 @@ def nav_for(rules: Rules, principal: Principal | None, now: datetime) -> list[Na
     """The navigation items ``principal`` may use; none before sign-in."""
     if principal is None:
         return []
-    items = [item for item in NAVIGATION if item.visible_to(rules, principal, now)]
-    if principal.org_id is None:
-        items = [item for item in items if item.href != "/organization"]
-    return items
+    return [item for item in NAVIGATION if item.visible_to(rules, principal, now)]
 
 
 def time_tag(value: datetime | None) -> Markup:
@@ -86,7 +107,17 @@ def time_tag(value: datetime | None) -> Markup:
     return Markup('<time datetime="{0}" title="{1}">{1}</time>').format(iso, text)
 
 
+def time_left(until: datetime, now: datetime) -> str:
+    """How long from ``now`` until ``until``, to the minute (``17d 4h 5m``); app.js keeps it ticking."""
+    left = max(0, int((until - now).total_seconds()))
+    days, rest = divmod(left, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    return (f"{days}d " if days else "") + (f"{hours}h " if days or hours else "") + f"{minutes}m"
+
+
 templates.env.filters["time"] = time_tag
+templates.env.filters["time_left"] = time_left
 templates.env.globals["OrgKind"] = OrgKind
 
 

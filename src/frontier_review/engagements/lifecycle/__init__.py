@@ -14,6 +14,7 @@ __all__ = [
     "partners",
     "policy",
     "service",
+    "summary",
     "versions",
     "views",
 ]

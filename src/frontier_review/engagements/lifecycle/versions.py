@@ -9,18 +9,20 @@ change in the registry's shape touches this file only.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import NotFound
 from frontier_review.kernel.principal import Principal
 from frontier_review.registry import service as registry
+from frontier_review.registry import summary as registry_summary
 from frontier_review.registry.domain import VersionStatus
 
 __all__ = [
     "VersionCard",
     "find_version",
+    "find_versions",
     "get_visible_version",
     "list_prerelease_versions",
     "release_version",
@@ -65,6 +67,11 @@ def find_version(uow: UnitOfWork, version_id: uuid.UUID) -> VersionCard | None:
     except NotFound:
         return None
     return _card(ref)
+
+
+def find_versions(uow: UnitOfWork, version_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, VersionCard]:
+    """The versions among ``version_ids`` that still exist, by id, in one query (summary pages)."""
+    return {vid: _card(ref) for vid, ref in registry_summary.version_refs(uow, version_ids).items()}
 
 
 def version_status(uow: UnitOfWork, version_id: uuid.UUID) -> str:
