@@ -12,7 +12,7 @@ from frontier_review.kernel.principal import AuthMethod, OrgKind, Principal, Rol
 from frontier_review.web.templating import NAVIGATION, NavItem, nav_for, time_left
 from tests.conftest import START
 
-ORG = uuid.uuid4()
+ORG = uuid.UUID("2c3a81d2-4f56-4eff-b857-9b35bcbc4fc1")  # fixed: it names parametrized tests, which xdist workers must agree on
 
 
 def _person(
