@@ -15,6 +15,7 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
@@ -50,7 +51,7 @@ def runs_table(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return render(request, "evals/_runs.html", principal, runs=runs.list_runs(uow, principal, limit=50))
 
 
-@router.post("/targets/gateway", dependencies=[back_to("/evals")])
+@router.post("/targets/gateway", dependencies=[form_page("/evals")])
 def add_gateway_target(
     request: Request,
     uow: UoW,
@@ -69,7 +70,7 @@ def add_gateway_target(
     return RedirectResponse("/evals", status_code=303)
 
 
-@router.post("/targets", dependencies=[back_to("/evals")])
+@router.post("/targets", dependencies=[form_page("/evals")])
 def add_target(
     request: Request,
     uow: UoW,
@@ -103,7 +104,7 @@ def add_target(
     return RedirectResponse("/evals", status_code=303)
 
 
-@router.post("/runs", dependencies=[back_to("/evals")])
+@router.post("/runs", dependencies=[form_page("/evals")])
 def start_run(
     request: Request,
     uow: UoW,
