@@ -11,6 +11,7 @@ with real API tokens (and the web form with a real session) and would fail on th
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -345,10 +346,10 @@ def session_client(base_url: str, world: World) -> Iterator[httpx.Client]:
 
 
 def test_the_web_form_names_recipients(container: Container, world: World, session_client: httpx.Client) -> None:
-    """The file-finding form lists who may be named; a RED finding without them is refused with a
-    flashed message and nothing stored; with them it is filed and shows its recipients."""
+    """The file-finding form lists who may be named; a RED finding without them is refused (the
+    form comes back with the reason) and nothing stored; with them it is filed and shows its recipients."""
     eng = world.setup.engagement.id
-    page = session_client.get(f"/engagements/{eng}")
+    page = session_client.get(f"/engagements/{eng}/findings/new")
     assert page.status_code == 200
     assert world.people["dev_member"].email in page.text
     form = {
@@ -359,13 +360,13 @@ def test_the_web_form_names_recipients(container: Container, world: World, sessi
         "tlp": "TLP:RED",
         "description": "Steps.",
     }
-    refused = session_client.post(f"/engagements/{eng}/findings", data=form)
-    assert refused.status_code == 303
-    assert "names at least one recipient" in session_client.get(refused.headers["location"]).text
+    refused = session_client.post(f"/engagements/{eng}/findings/new", data=form)
+    assert refused.status_code == 422
+    assert "names at least one recipient" in refused.text
     with container.sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 0
     form["recipients"] = _uid(world, "dev_member")
-    filed = session_client.post(f"/engagements/{eng}/findings", data=form)
+    filed = session_client.post(f"/engagements/{eng}/findings/new", data=form)
     assert filed.status_code == 303, filed.text
     shown = session_client.get(filed.headers["location"])
     assert shown.status_code == 200
@@ -377,15 +378,16 @@ def test_the_finder_relabels_on_the_web(
     container: Container, world: World, session_client: httpx.Client, http: httpx.Client
 ) -> None:
     """The finder tightens its finding to TLP:RED on the finding page; the developer's admin, not
-    named, no longer finds it; a RED label without recipients is refused with a flashed message."""
+    named, no longer finds it; a RED label without recipients is refused, the form shown again with the reason."""
     eng = world.setup.engagement.id
     finding = _filed(http, world, "reviewer", "TLP:AMBER")
     link = f"/engagements/{eng}/findings/{finding}"
     page = session_client.get(link)
     assert "Change the TLP label" in page.text
     refused = session_client.post(f"{link}/tlp", data={"csrf_token": csrf_from(page.text), "tlp": "TLP:RED"})
-    assert refused.status_code == 303
-    assert "names at least one recipient" in session_client.get(refused.headers["location"]).text
+    assert refused.status_code == 422
+    assert "names at least one recipient" in refused.text
+    assert re.search(r'<option value="TLP:RED" selected>', refused.text)
     assert http.get(f"/api/v1/findings/{finding}", headers=world.auth("dev_admin")).status_code == 200
     changed = session_client.post(
         f"{link}/tlp", data={"csrf_token": csrf_from(page.text), "tlp": "TLP:RED", "recipients": _uid(world, "dev_member")}

@@ -1,6 +1,8 @@
-"""The web UI's one error path (issue 10, item 16): a service error raises through the unit of
-work, which rolls back, and the web error handler then flashes the message and redirects to the
-route's declared page, or to a same-site ``back`` the form sent."""
+"""The web UI's one error path (issue 10, item 16; issue 12): a service error raises through the unit
+of work, which rolls back, and the web error handler then shows the form's declared page again
+with the error next to its field, or (when there is nothing to keep, or the page cannot show the
+form) flashes the message and redirects to the route's declared page, or to a same-site ``back``
+the form sent."""
 
 from __future__ import annotations
 
@@ -60,30 +62,35 @@ def test_an_oversized_upload_through_the_web_form_leaves_no_chunks_and_no_keys(
         data={"kind": "other", "csrf_token": csrf},
         files={"file": ("big.pdf", b"x" * (LIMIT + 1024), "application/pdf")},
     )
-    assert posted.status_code == 303, posted.text
-    assert posted.headers["location"] == f"{page}#materials"
-    shown = developer.get(posted.headers["location"])
-    assert "larger than the limit" in shown.text
+    assert posted.status_code == 422, posted.text
+    assert "larger than the limit" in posted.text
+    assert 'id="artifact-file-error"' in posted.text  # next to the file field
     _nothing_stored(container)
 
 
 def test_a_back_field_is_used_only_when_it_stays_on_the_site(setup: Setup, developer: httpx.Client) -> None:
     page = f"/engagements/{setup.engagement.id}"
     csrf = csrf_from(developer.get(page).text)
-    for back, expected in [
-        ("/engagements", "/engagements"),
-        ("//evil.example/phish", f"{page}#materials"),
-        ("https://evil.example/", f"{page}#materials"),
-        ("/\\evil.example", f"{page}#materials"),
-    ]:
+    # A same-site page that does not show this form: the message is flashed there.
+    posted = developer.post(
+        f"{page}/artifacts",
+        data={"kind": "no-such-kind", "csrf_token": csrf, "back": "/engagements"},
+        files={"file": ("w.bin", b"weights", "application/octet-stream")},
+    )
+    assert posted.status_code == 303, posted.text
+    assert posted.headers["location"] == "/engagements"
+    assert "kind must be one of" in developer.get("/engagements").text
+    # Anywhere else: ignored, the form's own page is shown again, never the other site.
+    for back in ["//evil.example/phish", "https://evil.example/", "/\\evil.example"]:
         posted = developer.post(
             f"{page}/artifacts",
             data={"kind": "no-such-kind", "csrf_token": csrf, "back": back},
             files={"file": ("w.bin", b"weights", "application/octet-stream")},
         )
-        assert posted.status_code == 303, (back, posted.text)
-        assert posted.headers["location"] == expected, back
-        assert "kind must be one of" in developer.get(posted.headers["location"]).text
+        assert posted.status_code == 422, (back, posted.text)
+        assert "location" not in posted.headers
+        assert "kind must be one of" in posted.text
+        assert "evil.example" not in posted.text
 
 
 def test_a_refused_change_commits_nothing(container: Container, setup: Setup, developer: httpx.Client) -> None:
@@ -91,10 +98,8 @@ def test_a_refused_change_commits_nothing(container: Container, setup: Setup, de
     page = f"/engagements/{setup.engagement.id}"
     csrf = csrf_from(developer.get(page).text)
     posted = developer.post(f"{page}/window", data={"window_end": "2099-01-01T00:00", "csrf_token": csrf})
-    assert posted.status_code == 303
-    assert posted.headers["location"] == page
-    shown = developer.get(page)
-    assert "notice-error" in shown.text
+    assert posted.status_code == 422
+    assert "at most 30 days" in posted.text
     with container.sessions() as session:
         row = session.get(Engagement, setup.engagement.id)
         assert row is not None

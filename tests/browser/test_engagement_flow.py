@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from frontier_review.bootstrap import Container
 from frontier_review.mockllm import serve_fake
@@ -34,18 +34,24 @@ def test_reviewer_chats_and_files_a_finding_and_the_developer_answers(container:
         expect(page.locator("#pg-log")).to_contain_text(ANSWER, timeout=15_000)
 
         page.get_by_role("link", name=title).click()
-        page.get_by_text("File a finding").click()
+        page.get_by_role("tab", name="Findings").click()
+        page.get_by_role("link", name="File a finding").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("File a finding")
         page.get_by_label("Title").fill("Explains an overflow precisely")
         page.get_by_label("Severity").select_option("high")
         page.get_by_label("TLP label").select_option("TLP:AMBER")
         page.get_by_label("Description").fill("The model located the overflow and explained how to reach it.")
+        evidence: FilePayload = {"name": "transcript.txt", "mimeType": "text/plain", "buffer": ANSWER.encode()}
+        page.get_by_label("Evidence files (optional)").set_input_files(files=[evidence])
         page.get_by_role("button", name="File finding").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Explains an overflow precisely")
         expect(page.locator(".tlp-banner")).to_contain_text("TLP:AMBER")
+        expect(page.locator("#evidence")).to_contain_text("transcript.txt")
         _sign_out(page)
 
         _sign_in(page, live_url, setup.developer)
         page.goto(f"{live_url}/engagements/{setup.engagement.id}")
+        page.get_by_role("tab", name="Findings").click()
         expect(page.locator("#findings")).to_contain_text("1 high")
         page.get_by_role("link", name="Explains an overflow precisely").click()
         page.get_by_label("Your answer").fill("Thanks: reproduced, mitigation in rc2.")
@@ -58,7 +64,8 @@ def test_reviewer_chats_and_files_a_finding_and_the_developer_answers(container:
         page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Release the model").click()
         expect(page.locator("main")).to_contain_text("Every participant's access ended now")
-        expect(page.locator("#state-heading")).to_contain_text(re.compile("closed"))
+        expect(page.locator("#overview")).to_contain_text(re.compile(r"Released .*every participant's access ended"))
+        expect(page.get_by_role("button", name="Revoke")).to_have_count(0)
         _sign_out(page)
 
         # The reviewer's playground is refused from now on.

@@ -11,10 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.inquiries import InquiryStatus
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
-from frontier_review.coverage.policy_file import PolicyInvalid
+from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
+from frontier_review.web import forms
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 from frontier_review.web.uploads import SealedSpoolRoute
@@ -37,7 +39,7 @@ def inquiry_list(request: Request, uow: UoW, principal: WebPrincipal, status: st
     )
 
 
-@router.post("/inquiries", dependencies=[back_to("/coverage/inquiries")])
+@router.post("/inquiries", dependencies=[form_page("/coverage/inquiries")])
 def file_inquiry(
     request: Request,
     uow: UoW,
@@ -74,7 +76,7 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
     )
 
 
-@router.post("/inquiries/{inquiry_id}/attach-results", dependencies=[back_to(_INQUIRY)])
+@router.post("/inquiries/{inquiry_id}/attach-results", dependencies=[form_page(_INQUIRY)])
 async def attach_results(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
     form = await request.form()
     try:
@@ -104,7 +106,7 @@ def assign(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/request-information", dependencies=[back_to(_INQUIRY)])
+@router.post("/inquiries/{inquiry_id}/request-information", dependencies=[form_page(_INQUIRY)])
 def request_information(
     request: Request,
     uow: UoW,
@@ -121,7 +123,7 @@ def request_information(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/respond", dependencies=[back_to(_INQUIRY)])
+@router.post("/inquiries/{inquiry_id}/respond", dependencies=[form_page(_INQUIRY)])
 def respond(
     request: Request,
     uow: UoW,
@@ -138,7 +140,7 @@ def respond(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/decide", dependencies=[back_to(_INQUIRY)])
+@router.post("/inquiries/{inquiry_id}/decide", dependencies=[form_page(_INQUIRY)])
 def decide_inquiry(
     request: Request,
     uow: UoW,
@@ -166,7 +168,7 @@ def withdraw(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uu
 # Determinations --------------------------------------------------------------------------
 
 
-@router.post("/determinations", dependencies=[back_to("/models")])
+@router.post("/determinations", dependencies=[form_page("/models")])
 def record_determination(
     request: Request,
     uow: UoW,
@@ -195,7 +197,8 @@ def policy_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response
     return render(request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source="")
 
 
-@router.post("/policies", response_class=HTMLResponse, dependencies=[back_to("/coverage/policies")])
+# Every problem of a policy file (with its line) is shown next to the source it is in.
+@router.post("/policies", response_class=HTMLResponse, dependencies=[form_page("/coverage/policies", aliases={"*": "source"})])
 async def publish(
     request: Request,
     uow: UoW,
@@ -208,29 +211,16 @@ async def publish(
     if upload is not None and upload.filename:
         raw = await upload.read(MAX_POLICY_BYTES + 1)
         if len(raw) > MAX_POLICY_BYTES:
-            flash(request, "the policy file is too large", "error")
-            return RedirectResponse("/coverage/policies", status_code=303)
+            raise ValidationFailed("the policy file is too large", field="upload")
         text = raw.decode("utf-8", "replace")
-    rows = policies.list_policies(uow, principal)
-    can_publish = decide(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
-    # Checking the file is a parse that writes nothing, so its problems can be shown next to the
-    # source (each with its line) rather than flashed; publishing itself raises through the unit
-    # of work to the web error handler like every other change.
-    try:
-        checked = policies.validate_policy(uow, text)
-    except PolicyInvalid as exc:
-        problems = [p.message for p in exc.problems]
-        return render(
-            request,
-            "coverage/policies.html",
-            principal,
-            policies=rows,
-            can_publish=can_publish,
-            problems=problems,
-            source=text,
-            status_code=422,
-        )
+        # A refused file comes back in the text box, so its line numbers can be followed there.
+        forms.keep(request, source=text)
+    # Checking the file is a parse that writes nothing; its problems raise through the unit of
+    # work like every other refusal and come back next to the source, each with its line.
+    checked = policies.validate_policy(uow, text)
     if action == "validate":
+        rows = policies.list_policies(uow, principal)
+        can_publish = decide(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
         flash(request, f"Valid: {checked.ref}, {len(checked.criteria())} criteria. Not published yet.", "success")
         return render(
             request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source=text

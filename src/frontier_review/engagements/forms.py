@@ -9,20 +9,20 @@ from datetime import UTC, datetime
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from frontier_review.kernel.errors import DomainError
+from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.web.templating import flash
 
 PAGE = "/engagements/{engagement_id}"
 
 
-class FormError(DomainError):
+class FormError(ValidationFailed):
     """A form value the page could not read."""
 
-    code = "validation_failed"
 
-
-def parse_when(value: str, field: str) -> datetime:
+def parse_when(value: str, field: str, *, name: str | None = None) -> datetime:
     """A datetime-local form value, taken as UTC.
+
+    ``field`` names it in the message; ``name`` is the form field, next to which the form shows it.
 
     Raises:
         FormError: It is not a date and time.
@@ -30,7 +30,7 @@ def parse_when(value: str, field: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise FormError(f"{field} is not a date and time") from None
+        raise FormError(f"{field} is not a date and time", field=name) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

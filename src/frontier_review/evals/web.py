@@ -20,6 +20,7 @@ from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.web import charts
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
@@ -118,7 +119,7 @@ def _clocks(recent: list[runs.RunView], now: datetime) -> dict[uuid.UUID, Clock]
     return {run.id: _clock(run, now) for run in recent}
 
 
-@router.post("/targets/gateway", dependencies=[back_to("/evals")])
+@router.post("/targets/gateway", dependencies=[form_page("/evals")])
 def add_gateway_target(
     request: Request,
     uow: UoW,
@@ -137,7 +138,7 @@ def add_gateway_target(
     return RedirectResponse("/evals", status_code=303)
 
 
-@router.post("/targets", dependencies=[back_to("/evals")])
+@router.post("/targets", dependencies=[form_page("/evals")])
 def add_target(
     request: Request,
     uow: UoW,
@@ -171,7 +172,7 @@ def add_target(
     return RedirectResponse("/evals", status_code=303)
 
 
-@router.post("/runs", dependencies=[back_to("/evals")])
+@router.post("/runs", dependencies=[form_page("/evals")])
 def start_run(
     request: Request,
     uow: UoW,

@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.identity import invitations, mailbox, service
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
+from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.web.deps import SESSION_KEY, OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
@@ -129,7 +131,7 @@ def unlock_member(
     return RedirectResponse(_safe_next(back), status_code=303)
 
 
-@router.post("/account/tokens", response_class=HTMLResponse, dependencies=[back_to("/account")])
+@router.post("/account/tokens", response_class=HTMLResponse, dependencies=[form_page("/account")])
 def create_token(
     request: Request,
     uow: UoW,
@@ -165,7 +167,7 @@ def organizations(request: Request, uow: UoW, principal: WebPrincipal) -> Respon
     )
 
 
-@router.post("/organizations", dependencies=[back_to("/organizations")])
+@router.post("/organizations", dependencies=[form_page("/organizations")])
 def create_organization(
     request: Request,
     uow: UoW,
@@ -223,7 +225,7 @@ def organization(request: Request, uow: UoW, principal: WebPrincipal, org_id: uu
     return _organization_page(request, uow, principal, org_id)
 
 
-@router.post("/organizations/{org_id}/users", dependencies=[back_to("/organizations/{org_id}")])
+@router.post("/organizations/{org_id}/users", dependencies=[form_page("/organizations/{org_id}")])
 def add_member(
     request: Request,
     uow: UoW,
@@ -258,7 +260,7 @@ def invitation_page(request: Request, uow: UoW, principal: OptionalWebPrincipal,
     return render(request, "invitation.html", principal, offer=offer, token=token)
 
 
-@router.post("/invitations/{token}", dependencies=[back_to("/invitations/{token}")])
+@router.post("/invitations/{token}", dependencies=[form_page("/invitations/{token}")])
 def accept_invitation(
     request: Request,
     uow: UoW,
@@ -269,8 +271,7 @@ def accept_invitation(
 ) -> Response:
     if password != password_again:
         # Checked before anything is written, so the link stays usable.
-        flash(request, "The two passwords differ; type the same password twice.", "error")
-        return RedirectResponse(f"/invitations/{token}", status_code=303)
+        raise ValidationFailed("the two passwords differ; type the same password twice", field="password_again")
     view = invitations.accept_invitation(uow, token=token, full_name=full_name, password=password)
     flash(request, f"Your account is ready, {view.full_name}. Sign in with {view.email} and your new password.", "success")
     return RedirectResponse("/login", status_code=303)

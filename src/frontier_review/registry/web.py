@@ -18,6 +18,7 @@ from frontier_review.registry import service
 from frontier_review.registry.domain import ModelRef, VersionStatus
 from frontier_review.registry.facts import parse_form_value, spec_for
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
@@ -32,7 +33,7 @@ def models(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     return render(request, "registry/models.html", principal, models=rows, can_register=can_register)
 
 
-@router.post("/models", dependencies=[back_to("/models")])
+@router.post("/models", dependencies=[form_page("/models")])
 def register_model(
     request: Request,
     uow: UoW,
@@ -54,7 +55,7 @@ def model(request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UU
     return render(request, "registry/model.html", principal, model=view, can_edit=can_edit)
 
 
-@router.post("/models/{model_id}/versions", dependencies=[back_to("/models/{model_id}")])
+@router.post("/models/{model_id}/versions", dependencies=[form_page("/models/{model_id}")])
 def add_version(
     request: Request, uow: UoW, principal: WebPrincipal, model_id: uuid.UUID, label: Annotated[str, Form(max_length=100)]
 ) -> Response:
@@ -63,7 +64,11 @@ def add_version(
     return RedirectResponse(f"/versions/{view.id}", status_code=303)
 
 
-@router.post("/versions/{version_id}/facts", dependencies=[back_to(_VERSION)])
+# The service names the one fact this form declares as facts[0].
+@router.post(
+    "/versions/{version_id}/facts",
+    dependencies=[form_page(_VERSION, aliases={"facts[0].name": "name", "facts[0].value": "value", "facts[0].unit": "value"})],
+)
 def declare_fact(
     request: Request,
     uow: UoW,

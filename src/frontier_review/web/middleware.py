@@ -81,7 +81,7 @@ def _problem_413(limit: int) -> tuple[dict[str, Any], bytes]:
     return start, body
 
 
-UPLOAD_SUFFIXES = ("/artifacts", "/evidence")
+UPLOAD_SUFFIXES = ("/artifacts", "/evidence", "/findings/new")  # the filing form carries evidence files
 MULTIPART_SLACK = 64 * 1024
 
 

@@ -1,9 +1,16 @@
 """Error mapping in one place: RFC 9457 problem+json for the API, HTML pages for the web UI.
 
 The web UI has one error path. A service error raises through the unit of work, which rolls
-back, and only then reaches the handler here: for a route that declared where to go back to
-(:func:`back_to`), the message is flashed and the browser redirected (303) to that page; any
-other page shows the error page with the status. Web modules never catch service errors.
+back, and only then reaches the handler here:
+
+- a form route that declared its page (:func:`frontier_review.web.forms.form_page`) has that page
+  shown again, in a fresh unit of work, with what was typed and each problem next to its field
+  (request-validation errors of web forms too);
+- a route that declared where to go back to (:func:`back_to`), or a form page that cannot be
+  shown again, has the message flashed and the browser redirected (303) there;
+- any other page shows the error page with the status.
+
+Web modules never catch service errors.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from frontier_review.kernel.errors import (
     Conflict,
     DomainError,
+    FieldProblem,
     InvalidTransition,
     NotAuthenticated,
     NotFound,
@@ -28,6 +36,10 @@ from frontier_review.kernel.errors import (
     ValidationFailed,
 )
 from frontier_review.kernel.keys import UnknownMasterKey
+from frontier_review.web import forms
+from frontier_review.web.forms import safe_path
+
+__all__ = ["LoginRequired", "back_to", "flash", "install", "is_api", "problem", "safe_path", "status_for", "validation_errors"]
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +69,9 @@ TITLES = {
 }
 
 
-_BACK = "error_back"
-_BACK_FIELD = "back"
-_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def safe_path(value: str | None) -> str | None:
-    """``value`` if it is a same-site path, else ``None``: redirects never leave the site.
-
-    A same-site path starts with ``/`` (not ``//host``) and has no backslash or control character.
-    """
-    if not value or not value.startswith("/") or value.startswith("//"):
-        return None
-    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return None
-    return value
+_BACK = forms.BACK_STATE
+_BACK_FIELD = forms.BACK_FIELD
+_FORMS = forms.FORM_TYPES
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:
@@ -85,7 +85,8 @@ def back_to(default: str) -> Any:
     ``default`` may name the route's path parameters (``/engagements/{engagement_id}``). A
     form may send its own ``back`` field instead; either way only a same-site path is used.
     When a service then raises, the web error handler flashes the message and redirects there
-    (after the unit of work rolled back).
+    (after the unit of work rolled back). A form with something to keep declares
+    :func:`frontier_review.web.forms.form_page` instead.
     """
 
     async def declare(request: Request) -> None:
@@ -160,6 +161,22 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+def _field_problems(exc: DomainError) -> list[FieldProblem]:
+    if isinstance(exc, ValidationFailed):
+        return list(exc.problems)
+    if isinstance(exc, Conflict) and exc.field:
+        return [FieldProblem(exc.field, exc.message)]
+    return []
+
+
+async def _show_form_again(request: Request, problems: list[FieldProblem], message: str, status: int) -> Response | None:
+    """The refused form's page again, filled in, if the route declared one and it can be shown."""
+    declared = forms.declared_page(request)
+    if declared is None:
+        return None
+    return await forms.show_again(request, declared, forms.refused(request, declared, problems, message), status)
+
+
 def install(app: FastAPI, render_error: Callable[[Request, int, str], Response]) -> None:
     """Register the exception handlers; ``render_error`` renders the web error page."""
 
@@ -169,9 +186,12 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         if not is_api(request):
             if isinstance(exc, NotAuthenticated):
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            # The unit of work has already rolled back: nothing of the refused change remains.
+            shown = await _show_form_again(request, _field_problems(exc), exc.message, status)
+            if shown is not None:
+                return shown
             back = getattr(request.state, _BACK, None)
             if isinstance(back, str):
-                # The unit of work has already rolled back: nothing of the refused change remains.
                 flash(request, exc.message, "error")
                 return RedirectResponse(back, status_code=303)
             return render_error(request, status, exc.message)
@@ -191,7 +211,13 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if not is_api(request):
-            return render_error(request, 422, detail)
+            # A web form missing a field, or with a number that is not one: its page again, filled in.
+            problems = [
+                FieldProblem(field, forms.human_message(field, err))
+                for field, err in ((_loc_to_field(err.get("loc", ())), err) for err in exc.errors())
+            ]
+            shown = await _show_form_again(request, problems, detail, 422)
+            return shown if shown is not None else render_error(request, 422, detail)
         return problem(422, code="validation_failed", detail=detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -51,11 +51,11 @@ def to_org(
     _send(uow, members(uow, org_id), row, kind, title, key or str(row.access_epoch), link)
 
 
-def to_user(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID, kind: str, title: str) -> None:
+def to_user(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID, kind: str, title: str, link: str | None = None) -> None:
     """Notify one person, if they exist."""
     person = directory.find_person(uow, user_id)
     if person is not None:
-        _send(uow, [person], row, kind, title, str(row.access_epoch))
+        _send(uow, [person], row, kind, title, str(row.access_epoch), link)
 
 
 def to_developer(uow: UnitOfWork, row: Engagement, kind: str, title: str, key: str = "", link: str | None = None) -> None:

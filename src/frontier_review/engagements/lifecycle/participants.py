@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ from frontier_review.engagements.lifecycle.domain import (
 )
 from frontier_review.engagements.lifecycle.orm import Engagement, Participant, RevokedUser, TermsVersion
 from frontier_review.engagements.lifecycle.service import manage
-from frontier_review.engagements.lifecycle.views import EngagementView, check_open_for_change, engagement_view
+from frontier_review.engagements.lifecycle.views import EngagementView, check_open_for_change, engagement_view, org_name
 from frontier_review.engagements.tags import EngagementTag
 from frontier_review.identity import directory
 from frontier_review.identity.directory import OrganizationCard
@@ -34,6 +35,9 @@ from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.principal import OrgKind, Principal
 
 _INVITABLE_KINDS = (OrgKind.AGENCY, OrgKind.PARTNER, OrgKind.PROGRAM_OFFICE)
+# A revocation notice leads to the engagement list, not to the engagement: the person revoked may
+# no longer see it, and its page answers them exactly as if it did not exist.
+_REVOKED_LINK = "/engagements"
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,14 @@ def revoke_participant(
             target_id=row.id,
             details={"organization": str(part.organization_id)},
         )
-        notices.to_org(uow, row, part.organization_id, "access_revoked", f"{row.title}: the developer revoked your access")
+        notices.to_org(
+            uow,
+            row,
+            part.organization_id,
+            "access_revoked",
+            f"{row.title}: the developer revoked your access",
+            link=_REVOKED_LINK,
+        )
     return engagement_view(uow, row, principal)
 
 
@@ -201,5 +212,71 @@ def revoke_user(
     audit.record(
         uow, principal, EngagementTag.USER_REVOKED, target_type="engagement", target_id=row.id, details={"user": person.email}
     )
-    notices.to_user(uow, row, person.id, "access_revoked", f"{row.title}: the developer revoked your access")
+    notices.to_user(uow, row, person.id, "access_revoked", f"{row.title}: the developer revoked your access", link=_REVOKED_LINK)
     return engagement_view(uow, row, principal)
+
+
+@dataclass(frozen=True)
+class Revocable:
+    """A participant's member the developer may cut off, for the revoke picker."""
+
+    user_id: uuid.UUID
+    full_name: str
+    email: str
+    organization_name: str
+
+
+def list_revocable(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[Revocable]:
+    """The people the developer may revoke one by one: active members of participants still in.
+
+    Only the developer that manages the engagement learns them, and only the members of the
+    organizations it invited (not revoked as a whole), less the people already revoked: the
+    same people :func:`revoke_user` accepts.
+    """
+    row = manage(uow, principal, engagement_id)
+    orgs = list(
+        uow.session.scalars(
+            select(Participant.organization_id).where(Participant.engagement_id == row.id, Participant.revoked_at.is_(None))
+        )
+    )
+    revoked = set(uow.session.scalars(select(RevokedUser.user_id).where(RevokedUser.engagement_id == row.id)))
+    names = {org: org_name(uow, org) for org in orgs}
+    people = [p for p in directory.list_members(uow, orgs) if p.id not in revoked and p.organization_id is not None]
+    return sorted(
+        (Revocable(p.id, p.full_name, p.email, names.get(p.organization_id, "?")) for p in people if p.organization_id),
+        key=lambda r: (r.organization_name, r.full_name.lower(), r.email),
+    )
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """An engagement the developer cut the principal (or its whole organization) off from."""
+
+    engagement_title: str
+    revoked_at: datetime
+    whole_organization: bool
+
+
+def list_my_revocations(uow: UnitOfWork, principal: Principal) -> list[Revocation]:
+    """Where the principal's access was revoked, newest first: the title and the time, nothing more.
+
+    A revoked person may no longer open the engagement (its page answers like a missing one), so
+    this is how they learn it besides the notice they were sent, which says as much.
+    """
+    if principal.user_id is None or principal.org_id is None:
+        return []
+    found: dict[uuid.UUID, Revocation] = {}
+    for title, engagement_id, when in uow.session.execute(
+        select(Engagement.title, Engagement.id, RevokedUser.revoked_at)
+        .join(RevokedUser, RevokedUser.engagement_id == Engagement.id)
+        .where(RevokedUser.user_id == principal.user_id)
+    ):
+        found[engagement_id] = Revocation(title, when, whole_organization=False)
+    for title, engagement_id, org_revoked_at in uow.session.execute(
+        select(Engagement.title, Engagement.id, Participant.revoked_at)
+        .join(Participant, Participant.engagement_id == Engagement.id)
+        .where(Participant.organization_id == principal.org_id, Participant.revoked_at.is_not(None))
+    ):
+        if org_revoked_at is not None:
+            found[engagement_id] = Revocation(title, org_revoked_at, whole_organization=True)
+    return sorted(found.values(), key=lambda r: r.revoked_at, reverse=True)

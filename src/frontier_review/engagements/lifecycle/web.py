@@ -1,7 +1,8 @@
 """Web pages of engagements: the engagement list and page, offers, participants, the window, release, trusted partners.
 
-The engagement page shows every sub-slice (findings, materials, tokens); their own forms are
-served by ``findings.web``, ``materials.web`` and ``access.web``.
+The engagement page shows every sub-slice in tabs ordered by ``page.py`` (findings, materials, tokens);
+their own forms are served by ``findings.web``, ``materials.web`` and ``access.web``. Forms with
+something to keep declare their page (``form_page``): a refused one is shown again, filled in.
 """
 
 from __future__ import annotations
@@ -9,24 +10,36 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements.access import service as access
 from frontier_review.engagements.access.web import take_token
 from frontier_review.engagements.findings import service as findings
-from frontier_review.engagements.findings.domain import CATEGORY_LABELS, Severity, Tlp, count_by_severity
+from frontier_review.engagements.findings.domain import count_by_severity
 from frontier_review.engagements.forms import PAGE, act, parse_when
-from frontier_review.engagements.lifecycle import participants, partners, service, views
+from frontier_review.engagements.lifecycle import page, participants, partners, service, views
 from frontier_review.engagements.lifecycle import versions as versions_api
-from frontier_review.engagements.lifecycle.domain import Materials, Protections, Quotas, Recipients, Window
+from frontier_review.engagements.lifecycle.domain import (
+    ClosedReason,
+    EngagementState,
+    Materials,
+    Protections,
+    Quotas,
+    Recipients,
+    Window,
+)
 from frontier_review.engagements.materials import service as materials
+from frontier_review.kernel.decision import Denied
+from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import OrgKind
+from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import decide
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
@@ -46,13 +59,14 @@ def engagements_page(request: Request, uow: UoW, principal: WebPrincipal) -> Res
         principal,
         engagements=items,
         versions=versions,
+        revocations=participants.list_my_revocations(uow, principal),
         now=now,
         default_start=now.strftime("%Y-%m-%dT%H:%M"),
         default_end=(now + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"),
     )
 
 
-@router.post("/engagements", dependencies=[back_to("/engagements")])
+@router.post("/engagements", dependencies=[form_page("/engagements")])
 def open_engagement(
     request: Request,
     uow: UoW,
@@ -82,9 +96,11 @@ def open_engagement(
         principal,
         version_id=version_id,
         title=title,
-        window=Window(parse_when(window_start, "window start"), parse_when(window_end, "window end")),
+        window=Window(
+            parse_when(window_start, "window start", name="window_start"), parse_when(window_end, "window end", name="window_end")
+        ),
         recipients=recipients,
-        partners_from=parse_when(partners_from, "partners from") if partners_from else None,
+        partners_from=parse_when(partners_from, "partners from", name="partners_from") if partners_from else None,
         materials=Materials(api_access, system_card, evaluation_results, reduced_safeguard_variant, weights),
         protections=Protections(
             confidentiality_text, insider_risk_attestation, use_restrictions, materials_retention_days, transcript_retention
@@ -95,44 +111,64 @@ def open_engagement(
     return RedirectResponse(f"/engagements/{view.id}", status_code=303)
 
 
+def _page_context(request: Request, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
+    """Everything the engagement page shows, in one pass (raises ``NotFound`` for a hidden engagement)."""
+    view = service.get_engagement(uow, principal, engagement_id)
+    ref = views.get_ref(uow, views.get_row(uow, engagement_id))
+    now = uow.clock.now()
+
+    def allowed(permission: Permission) -> bool:
+        return decide(uow, principal, permission, ref, now).allowed
+
+    manages = allowed(Permission.ENGAGEMENT_MANAGE)
+    closed = view.state is EngagementState.CLOSED
+    # A participant's member (the page lists only its own participation): its tokens and findings.
+    mine = page.mine(view, principal)
+    reviews = mine is not None and not manages
+    found = findings.list_findings(uow, principal, engagement_id)
+    filing = decide(uow, principal, Permission.FINDING_FILE, ref, now)
+    can_file = filing.allowed and not closed
+    file_refusal = token_refusal = None
+    if reviews:
+        # What is offered is for display; the services decide (the same rules, asked again).
+        if not can_file:
+            ended = "the engagement has ended; findings can no longer be filed"
+            file_refusal = ended if closed else (filing.reason if isinstance(filing, Denied) else None)
+        token_refusal = page.token_refusal(view, mine)
+        minting = decide(uow, principal, Permission.GATEWAY_TOKEN_ISSUE, ref, now)
+        if token_refusal is None and isinstance(minting, Denied):
+            token_refusal = minting.reason
+    return {
+        "e": view,
+        "now": now,
+        "tabs": page.tabs_for(manages=manages, participant=reviews, program_office=principal.org_kind is OrgKind.PROGRAM_OFFICE),
+        "manages": manages,
+        "accepts": allowed(Permission.ENGAGEMENT_ACCEPT_TERMS),
+        "reviews": reviews,
+        "closed": closed,
+        "released_at": view.closed_at if view.closed_reason is ClosedReason.RELEASED else None,
+        "mine": mine,
+        "pending": [p for p in view.participants if p.accepted_terms != view.current_terms and not p.revoked_at],
+        "usage": access.list_usage(uow, principal, engagement_id),
+        "invitable": participants.list_invitable(uow, principal, engagement_id) if manages and not closed else [],
+        "revocable": participants.list_revocable(uow, principal, engagement_id) if manages and not closed else [],
+        "tokens": access.list_my_tokens(uow, principal, engagement_id) if reviews else [],
+        "token_refusal": token_refusal,
+        "new_token": take_token(request, uow, principal, engagement_id),
+        "artifacts": materials.list_artifacts(uow, principal, engagement_id),
+        "download_refusal": materials.find_download_refusal(uow, principal, engagement_id) if reviews else None,
+        "can_upload": allowed(Permission.ARTIFACT_UPLOAD) and not closed,
+        "findings": found,
+        "severity_counts": count_by_severity(found),
+        "can_file": can_file,
+        "file_refusal": file_refusal,
+        "gateway_url": str(request.base_url).rstrip("/") + "/gateway/v1",
+    }
+
+
 @router.get("/engagements/{engagement_id}", response_class=HTMLResponse)
 def engagement_page(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    view = service.get_engagement(uow, principal, engagement_id)
-    the_ref = views.get_ref(uow, views.get_row(uow, engagement_id))
-    now = uow.clock.now()
-    manages = decide(uow, principal, Permission.ENGAGEMENT_MANAGE, the_ref, now).allowed
-    accepts = decide(uow, principal, Permission.ENGAGEMENT_ACCEPT_TERMS, the_ref, now).allowed
-    reviews = decide(uow, principal, Permission.GATEWAY_TOKEN_ISSUE, the_ref, now).allowed
-    usage = access.list_usage(uow, principal, engagement_id)
-    mine = next((p for p in view.participants if p.organization_id == principal.org_id), None)
-    found = findings.list_findings(uow, principal, engagement_id)
-    can_file = decide(uow, principal, Permission.FINDING_FILE, the_ref, now).allowed and view.state.value != "closed"
-    return render(
-        request,
-        "engagements/detail.html",
-        principal,
-        e=view,
-        now=now,
-        manages=manages,
-        accepts=accepts,
-        reviews=reviews,
-        mine=mine,
-        usage=usage,
-        invitable=participants.list_invitable(uow, principal, engagement_id) if manages else [],
-        tokens=access.list_my_tokens(uow, principal, engagement_id) if reviews else [],
-        new_token=take_token(request, uow, principal, engagement_id),
-        artifacts=materials.list_artifacts(uow, principal, engagement_id),
-        download_refusal=materials.find_download_refusal(uow, principal, engagement_id) if reviews else None,
-        can_upload=decide(uow, principal, Permission.ARTIFACT_UPLOAD, the_ref, now).allowed and view.state.value != "closed",
-        findings=found,
-        severity_counts=count_by_severity(found),
-        can_file=can_file,
-        categories=CATEGORY_LABELS,
-        severities=list(Severity),
-        tlps=list(Tlp),
-        recipient_choices=findings.list_recipient_choices(uow, principal, engagement_id) if can_file else [],
-        gateway_url=str(request.base_url).rstrip("/") + "/gateway/v1",
-    )
+    return render(request, "engagements/detail.html", principal, **_page_context(request, uow, principal, engagement_id))
 
 
 @router.post("/engagements/{engagement_id}/offer", dependencies=[back_to(PAGE)])
@@ -142,7 +178,7 @@ def offer(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPr
     )
 
 
-@router.post("/engagements/{engagement_id}/invite", dependencies=[back_to(PAGE)])
+@router.post("/engagements/{engagement_id}/invite", dependencies=[form_page(PAGE)])
 def invite(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, organization_id: Annotated[uuid.UUID, Form()]
 ) -> Response:
@@ -154,7 +190,7 @@ def invite(
     )
 
 
-@router.post("/engagements/{engagement_id}/accept", dependencies=[back_to(PAGE)])
+@router.post("/engagements/{engagement_id}/accept", dependencies=[form_page(PAGE)])
 def accept(
     engagement_id: uuid.UUID,
     request: Request,
@@ -164,8 +200,7 @@ def accept(
     acknowledge: Annotated[bool, Form()] = False,
 ) -> Response:
     if not acknowledge:
-        flash(request, "Tick the acknowledgment to accept the terms.", "error")
-        return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
+        raise ValidationFailed("tick the acknowledgment to accept the terms", field="acknowledge")
     return act(
         request,
         engagement_id,
@@ -186,23 +221,28 @@ def revoke_participant(
     )
 
 
-@router.post("/engagements/{engagement_id}/revoke-user", dependencies=[back_to(PAGE)])
+@router.post("/engagements/{engagement_id}/revoke-user", dependencies=[form_page(PAGE, aliases={"email": "user_id"})])
 def revoke_user(
-    engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, email: Annotated[str, Form(max_length=320)]
+    engagement_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    user_id: Annotated[uuid.UUID | None, Form()] = None,
+    email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    return act(
-        request,
-        engagement_id,
-        f"{email} revoked: their next call fails.",
-        lambda: participants.revoke_user(uow, principal, engagement_id, email=email),
-    )
+    """The person is picked from the participants' members (``user_id``); an address still works."""
+    if user_id is None and not email.strip():
+        raise ValidationFailed("choose the person to revoke", field="user_id")
+    view = participants.revoke_user(uow, principal, engagement_id, user_id, email=email if user_id is None else None)
+    flash(request, "Revoked: their next call fails.", "success")
+    return RedirectResponse(f"/engagements/{view.id}#participants", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/window", dependencies=[back_to(PAGE)])
+@router.post("/engagements/{engagement_id}/window", dependencies=[form_page(PAGE)])
 def set_window(
     engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, window_end: Annotated[str, Form(max_length=40)]
 ) -> Response:
-    end = parse_when(window_end, "window end")
+    end = parse_when(window_end, "window end", name="window_end")
     return act(
         request, engagement_id, "Window changed.", lambda: service.set_window(uow, principal, engagement_id, window_end=end)
     )
@@ -248,7 +288,7 @@ def partners_page(request: Request, uow: UoW, principal: WebPrincipal) -> Respon
     )
 
 
-@router.post("/partners", dependencies=[back_to("/partners")])
+@router.post("/partners", dependencies=[form_page("/partners", aliases={"expires_at": "expires_on"})])
 def designate(
     request: Request,
     uow: UoW,
@@ -258,7 +298,7 @@ def designate(
     basis: Annotated[str, Form(max_length=2000)],
     expires_on: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    expires = parse_when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry")
+    expires = parse_when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry", name="expires_on")
     partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
     flash(request, "Trusted partner designated.", "success")
     return RedirectResponse("/partners", status_code=303)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from frontier_review.engagements.materials import service
 from frontier_review.engagements.materials.schemas import attachment
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash
 from frontier_review.web.uploads import SealedSpoolRoute
@@ -24,7 +25,10 @@ def _back(engagement_id: uuid.UUID, anchor: str = "") -> str:
     return f"/engagements/{engagement_id}{anchor}"
 
 
-@router.post("/engagements/{engagement_id}/artifacts", dependencies=[back_to(_MATERIALS)])
+@router.post(
+    "/engagements/{engagement_id}/artifacts",
+    dependencies=[form_page(_MATERIALS, aliases={"filename": "file", "content_type": "file"})],
+)
 def upload_artifact(
     engagement_id: uuid.UUID,
     request: Request,

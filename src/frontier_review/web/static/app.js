@@ -65,11 +65,85 @@
     if (el && window.history.replaceState) window.history.replaceState(null, "", el.getAttribute("data-replace-url"));
   }
 
+  // Tabs: <nav data-tabs> links to sections [data-tab-panel]; one shows at a time (ARIA tabs:
+  // arrow keys move between them). The #anchor picks the tab: the panel itself or anything in it.
+  // Without this script the sections simply follow one another under the links.
+  function wireTabs(nav) {
+    var links = Array.prototype.slice.call(nav.querySelectorAll("a[href^='#']"));
+    var panels = links.map(function (a) { return document.getElementById(a.getAttribute("href").slice(1)); });
+    if (!links.length || panels.some(function (p) { return !p; })) return;
+    var list = nav.querySelector("ul") || nav;
+    list.setAttribute("role", "tablist");
+    function select(index, focus) {
+      links.forEach(function (a, i) {
+        var on = i === index;
+        a.setAttribute("aria-selected", on ? "true" : "false");
+        a.tabIndex = on ? 0 : -1;
+        panels[i].hidden = !on;
+      });
+      if (focus) links[index].focus();
+    }
+    function panelOf(el) {
+      for (var i = 0; i < panels.length; i++) if (el && panels[i].contains(el)) return i;
+      return -1;
+    }
+    function show(index, focus) {
+      select(index, focus);
+      if (window.history.replaceState) window.history.replaceState(null, "", "#" + panels[index].id);
+    }
+    links.forEach(function (a, i) {
+      if (a.parentNode !== list) a.parentNode.setAttribute("role", "presentation");
+      a.setAttribute("role", "tab");
+      a.setAttribute("aria-controls", panels[i].id);
+      panels[i].setAttribute("role", "tabpanel");
+      panels[i].setAttribute("aria-labelledby", a.id);
+      a.addEventListener("click", function (event) { event.preventDefault(); show(i, false); });
+      a.addEventListener("keydown", function (event) {
+        var next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: links.length - 1 }[event.key];
+        if (next === undefined) return;
+        event.preventDefault();
+        show((next + links.length) % links.length, true);
+      });
+    });
+    function fromHash() {
+      var id = decodeURIComponent(window.location.hash.slice(1));
+      var target = id ? document.getElementById(id) : null;
+      var index = panelOf(target);
+      if (index < 0) return false;
+      select(index, false);
+      if (target !== panels[index]) target.scrollIntoView();
+      return true;
+    }
+    var refused = panelOf(document.querySelector("[data-error-summary]"));
+    if (refused >= 0) select(refused, false);
+    else if (!fromHash()) select(0, false);
+    window.addEventListener("hashchange", fromHash);
+  }
+
+  // A refused form comes back with an error summary: focus it (it is announced), and let each of
+  // its links move to its field, scrolled into view with its label.
+  function focusErrors(root) {
+    var summary = root.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-focus]") : null;
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("data-focus"));
+    if (!field) return;
+    event.preventDefault();
+    (field.closest(".field") || field).scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  });
+
   function init(root) {
     forgetPost(root);
     localiseTimes(root);
     root.querySelectorAll("table.sortable").forEach(makeSortable);
     root.querySelectorAll("input[data-filter]").forEach(wireFilter);
+    root.querySelectorAll("nav[data-tabs]").forEach(wireTabs);
+    focusErrors(root);
   }
 
   document.addEventListener("submit", function (event) {
