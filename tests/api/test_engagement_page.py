@@ -67,9 +67,9 @@ def test_a_reviewer_reaches_the_playground_tokens_and_the_filing_page(setup: Set
     assert "/revoke-user" not in page and "Release the model" not in page
 
 
-def test_the_usage_chart_slot_is_there_for_the_chart(setup: Setup, base_url: str) -> None:
+def test_the_developer_sees_the_usage_charts_on_the_page(setup: Setup, base_url: str) -> None:
     page = _page(base_url, setup.developer, setup)
-    assert 'id="usage"' in page
+    assert 'id="usage"' in page and 'id="usage-charts"' in page
     assert "Gateway usage per day" in page
 
 

@@ -73,7 +73,7 @@ def _render(container: Container, person: Person, engagement_id: uuid.UUID) -> s
 
 
 def _shown(html: str) -> set[str]:
-    return set(re.findall(r'<h3 id="usage-p-[^"]+">([^<]+)</h3>', html))
+    return set(re.findall(r'<h4 id="usage-p-[^"]+">([^<]+)</h4>', html))
 
 
 def test_the_developer_and_the_program_office_see_every_participant(container: Container, setup: Setup) -> None:

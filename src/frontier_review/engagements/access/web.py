@@ -15,13 +15,14 @@ from frontier_review.engagements.forms import PAGE, act
 from frontier_review.engagements.lifecycle import service as lifecycle
 from frontier_review.kernel.principal import Principal
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
-@router.post("/engagements/{engagement_id}/upstream", dependencies=[back_to(PAGE)])
+@router.post("/engagements/{engagement_id}/upstream", dependencies=[form_page(PAGE)])
 def set_upstream(
     engagement_id: uuid.UUID,
     request: Request,
@@ -58,7 +59,7 @@ def remove_upstream(engagement_id: uuid.UUID, variant: str, request: Request, uo
     return RedirectResponse(f"/engagements/{engagement_id}", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/tokens", dependencies=[back_to(PAGE)])
+@router.post("/engagements/{engagement_id}/tokens", dependencies=[form_page(PAGE)])
 def issue_token(
     engagement_id: uuid.UUID,
     request: Request,

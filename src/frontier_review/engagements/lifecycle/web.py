@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements.access import service as access
+from frontier_review.engagements.access import usage
 from frontier_review.engagements.access.web import take_token
 from frontier_review.engagements.findings import service as findings
 from frontier_review.engagements.findings.domain import count_by_severity
@@ -149,7 +150,7 @@ def _page_context(request: Request, uow: UnitOfWork, principal: Principal, engag
         "released_at": view.closed_at if view.closed_reason is ClosedReason.RELEASED else None,
         "mine": mine,
         "pending": [p for p in view.participants if p.accepted_terms != view.current_terms and not p.revoked_at],
-        "usage": access.list_usage(uow, principal, engagement_id),
+        "usage_chart": usage.usage_chart(uow, principal, engagement_id),
         "invitable": participants.list_invitable(uow, principal, engagement_id) if manages and not closed else [],
         "revocable": participants.list_revocable(uow, principal, engagement_id) if manages and not closed else [],
         "tokens": access.list_my_tokens(uow, principal, engagement_id) if reviews else [],
