@@ -9,6 +9,7 @@ import httpx
 from frontier_review.bootstrap import Container
 from frontier_review.coverage import results
 from frontier_review.identity.domain import OrgKind, Role
+from tests.api.confirming import confirmed_post
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.coverage import REFERENCE, make_version, publish_reference, register_sample_benchmark
 from tests.factories.identity import make_org, make_user
@@ -39,8 +40,13 @@ def test_developer_declares_facts_through_the_form_and_releases(container: Conta
         follow_redirects=True,
     )
     assert "must be a number" in bad.text
-    released = http.post(f"{version_url}/status", data={"status": "released", "csrf_token": token}, follow_redirects=True)
-    assert "is now released" in released.text
+    # The old form target performs nothing: it leads to the confirmation page.
+    old = http.post(f"{version_url}/status", data={"status": "released", "csrf_token": token})
+    assert old.status_code == 307 and old.headers["location"] == f"{version_url}/release"
+    assert "prerelease" in http.get(version_url).text
+    released = confirmed_post(http, f"{version_url}/release")
+    assert released.status_code == 303, released.text
+    assert "is now released" in http.get(released.headers["location"]).text
 
 
 def test_policy_upload_validates_publishes_and_reports_lines(container: Container, http: httpx.Client) -> None:
@@ -115,14 +121,19 @@ def test_program_office_attaches_results_and_decides_from_the_inquiry_page(conta
     assert "results attached" in attached.text
     version_no = re.search(r'name="version" value="(\d+)"', attached.text)
     assert version_no is not None
+    decision = {
+        "policy": "eo14409-covered-cyber-example@1",
+        "rationale": "Below the threshold.",
+        "version": version_no.group(1),
+        "csrf_token": csrf_from(page.text),
+    }
+    preview = http.post(f"{inquiry_url}/decide", data=decision)
+    assert preview.status_code == 200 and "Check the decision before you record it" in preview.text
+    inputs = re.search(r'name="inputs" value="([^"]+)"', preview.text)
+    assert inputs is not None
     decided = http.post(
         f"{inquiry_url}/decide",
-        data={
-            "policy": "eo14409-covered-cyber-example@1",
-            "rationale": "Below the threshold.",
-            "version": version_no.group(1),
-            "csrf_token": csrf_from(page.text),
-        },
+        data={**decision, "step": "confirm", "inputs": inputs.group(1)},
         follow_redirects=True,
     )
     assert "insufficient evidence" in decided.text or "not covered" in decided.text

@@ -19,7 +19,8 @@ from frontier_review.bootstrap import Container
 from frontier_review.engagements.lifecycle import participants
 from frontier_review.engagements.lifecycle import versions as versions_api
 from frontier_review.identity.domain import OrgKind
-from tests.api.helpers import csrf_from, web_login
+from tests.api.confirming import confirmed_post
+from tests.api.helpers import web_login
 from tests.factories.engagements import Setup, make_engagement
 from tests.factories.identity import Person, make_org, make_user
 
@@ -97,11 +98,7 @@ def test_revoking_from_the_picker_cuts_the_person_off_and_drops_them_from_it(
 ) -> None:
     eng = setup.engagement.id
     with _signed_in(base_url, setup.developer) as client:
-        page = client.get(f"/engagements/{eng}").text
-        posted = client.post(
-            f"/engagements/{eng}/revoke-user",
-            data={"user_id": str(setup.reviewer.principal.user_id), "csrf_token": csrf_from(page)},
-        )
+        posted = confirmed_post(client, f"/engagements/{eng}/revoke-user", {"user_id": str(setup.reviewer.principal.user_id)})
         assert posted.status_code == 303, posted.text
         after = client.get(posted.headers["location"]).text
     picker = re.search(r'name="user_id"[^>]*>(.*?)</select>', after, re.S)

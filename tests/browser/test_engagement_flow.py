@@ -3,6 +3,7 @@ it and then releases the model, which ends access at once."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -61,8 +62,15 @@ def test_reviewer_chats_and_files_a_finding_and_the_developer_answers(container:
         expect(page.locator("main")).to_contain_text("status acknowledged")
 
         page.goto(f"{live_url}/engagements/{setup.engagement.id}")
-        page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Release the model").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Release ")
+        expect(page.locator("main")).to_contain_text("Releasing closes 1 open engagement")
+        if os.environ.get("FR_SCREENSHOTS"):
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.screenshot(path=f"{os.environ['FR_SCREENSHOTS']}/release-confirm-{width}.png", full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+        page.get_by_role("button", name="Release now").click()
         expect(page.locator("main")).to_contain_text("Every participant's access ended now")
         expect(page.locator("#overview")).to_contain_text(re.compile(r"Released .*every participant's access ended"))
         expect(page.get_by_role("button", name="Revoke")).to_have_count(0)

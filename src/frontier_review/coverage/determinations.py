@@ -7,8 +7,10 @@ version under a new policy version.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +25,7 @@ from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
-from frontier_review.kernel.errors import NotFound, ValidationFailed
+from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
@@ -37,11 +39,14 @@ __all__ = [
     "Recheck",
     "current_evidence",
     "get_determination",
+    "inputs_digest",
     "list_determinations_for_version",
+    "met_criteria",
     "pinned_evidence",
     "reassess",
     "recheck",
     "record_determination",
+    "trace_as_seen",
 ]
 
 TRACE_FIELD = "trace_sealed"
@@ -164,7 +169,8 @@ def pinned_evidence(uow: UnitOfWork, pinned: dict[str, Any]) -> Evidence:
     return Evidence(facts=facts, fact_ids=fact_ids, scores=scores, reference_scores=references)
 
 
-def _met(evaluation: Evaluation) -> list[str]:
+def met_criteria(evaluation: Evaluation) -> list[str]:
+    """The names of the fact and benchmark criteria an evaluation found met, in the policy's order."""
     names: list[str] = []
 
     def walk(node: Any) -> None:
@@ -175,6 +181,46 @@ def _met(evaluation: Evaluation) -> list[str]:
 
     walk(evaluation.trace)
     return names
+
+
+def _short(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def inputs_digest(uow: UnitOfWork, row: PublishedPolicy, pinned: dict[str, Any]) -> str:
+    """A digest of everything a decision under ``row`` depends on, in three parts.
+
+    The policy version (and the newest version of that policy, so that a newer one published in
+    between is noticed), the facts read, and the benchmark results read (the version's and the
+    reference models'). Two evaluations with the same digest give the same outcome and trace. The
+    parts are joined with ``-`` so that :func:`frontier_review.coverage.previews.changed_inputs`
+    can say which one changed. Ids only: nothing classified goes into it.
+    """
+    latest = policies.get_policy_row(uow, row.identifier)
+    return "-".join(
+        (
+            _short([str(row.id), str(latest.id)]),
+            _short(pinned.get("facts", {})),
+            _short([pinned.get("results", {}), pinned.get("reference_results", {})]),
+        )
+    )
+
+
+def trace_as_seen(
+    uow: UnitOfWork, principal: Principal, row: PublishedPolicy, trace: Callable[[], dict[str, Any]]
+) -> dict[str, Any] | None:
+    """A determination's trace (or a preview's) at the detail ``principal`` may see.
+
+    None when the policy's details are classified for them; observed scores and thresholds only
+    for cleared program-office staff (and the operator): everyone else reads met / not met /
+    unknown per criterion (developers never see scores). ``trace`` is called only when some of it
+    is shown, so a sealed trace is opened only then.
+    """
+    now = uow.clock.now()
+    if not decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), now).allowed:
+        return None
+    cleared = decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True, str(row.id)), now).allowed
+    return trace() if cleared else redact_trace(trace())
 
 
 def _trace(uow: UnitOfWork, row: Determination) -> dict[str, Any]:
@@ -205,8 +251,23 @@ def record_determination(
     policy_ref: str,
     rationale: str = "",
     inquiry_id: uuid.UUID | None = None,
+    expected_inputs: str | None = None,
 ) -> DeterminationView:
-    """Evaluate on current evidence and store the decision (superseding the previous one)."""
+    """Evaluate on current evidence and store the decision (superseding the previous one).
+
+    Args:
+        uow: The unit of work.
+        principal: Who decides (program office; cleared for a classified policy).
+        version_id: The model version decided on.
+        policy_ref: ``identifier@version`` (a bare identifier means its latest version).
+        rationale: Why, in the decider's words; stored, shown with the determination, audited.
+        inquiry_id: The inquiry this answers, if any.
+        expected_inputs: The :func:`inputs_digest` of the preview the decider confirmed; when
+            given, the decision is recorded only on exactly those inputs.
+
+    Raises:
+        Conflict: ``expected_inputs`` was given and the inputs changed since (field ``inputs``).
+    """
     version = registry.get_version_ref(uow, version_id)
     row = policies.get_policy_row(uow, policy_ref)
     authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(row.classified, str(row.id)))
@@ -214,6 +275,8 @@ def record_determination(
         raise ValidationFailed("rationale must have at most 10000 characters", field="rationale")
     policy = policies.load_policy(uow, row)
     evidence, pinned = current_evidence(uow, version.id, policy)
+    if expected_inputs is not None and expected_inputs != inputs_digest(uow, row, pinned):
+        raise Conflict("what this decision depends on changed since the preview; preview it again", field="inputs")
     evaluation = evaluate(policy, evidence)
     previous = _latest_determination(uow, version.id, row.id)
     det = Determination(
@@ -221,7 +284,7 @@ def record_determination(
         model_version_id=version.id,
         policy_id=row.id,
         outcome=evaluation.outcome.value,
-        met_criteria=_met(evaluation),
+        met_criteria=met_criteria(evaluation),
         evidence=pinned,
         rationale=rationale.strip(),
         inquiry_id=inquiry_id,
@@ -251,6 +314,8 @@ def record_determination(
             "policy": f"{row.identifier}@{row.version}",
             "outcome": det.outcome,
             "evidence": evaluation.evidence_ids(),
+            # The decider's own words, shown to the developer; thresholds and scores never go here.
+            "rationale": det.rationale,
         },
     )
     return _view(uow, principal, det, row, version)
@@ -259,12 +324,7 @@ def record_determination(
 def _view(
     uow: UnitOfWork, principal: Principal, det: Determination, row: PublishedPolicy, version: registry.VersionRef
 ) -> DeterminationView:
-    now = uow.clock.now()
-    detailed = decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(row.classified, str(row.id)), now).allowed
-    # Observed scores and thresholds only for cleared program-office staff (and the operator):
-    # everyone else reads met / not met / unknown per criterion (developers never see scores).
-    cleared = decide(uow, principal, Permission.COVERAGE_THRESHOLDS_READ, Sensitivity(True, str(row.id)), now).allowed
-    trace = (_trace(uow, det) if cleared else redact_trace(_trace(uow, det))) if detailed else None
+    trace = trace_as_seen(uow, principal, row, lambda: _trace(uow, det))
     superseded = uow.session.scalar(select(Determination.id).where(Determination.supersedes_id == det.id)) is not None
     return DeterminationView(
         id=det.id,
@@ -278,7 +338,7 @@ def _view(
         met_criteria=tuple(det.met_criteria),
         criterion_names=tuple(row.criterion_names),
         trace=trace,
-        evidence=det.evidence if detailed else None,
+        evidence=det.evidence if trace is not None else None,
         rationale=det.rationale,
         decided_by=det.decided_by,
         decided_at=det.decided_at,

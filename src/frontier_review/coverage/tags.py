@@ -18,6 +18,8 @@ class CoverageTag(AuditTag):
     RESULT_CLASSIFIED_VIEWED = "coverage:result:classified_viewed"
     DETERMINATION_RECORDED = "coverage:determination:recorded"
     DETERMINATION_CLASSIFIED_VIEWED = "coverage:determination:classified_viewed"
+    # A decision previewed with a classified policy's thresholds or scores shown (nothing recorded).
+    DETERMINATION_CLASSIFIED_PREVIEWED = "coverage:determination:classified_previewed"
     # One per inquiry event; the part after the last colon is the event's kind.
     INQUIRY_FILED = "coverage:inquiry:filed"
     INQUIRY_ASSIGNED = "coverage:inquiry:assigned"

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.coverage import determinations, inquiries, policies, results
+from frontier_review.coverage import determinations, inquiries, policies, previews, results
 from frontier_review.coverage.inquiries import InquiryStatus
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 from frontier_review.web import forms
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
@@ -54,6 +56,13 @@ def file_inquiry(
 
 @router.get("/inquiries/{inquiry_id}", response_class=HTMLResponse)
 def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
+    return _inquiry_page(request, uow, principal, inquiry_id)
+
+
+def _inquiry_page(
+    request: Request, uow: UnitOfWork, principal: Principal, inquiry_id: uuid.UUID, *, draft: dict[str, str] | None = None
+) -> Response:
+    """The inquiry page; ``draft`` fills the decide form in again (back from its preview)."""
     view = inquiries.get_inquiry(uow, principal, inquiry_id)
     now = uow.clock.now()
     owner = VersionOwner(view.organization_id, str(view.id), "coverage_inquiry")
@@ -73,6 +82,7 @@ def inquiry_page(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id
         policies=policy_list,
         results=version_results,
         active=view.status.value in {"open", "assigned", "needs_information"},
+        draft=draft,
     )
 
 
@@ -140,23 +150,53 @@ def respond(
     )
 
 
-@router.post("/inquiries/{inquiry_id}/decide", dependencies=[form_page(_INQUIRY)])
+# Deciding takes two steps (issue 12): the form shows a preview of the outcome and its trace,
+# nothing recorded; only a confirmation bound to what was previewed records it.
+@router.post("/inquiries/{inquiry_id}/decide", response_class=HTMLResponse, dependencies=[form_page(_INQUIRY)])
 def decide_inquiry(
     request: Request,
     uow: UoW,
     principal: WebPrincipal,
     inquiry_id: uuid.UUID,
-    policy: Annotated[str, Form(max_length=130)],
     version: Annotated[int, Form()],
+    policy: Annotated[str, Form(max_length=130)] = "",
     rationale: Annotated[str, Form(max_length=10_000)] = "",
+    step: Annotated[str, Form(max_length=16)] = "preview",
+    inputs: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
-    return _inquiry_action(
+    """Preview (``step=preview``), go back to the form (``edit``) or record (``confirm``).
+
+    ``confirm`` records only when ``inputs`` (the digest of the previewed inputs) and ``version``
+    (the inquiry's version when it was previewed) still hold; otherwise the preview is shown
+    again, on what stands now, with what changed (409), and nothing is recorded.
+    """
+    if step == "edit":
+        return _inquiry_page(request, uow, principal, inquiry_id, draft={"policy": policy, "rationale": rationale})
+    view, preview = inquiries.preview_decision(uow, principal, inquiry_id, policy_ref=policy, rationale=rationale)
+    changes = previews.changed_inputs(inputs, preview.inputs) if inputs else []
+    if version != view.version:
+        changes.append("the inquiry changed (a message on its thread, an assignment): read it before deciding")
+    if step == "confirm" and inputs and not changes:
+        inquiries.decide_inquiry(
+            uow,
+            principal,
+            inquiry_id,
+            policy_ref=preview.policy_ref,
+            rationale=rationale,
+            expected_version=version,
+            expected_inputs=inputs,
+        )
+        flash(request, "Decided. The developer has been notified.", "success")
+        return RedirectResponse(f"/coverage/inquiries/{inquiry_id}", status_code=303)
+    return render(
         request,
-        inquiry_id,
-        lambda: inquiries.decide_inquiry(
-            uow, principal, inquiry_id, policy_ref=policy, rationale=rationale, expected_version=version
-        ),
-        "Decided. The developer has been notified.",
+        "coverage/decide_preview.html",
+        principal,
+        inquiry=view,
+        preview=preview,
+        rationale=rationale,
+        changes=changes,
+        status_code=409 if step == "confirm" and changes else 200,
     )
 
 

@@ -1,4 +1,4 @@
-"""Web pages of the registry: models, versions, facts, release.
+"""Web pages of the registry: models, versions, facts (release is confirmed on engagements' page).
 
 The version page itself shows coverage's determinations, results and inquiries too, so it lives
 above both areas, in ``coverage.version_page``; the registry never imports coverage.
@@ -19,7 +19,6 @@ from frontier_review.registry.domain import ModelRef, VersionStatus
 from frontier_review.registry.facts import parse_form_value, spec_for
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
-from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -87,10 +86,14 @@ def declare_fact(
     return RedirectResponse(f"/versions/{version_id}", status_code=303)
 
 
-@router.post("/versions/{version_id}/status", dependencies=[back_to(_VERSION)])
-def set_status(
-    request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID, status: Annotated[VersionStatus, Form()]
-) -> Response:
-    view = service.set_status(uow, principal, version_id, status=status)
-    flash(request, f"{view.display} is now {view.status.value}.", "success")
-    return RedirectResponse(f"/versions/{version_id}", status_code=303)
+@router.post("/versions/{version_id}/status")
+def set_status(version_id: uuid.UUID, status: Annotated[VersionStatus, Form()]) -> Response:
+    """Never performs: releasing or withdrawing is confirmed on its own page first (issue 12).
+
+    The pages at ``/versions/{id}/release`` and ``/versions/{id}/withdraw`` (served by engagements,
+    which a release closes) say what will end; this older form target only leads there. Scripts
+    use ``POST /api/v1/versions/{id}/status``.
+    """
+    change = "withdraw" if status is VersionStatus.WITHDRAWN else "release"
+    # 307 keeps the POST (and its CSRF token): the answer is the confirmation page, nothing done.
+    return RedirectResponse(f"/versions/{version_id}/{change}", status_code=307)

@@ -20,6 +20,19 @@ MAX_WINDOW = timedelta(days=30)  # G3: extensions included
 VARIANT_STANDARD = "standard"
 VARIANT_REDUCED = "reduced-safeguard"
 VARIANTS = (VARIANT_STANDARD, VARIANT_REDUCED)
+MAX_REASON = 2000  # characters of the reason recorded with an ending (revocation, end, designation)
+
+
+def reason_details(reason: str) -> dict[str, str]:
+    """The audit details of the reason given for an ending: ``{"reason": …}``, or none when empty.
+
+    Raises:
+        ValidationFailed: The reason is longer than :data:`MAX_REASON` (field ``reason``).
+    """
+    text = reason.strip()
+    if len(text) > MAX_REASON:
+        raise ValidationFailed(f"the reason must have at most {MAX_REASON} characters", field="reason")
+    return {"reason": text} if text else {}
 
 
 class EngagementState(StrEnum):

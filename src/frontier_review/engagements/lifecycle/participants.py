@@ -23,13 +23,14 @@ from frontier_review.engagements.lifecycle.domain import (
     Recipients,
     invite_cohort,
     invite_refusal,
+    reason_details,
 )
 from frontier_review.engagements.lifecycle.orm import Engagement, Participant, RevokedUser, TermsVersion
 from frontier_review.engagements.lifecycle.service import manage
 from frontier_review.engagements.lifecycle.views import EngagementView, check_open_for_change, engagement_view, org_name
 from frontier_review.engagements.tags import EngagementTag
 from frontier_review.identity import directory
-from frontier_review.identity.directory import OrganizationCard
+from frontier_review.identity.directory import OrganizationCard, Person
 from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.principal import OrgKind, Principal
@@ -151,11 +152,15 @@ def set_quotas(
 
 
 def revoke_participant(
-    uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, participant_id: uuid.UUID
+    uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, participant_id: uuid.UUID, *, reason: str = ""
 ) -> EngagementView:
-    """Cut a whole participant off; holds on its next request in every process."""
+    """Cut a whole participant off; holds on its next request in every process.
+
+    ``reason``, when given, is recorded in the audit entry (not shown to the participant).
+    """
     row = manage(uow, principal, engagement_id)
     part = _participant(uow, row, participant_id)
+    details = reason_details(reason)
     if part.revoked_at is None:
         part.revoked_at, part.revoked_by = uow.clock.now(), principal.label
         closing.bump(row)
@@ -166,7 +171,7 @@ def revoke_participant(
             EngagementTag.PARTICIPANT_REVOKED,
             target_type="engagement",
             target_id=row.id,
-            details={"organization": str(part.organization_id)},
+            details={"organization": str(part.organization_id), **details},
         )
         notices.to_org(
             uow,
@@ -179,29 +184,57 @@ def revoke_participant(
     return engagement_view(uow, row, principal)
 
 
-def revoke_user(
-    uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, user_id: uuid.UUID | None = None, *, email: str | None = None
-) -> EngagementView:
-    """Cut one person, named by id or by email address, off this engagement.
+def participant_of(uow: UnitOfWork, row: Engagement, participant_id: uuid.UUID) -> Participant:
+    """The engagement's participant (callers authorize first: the revoke confirmation manages ``row``).
 
-    The person is looked up only after the caller is authorized, and only among the
-    participating organizations' members: a developer is not entitled to the user directory,
-    so "no such account" and "not a participant" get the same answer.
+    Raises:
+        NotFound: No such participant in this engagement.
+    """
+    return _participant(uow, row, participant_id)
+
+
+def revocable_person(uow: UnitOfWork, row: Engagement, user_id: uuid.UUID | None, *, email: str | None = None) -> Person:
+    """The person named by id or by email address among the participating organizations' members.
+
+    Callers authorize first: a developer is not entitled to the user directory, so "no such
+    account" and "not a participant" get the same answer.
 
     Raises:
         ValidationFailed: Nobody by that id or address in a participating organization.
     """
-    row = manage(uow, principal, engagement_id)
     orgs = list(uow.session.scalars(select(Participant.organization_id).where(Participant.engagement_id == row.id)))
     if email is not None:
         person = directory.find_person_by_email(uow, email, organization_ids=orgs)
         if person is None:
             raise ValidationFailed(f"{email.strip()!r} is not a member of a participating organization", field="email")
-    else:
-        found = directory.find_person(uow, user_id) if user_id is not None else None
-        person = found if found is not None and found.organization_id in orgs else None
-        if person is None:
-            raise ValidationFailed(f"user {user_id} is not a member of a participating organization", field="user_id")
+        return person
+    found = directory.find_person(uow, user_id) if user_id is not None else None
+    if found is None or found.organization_id not in orgs:
+        raise ValidationFailed(f"user {user_id} is not a member of a participating organization", field="user_id")
+    return found
+
+
+def revoke_user(
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    user_id: uuid.UUID | None = None,
+    *,
+    email: str | None = None,
+    reason: str = "",
+) -> EngagementView:
+    """Cut one person, named by id or by email address, off this engagement.
+
+    The person is looked up only after the caller is authorized, and only among the
+    participating organizations' members (:func:`revocable_person`). ``reason``, when given, is
+    recorded in the audit entry.
+
+    Raises:
+        ValidationFailed: Nobody by that id or address in a participating organization.
+    """
+    row = manage(uow, principal, engagement_id)
+    person = revocable_person(uow, row, user_id, email=email)
+    details = reason_details(reason)
     if uow.session.scalar(select(RevokedUser.id).where(RevokedUser.engagement_id == row.id, RevokedUser.user_id == person.id)):
         return engagement_view(uow, row, principal)
     uow.session.add(
@@ -210,7 +243,12 @@ def revoke_user(
     closing.bump(row)
     uow.session.flush()
     audit.record(
-        uow, principal, EngagementTag.USER_REVOKED, target_type="engagement", target_id=row.id, details={"user": person.email}
+        uow,
+        principal,
+        EngagementTag.USER_REVOKED,
+        target_type="engagement",
+        target_id=row.id,
+        details={"user": person.email, **details},
     )
     notices.to_user(uow, row, person.id, "access_revoked", f"{row.title}: the developer revoked your access", link=_REVOKED_LINK)
     return engagement_view(uow, row, principal)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements.lifecycle.designations import find_current_designation
+from frontier_review.engagements.lifecycle.domain import reason_details
 from frontier_review.engagements.lifecycle.orm import Engagement, Participant, PartnerDesignation
 from frontier_review.engagements.lifecycle.views import get_ref
 from frontier_review.engagements.tags import EngagementTag
@@ -127,15 +128,40 @@ def designate(
     return _view(uow, principal, row)
 
 
-def revoke_designation(uow: UnitOfWork, principal: Principal, designation_id: uuid.UUID) -> DesignationView:
-    """End a designation now (audited); the partner is outside every engagement from this moment."""
+def get_designation(uow: UnitOfWork, principal: Principal, designation_id: uuid.UUID) -> DesignationView:
+    """One designation, for the program office that may end it (its confirmation page).
+
+    Raises:
+        NotFound: No such designation.
+        PermissionDenied: The caller may not designate partners.
+    """
     authorize(uow, principal, Permission.PARTNER_DESIGNATE, None)
     row = uow.session.get(PartnerDesignation, designation_id)
     if row is None:
         raise NotFound(f"designation {designation_id} not found")
+    return _view(uow, principal, row)
+
+
+def revoke_designation(uow: UnitOfWork, principal: Principal, designation_id: uuid.UUID, *, reason: str = "") -> DesignationView:
+    """End a designation now (audited); the partner is outside every engagement from this moment.
+
+    ``reason``, when given, is recorded in the audit entry.
+    """
+    authorize(uow, principal, Permission.PARTNER_DESIGNATE, None)
+    row = uow.session.get(PartnerDesignation, designation_id)
+    if row is None:
+        raise NotFound(f"designation {designation_id} not found")
+    details = reason_details(reason)
     if row.revoked_at is None:
         row.revoked_at = uow.clock.now()
-        audit.record(uow, principal, EngagementTag.PARTNER_REVOKED, target_type="organization", target_id=row.organization_id)
+        audit.record(
+            uow,
+            principal,
+            EngagementTag.PARTNER_REVOKED,
+            target_type="organization",
+            target_id=row.organization_id,
+            details=details or None,
+        )
     return _view(uow, principal, row)
 
 

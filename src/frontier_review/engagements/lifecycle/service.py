@@ -31,6 +31,7 @@ from frontier_review.engagements.lifecycle.domain import (
     check_terms,
     check_title,
     next_state,
+    reason_details,
     shared_variants,
 )
 from frontier_review.engagements.lifecycle.orm import Engagement, Participant, TermsAcceptance, TermsVersion
@@ -258,12 +259,18 @@ def accept_terms(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID
     return engagement_view(uow, row, principal)
 
 
-def close(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementView:
-    """The developer ends the engagement now (recorded as withdrawn). Always succeeds."""
+def close(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, *, reason: str = "") -> EngagementView:
+    """The developer ends the engagement now (recorded as withdrawn). Always succeeds.
+
+    ``reason``, when given, is recorded in the audit entry.
+    """
     row = manage(uow, principal, engagement_id)
+    details = reason_details(reason)
     if row.state != EngagementState.CLOSED.value:
         closing.close_row(uow, row, ClosedReason.WITHDRAWN)
-        audit.record(uow, principal, EngagementTag.ENGAGEMENT_CLOSED, target_type="engagement", target_id=row.id)
+        audit.record(
+            uow, principal, EngagementTag.ENGAGEMENT_CLOSED, target_type="engagement", target_id=row.id, details=details or None
+        )
     return engagement_view(uow, row, principal)
 
 

@@ -13,14 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.kernel.errors import NotFound
+from frontier_review.kernel.errors import InvalidTransition, NotFound
+from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
+from frontier_review.policies import authorize
 from frontier_review.registry import service as registry
 from frontier_review.registry import summary as registry_summary
-from frontier_review.registry.domain import VersionStatus
+from frontier_review.registry.domain import ModelRef, VersionStatus, next_status
 
 __all__ = [
     "VersionCard",
+    "change_status",
+    "check_status_change",
     "find_version",
     "find_versions",
     "get_visible_version",
@@ -97,3 +101,31 @@ def list_prerelease_versions(uow: UnitOfWork, principal: Principal) -> Sequence[
 def release_version(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID) -> None:
     """Release the version (the registry's use case; its engagements close in reaction, G2)."""
     registry.set_status(uow, principal, version_id, status=VersionStatus.RELEASED)
+
+
+def change_status(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, status: VersionStatus) -> VersionCard:
+    """Release or withdraw the version (the registry's use case; its engagements close in reaction, G2)."""
+    return _card_of_view(registry.set_status(uow, principal, version_id, status=status))
+
+
+def check_status_change(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, status: VersionStatus) -> VersionCard:
+    """The version, once ``principal`` may release or withdraw it and it can still become ``status``.
+
+    For the confirmation page: the same checks as the registry's ``set_status``, nothing changed.
+
+    Raises:
+        NotFound: No such version, or one the caller may not see.
+        PermissionDenied: The caller may not release or withdraw it.
+        InvalidTransition: It is already released or withdrawn.
+    """
+    ref = registry.get_visible_version(uow, principal, version_id)
+    authorize(uow, principal, Permission.REGISTRY_VERSION_RELEASE, ModelRef(ref.model_id, ref.organization_id))
+    if next_status(ref.status, status) is ref.status:
+        raise InvalidTransition(f"{ref.display} is already {status.value}")
+    return _card(ref)
+
+
+def _card_of_view(view: registry.VersionView) -> VersionCard:
+    return VersionCard(
+        id=view.id, model_name=view.model_name, label=view.label, status=view.status.value, organization_id=view.organization_id
+    )

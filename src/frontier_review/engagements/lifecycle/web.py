@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.engagements import confirmations
 from frontier_review.engagements.access import service as access
 from frontier_review.engagements.access import usage
 from frontier_review.engagements.access.web import take_token
@@ -25,6 +26,7 @@ from frontier_review.engagements.forms import PAGE, act, parse_when
 from frontier_review.engagements.lifecycle import page, participants, partners, service, views
 from frontier_review.engagements.lifecycle import versions as versions_api
 from frontier_review.engagements.lifecycle.domain import (
+    MAX_REASON,
     ClosedReason,
     EngagementState,
     Materials,
@@ -39,12 +41,16 @@ from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import decide
+from frontier_review.registry.domain import VersionStatus
+from frontier_review.web.confirm import ask
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+ConfirmField = Annotated[str, Form(max_length=80)]
+ReasonField = Annotated[str, Form(max_length=MAX_REASON)]
 
 
 @router.get("/engagements", response_class=HTMLResponse)
@@ -210,19 +216,37 @@ def accept(
     )
 
 
-@router.post("/engagements/{engagement_id}/participants/{participant_id}/revoke", dependencies=[back_to(PAGE)])
+# Irreversible actions (issue 12): a POST without confirmation gets the confirmation page
+# (web/confirm.py); only one carrying the digest of exactly what that page said performs it.
+
+
+@router.post(
+    "/engagements/{engagement_id}/participants/{participant_id}/revoke",
+    response_class=HTMLResponse,
+    dependencies=[back_to(PAGE)],
+)
 def revoke_participant(
-    engagement_id: uuid.UUID, participant_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal
+    engagement_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    confirm: ConfirmField = "",
+    reason: ReasonField = "",
 ) -> Response:
-    return act(
-        request,
-        engagement_id,
-        "Participant revoked: its next call fails.",
-        lambda: participants.revoke_participant(uow, principal, engagement_id, participant_id),
-    )
+    said = confirmations.revoke_participant(uow, principal, engagement_id, participant_id)
+    if (asked := ask(request, principal, said, confirm)) is not None:
+        return asked
+    participants.revoke_participant(uow, principal, engagement_id, participant_id, reason=reason)
+    flash(request, "Participant revoked: its next call fails.", "success")
+    return RedirectResponse(f"/engagements/{engagement_id}#participants", status_code=303)
 
 
-@router.post("/engagements/{engagement_id}/revoke-user", dependencies=[form_page(PAGE, aliases={"email": "user_id"})])
+@router.post(
+    "/engagements/{engagement_id}/revoke-user",
+    response_class=HTMLResponse,
+    dependencies=[form_page(PAGE, aliases={"email": "user_id"})],
+)
 def revoke_user(
     engagement_id: uuid.UUID,
     request: Request,
@@ -230,11 +254,18 @@ def revoke_user(
     principal: WebPrincipal,
     user_id: Annotated[uuid.UUID | None, Form()] = None,
     email: Annotated[str, Form(max_length=320)] = "",
+    confirm: ConfirmField = "",
+    reason: ReasonField = "",
 ) -> Response:
     """The person is picked from the participants' members (``user_id``); an address still works."""
     if user_id is None and not email.strip():
         raise ValidationFailed("choose the person to revoke", field="user_id")
-    view = participants.revoke_user(uow, principal, engagement_id, user_id, email=email if user_id is None else None)
+    said = confirmations.revoke_user(uow, principal, engagement_id, user_id, email=email if user_id is None else None)
+    if (asked := ask(request, principal, said, confirm)) is not None:
+        return asked
+    view = participants.revoke_user(
+        uow, principal, engagement_id, user_id, email=email if user_id is None else None, reason=reason
+    )
     flash(request, "Revoked: their next call fails.", "success")
     return RedirectResponse(f"/engagements/{view.id}#participants", status_code=303)
 
@@ -249,22 +280,79 @@ def set_window(
     )
 
 
-@router.post("/engagements/{engagement_id}/release", dependencies=[back_to(PAGE)])
-def release(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    """G2: one button, no approval; every access ends at once."""
+@router.post("/engagements/{engagement_id}/release", response_class=HTMLResponse, dependencies=[back_to(PAGE)])
+def release(
+    engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, confirm: ConfirmField = ""
+) -> Response:
+    """G2: no approval; every access ends at once (once the developer read what that means)."""
     view = service.get_engagement(uow, principal, engagement_id)
+    path = f"/engagements/{engagement_id}"
+    said = confirmations.version_status(
+        uow, principal, view.version_id, VersionStatus.RELEASED, action=f"{path}/release", back=f"{path}#overview"
+    )
+    if (asked := ask(request, principal, said, confirm)) is not None:
+        return asked
+    versions_api.change_status(uow, principal, view.version_id, VersionStatus.RELEASED)
+    flash(request, f"{view.version_display} released. Every participant's access ended now.", "success")
+    return RedirectResponse(path, status_code=303)
+
+
+@router.post(
+    "/versions/{version_id}/release",
+    response_class=HTMLResponse,
+    dependencies=[back_to("/versions/{version_id}")],
+)
+def release_version(
+    version_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, confirm: ConfirmField = ""
+) -> Response:
+    """The version page's Release (R2: the owner's word is final), confirmed first.
+
+    Served by engagements, not the registry, because what a release ends are engagements.
+    """
+    return _change_version_status(request, uow, principal, version_id, VersionStatus.RELEASED, confirm)
+
+
+@router.post(
+    "/versions/{version_id}/withdraw",
+    response_class=HTMLResponse,
+    dependencies=[back_to("/versions/{version_id}")],
+)
+def withdraw_version(
+    version_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, confirm: ConfirmField = ""
+) -> Response:
+    """The version page's Withdraw, confirmed first (its engagements close as on a release)."""
+    return _change_version_status(request, uow, principal, version_id, VersionStatus.WITHDRAWN, confirm)
+
+
+def _change_version_status(
+    request: Request, uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, status: VersionStatus, confirm: str
+) -> Response:
+    page_path = f"/versions/{version_id}"
+    action = f"{page_path}/{'release' if status is VersionStatus.RELEASED else 'withdraw'}"
+    said = confirmations.version_status(uow, principal, version_id, status, action=action, back=page_path)
+    if (asked := ask(request, principal, said, confirm)) is not None:
+        return asked
+    card = versions_api.change_status(uow, principal, version_id, status)
+    flash(request, f"{card.display} is now {status.value}.", "success")
+    return RedirectResponse(page_path, status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/close", response_class=HTMLResponse, dependencies=[back_to(PAGE)])
+def close(
+    engagement_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    confirm: ConfirmField = "",
+    reason: ReasonField = "",
+) -> Response:
+    if (asked := ask(request, principal, confirmations.close(uow, principal, engagement_id), confirm)) is not None:
+        return asked
     return act(
         request,
         engagement_id,
-        f"{view.version_display} released. Every participant's access ended now.",
-        lambda: versions_api.release_version(uow, principal, view.version_id),
-    )
-
-
-@router.post("/engagements/{engagement_id}/close", dependencies=[back_to(PAGE)])
-def close(engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    return act(
-        request, engagement_id, "Engagement ended; access is closed.", lambda: service.close(uow, principal, engagement_id)
+        "Engagement ended; access is closed.",
+        lambda: service.close(uow, principal, engagement_id, reason=reason),
     )
 
 
@@ -305,8 +393,17 @@ def designate(
     return RedirectResponse("/partners", status_code=303)
 
 
-@router.post("/partners/{designation_id}/revoke", dependencies=[back_to("/partners")])
-def revoke_designation(designation_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    partners.revoke_designation(uow, principal, designation_id)
+@router.post("/partners/{designation_id}/revoke", response_class=HTMLResponse, dependencies=[back_to("/partners")])
+def revoke_designation(
+    designation_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    confirm: ConfirmField = "",
+    reason: ReasonField = "",
+) -> Response:
+    if (asked := ask(request, principal, confirmations.revoke_designation(uow, principal, designation_id), confirm)) is not None:
+        return asked
+    partners.revoke_designation(uow, principal, designation_id, reason=reason)
     flash(request, "Designation ended.", "success")
     return RedirectResponse("/partners", status_code=303)
