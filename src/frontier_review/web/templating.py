@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
 
@@ -99,12 +99,17 @@ def nav_for(rules: Rules, principal: Principal | None, now: datetime) -> list[Na
 
 
 def time_tag(value: datetime | None) -> Markup:
-    """A <time> element: UTC in the markup, converted to the viewer's zone by app.js."""
+    """A <time> element in UTC; app.js rewrites it in the viewer's zone, naming the zone.
+
+    The page reads "Jun 2, 2026, 6:22 PM EDT" and the UTC text stays the title, shown on hover;
+    without JavaScript the UTC text is what shows. Form fields use the same zone (web/timezones.py).
+    """
     if value is None:
         return Markup("<span class=muted>—</span>")
-    iso = value.isoformat()
-    text = value.strftime("%Y-%m-%d %H:%M UTC")
-    return Markup('<time datetime="{0}" title="{1}">{1}</time>').format(iso, text)
+    # A naive value is UTC (as stored); an aware one in another zone is converted, so the text never lies.
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    text = utc.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time datetime="{0}" title="{1}">{1}</time>').format(utc.isoformat(), text)
 
 
 def time_left(until: datetime, now: datetime) -> str:

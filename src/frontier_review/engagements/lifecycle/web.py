@@ -47,6 +47,7 @@ from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
 from frontier_review.web.templating import flash, render
+from frontier_review.web.timezones import DEFAULT_ZONE
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 ConfirmField = Annotated[str, Form(max_length=80)]
@@ -97,6 +98,7 @@ def open_engagement(
     weights: Annotated[bool, Form()] = False,
     insider_risk_attestation: Annotated[bool, Form()] = False,
     transcript_retention: Annotated[bool, Form()] = False,
+    tz: Annotated[str, Form(max_length=64)] = DEFAULT_ZONE,
 ) -> Response:
     view = service.open_engagement(
         uow,
@@ -104,10 +106,11 @@ def open_engagement(
         version_id=version_id,
         title=title,
         window=Window(
-            parse_when(window_start, "window start", name="window_start"), parse_when(window_end, "window end", name="window_end")
+            parse_when(window_start, "window start", name="window_start", zone=tz),
+            parse_when(window_end, "window end", name="window_end", zone=tz),
         ),
         recipients=recipients,
-        partners_from=parse_when(partners_from, "partners from", name="partners_from") if partners_from else None,
+        partners_from=parse_when(partners_from, "partners from", name="partners_from", zone=tz) if partners_from else None,
         materials=Materials(api_access, system_card, evaluation_results, reduced_safeguard_variant, weights),
         protections=Protections(
             confidentiality_text, insider_risk_attestation, use_restrictions, materials_retention_days, transcript_retention
@@ -272,9 +275,14 @@ def revoke_user(
 
 @router.post("/engagements/{engagement_id}/window", dependencies=[form_page(PAGE)])
 def set_window(
-    engagement_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, window_end: Annotated[str, Form(max_length=40)]
+    engagement_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    window_end: Annotated[str, Form(max_length=40)],
+    tz: Annotated[str, Form(max_length=64)] = DEFAULT_ZONE,
 ) -> Response:
-    end = parse_when(window_end, "window end", name="window_end")
+    end = parse_when(window_end, "window end", name="window_end", zone=tz)
     return act(
         request, engagement_id, "Window changed.", lambda: service.set_window(uow, principal, engagement_id, window_end=end)
     )
@@ -386,8 +394,9 @@ def designate(
     sector: Annotated[str, Form(max_length=64)],
     basis: Annotated[str, Form(max_length=2000)],
     expires_on: Annotated[str, Form(max_length=20)],
+    tz: Annotated[str, Form(max_length=64)] = DEFAULT_ZONE,
 ) -> Response:
-    expires = parse_when(expires_on + "T00:00" if len(expires_on) == 10 else expires_on, "expiry", name="expires_on")
+    expires = parse_when(expires_on, "expiry", name="expires_on", zone=tz)  # a date: the start of that day in ``tz``
     partners.designate(uow, principal, organization_id=organization_id, sector=sector, basis=basis, expires_at=expires)
     flash(request, "Trusted partner designated.", "success")
     return RedirectResponse("/partners", status_code=303)

@@ -2,14 +2,110 @@
 (function () {
   "use strict";
 
-  // Show each <time> in the viewer's own zone; the UTC text stays in the title.
+  // Show each <time> in the viewer's own zone, naming it ("Jun 2, 2026, 6:22 PM EDT"); the UTC
+  // time is the title, shown on hover. (dateStyle/timeStyle cannot be combined with timeZoneName.)
+  var TIME_FORMAT = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+
+  function utcText(d) {
+    return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
+
   function localiseTimes(root) {
     root.querySelectorAll("time[datetime]").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
       if (isNaN(d)) return;
-      if (!el.title) el.title = el.textContent;
-      el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      el.title = utcText(d);
+      el.textContent = d.toLocaleString(undefined, TIME_FORMAT);
     });
+  }
+
+  // Date-and-time fields are typed in the same zone as the times shown (web/timezones.py). A form's
+  // hidden "tz" field [data-zone] names the zone its values are in: UTC as the page renders them.
+  // Convert them to the browser's zone and name it there and in [data-zone-name]; a form already in
+  // the browser's zone (a refused form shown again) is left as it was typed.
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+
+  function zoneLabel(zone) {
+    var short = "";
+    try {
+      new Intl.DateTimeFormat(undefined, { timeZone: zone, timeZoneName: "short" }).formatToParts(new Date())
+        .forEach(function (part) { if (part.type === "timeZoneName") short = part.value; });
+    } catch (e) { return zone; }
+    var name = zone.replace(/_/g, " ");
+    return short && short !== zone ? name + " (" + short + ")" : name;
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // "2026-06-02T23:22" in UTC -> the same instant as the browser's local "2026-06-02T18:22".
+  function localInputValue(utcValue) {
+    var d = new Date(utcValue + "Z");
+    if (isNaN(d)) return utcValue;
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function localiseZoneFields(root) {
+    var zone = browserZone();
+    if (!zone) return;
+    root.querySelectorAll("input[data-zone]").forEach(function (field) {
+      var form = field.form;
+      if (!form) return;
+      var from = field.value || "UTC";
+      if (from !== zone) {
+        if (from !== "UTC") return;  // typed in another zone, and named: the server reads it there
+        // Date-only fields keep their day: "expires on" means the start of that day in the new zone.
+        form.querySelectorAll("input[type='datetime-local']").forEach(function (input) {
+          if (input.value) input.value = localInputValue(input.value);
+        });
+        field.value = zone;
+      }
+      form.querySelectorAll("[data-zone-name]").forEach(function (el) { el.textContent = zoneLabel(zone); });
+    });
+  }
+
+  // Copy buttons: every code snippet (a <pre> holding code) gets one above it, unless it brings its
+  // own (data-no-copy). Its status is announced: "Copied", or how to copy where the clipboard is
+  // not available (a page served over plain HTTP).
+  function addCopyButtons(root) {
+    root.querySelectorAll("pre").forEach(function (pre) {
+      if (pre.hasAttribute("data-no-copy") || pre.hasAttribute("data-copyable")) return;
+      if (!pre.classList.contains("code") && !pre.querySelector("code")) return;
+      pre.setAttribute("data-copyable", "");
+      var bar = document.createElement("div");
+      bar.className = "copy-bar";
+      var status = document.createElement("span");
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary copy-button";
+      button.textContent = "Copy";
+      button.setAttribute("aria-label", "Copy code");
+      bar.appendChild(status);
+      bar.appendChild(button);
+      pre.parentNode.insertBefore(bar, pre);
+      button.addEventListener("click", function () { copyCode(pre, status); });
+    });
+  }
+
+  function copyCode(pre, status) {
+    function say(message) {
+      status.textContent = message;
+      clearTimeout(status.clearing);
+      status.clearing = setTimeout(function () { status.textContent = ""; }, 5000);
+    }
+    function selectIt() {
+      var range = document.createRange();
+      range.selectNodeContents(pre);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      say("Selected: press Ctrl+C (⌘C) to copy");
+    }
+    if (!navigator.clipboard || !window.isSecureContext) { selectIt(); return; }
+    navigator.clipboard.writeText(pre.textContent).then(function () { say("Copied"); }, selectIt);
   }
 
   // Sortable tables: a button in each header, aria-sort kept up to date.
@@ -140,6 +236,8 @@
   function init(root) {
     forgetPost(root);
     localiseTimes(root);
+    localiseZoneFields(root);
+    addCopyButtons(root);
     root.querySelectorAll("table.sortable").forEach(makeSortable);
     root.querySelectorAll("input[data-filter]").forEach(wireFilter);
     root.querySelectorAll("nav[data-tabs]").forEach(wireTabs);
