@@ -28,7 +28,7 @@ def test_reviewer_chats_and_files_a_finding_and_the_developer_answers(container:
         page.get_by_role("link", name="Engagements").first.click()
         page.get_by_role("link", name=title).click()
         expect(page.get_by_role("note")).to_contain_text("CONFIDENTIAL")
-        page.get_by_role("link", name="Open the chat playground").click()
+        page.locator("#overview").get_by_role("link", name="Open the chat playground").click()
         page.get_by_role("button", name="Start a playground session").click()
         page.get_by_label("Your message").fill("Which line of this snippet is exploitable?")
         page.get_by_role("button", name="Send").click()
