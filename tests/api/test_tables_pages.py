@@ -19,6 +19,7 @@ from frontier_review.coverage import inquiries, policies
 from frontier_review.evals import runs, service, targets
 from frontier_review.evals.package import load_package
 from frontier_review.identity.domain import OrgKind, Role
+from frontier_review.kernel.clock import FrozenClock
 from frontier_review.registry import service as registry
 from frontier_review.registry.domain import VersionStatus
 from tests.api.helpers import web_login
@@ -80,7 +81,7 @@ def test_models_table(container: Container, http: httpx.Client) -> None:
         assert po.get("/models", params={"sort": "nope", "page": "x"}).status_code == 200
 
 
-def test_inquiries_table(container: Container, http: httpx.Client) -> None:
+def test_inquiries_table(container: Container, http: httpx.Client, clock: FrozenClock) -> None:
     dev_org = make_org(container, OrgKind.DEVELOPER, name="Northwind AI")
     dev = make_user(container, dev_org, role=Role.ADMIN)
     rival = make_user(container, make_org(container, OrgKind.DEVELOPER, name="Helix Labs"), role=Role.ADMIN)
@@ -89,10 +90,10 @@ def test_inquiries_table(container: Container, http: httpx.Client) -> None:
         model = registry.register_model(uow, dev.principal, name="Atlas")
         for n in range(1, 53):
             version = registry.add_version(uow, dev.principal, model.id, label=f"rc{n:02d}")
-            container.clock.advance(timedelta(seconds=60))
+            clock.advance(timedelta(seconds=60))
             inquiries.file_inquiry(uow, dev.principal, version.id, question=f"Is rc{n:02d} covered?")
     theirs = make_version(container, rival, model="Helix", label="v1")
-    container.clock.advance(timedelta(seconds=60))
+    clock.advance(timedelta(seconds=60))
     with container.uow() as uow:
         filed = inquiries.file_inquiry(uow, rival.principal, theirs.id, question="Secret question from Helix")
         inquiries.assign(uow, po_admin.principal, filed.id)
@@ -185,7 +186,7 @@ def _seal(container: Container, tmp_path: Path, person: Person, name: str, *, cl
         service.seal_package(uow, person.principal, load_package(folder))
 
 
-def test_suites_and_runs_tables(container: Container, http: httpx.Client, tmp_path: Path) -> None:
+def test_suites_and_runs_tables(container: Container, http: httpx.Client, tmp_path: Path, clock: FrozenClock) -> None:
     po = make_org(container, OrgKind.PROGRAM_OFFICE)
     cleared = make_user(container, po, role=Role.ADMIN, cleared=True)
     uncleared = make_user(container, po, role=Role.ADMIN)
@@ -206,11 +207,11 @@ def test_suites_and_runs_tables(container: Container, http: httpx.Client, tmp_pa
             allow_classified(uow, name)
     with container.uow() as uow:
         for n in range(52):
-            container.clock.advance(timedelta(seconds=60))
+            clock.advance(timedelta(seconds=60))
             target = "beta-target" if n == 0 else "alpha-target"
             runs.start_run(uow, cleared.principal, benchmark="open-suite@1", target=target, dispatch=lambda _id: None)
         for _ in range(3):
-            container.clock.advance(timedelta(seconds=60))
+            clock.advance(timedelta(seconds=60))
             runs.start_run(uow, cleared.principal, benchmark="secret-suite@1", target="alpha-target", dispatch=lambda _id: None)
 
     _login(http, cleared)

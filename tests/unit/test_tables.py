@@ -100,7 +100,7 @@ def test_count_and_pages() -> None:
 def test_page_positions() -> None:
     page = Page(list(range(12)), 312, 7, 50, Sort("name"))
     assert (page.pages, page.first, page.last) == (7, 301, 312)
-    empty = Page([], 0, 1, 50, Sort("name"))
+    empty: Page[int] = Page([], 0, 1, 50, Sort("name"))
     assert (empty.pages, empty.first, empty.last) == (1, 0, 0)
     assert page.map(str).items[:2] == ["0", "1"]
     with pytest.raises(ValueError, match="page"):
