@@ -15,6 +15,10 @@ after the other on the same data; signs in as the operator; and times, over HTTP
 each page ``--rounds`` times after two warm-up requests. The URLs are ones both versions answer:
 the newest page, a page 190 pages deep (``before_seq``, the position link both use), and a filter
 on an action prefix. Medians and 90th percentiles in milliseconds, side by side.
+
+``--breakdown`` also times, in this process and this checkout's code, the reads the page makes
+(the old ``list_entries``, the new ``page_entries`` with its counts, the target-type choices and
+the target names), each in its own unit of work.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,11 +41,14 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from frontier_review.audit import browse
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
+from frontier_review.audit.targets import name_targets
 from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.db import migrate
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.identity.tags import IdentityTag
@@ -157,6 +165,42 @@ def measure(src: Path, env: dict[str, str], urls: dict[str, str], rounds: int) -
         process.wait(timeout=30)
 
 
+def breakdown(settings: Settings, rounds: int, deep: int) -> dict[str, list[float]]:
+    """Milliseconds of each read the page makes, in this process, as the operator."""
+    container = build_container(settings)
+    try:
+        with container.uow() as uow:
+            user = identity.find_user_by_email(uow, SYSTEM, OPERATOR)
+            assert user is not None
+            reader = identity.principal_for_user(uow, user_id=user.id)
+            assert reader is not None
+        everything = browse.EntryFilter()
+
+        def names(uow: UnitOfWork) -> None:
+            found = browse.page_entries(uow, reader, everything)
+            name_targets(uow, reader, [(e["target"]["type"], e["target"]["id"]) for e in found.entries])
+
+        reads: dict[str, Callable[[UnitOfWork], object]] = {
+            "list_entries (before: 50 rows)": lambda uow: browse.list_entries(uow, reader, everything, limit=50),
+            "page_entries, newest (+ counts)": lambda uow: browse.page_entries(uow, reader, everything),
+            f"page_entries, before_seq={deep}": lambda uow: browse.page_entries(uow, reader, everything, before_seq=deep),
+            "list_target_types (DISTINCT)": lambda uow: browse.list_target_types(uow, reader),
+            "page_entries + name_targets": names,
+        }
+        out: dict[str, list[float]] = {}
+        for name, read in reads.items():
+            samples = []
+            for _ in range(rounds + 2):
+                with container.uow() as uow:
+                    started = time.perf_counter()
+                    read(uow)
+                    samples.append((time.perf_counter() - started) * 1000)
+            out[name] = samples[2:]
+        return out
+    finally:
+        container.close()
+
+
 def _p90(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
 
@@ -168,6 +212,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--against", type=Path, help="another checkout's src directory, timed on the same data")
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server: benchmark on a fresh database there")
+    parser.add_argument("--breakdown", action="store_true", help="also time the page's reads in this process")
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -209,6 +254,7 @@ def main() -> None:
         if args.against:
             trees["--against"] = args.against.resolve()
         results = {label: measure(src, env, urls, args.rounds) for label, src in trees.items()}
+        parts = breakdown(settings, args.rounds, deep) if args.breakdown else {}
 
     print(f"GET over loopback, {args.rounds} rounds each after 2 warm-ups (milliseconds: median / p90)")
     header = f"{'page':36}" + "".join(f"{label:>22}" for label in results)
@@ -216,6 +262,10 @@ def main() -> None:
     for name in urls:
         cells = "".join(f"{statistics.median(r[name]):>12.1f} / {_p90(r[name]):>6.1f}" for r in results.values())
         print(f"{name:36}{cells}")
+    if parts:
+        print("the page's reads in this process, this checkout (milliseconds: median / p90)")
+        for name, samples in parts.items():
+            print(f"{name:36}{statistics.median(samples):>12.2f} / {_p90(samples):>6.2f}")
 
 
 if __name__ == "__main__":
