@@ -29,6 +29,7 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.registry import browse as registry
+from frontier_review.registry import summary as registry_summary
 
 __all__ = [
     "benchmark_ids_by_name",
@@ -92,7 +93,7 @@ def page_inquiries(uow: UnitOfWork, principal: Principal, query: ListQuery) -> P
         "developer": [by_position(Inquiry.organization_id, [o.id for o in developers]), Inquiry.filed_at],
     }
     page = fetch_page(uow.session, stmt, query, sorts=sorts, default=Sort("filed", descending=True), unique=Inquiry.id)
-    refs = registry.version_refs(uow, [row[0].model_version_id for row in page.items])
+    refs = registry_summary.version_refs(uow, [row[0].model_version_id for row in page.items])
     names = {o.id: o.name for o in developers}
 
     def view(row: AnyRow) -> InquiryView:
@@ -188,7 +189,7 @@ def name_inquiries(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> M
             uow, reader, Permission.COVERAGE_READ, VersionOwner(i.organization_id, str(i.id), "coverage_inquiry"), now
         ).allowed
     ]
-    refs = registry.version_refs(uow, [i.model_version_id for i in rows])
+    refs = registry_summary.version_refs(uow, [i.model_version_id for i in rows])
     out = {}
     for i in rows:
         version = refs.get(i.model_version_id)
@@ -204,7 +205,7 @@ def name_determinations(uow: UnitOfWork, reader: Principal, ids: frozenset[str])
         return {}
     now = uow.clock.now()
     dets = list(uow.session.scalars(select(Determination).where(Determination.id.in_(list(wanted)))))
-    refs = registry.version_refs(uow, [d.model_version_id for d in dets])
+    refs = registry_summary.version_refs(uow, [d.model_version_id for d in dets])
     out = {}
     for det in dets:
         version = refs.get(det.model_version_id)

@@ -3,8 +3,8 @@
 :func:`page_versions` is the models page's table: one row per release candidate (a model with
 none yet has one row of its own), sorted, filtered and paged in its query among the models the
 reader may see. :func:`name_models` and :func:`name_versions` answer the audit browser's
-question (``audit.targets``). :func:`version_refs` and :func:`version_ids_matching` are system
-reads for other areas' tables (callers narrow to what their reader may see).
+question (``audit.targets``). :func:`version_ids_matching` is a system read for other areas'
+tables (callers narrow to what their reader may see).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 from frontier_review.registry.domain import ModelRef, VersionStatus
 from frontier_review.registry.orm import FactDeclaration, Model, ModelVersion
-from frontier_review.registry.service import FactView, VersionRef, VersionView
+from frontier_review.registry.service import FactView, VersionView
 
-__all__ = ["ModelRow", "name_models", "name_versions", "page_versions", "version_ids_matching", "version_refs"]
+__all__ = ["ModelRow", "name_models", "name_versions", "page_versions", "version_ids_matching"]
 
 
 @dataclass(frozen=True)
@@ -159,21 +159,6 @@ def name_versions(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> Ma
         if decide(uow, reader, Permission.REGISTRY_MODEL_READ, ModelRef(model.id, model.organization_id), now).allowed:
             out[wanted[version.id]] = TargetLink(f"{model.name} {version.label}", f"/versions/{version.id}")
     return out
-
-
-def version_refs(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, VersionRef]:
-    """The versions among ``ids`` that exist, in one query (a system read: callers authorize)."""
-    if not ids:
-        return {}
-    rows = uow.session.execute(
-        select(ModelVersion, Model).join(Model, Model.id == ModelVersion.model_id).where(ModelVersion.id.in_(list(set(ids))))
-    )
-    return {
-        version.id: VersionRef(
-            version.id, model.id, model.name, model.organization_id, version.label, VersionStatus(version.status)
-        )
-        for version, model in rows
-    }
 
 
 def version_ids_matching(uow: UnitOfWork, text: str, *, limit: int = 500) -> list[uuid.UUID]:
