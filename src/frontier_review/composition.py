@@ -5,7 +5,9 @@ kit and on one another's public faces); nothing below this module names every ar
 authorization rules, domain-event handlers and job tasks are put together into a
 :class:`~frontier_review.bootstrap.Wiring`, and :func:`build_container` builds a process with it.
 The list of ORM modules is here too: importing this module completes ``Base.metadata`` for
-Alembic's environment and the tests. The routers are listed in ``frontier_review.asgi``.
+Alembic's environment and the tests. The routers are listed in ``frontier_review.asgi``. So are
+the namers of audit targets: the audit browser asks (``audit.targets.NameTargets``) and each
+area answers for its own targets, for the reader, without the audit area knowing any of them.
 """
 
 from __future__ import annotations
@@ -13,35 +15,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
+from frontier_review import engagements
 from frontier_review.audit import orm as audit_orm
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.audit.service import write_denials
+from frontier_review.audit.targets import Namer, NameTargets, TargetLink, answering, uuid_ids
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
 from frontier_review.config import Settings, load_settings
+from frontier_review.coverage import browse as coverage_browse
 from frontier_review.coverage import orm as coverage_orm
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.base import Base
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import orm as engagements_orm
 from frontier_review.engagements.lifecycle.closing import on_version_status_changed
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.engagements.tasks import register as engagements_tasks
+from frontier_review.evals import browse as evals_browse
 from frontier_review.evals import orm as evals_orm
 from frontier_review.evals.policy import RULES as EVALS_RULES
 from frontier_review.evals.tasks import register as evals_tasks
+from frontier_review.identity import browse as identity_browse
 from frontier_review.identity import orm as identity_orm
 from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.clock import Clock, SystemClock
 from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
 from frontier_review.notifications import orm as notifications_orm
+from frontier_review.registry import browse as registry_browse
 from frontier_review.registry import orm as registry_orm
 from frontier_review.registry.events import VersionStatusChanged
 from frontier_review.registry.policy import RULES as REGISTRY_RULES
 from frontier_review.security import orm as security_orm
 from frontier_review.security.policy import RULES as SECURITY_RULES
 
-__all__ = ["ORM_MODULES", "RULES", "WIRING", "Base", "build_container"]
+__all__ = ["ORM_MODULES", "RULES", "TARGET_NAMERS", "WIRING", "Base", "build_container"]
 
 ORM_MODULES: tuple[ModuleType, ...] = (
     identity_orm,
@@ -65,10 +75,49 @@ RULES: Mapping[Permission, authz.Rule] = {
     **ENGAGEMENT_RULES,
 }
 
+
+# Engagements and findings are named through the area's public lists, which apply its own rules
+# (ENGAGEMENT_READ, and the TLP audience for findings). Reading every visible engagement to name a
+# few is the price of not reaching into the area; the area can answer with one query of its own
+# (``engagements.name_engagements``) and take this line's place.
+def _engagement_names(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> Mapping[str, TargetLink]:
+    wanted = uuid_ids(ids)
+    return {
+        wanted[e.id]: TargetLink(e.title, f"/engagements/{e.id}")
+        for e in engagements.list_engagements(uow, reader)
+        if e.id in wanted
+    }
+
+
+def _finding_names(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> Mapping[str, TargetLink]:
+    wanted = uuid_ids(ids)
+    out = {}
+    for e in engagements.list_engagements(uow, reader):
+        for f in engagements.list_findings(uow, reader, e.id):
+            if f.id in wanted:
+                out[wanted[f.id]] = TargetLink(f.title, f"/engagements/{e.id}/findings/{f.id}")
+    return out
+
+
+TARGET_NAMERS: Mapping[str, Namer] = {
+    "organization": identity_browse.name_organizations,
+    "user": identity_browse.name_users,
+    "model": registry_browse.name_models,
+    "model_version": registry_browse.name_versions,
+    "coverage_inquiry": coverage_browse.name_inquiries,
+    "determination": coverage_browse.name_determinations,
+    "coverage_policy": coverage_browse.name_policies,
+    "benchmark": coverage_browse.name_benchmarks,
+    "benchmark_run": evals_browse.name_runs,
+    "engagement": _engagement_names,
+    "finding": _finding_names,
+}
+"""Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
+
 WIRING = Wiring(
     rules=RULES,
     denial_writer=write_denials,
-    handlers={VersionStatusChanged: (on_version_status_changed,)},
+    handlers={VersionStatusChanged: (on_version_status_changed,), NameTargets: (answering(TARGET_NAMERS),)},
     task_registrars=(audit_tasks, evals_tasks, engagements_tasks),
 )
 

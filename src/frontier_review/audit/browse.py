@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from frontier_review.audit.domain import (
@@ -26,11 +26,14 @@ from frontier_review.policies import authorize, decide
 
 __all__ = [
     "EntryFilter",
+    "EntryPage",
     "ExportScope",
     "count_entries_with_actions",
     "iter_export",
     "list_entries",
     "list_entries_with_actions",
+    "list_target_types",
+    "page_entries",
     "start_export",
 ]
 
@@ -46,6 +49,8 @@ class EntryFilter:
     until: datetime | None = None
     after_seq: int | None = None
     before_seq: int | None = None
+    target_type: str | None = None
+    target_id: str | None = None  # an id, or the start of one (the browser shows the first 8 characters)
 
     def __post_init__(self) -> None:
         # A time given without an offset means UTC, everywhere the filter is used or recorded.
@@ -79,6 +84,10 @@ def _filtered(stmt: Select[AuditEntry], flt: EntryFilter, org_scope: uuid.UUID |
         stmt = stmt.where(AuditEntry.occurred_at >= flt.since)
     if flt.until:
         stmt = stmt.where(AuditEntry.occurred_at < flt.until)
+    if flt.target_type:
+        stmt = stmt.where(AuditEntry.target_type == flt.target_type)
+    if flt.target_id:
+        stmt = stmt.where(AuditEntry.target_id.startswith(flt.target_id, autoescape=True))
     if flt.after_seq is not None:
         stmt = stmt.where(AuditEntry.seq > flt.after_seq)
     if flt.before_seq is not None:
@@ -93,6 +102,94 @@ def list_entries(uow: UnitOfWork, principal: Principal, flt: EntryFilter, *, lim
     scope = _scope(principal, uow)
     stmt = _filtered(select(AuditEntry), flt, scope).order_by(AuditEntry.seq.desc()).limit(limit)
     return [export_object(row) for row in uow.session.scalars(stmt)]
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """A page of the log, newest first, and where it stands in the filtered log.
+
+    Attributes:
+        entries: The page's entries as exported JSON objects (with their hash), newest first.
+        total: Entries matching the filter (the reader's scope included).
+        newer: Matching entries newer than the first one shown (0 on the newest page).
+    """
+
+    entries: list[dict[str, Any]]
+    total: int
+    newer: int
+
+    @property
+    def first(self) -> int:
+        """1-based position of the newest entry shown (0 when none is)."""
+        return self.newer + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        """1-based position of the oldest entry shown (0 when none is)."""
+        return self.newer + len(self.entries)
+
+    @property
+    def has_newer(self) -> bool:
+        """Whether newer matching entries exist."""
+        return bool(self.entries) and self.newer > 0
+
+    @property
+    def has_older(self) -> bool:
+        """Whether older matching entries exist."""
+        return bool(self.entries) and self.last < self.total
+
+
+def page_entries(
+    uow: UnitOfWork,
+    principal: Principal,
+    flt: EntryFilter,
+    *,
+    limit: int = 50,
+    before_seq: int | None = None,
+    after_seq: int | None = None,
+) -> EntryPage:
+    """A page of the entries the reader may see that match ``flt``, newest first, with the total.
+
+    Paging is by position in the chain (keyset), so a page is as quick deep in a long log as at its
+    head, and entries appended meanwhile never shift the page being read.
+
+    Args:
+        uow: The unit of work.
+        principal: The reader: the whole log, or the entries of its own organization's people.
+        flt: The filters (its own ``before_seq``/``after_seq`` narrow the log like any filter).
+        limit: Entries per page.
+        before_seq: Show the page just older than this entry (the "Older" link).
+        after_seq: Show the page just newer than this entry (the "Newer" link; 0 gives the oldest page).
+
+    Returns:
+        The page, the filtered total, and how many matching entries are newer than it.
+    """
+    if not 1 <= limit <= 500:
+        raise ValidationFailed("limit must be between 1 and 500", field="limit")
+    scope = _scope(principal, uow)
+    matching = _filtered(select(AuditEntry), flt, scope)
+    if after_seq is not None:
+        rows = list(uow.session.scalars(matching.where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)))
+        rows.reverse()
+        if len(rows) < limit:  # near the head (or the log moved): show the newest full page instead
+            rows = list(uow.session.scalars(matching.order_by(AuditEntry.seq.desc()).limit(limit)))
+    else:
+        older = matching.where(AuditEntry.seq < before_seq) if before_seq is not None else matching
+        rows = list(uow.session.scalars(older.order_by(AuditEntry.seq.desc()).limit(limit)))
+    # One pass for both counts: the whole filtered log, and the part newer than this page.
+    counted = matching.with_only_columns(AuditEntry.seq).subquery()
+    newer = case((counted.c.seq > rows[0].seq, 1), else_=0) if rows else case((counted.c.seq < 0, 1), else_=0)
+    total, above = uow.session.execute(select(func.count(), func.coalesce(func.sum(newer), 0)).select_from(counted)).one()
+    return EntryPage([export_object(row) for row in rows], int(total or 0), int(above or 0))
+
+
+def list_target_types(uow: UnitOfWork, principal: Principal) -> list[str]:
+    """The kinds of target recorded in the entries the reader may see, for the browser's filter."""
+    scope = _scope(principal, uow)
+    stmt = select(AuditEntry.target_type).distinct().where(AuditEntry.target_type.is_not(None))
+    if scope is not None:
+        stmt = stmt.where(AuditEntry.actor_org_id == scope)
+    return sorted(t for t in uow.session.scalars(stmt) if t)
 
 
 def export_object(row: AuditEntry) -> dict[str, Any]:

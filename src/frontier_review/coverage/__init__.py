@@ -11,9 +11,11 @@ What other areas may use (import the submodule; this package imports nothing at 
 - ``policy_file``: parsing policy files (``parse_policy``, ``PolicyInvalid``);
 - ``policy``: ``Sensitivity``, the resource other areas' benchmark rules are decided on;
 - ``tags``: ``CoverageTag``, the actions coverage records;
-- ``summary``: the inquiries pending for the home page (``pending_inquiries``).
+- ``summary``: the inquiries pending for the home page (``pending_inquiries``);
+- ``browse``: the inquiry and policy tables' pages, benchmarks for other areas' tables
+  (``benchmark_ids_by_name``, ``benchmark_ids_matching``) and names of audit targets.
 
 ``orm``, ``api``, ``web``, ``version_page`` and ``schemas`` are for the composition root and the area itself.
 """
 
-__all__ = ["criteria", "determinations", "inquiries", "policies", "policy", "policy_file", "results", "summary", "tags"]
+__all__ = ["browse", "criteria", "determinations", "inquiries", "policies", "policy", "policy_file", "results", "summary", "tags"]

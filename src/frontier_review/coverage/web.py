@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.coverage import determinations, inquiries, policies, previews, results
+from frontier_review.coverage import browse, determinations, inquiries, policies, previews, results
 from frontier_review.coverage.inquiries import InquiryStatus
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.db.uow import UnitOfWork
@@ -20,6 +20,7 @@ from frontier_review.web import forms
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
+from frontier_review.web.tables import Column, Filter, Sort, Table, table_view
 from frontier_review.web.templating import flash, render
 from frontier_review.web.uploads import SealedSpoolRoute
 
@@ -31,14 +32,36 @@ _INQUIRY = "/coverage/inquiries/{inquiry_id}"
 # Inquiries -------------------------------------------------------------------------------
 
 
+INQUIRIES_TABLE = Table(
+    id="inquiries-table",
+    caption="Coverage inquiries",
+    noun=("inquiry", "inquiries"),
+    columns=(
+        Column("Version"),
+        Column("Developer", "developer"),
+        Column("Status", "status"),
+        Column("Assignee", "assignee"),
+        Column("Filed", "filed", descending_first=True),
+        Column("Updated", "updated", descending_first=True),
+    ),
+    default_sort=Sort("filed", descending=True),
+    search_label="Version or question contains",
+    filters=(
+        Filter("status", "Status", choices=tuple((s.value, s.value.replace("_", " ")) for s in InquiryStatus)),
+        Filter("developer", "Developer"),
+    ),
+)
+
+
 @router.get("/inquiries", response_class=HTMLResponse)
-def inquiry_list(request: Request, uow: UoW, principal: WebPrincipal, status: str = "") -> Response:
-    wanted = InquiryStatus(status) if status in {s.value for s in InquiryStatus} else None
-    rows = inquiries.list_inquiries(uow, principal, status=wanted)
+def inquiry_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     queue = decide(uow, principal, Permission.COVERAGE_INQUIRY_WORK, None, uow.clock.now()).allowed
-    return render(
-        request, "coverage/inquiries.html", principal, inquiries=rows, queue=queue, status=status, statuses=list(InquiryStatus)
-    )
+    spec = INQUIRIES_TABLE.without_filter("developer")
+    if browse.sees_queue(uow, principal):
+        spec = INQUIRIES_TABLE.with_choices("developer", browse.developer_choices(uow))
+    query = spec.read(request.query_params)
+    table = table_view(request, spec, browse.page_inquiries(uow, principal, query), query)
+    return render(request, "coverage/inquiries.html", principal, table=table, queue=queue)
 
 
 @router.post("/inquiries", dependencies=[form_page("/coverage/inquiries")])
@@ -230,11 +253,42 @@ def determination_page(request: Request, uow: UoW, principal: WebPrincipal, dete
 # Policies --------------------------------------------------------------------------------
 
 
+POLICIES_TABLE = Table(
+    id="policies-table",
+    caption="Published policy versions",
+    noun=("policy version", "policy versions"),
+    columns=(
+        Column("Policy", "policy"),
+        Column("Title", "title"),
+        Column("Effective from", "effective", descending_first=True),
+        Column("Marking"),
+        Column("Criteria", numeric=True),
+        Column("Published", "published", descending_first=True),
+    ),
+    default_sort=Sort("policy"),
+    search_label="Policy or title contains",
+    filters=(Filter("marking", "Marking", choices=(("unclassified", "unclassified"), ("classified", "classified"))),),
+)
+
+
 @router.get("/policies", response_class=HTMLResponse)
 def policy_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    rows = policies.list_policies(uow, principal)
+    query = POLICIES_TABLE.read(request.query_params)
+    table = table_view(request, POLICIES_TABLE, browse.page_policies(uow, principal, query), query)
+    # The compare form offers every version, not only this page's.
+    refs = browse.policy_refs(uow, principal)
     can_publish = decide(uow, principal, Permission.COVERAGE_POLICY_PUBLISH, Sensitivity(False), uow.clock.now()).allowed
-    return render(request, "coverage/policies.html", principal, policies=rows, can_publish=can_publish, problems=None, source="")
+    return render(
+        request,
+        "coverage/policies.html",
+        principal,
+        table=table,
+        policies=table.rows,
+        policy_refs=refs,
+        can_publish=can_publish,
+        problems=None,
+        source="",
+    )
 
 
 # Every problem of a policy file (with its line) is shown next to the source it is in.

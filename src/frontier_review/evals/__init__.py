@@ -9,10 +9,11 @@ which keeps Inspect AI out of every process that does not run an evaluation):
 - ``logfile``: per-sample transcripts (``Transcript``);
 - ``tasks``: the job names (``RUN_TASK``) and ``register``;
 - ``tags``: ``EvalsTag``, the actions evals records;
-- ``summary``: runs in progress for the home page (``active_runs``).
+- ``summary``: runs in progress for the home page (``active_runs``);
+- ``browse``: the suites and runs tables' pages and names of audit targets (runs).
 
 ``orm``, ``policy``, ``domain``, ``comparison``, ``api``, ``web``, ``runner`` and ``inspect_task``
 are for the composition root, the run process and the area itself.
 """
 
-__all__ = ["logfile", "package", "runs", "service", "summary", "tags", "tasks"]
+__all__ = ["browse", "logfile", "package", "runs", "service", "summary", "tags", "tasks"]

@@ -49,7 +49,8 @@ class SuiteView:
         return f"{self.name}@{self.version}"
 
 
-def _view(bench: results.BenchmarkView, suite: SealedSuite) -> SuiteView:
+def suite_view(bench: results.BenchmarkView, suite: SealedSuite) -> SuiteView:
+    """A sealed suite's metadata as views show it."""
     return SuiteView(
         benchmark_id=bench.id,
         name=bench.name,
@@ -99,7 +100,7 @@ def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tup
     existing = uow.session.scalar(select(SealedSuite).where(SealedSuite.benchmark_id == bench.id))
     if existing is not None:
         if _canonical(_open(uow, existing)) == _canonical(package.samples) and existing.manifest == m.to_json():
-            return _view(bench, existing), False
+            return suite_view(bench, existing), False
         raise Conflict(f"{package.ref} is already sealed with different content; seal a new version", field="version")
     suite = SealedSuite(
         id=new_id(),
@@ -124,7 +125,7 @@ def seal_package(uow: UnitOfWork, principal: Principal, package: Package) -> tup
         target_id=bench.id,
         details={"benchmark": package.ref, "samples": len(package.samples), "classified": m.classified},
     )
-    return _view(bench, suite), True
+    return suite_view(bench, suite), True
 
 
 def _find(uow: UnitOfWork, ref: str) -> tuple[results.BenchmarkView, SealedSuite]:
@@ -148,7 +149,7 @@ def list_suites(uow: UnitOfWork, principal: Principal) -> list[SuiteView]:
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
     suites = {suite.benchmark_id: suite for suite in uow.session.scalars(select(SealedSuite))}
     # One suite per benchmark (unique benchmark_id); coverage orders them by name, then version.
-    return [_view(bench, suites[bench.id]) for bench in results.list_benchmarks_by_id(uow, suites)]
+    return [suite_view(bench, suites[bench.id]) for bench in results.list_benchmarks_by_id(uow, suites)]
 
 
 def read_items(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[SuiteView, list[Sample]]:
@@ -164,4 +165,4 @@ def read_items(uow: UnitOfWork, principal: Principal, ref: str) -> tuple[SuiteVi
         target_id=bench.id,
         details={"benchmark": f"{bench.name}@{bench.version}"},
     )
-    return _view(bench, suite), samples
+    return suite_view(bench, suite), samples

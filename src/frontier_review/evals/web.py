@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from frontier_review import engagements
-from frontier_review.evals import comparison, runs, service, targets
-from frontier_review.evals.domain import format_duration, run_timing
+from frontier_review.evals import browse, comparison, runs, service, targets
+from frontier_review.evals.domain import RunStatus, format_duration, run_timing
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
@@ -22,6 +22,7 @@ from frontier_review.web import charts
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
+from frontier_review.web.tables import Column, Filter, Sort, Table, table_view
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(prefix="/evals", include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -84,11 +85,63 @@ def _comparison_chart(found: comparison.Comparison) -> Markup:
     )
 
 
+SUITES_TABLE = Table(
+    id="suites-table",
+    caption="Sealed benchmark suites (metadata only)",
+    noun=("suite", "suites"),
+    columns=(
+        Column("Benchmark", "benchmark"),
+        Column("Title"),
+        Column("Marking"),
+        Column("Samples", "samples", descending_first=True, numeric=True),
+        Column("Sealed", "sealed", descending_first=True),
+    ),
+    default_sort=Sort("benchmark"),
+    search_label="Benchmark contains",
+    filters=(Filter("marking", "Marking", choices=(("unclassified", "unclassified"), ("classified", "classified"))),),
+    prefix="suites_",
+)
+
+RUNS_TABLE = Table(
+    id="runs-table",
+    caption="Benchmark runs",
+    noun=("run", "runs"),
+    columns=(
+        Column("Run"),
+        Column("Benchmark", "benchmark"),
+        Column("Target", "target"),
+        Column("Status", "status"),
+        Column("Progress"),
+        Column("Time"),
+        Column("Errors", "errors", descending_first=True, numeric=True),
+        Column("Score"),
+        Column("Queued", "queued", descending_first=True),
+    ),
+    default_sort=Sort("queued", descending=True),
+    search_label="Target contains",
+    filters=(
+        Filter("status", "Status", choices=tuple((s.value, s.value) for s in RunStatus)),
+        Filter("benchmark", "Runs of benchmark"),
+    ),
+    prefix="runs_",
+)
+
+
+def _runs_table(request: Request, uow: UoW, principal: WebPrincipal, suites: list[service.SuiteView]) -> dict[str, Any]:
+    """The runs table's context, for the page and for the fragment htmx polls (same parameters)."""
+    spec = RUNS_TABLE.with_choices("benchmark", ((str(s.benchmark_id), s.ref) for s in suites))
+    query = spec.read(request.query_params)
+    table = table_view(request, spec, browse.page_runs(uow, principal, query), query, path="/evals")
+    poll = "/evals/runs-table" + (f"?{request.url.query}" if request.url.query else "")
+    return {"runs_table": table, "runs": table.rows, "clocks": _clocks(list(table.rows), uow.clock.now()), "runs_poll": poll}
+
+
 @router.get("", response_class=HTMLResponse)
 def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     suites = service.list_suites(uow, principal)
+    suites_query = SUITES_TABLE.read(request.query_params)
+    suites_table = table_view(request, SUITES_TABLE, browse.page_suites(uow, principal, suites_query), suites_query)
     model_targets = targets.list_targets(uow, principal)
-    recent = runs.list_runs(uow, principal, limit=50)
     versions = [v for m in registry.list_models(uow, principal) for v in m.versions]
     grants = [
         e
@@ -100,19 +153,19 @@ def evals_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
         "evals/index.html",
         principal,
         suites=suites,
+        suites_table=suites_table,
         targets=model_targets,
-        runs=recent,
-        clocks=_clocks(recent, uow.clock.now()),
         versions=versions,
         grants=grants,
+        **_runs_table(request, uow, principal, suites),
     )
 
 
 @router.get("/runs-table", response_class=HTMLResponse)
 def runs_table(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    """The runs table alone, polled by htmx for live progress."""
-    recent = runs.list_runs(uow, principal, limit=50)
-    return render(request, "evals/_runs.html", principal, runs=recent, clocks=_clocks(recent, uow.clock.now()))
+    """The runs table alone, polled by htmx for live progress (with the page's sort, filters and page)."""
+    context = _runs_table(request, uow, principal, service.list_suites(uow, principal))
+    return render(request, "evals/_runs.html", principal, **context)
 
 
 def _clocks(recent: list[runs.RunView], now: datetime) -> dict[uuid.UUID, Clock]:

@@ -11,9 +11,10 @@ fast and no area's import pulls in another's services):
 - ``mailbox``: the signed-in person's own mail (``my_mail``);
 - ``domain``: pure rules and refs (``Sector``, ``normalise_name``, ``name_key``, …);
 - ``tags``: ``IdentityTag``, the actions identity records;
-- ``summary``: locked accounts, for those who may unlock them (``locked_accounts``).
+- ``summary``: locked accounts, for those who may unlock them (``locked_accounts``);
+- ``browse``: the organizations table's page (``page_organizations``) and names of audit targets.
 
 ``orm``, ``policy``, ``api``, ``web`` and ``schemas`` are for the composition root and the area itself.
 """
 
-__all__ = ["directory", "domain", "invitations", "mailbox", "service", "summary", "tags"]
+__all__ = ["browse", "directory", "domain", "invitations", "mailbox", "service", "summary", "tags"]

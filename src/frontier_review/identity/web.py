@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.identity import invitations, mailbox, service
+from frontier_review.identity.browse import page_organizations
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
@@ -17,6 +18,7 @@ from frontier_review.policies import decide
 from frontier_review.web.deps import SESSION_KEY, OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
+from frontier_review.web.tables import Column, Filter, Sort, Table, table_view
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -152,15 +154,36 @@ def revoke_token(request: Request, uow: UoW, principal: WebPrincipal, token_id: 
     return RedirectResponse("/account", status_code=303)
 
 
+ORGANIZATIONS_TABLE = Table(
+    id="orgs-table",
+    caption="Organizations",
+    noun=("organization", "organizations"),
+    columns=(
+        Column("Name", "name"),
+        Column("Kind", "kind"),
+        Column("Sector", "sector"),
+        Column("Members", "members", descending_first=True, numeric=True),
+        Column("Since", "created", descending_first=True),
+    ),
+    default_sort=Sort("name"),
+    search_label="Name contains",
+    filters=(
+        Filter("kind", "Kind", choices=tuple((kind.value, label) for kind, label in ORG_KIND_LABELS.items())),
+        Filter("sector", "Sector", choices=tuple((s.value, s.label) for s in Sector)),
+    ),
+)
+
+
 @router.get("/organizations", response_class=HTMLResponse)
 def organizations(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    orgs = service.list_organizations(uow, principal)
+    query = ORGANIZATIONS_TABLE.read(request.query_params)
+    table = table_view(request, ORGANIZATIONS_TABLE, page_organizations(uow, principal, query), query)
     can_create = decide(uow, principal, Permission.ORGANIZATION_CREATE, None, uow.clock.now()).allowed
     return render(
         request,
         "organizations.html",
         principal,
-        orgs=orgs,
+        table=table,
         can_create=can_create,
         kind_labels=ORG_KIND_LABELS,
         sectors=list(Sector),

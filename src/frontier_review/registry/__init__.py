@@ -8,9 +8,11 @@ What other areas may use (import the submodule; this package imports nothing at 
 - ``events``: ``VersionStatusChanged``, published when a version is released or withdrawn;
 - ``facts``: the fact catalogue (``CATALOGUE``, ``FactSpec``, ``normalise_value``, …);
 - ``tags``: ``RegistryTag``, the actions the registry records;
-- ``summary``: versions by id in one query, for summary pages (``version_refs``).
+- ``summary``: versions by id in one query, for summary pages (``version_refs``);
+- ``browse``: the models table's page (``page_versions``), versions matching a search
+  (``version_ids_matching``) and names of audit targets.
 
 ``orm``, ``policy``, ``api``, ``web`` and ``schemas`` are for the composition root and the area itself.
 """
 
-__all__ = ["domain", "events", "facts", "service", "summary", "tags"]
+__all__ = ["browse", "domain", "events", "facts", "service", "summary", "tags"]

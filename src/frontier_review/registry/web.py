@@ -12,24 +12,55 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from frontier_review.identity import directory
+from frontier_review.identity.domain import OrgKind
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service
+from frontier_review.registry.browse import page_versions
 from frontier_review.registry.domain import ModelRef, VersionStatus
 from frontier_review.registry.facts import parse_form_value, spec_for
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
+from frontier_review.web.tables import Column, Filter, Sort, Table, table_view
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 _VERSION = "/versions/{version_id}"
 
 
+MODELS_TABLE = Table(
+    id="versions-table",
+    caption="Models and their release candidates",
+    noun=("release candidate", "release candidates"),
+    columns=(
+        Column("Model", "model"),
+        Column("Version", "version"),
+        Column("Developer", "developer"),
+        Column("Status", "status"),
+        Column("Training compute (FLOP)", numeric=True),
+        Column("Declared", "facts", descending_first=True),
+    ),
+    default_sort=Sort("model"),
+    search_label="Model or version contains",
+    filters=(
+        Filter("status", "Status", choices=tuple((s.value, s.value) for s in VersionStatus)),
+        Filter("developer", "Developer"),
+    ),
+)
+
+
 @router.get("/models", response_class=HTMLResponse)
 def models(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    rows = service.list_models(uow, principal)
-    can_register = decide(uow, principal, Permission.REGISTRY_MODEL_CREATE, principal.org_id, uow.clock.now()).allowed
-    return render(request, "registry/models.html", principal, models=rows, can_register=can_register)
+    now = uow.clock.now()
+    spec = MODELS_TABLE.without_filter("developer")
+    if decide(uow, principal, Permission.REGISTRY_MODEL_LIST_ALL, None, now).allowed:
+        developers = directory.list_organizations(uow, kinds=[OrgKind.DEVELOPER])
+        spec = MODELS_TABLE.with_choices("developer", ((str(o.id), o.name) for o in developers))
+    query = spec.read(request.query_params)
+    table = table_view(request, spec, page_versions(uow, principal, query), query)
+    can_register = decide(uow, principal, Permission.REGISTRY_MODEL_CREATE, principal.org_id, now).allowed
+    return render(request, "registry/models.html", principal, table=table, can_register=can_register)
 
 
 @router.post("/models", dependencies=[form_page("/models")])
