@@ -85,6 +85,8 @@ def test_the_program_office_decides_with_a_rationale_and_a_confirmation(containe
     expect(page.get_by_role("region", name="Answer")).to_contain_text("Declared in the model card, section 3.")
     page.get_by_role("link", name="Determination details").click()
     expect(page.get_by_role("heading", name="Trace")).to_be_visible()
-    shown = page.locator("dd.prewrap").inner_text()
+    kept = page.locator("dd.prewrap")
+    expect(kept).to_have_css("white-space", "pre-wrap")  # innerText keeps line breaks once the style applies
+    shown = kept.inner_text()
     assert shown.replace("\r\n", "\n") == RATIONALE
     _shots(page, "decide-determination")
