@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import ModuleType
 
-from frontier_review import engagements
 from frontier_review.audit import orm as audit_orm
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.audit.service import write_denials
-from frontier_review.audit.targets import Namer, NameTargets, TargetLink, answering, uuid_ids
+from frontier_review.audit.targets import Namer, NameTargets, answering
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
 from frontier_review.config import Settings, load_settings
@@ -27,8 +26,9 @@ from frontier_review.coverage import browse as coverage_browse
 from frontier_review.coverage import orm as coverage_orm
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.base import Base
-from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import orm as engagements_orm
+from frontier_review.engagements.findings import browse as finding_browse
+from frontier_review.engagements.lifecycle import browse as engagement_browse
 from frontier_review.engagements.lifecycle.closing import on_version_status_changed
 from frontier_review.engagements.policy import RULES as ENGAGEMENT_RULES
 from frontier_review.engagements.tasks import register as engagements_tasks
@@ -42,7 +42,6 @@ from frontier_review.identity.policy import RULES as IDENTITY_RULES
 from frontier_review.kernel import authz
 from frontier_review.kernel.clock import Clock, SystemClock
 from frontier_review.kernel.permissions import Permission
-from frontier_review.kernel.principal import Principal
 from frontier_review.notifications import orm as notifications_orm
 from frontier_review.registry import browse as registry_browse
 from frontier_review.registry import orm as registry_orm
@@ -76,29 +75,6 @@ RULES: Mapping[Permission, authz.Rule] = {
 }
 
 
-# Engagements and findings are named through the area's public lists, which apply its own rules
-# (ENGAGEMENT_READ, and the TLP audience for findings). Reading every visible engagement to name a
-# few is the price of not reaching into the area; the area can answer with one query of its own
-# (``engagements.name_engagements``) and take this line's place.
-def _engagement_names(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> Mapping[str, TargetLink]:
-    wanted = uuid_ids(ids)
-    return {
-        wanted[e.id]: TargetLink(e.title, f"/engagements/{e.id}")
-        for e in engagements.list_engagements(uow, reader)
-        if e.id in wanted
-    }
-
-
-def _finding_names(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> Mapping[str, TargetLink]:
-    wanted = uuid_ids(ids)
-    out = {}
-    for e in engagements.list_engagements(uow, reader):
-        for f in engagements.list_findings(uow, reader, e.id):
-            if f.id in wanted:
-                out[wanted[f.id]] = TargetLink(f.title, f"/engagements/{e.id}/findings/{f.id}")
-    return out
-
-
 TARGET_NAMERS: Mapping[str, Namer] = {
     "organization": identity_browse.name_organizations,
     "user": identity_browse.name_users,
@@ -109,8 +85,8 @@ TARGET_NAMERS: Mapping[str, Namer] = {
     "coverage_policy": coverage_browse.name_policies,
     "benchmark": coverage_browse.name_benchmarks,
     "benchmark_run": evals_browse.name_runs,
-    "engagement": _engagement_names,
-    "finding": _finding_names,
+    "engagement": engagement_browse.name_engagements,
+    "finding": finding_browse.name_findings,
 }
 """Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
 

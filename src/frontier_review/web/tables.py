@@ -176,6 +176,7 @@ class TableView(Generic[T]):
         query: What was asked (the filters the form shows again).
         path: The page's path (links and the filter form go there).
         params: The request's query parameters, in order (kept by every link).
+        anchor: The id every link and the filter form return to (a table in a tab), or "".
     """
 
     table: Table
@@ -183,6 +184,12 @@ class TableView(Generic[T]):
     query: ListQuery
     path: str
     params: tuple[tuple[str, str], ...] = field(default=())
+    anchor: str = ""
+
+    @property
+    def action(self) -> str:
+        """The filter form's action: the page, back at the anchor (a GET form keeps the fragment)."""
+        return self.path + (f"#{self.anchor}" if self.anchor else "")
 
     @property
     def rows(self) -> Sequence[T]:
@@ -194,7 +201,7 @@ class TableView(Generic[T]):
         names = {self.table.param(k): v for k, v in changes.items()}
         kept = [(k, v) for k, v in self.params if k not in names]
         kept += [(k, v) for k, v in names.items() if v is not None]
-        return self.path + ("?" + urlencode(kept) if kept else "")
+        return self.path + ("?" + urlencode(kept) if kept else "") + (f"#{self.anchor}" if self.anchor else "")
 
     def is_sorted_by(self, column: Column) -> bool:
         """Whether the page is sorted by ``column``."""
@@ -268,11 +275,13 @@ class TableView(Generic[T]):
         return [(k, v) for k, v in self.params if k not in drop]
 
 
-def table_view(request: Request, table: Table, page: Page[T], query: ListQuery, *, path: str | None = None) -> TableView[T]:
+def table_view(
+    request: Request, table: Table, page: Page[T], query: ListQuery, *, path: str | None = None, anchor: str = ""
+) -> TableView[T]:
     """The page of ``table`` to render, with links to ``path`` (default: the request's own path).
 
     A fragment polled on its own URL (htmx) passes the path of the page it lives in, so its links
     lead there.
     """
     items: list[tuple[str, str]] = list(request.query_params.multi_items())
-    return TableView(table=table, page=page, query=query, path=path or request.url.path, params=tuple(items))
+    return TableView(table=table, page=page, query=query, path=path or request.url.path, params=tuple(items), anchor=anchor)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from frontier_review.audit import service as audit
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements.access import upstreams
-from frontier_review.engagements.lifecycle import closing, notices, versions
+from frontier_review.engagements.lifecycle import browse, closing, notices, versions
 from frontier_review.engagements.lifecycle.domain import (
     ClosedReason,
     EngagementState,
@@ -290,8 +290,14 @@ def list_engagements(uow: UnitOfWork, principal: Principal) -> list[EngagementVi
     Everything but drafts for the program office; a developer's own; a participant's engagements
     where it may see them. Operators are not party to engagements and see none.
     """
-    rows = list(uow.session.scalars(select(Engagement).order_by(Engagement.window_start.desc())))
     now = uow.clock.now()
+    # The rule as SQL first (browse.readable), so only what the reader may see is loaded; then the
+    # rule itself, so the list can never show more than ``ENGAGEMENT_READ`` admits.
+    rows = list(
+        uow.session.scalars(
+            select(Engagement).where(browse.readable(principal, now)).order_by(Engagement.window_start.desc(), Engagement.id)
+        )
+    )
     return [
         engagement_view(uow, row, principal)
         for row in rows

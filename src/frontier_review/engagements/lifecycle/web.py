@@ -20,10 +20,10 @@ from frontier_review.engagements import confirmations
 from frontier_review.engagements.access import service as access
 from frontier_review.engagements.access import usage
 from frontier_review.engagements.access.web import take_token
-from frontier_review.engagements.findings import service as findings
-from frontier_review.engagements.findings.domain import count_by_severity
+from frontier_review.engagements.findings import browse as findings_browse
+from frontier_review.engagements.findings.domain import CATEGORY_LABELS, SEVERITY_ORDER, FindingStatus, Severity, Tlp
 from frontier_review.engagements.forms import PAGE, act, parse_when
-from frontier_review.engagements.lifecycle import page, participants, partners, service, views
+from frontier_review.engagements.lifecycle import browse, page, participants, partners, service, views
 from frontier_review.engagements.lifecycle import versions as versions_api
 from frontier_review.engagements.lifecycle.domain import (
     MAX_REASON,
@@ -34,6 +34,12 @@ from frontier_review.engagements.lifecycle.domain import (
     Quotas,
     Recipients,
     Window,
+)
+from frontier_review.engagements.lifecycle.tables import (
+    DESIGNATIONS,
+    PARTICIPANTS,
+    SEVERITY_COLUMN,
+    engagements_table,
 )
 from frontier_review.engagements.materials import service as materials
 from frontier_review.kernel.decision import Denied
@@ -46,6 +52,7 @@ from frontier_review.web.confirm import ask
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
+from frontier_review.web.tables import Column, Filter, Sort, Table, table_view
 from frontier_review.web.templating import flash, render
 from frontier_review.web.timezones import DEFAULT_ZONE
 
@@ -53,10 +60,40 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 ConfirmField = Annotated[str, Form(max_length=80)]
 ReasonField = Annotated[str, Form(max_length=MAX_REASON)]
 
+FINDINGS = Table(
+    id="findings-table",
+    caption="Findings you may see",
+    columns=[
+        Column("Finding", "title"),
+        Column("Severity", "severity"),
+        Column("Category", "category"),
+        Column("TLP", "tlp"),
+        Column("Status", "status"),
+        Column("From", "finder"),
+        Column("Filed", "filed", descending_first=True),
+        Column("Thread", "thread", descending_first=True, numeric=True),
+    ],
+    default_sort=Sort("filed", descending=True),
+    noun=("finding", "findings"),
+    search_label="Search titles",
+    filters=[
+        Filter("severity", "Severity", choices=[(s.value, s.value) for s in SEVERITY_ORDER]),
+        Filter("status", "Status", choices=[(s.value, s.value.replace("_", " ")) for s in FindingStatus]),
+        Filter("tlp", "TLP", choices=[(t.value, t.value) for t in Tlp]),
+        Filter("category", "Category", choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()]),
+    ],
+    prefix="f_",
+)
+
 
 @router.get("/engagements", response_class=HTMLResponse)
 def engagements_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    items = service.list_engagements(uow, principal)
+    table = engagements_table(uow, principal)
+    query = table.read(request.query_params)
+    listing = table_view(request, table, browse.page_engagements(uow, principal, query), query)
+    by_severity: dict[uuid.UUID, dict[Severity, int]] | None = None
+    if table.columns[-1].label == SEVERITY_COLUMN:
+        by_severity = findings_browse.severity_by_engagement(uow, principal, [r.id for r in listing.rows])
     versions: Sequence[object] = []
     if principal.org_kind is OrgKind.DEVELOPER:
         versions = versions_api.list_prerelease_versions(uow, principal)
@@ -65,7 +102,8 @@ def engagements_page(request: Request, uow: UoW, principal: WebPrincipal) -> Res
         request,
         "engagements/index.html",
         principal,
-        engagements=items,
+        listing=listing,
+        by_severity=by_severity,
         versions=versions,
         revocations=participants.list_my_revocations(uow, principal),
         now=now,
@@ -135,7 +173,13 @@ def _page_context(request: Request, uow: UnitOfWork, principal: Principal, engag
     # A participant's member (the page lists only its own participation): its tokens and findings.
     mine = page.mine(view, principal)
     reviews = mine is not None and not manages
-    found = findings.list_findings(uow, principal, engagement_id)
+    query = FINDINGS.read(request.query_params)
+    found = findings_browse.page_findings(uow, principal, engagement_id, query)
+    findings_table = table_view(request, FINDINGS, found.page, query, anchor="findings")
+    query = PARTICIPANTS.read(request.query_params)
+    participants_table = table_view(
+        request, PARTICIPANTS, browse.page_participants(uow, principal, engagement_id, query), query, anchor="participants"
+    )
     filing = decide(uow, principal, Permission.FINDING_FILE, ref, now)
     can_file = filing.allowed and not closed
     file_refusal = token_refusal = None
@@ -168,8 +212,10 @@ def _page_context(request: Request, uow: UnitOfWork, principal: Principal, engag
         "artifacts": materials.list_artifacts(uow, principal, engagement_id),
         "download_refusal": materials.find_download_refusal(uow, principal, engagement_id) if reviews else None,
         "can_upload": allowed(Permission.ARTIFACT_UPLOAD) and not closed,
-        "findings": found,
-        "severity_counts": count_by_severity(found),
+        "findings": findings_table,
+        "findings_total": found.total,
+        "severity_counts": found.counts,
+        "participants_table": participants_table,
         "can_file": can_file,
         "file_refusal": file_refusal,
         "gateway_url": str(request.base_url).rstrip("/") + "/gateway/v1",
@@ -368,7 +414,8 @@ def close(
 def partners_page(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     from frontier_review.identity import service as identity
 
-    designations = partners.list_designations(uow, principal)
+    query = DESIGNATIONS.read(request.query_params)
+    designations = table_view(request, DESIGNATIONS, browse.page_designations(uow, principal, query), query)
     now = uow.clock.now()
     can_designate = decide(uow, principal, Permission.PARTNER_DESIGNATE, None, now).allowed
     orgs = identity.list_organizations(uow, principal, kind=OrgKind.PARTNER) if can_designate else []
