@@ -29,7 +29,6 @@ from frontier_review.engagements.lifecycle.domain import (
     ClosedReason,
     Cohort,
     EngagementState,
-    Quotas,
     Recipients,
     Window,
     effective_state,
@@ -37,7 +36,7 @@ from frontier_review.engagements.lifecycle.domain import (
 )
 from frontier_review.engagements.lifecycle.orm import Engagement, Participant, PartnerDesignation, RevokedUser
 from frontier_review.engagements.lifecycle.partners import DesignationView
-from frontier_review.engagements.lifecycle.views import ParticipantView, get_row_for
+from frontier_review.engagements.lifecycle.views import ParticipantView, get_row_for, participant_views
 from frontier_review.identity import directory
 from frontier_review.identity.domain import OrgKind
 from frontier_review.kernel.listing import ListQuery, Page, Sort
@@ -280,23 +279,7 @@ def page_participants(uow: UnitOfWork, principal: Principal, engagement_id: uuid
     }
     page = fetch_page(uow.session, stmt, query, sorts=sorts, default=Sort("organization"), unique=Participant.id)
     shown = [r[0] for r in page.items]
-    revoked = list(uow.session.scalars(select(RevokedUser.user_id).where(RevokedUser.engagement_id == row.id)))
-    people = directory.list_people(uow, revoked)  # ordered by address
-    items = [
-        ParticipantView(
-            id=p.id,
-            organization_id=p.organization_id,
-            organization_name=names.get(p.organization_id, "?"),
-            cohort=Cohort(p.cohort),
-            quotas=Quotas(p.requests_per_day, p.tokens_per_day, p.requests_per_minute),
-            accepted_terms=p.accepted_terms,
-            accepted_by=p.accepted_by,
-            accepted_at=p.accepted_at,
-            revoked_at=p.revoked_at,
-            revoked_users=tuple(x.email for x in people if x.organization_id == p.organization_id),
-        )
-        for p in shown
-    ]
+    items = participant_views(uow, row.id, shown, names)
     return Page(items, page.total, page.page, page.per_page, page.sort)
 
 

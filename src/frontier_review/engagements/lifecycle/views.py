@@ -8,6 +8,7 @@ loads everything the rules need to decide whether someone is still a party.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -234,6 +235,29 @@ def check_open_for_change(uow: UnitOfWork, row: Engagement) -> EngagementState:
     return state
 
 
+def participant_views(
+    uow: UnitOfWork, engagement_id: uuid.UUID, shown: Sequence[Participant], names: Mapping[uuid.UUID, str]
+) -> list[ParticipantView]:
+    """Views of the participant rows ``shown``, with the people revoked from the engagement."""
+    revoked = list(uow.session.scalars(select(RevokedUser.user_id).where(RevokedUser.engagement_id == engagement_id)))
+    people = directory.list_people(uow, revoked)  # ordered by address
+    return [
+        ParticipantView(
+            id=p.id,
+            organization_id=p.organization_id,
+            organization_name=names.get(p.organization_id, "?"),
+            cohort=Cohort(p.cohort),
+            quotas=Quotas(p.requests_per_day, p.tokens_per_day, p.requests_per_minute),
+            accepted_terms=p.accepted_terms,
+            accepted_by=p.accepted_by,
+            accepted_at=p.accepted_at,
+            revoked_at=p.revoked_at,
+            revoked_users=tuple(person.email for person in people if person.organization_id == p.organization_id),
+        )
+        for p in shown
+    ]
+
+
 def engagement_view(uow: UnitOfWork, row: Engagement, principal: Principal | None = None) -> EngagementView:
     """The engagement as ``principal`` may see it: a participant sees only its own participation."""
     version = versions.find_version(uow, row.model_version_id)
@@ -258,25 +282,9 @@ def engagement_view(uow: UnitOfWork, row: Engagement, principal: Principal | Non
         uow.session.scalars(select(Participant).where(Participant.engagement_id == row.id).order_by(Participant.invited_at))
     )
     shown = [p for p in rows if sees_all or (principal is not None and p.organization_id == principal.org_id)]
-    revoked = list(uow.session.scalars(select(RevokedUser.user_id).where(RevokedUser.engagement_id == row.id)))
-    people = directory.list_people(uow, revoked)  # ordered by address
     # One lookup per organization (``directory.organization_names`` trips a SQLAlchemy 2.1 deprecation today).
     names = {org: org_name(uow, org) for org in {p.organization_id for p in shown} | {row.developer_org_id}}
-    participants = tuple(
-        ParticipantView(
-            id=p.id,
-            organization_id=p.organization_id,
-            organization_name=names.get(p.organization_id, "?"),
-            cohort=Cohort(p.cohort),
-            quotas=Quotas(p.requests_per_day, p.tokens_per_day, p.requests_per_minute),
-            accepted_terms=p.accepted_terms,
-            accepted_by=p.accepted_by,
-            accepted_at=p.accepted_at,
-            revoked_at=p.revoked_at,
-            revoked_users=tuple(person.email for person in people if person.organization_id == p.organization_id),
-        )
-        for p in shown
-    )
+    participants = tuple(participant_views(uow, row.id, shown, names))
     return EngagementView(
         id=row.id,
         title=row.title,
