@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from frontier_review.audit.targets import TargetLink, uuid_ids
 from frontier_review.coverage.inquiries import InquiryStatus, InquiryView
 from frontier_review.coverage.orm import Benchmark, Determination, Inquiry, PublishedPolicy
-from frontier_review.coverage.policies import PolicyView
+from frontier_review.coverage.policies import PolicyView, summary_view
 from frontier_review.coverage.policy import VersionOwner
 from frontier_review.db.listing import AnyRow, SortColumns, by_position, fetch_page, search_any
 from frontier_review.db.uow import UnitOfWork
@@ -144,7 +144,7 @@ def page_policies(uow: UnitOfWork, principal: Principal, query: ListQuery) -> Pa
         "published": [PublishedPolicy.published_at],
     }
     page = fetch_page(uow.session, stmt, query, sorts=sorts, default=Sort("policy"), unique=PublishedPolicy.id)
-    return page.map(lambda row: _policy_summary(row[0]))
+    return page.map(lambda row: summary_view(row[0]))
 
 
 def policy_refs(uow: UnitOfWork, principal: Principal) -> list[str]:
@@ -156,24 +156,6 @@ def policy_refs(uow: UnitOfWork, principal: Principal) -> list[str]:
         )
     )
     return [f"{identifier}@{version}" for identifier, version in rows]
-
-
-def _policy_summary(row: PublishedPolicy) -> PolicyView:
-    # As in the plain list: never the digest of a classified policy, never content or source.
-    return PolicyView(
-        id=row.id,
-        identifier=row.identifier,
-        version=row.version,
-        title=row.title,
-        effective_from=row.effective_from,
-        classified=row.classified,
-        digest=None if row.classified else row.digest,
-        criterion_names=tuple(row.criterion_names),
-        published_by=row.published_by,
-        published_at=row.published_at,
-        content=None,
-        source=None,
-    )
 
 
 def name_inquiries(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> Mapping[str, TargetLink]:

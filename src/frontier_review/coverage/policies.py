@@ -36,6 +36,7 @@ __all__ = [
     "list_policies",
     "publish_policy",
     "split_ref",
+    "summary_view",
     "validate_policy",
 ]
 
@@ -218,10 +219,11 @@ def list_policies(uow: UnitOfWork, principal: Principal) -> list[PolicyView]:
     """Every published policy (thresholds only where the viewer may see them)."""
     authorize(uow, principal, Permission.COVERAGE_POLICY_READ, None)
     rows = uow.session.scalars(select(PublishedPolicy).order_by(PublishedPolicy.identifier, PublishedPolicy.effective_from))
-    return [_summary(r) for r in rows]
+    return [summary_view(r) for r in rows]
 
 
-def _summary(row: PublishedPolicy) -> PolicyView:
+def summary_view(row: PublishedPolicy) -> PolicyView:
+    """A listed policy version: never the digest of a classified policy, never content or source."""
     return PolicyView(
         id=row.id,
         identifier=row.identifier,
