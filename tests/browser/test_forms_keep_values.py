@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from frontier_review.bootstrap import Container
+from tests.browser.layout import page_width
 from tests.factories.engagements import make_engagement
 from tests.factories.identity import Person
 
@@ -92,7 +93,7 @@ def test_the_engagement_page_fits_a_phone_on_every_tab(container: Container, liv
             for i in range(tabs.count()):
                 tabs.nth(i).click()
                 expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
-                width = page.evaluate("document.documentElement.scrollWidth")
+                width = page_width(page)
                 assert width <= 390, (person.email, tabs.nth(i).inner_text(), width)
             # Arrow keys move between the tabs.
             tabs.first.click()

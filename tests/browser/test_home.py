@@ -11,6 +11,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from frontier_review.bootstrap import Container
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
+from tests.browser.layout import page_width
 from tests.browser.test_coverage_flow import _sign_in, _sign_out
 from tests.factories.home import make_world
 from tests.factories.identity import Person, make_org, make_user
@@ -25,7 +26,7 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _no_sideways_scroll(page: Page, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
+    scroll = page_width(page)
     assert scroll <= width, f"{page.url} scrolls sideways at {width}px ({scroll}px)"
 
 

@@ -36,6 +36,7 @@ from frontier_review.coverage import inquiries
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security import passwords
+from tests.browser.layout import page_width
 from tests.browser.test_coverage_flow import _sign_in
 from tests.factories.coverage import make_version, publish_reference, register_sample_benchmark
 from tests.factories.home import World, make_world
@@ -183,7 +184,7 @@ class Visit:
             self.check(f"{path} [{label}]")
 
     def _fits(self, name: str, width: int) -> None:
-        scroll = self.page.evaluate("document.documentElement.scrollWidth")
+        scroll = page_width(self.page)
         if scroll > width:
             culprits = ", ".join(self.page.evaluate(WIDEST, width))
             self.problems.append(f"{name} scrolls sideways at {width} px ({scroll} px wide): {culprits}")

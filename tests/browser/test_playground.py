@@ -19,6 +19,7 @@ from frontier_review.engagements.access.orm import AccessLog, GatewayToken
 from frontier_review.engagements.access.service import PLAYGROUND_TOKEN_NAME
 from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.mockllm import make_app, serve_app, serve_fake
+from tests.browser.layout import page_width
 from tests.browser.test_coverage_flow import _sign_in, _sign_out
 from tests.factories.engagements import Setup, make_engagement, settled
 from tests.factories.identity import Person
@@ -143,7 +144,7 @@ def test_enter_sends_and_one_token_serves_every_send_and_reload(container: Conta
         page.set_viewport_size({"width": 390, "height": 844})
         page.reload()
         expect(log.locator(".chat-assistant")).to_have_count(3)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
 
         # Signing out wipes what the tab kept: the next session starts empty.
         _sign_out(page)
@@ -220,7 +221,11 @@ def test_a_revoked_session_token_is_replaced_with_a_clear_message(container: Con
         expect(page.locator("#pg-start-text")).to_contain_text("Your playground session has ended")
         expect(page.get_by_role("button", name="Start a new session")).to_be_focused()
         page.get_by_role("button", name="Start a new session").click()
-        expect(page.locator("#pg-log .chat-notice").last).to_contain_text("Session started with token frg_")
+        # The first session's notice says the same words: wait for the second one, and the box.
+        notices = page.locator("#pg-log .chat-notice")
+        expect(notices).to_have_count(2)
+        expect(notices.last).to_contain_text("Session started with token frg_")
+        expect(box).to_be_visible()
         expect(box).to_have_value("Still there?")  # nothing typed is lost
         box.press("Enter")
         expect(page.locator("#pg-log .chat-assistant")).to_contain_text(ANSWER)

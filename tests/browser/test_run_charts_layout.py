@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from frontier_review.bootstrap import Container
 from tests.api.test_run_charts_web import World, make_world
+from tests.browser.layout import page_width
 from tests.browser.test_coverage_flow import _sign_in
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,6 @@ def test_the_comparison_chart_fits_the_page(
         expect(page.locator(".noise-notes").get_by_text("Within noise", exact=True)).to_be_visible()
         for path in (f"/evals/runs/{world.classified_run}", "/evals"):
             page.goto(live_url + path)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+            assert page_width(page) <= width, path
     finally:
         context.close()

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from frontier_review.bootstrap import Container
 from frontier_review.identity.domain import OrgKind, Role
+from tests.browser.layout import page_width
 from tests.factories.identity import make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -58,7 +59,7 @@ def test_phone_layout_keeps_navigation_usable(container: Container, live_url: st
     page.get_by_label("Password").fill(member.password)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="DHS CISA", exact=True)).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()

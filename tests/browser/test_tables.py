@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from frontier_review.bootstrap import Container
 from frontier_review.identity.domain import OrgKind
 from tests.api.test_tables_audit import BrowseTag, _write
+from tests.browser.layout import page_width
 from tests.factories.identity import Person, make_org, make_superuser
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,6 @@ def test_sort_page_and_filter_by_dates_in_the_viewers_zone(browser: Browser, con
         page.set_viewport_size({"width": 390, "height": 900})
         for path in ("/organizations", "/audit", "/models", "/coverage/inquiries", "/coverage/policies"):
             page.goto(live_url + path)
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            assert page_width(page) <= 390, path
     finally:
         context.close()
