@@ -13,7 +13,7 @@ form with such fields carries a hidden ``tz`` field (``forms.zone`` in ``templat
   and the zone it was typed in always travel together. A refused form comes back with both, as
   typed, and app.js leaves a form already in the browser's zone alone.
 
-The names are resolved with the system's time zone database (``zoneinfo``).
+The names are resolved with ``zoneinfo``: the system's time zone database, or the ``tzdata`` package where the host has none.
 """
 
 from __future__ import annotations
