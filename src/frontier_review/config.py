@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         default=False,
         description="Let developers register upstreams on loopback, private or link-local addresses (tests, demo).",
     )
-    # clearinghouse: subscriptions
+    # clearinghouse — subscriptions
     webhook_allow_private_targets: bool = Field(
         default=False,
         description="Let subscriptions send webhooks to loopback, private or link-local addresses (tests, demo).",

@@ -43,7 +43,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 outer.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 status = outer.script.pop(0) if outer.script else 200

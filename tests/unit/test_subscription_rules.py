@@ -67,7 +67,7 @@ def notice(**changes: object) -> ReportNotice:
         ("cpe:2.3:a:djangoproject:django", "pkg:pypi/django", False),
         ("cpe:2.3:o:djangoproject:django", "cpe:2.3:a:djangoproject:django:4.2.1:*:*:*:*:*:*:*", False),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_products_match_at_component_boundaries(prefix: str, product: str, expected: bool) -> None:
     assert product_matches(parse_product(prefix) if not prefix.startswith("CPE") else prefix, product) is expected
@@ -85,7 +85,7 @@ def test_products_match_at_component_boundaries(prefix: str, product: str, expec
         ("cpe:2.3:a:ven dor:product", "not a valid CPE 2.3 component"),
         ("cpe:2.3:a:v:p:1:*:*:*:*:*:*:*:extra", "at most"),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_malformed_products_are_refused_with_a_reason(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=re.escape(problem)):
@@ -98,7 +98,9 @@ def test_normalised_products() -> None:
 
 
 def test_a_notice_matches_by_sector_or_product_at_or_above_the_minimum() -> None:
-    by_sector = check_criteria(name="s", sectors=["energy"], products=[], min_priority="high", channels=["in_app"], webhook_url=None)
+    by_sector = check_criteria(
+        name="s", sectors=["energy"], products=[], min_priority="high", channels=["in_app"], webhook_url=None
+    )
     by_product = check_criteria(
         name="p", sectors=[], products=["pkg:pypi/django"], min_priority=None, channels=["in_app"], webhook_url=None
     )

@@ -71,7 +71,7 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
-    # clearinghouse: subscriptions
+    # clearinghouse — subscriptions
     SUBSCRIPTION_CREATE = "clearinghouse:subscription:create"
     SUBSCRIPTION_MANAGE = "clearinghouse:subscription:manage"
     SUBSCRIPTION_READ = "clearinghouse:subscription:read"

@@ -110,7 +110,9 @@ def attempt(uow_factory: UnitOfWorkFactory, delivery_id: uuid.UUID) -> Outcome:
         return _record(uow, delivery_id, claimed.number, started, result, refused=refused)
 
 
-def _record(uow: UnitOfWork, delivery_id: uuid.UUID, number: int, started: datetime, result: Attempt, *, refused: bool) -> Outcome:
+def _record(
+    uow: UnitOfWork, delivery_id: uuid.UUID, number: int, started: datetime, result: Attempt, *, refused: bool
+) -> Outcome:
     delivery = uow.session.get(SubscriptionDelivery, delivery_id)
     if delivery is None:
         return Outcome("deleted")  # the subscription was deleted while its webhook was in flight

@@ -113,7 +113,9 @@ class Criteria:
 # wildcards "?" and "*" at either end.
 _CPE_COMPONENT = re.compile(r"^(\*|-|[?*]?(?:[A-Za-z0-9._\-]|\\[\\!\"#$%&'()+,/:;<=>@\[\]^`{|}~?*-])+[?*]?)$")
 _CPE_UNESCAPED_COLON = re.compile(r"(?<!\\):")
-_CPE_FIELDS = 13  # "cpe", "2.3", part, vendor, product, version, update, edition, language, sw_edition, target_sw, target_hw, other
+_CPE_FIELDS = (
+    13  # "cpe", "2.3", part, vendor, product, version, update, edition, language, sw_edition, target_sw, target_hw, other
+)
 
 
 def _cpe_components(text: str) -> list[str]:

@@ -213,7 +213,9 @@ def create_subscription(
         uow, name=name, sectors=sectors, products=products, min_priority=min_priority, channels=channels, webhook_url=webhook_url
     )
     now = uow.clock.now()
-    row = Subscription(id=new_id(), organization_id=org_id, active=True, created_by=principal.label, created_at=now, updated_at=now)
+    row = Subscription(
+        id=new_id(), organization_id=org_id, active=True, created_by=principal.label, created_at=now, updated_at=now
+    )
     _store(row, criteria)
     secret = None
     if criteria.webhook_url is not None:
@@ -221,7 +223,9 @@ def create_subscription(
         _seal_secret(uow, row, secret)
     uow.session.add(row)
     uow.session.flush()
-    audit.record(uow, principal, SubscriptionTag.CREATED, target_type="subscription", target_id=row.id, details=_audit_details(criteria))
+    audit.record(
+        uow, principal, SubscriptionTag.CREATED, target_type="subscription", target_id=row.id, details=_audit_details(criteria)
+    )
     return CreatedSubscription(_view(uow, row), secret)
 
 
@@ -229,7 +233,9 @@ def _get_row(uow: UnitOfWork, principal: Principal, subscription_id: uuid.UUID, 
     row = uow.session.get(Subscription, subscription_id)
     if row is None:
         raise NotFound(NOT_FOUND)
-    read = Permission.SUBSCRIPTION_STATUS_READ if permission is Permission.SUBSCRIPTION_STATUS_READ else Permission.SUBSCRIPTION_READ
+    read = (
+        Permission.SUBSCRIPTION_STATUS_READ if permission is Permission.SUBSCRIPTION_STATUS_READ else Permission.SUBSCRIPTION_READ
+    )
     authorize_visible(uow, principal, permission, ref_of(row), not_found=NOT_FOUND, read=read)
     return row
 
@@ -316,7 +322,9 @@ def delete_subscription(uow: UnitOfWork, principal: Principal, subscription_id: 
     uow.session.flush()
     uow.session.delete(row)
     uow.session.flush()
-    audit.record(uow, principal, SubscriptionTag.DELETED, target_type="subscription", target_id=subscription_id, details={"name": row.name})
+    audit.record(
+        uow, principal, SubscriptionTag.DELETED, target_type="subscription", target_id=subscription_id, details={"name": row.name}
+    )
 
 
 def rotate_secret(uow: UnitOfWork, principal: Principal, subscription_id: uuid.UUID) -> CreatedSubscription:
@@ -362,7 +370,12 @@ def send_test(uow: UnitOfWork, principal: Principal, subscription_id: uuid.UUID)
     uow.session.add(delivery)
     uow.session.flush()
     audit.record(
-        uow, principal, SubscriptionTag.TEST_REQUESTED, target_type="subscription", target_id=row.id, details={"delivery": str(delivery_id)}
+        uow,
+        principal,
+        SubscriptionTag.TEST_REQUESTED,
+        target_type="subscription",
+        target_id=row.id,
+        details={"delivery": str(delivery_id)},
     )
     _dispatch_after_commit(uow, delivery_id)
     return delivery_view(delivery, [])

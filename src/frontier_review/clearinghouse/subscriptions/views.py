@@ -105,6 +105,7 @@ class SubscriberStatus:
 
 
 def ref_of(row: Subscription) -> SubscriptionRef:
+    """The subscription as an authorization resource."""
     return SubscriptionRef(row.id, row.organization_id)
 
 
@@ -121,6 +122,7 @@ def criteria_of(row: Subscription) -> Criteria:
 
 
 def subscription_view(row: Subscription, organization_name: str) -> SubscriptionView:
+    """The subscription as its organization sees it."""
     return SubscriptionView(
         id=row.id,
         organization_id=row.organization_id,
@@ -140,10 +142,12 @@ def subscription_view(row: Subscription, organization_name: str) -> Subscription
 
 
 def attempt_view(row: DeliveryAttempt) -> AttemptView:
+    """One attempt of the log."""
     return AttemptView(row.number, row.started_at, row.status_code, row.latency_ms, row.error, row.outcome, row.next_attempt_at)
 
 
 def delivery_view(row: SubscriptionDelivery, attempts: list[DeliveryAttempt]) -> DeliveryView:
+    """One delivery with its attempts, first to last."""
     return DeliveryView(
         id=row.id,
         subscription_id=row.subscription_id,

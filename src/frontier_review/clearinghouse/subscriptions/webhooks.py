@@ -39,9 +39,9 @@ __all__ = [
     "body_bytes",
     "next_delay",
     "notice_payload",
+    "ping_payload",
     "sign",
     "signature_header",
-    "ping_payload",
     "verdict",
     "verify",
 ]

@@ -71,14 +71,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clearinghouse_subscription_deliveries")),
-        sa.UniqueConstraint(
-            "subscription_id", "report_id", name="uq_clearinghouse_subscription_deliveries_subscription_report"
-        ),
+        sa.UniqueConstraint("subscription_id", "report_id", name="uq_clearinghouse_subscription_deliveries_subscription_report"),
     )
     with op.batch_alter_table("clearinghouse_subscription_deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_clearinghouse_subscription_deliveries_state_next", ["state", "next_attempt_at"], unique=False
-        )
+        batch_op.create_index("ix_clearinghouse_subscription_deliveries_state_next", ["state", "next_attempt_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_clearinghouse_subscription_deliveries_subscription_id"), ["subscription_id"], unique=False
         )
