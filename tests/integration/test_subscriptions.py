@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from frontier_review.bootstrap import Container
 from frontier_review.clearinghouse.priority.domain import Band
-from frontier_review.clearinghouse.subscriptions import delivery, service
+from frontier_review.clearinghouse.subscriptions import delivery, fanout, service
 from frontier_review.clearinghouse.subscriptions.domain import ReportNotice
 from frontier_review.clearinghouse.subscriptions.orm import Subscription
 from frontier_review.clearinghouse.subscriptions.webhooks import DeliveryState
@@ -122,9 +122,9 @@ def subscribe(container: Container, admin: object, url: str | None, **changes: o
     return created.subscription.id, created.secret
 
 
-def fan(container: Container, n: ReportNotice, allowed: bool = True) -> service.FanOut:
+def fan(container: Container, n: ReportNotice, allowed: bool = True) -> fanout.FanOut:
     with container.uow() as uow:
-        return service.fan_out(uow, n, may_receive=lambda _org: allowed)
+        return fanout.fan_out(uow, n, may_receive=lambda _org: allowed)
 
 
 def run_due(container: Container, clock: FrozenClock, delivery_id: uuid.UUID) -> delivery.Outcome:

@@ -5,11 +5,10 @@ adapts the reports' ``ReportDisseminated`` event to it), and the subscription us
 """
 
 from frontier_review.clearinghouse.subscriptions.domain import Channel, Criteria, ReportNotice, matches
+from frontier_review.clearinghouse.subscriptions.fanout import FanOut, fan_out
 from frontier_review.clearinghouse.subscriptions.service import (
-    FanOut,
     create_subscription,
     delete_subscription,
-    fan_out,
     get_subscription,
     list_deliveries,
     list_subscriptions,

@@ -17,14 +17,12 @@ import secrets
 import uuid
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 
 from frontier_review.audit import service as audit
 from frontier_review.clearinghouse.subscriptions import webhooks
-from frontier_review.clearinghouse.subscriptions.domain import Channel, Criteria, ReportNotice, check_criteria, matches
+from frontier_review.clearinghouse.subscriptions.domain import Channel, Criteria, check_criteria
 from frontier_review.clearinghouse.subscriptions.orm import DeliveryAttempt, Subscription, SubscriptionDelivery
 from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef
 from frontier_review.clearinghouse.subscriptions.tags import SubscriptionTag
@@ -32,7 +30,6 @@ from frontier_review.clearinghouse.subscriptions.views import (
     CreatedSubscription,
     DeliveryView,
     SubscriptionView,
-    criteria_of,
     delivery_view,
     ref_of,
     subscription_view,
@@ -46,7 +43,6 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.notifications.service import notify
 from frontier_review.policies import authorize, authorize_visible, decide
 from frontier_review.security import addresses
 from frontier_review.security import service as security
@@ -54,11 +50,9 @@ from frontier_review.security import service as security
 __all__ = [
     "SECRET_FIELD",
     "TABLE",
-    "FanOut",
     "check_webhook_url",
     "create_subscription",
     "delete_subscription",
-    "fan_out",
     "get_subscription",
     "install_dispatcher",
     "list_deliveries",
@@ -86,7 +80,7 @@ def install_dispatcher(engine: Engine, dispatch: Dispatch) -> None:
     _dispatchers[engine] = dispatch
 
 
-def _dispatch_after_commit(uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
+def dispatch_after_commit(uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
     bind = uow.session.get_bind()
     dispatch = _dispatchers.get(bind) if isinstance(bind, Engine) else None
     if dispatch is not None:
@@ -377,7 +371,7 @@ def send_test(uow: UnitOfWork, principal: Principal, subscription_id: uuid.UUID)
         target_id=row.id,
         details={"delivery": str(delivery_id)},
     )
-    _dispatch_after_commit(uow, delivery_id)
+    dispatch_after_commit(uow, delivery_id)
     return delivery_view(delivery, [])
 
 
@@ -400,112 +394,3 @@ def list_deliveries(uow: UnitOfWork, principal: Principal, subscription_id: uuid
         for a in uow.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(list(attempts)))):
             attempts[a.delivery_id].append(a)
     return [delivery_view(d, attempts[d.id]) for d in deliveries]
-
-
-@dataclass(frozen=True)
-class FanOut:
-    """What one fan-out did: deliveries written, subscriptions already served, and those held back."""
-
-    deliveries: tuple[uuid.UUID, ...]
-    already: int
-    withheld: int
-
-
-def _site(uow: UnitOfWork) -> str:
-    s = uow.settings
-    return s.public_url or f"http://{s.host}:{s.port}"
-
-
-def fan_out(uow: UnitOfWork, notice: ReportNotice, *, may_receive: Callable[[uuid.UUID], bool]) -> FanOut:
-    """Tell every matching subscription's organization of a report it may now see, once per subscription.
-
-    Runs in the transaction that made the report visible to more people (validated, relabelled,
-    readdressed). For each active subscription that matches (:func:`.domain.matches`) and whose
-    organization may see the whole report (``may_receive(org_id)``: never under TLP:RED, where only
-    named people see it), it writes one delivery, the in-app notices and emails of the
-    organization's members (by the channels chosen) and, with a webhook, the body to send, which a
-    job posts after commit. A subscription already served for this report is skipped, so the
-    fan-out may run again (a second relabelling) without telling anyone twice; an organization held
-    back now (``may_receive`` false) is told when a later fan-out finds it may.
-
-    Returns:
-        The deliveries written, how many subscriptions were already served, how many were withheld.
-    """
-    now = uow.clock.now()
-    written: list[uuid.UUID] = []
-    already = withheld = 0
-    rows = uow.session.scalars(
-        select(Subscription).where(Subscription.active.is_(True)).order_by(Subscription.created_at, Subscription.id)
-    )
-    allowed: dict[uuid.UUID, bool] = {}
-    for row in list(rows):
-        criteria = criteria_of(row)
-        if not matches(criteria, notice):
-            continue
-        if row.organization_id not in allowed:
-            allowed[row.organization_id] = bool(may_receive(row.organization_id))
-        if not allowed[row.organization_id]:
-            withheld += 1
-            continue
-        served = uow.session.scalar(
-            select(SubscriptionDelivery.id).where(
-                SubscriptionDelivery.subscription_id == row.id, SubscriptionDelivery.report_id == notice.report_id
-            )
-        )
-        if served is not None:
-            already += 1
-            continue
-        delivery_id = new_id()
-        webhook = Channel.WEBHOOK in criteria.channels and row.webhook_url is not None
-        delivery = SubscriptionDelivery(
-            id=delivery_id,
-            subscription_id=row.id,
-            report_id=notice.report_id,
-            kind="notice",
-            state=(DeliveryState.PENDING if webhook else DeliveryState.NOTIFIED).value,
-            payload=webhooks.notice_payload(
-                notice, delivery_id=delivery_id, subscription_id=row.id, created_at=now, site=_site(uow)
-            )
-            if webhook
-            else None,
-            attempts=0,
-            next_attempt_at=now if webhook else None,
-            people_notified=0,
-            created_at=now,
-            finished_at=None if webhook else now,
-        )
-        uow.session.add(delivery)
-        try:
-            with uow.session.begin_nested():
-                uow.session.flush()
-        except IntegrityError:
-            already += 1  # a concurrent fan-out served it first
-            continue
-        if criteria.channels & {Channel.IN_APP, Channel.EMAIL}:
-            marker = "" if notice.validated else " (unvalidated)"
-            delivery.people_notified = notify(
-                uow,
-                directory.list_members(uow, row.organization_id),
-                kind="clearinghouse_report",
-                title=f"{notice.priority_band.value.capitalize()} priority report{marker} for “{row.name}”: {notice.title}",
-                link=notice.url_path,
-                mail_key=f"subscription:{row.id}:{notice.report_id}" if Channel.EMAIL in criteria.channels else None,
-            )
-        audit.record(
-            uow,
-            SYSTEM,
-            SubscriptionTag.NOTIFIED,
-            target_type="subscription",
-            target_id=row.id,
-            details={
-                "report": str(notice.report_id),
-                "delivery": str(delivery_id),
-                "channels": sorted(c.value for c in criteria.channels),
-                "tlp": notice.label,
-            },
-        )
-        if webhook:
-            _dispatch_after_commit(uow, delivery_id)
-        written.append(delivery_id)
-    uow.session.flush()
-    return FanOut(tuple(written), already, withheld)
