@@ -342,3 +342,23 @@ def test_secret_is_sealed_rotated_and_never_read_back(container: Container) -> N
     with container.uow() as uow:
         row = uow.session.get(Subscription, sub_id)
         assert row is not None and service.open_secret(uow, row) == rotated.secret
+
+
+def test_demo_receiver_gets_a_signed_webhook(container: Container, clock: FrozenClock) -> None:
+    from frontier_review.demo import clearinghouse_subscriptions as demo_subs
+    from frontier_review.kernel.clock import SystemClock
+
+    org = make_org(container, OrgKind.PARTNER, name="First Federal Bank", sector=Sector.FINANCIAL_SERVICES)
+    make_user(container, org, role=Role.ADMIN, email=demo_subs.BANK_ADMIN)
+    receiver = demo_subs.start_receiver()
+    live = Container(settings=container.settings, wiring=WIRING, clock=SystemClock())  # signatures checked against real time
+    try:
+        demo_subs.subscribe_demo_bank(live, receiver)
+        assert receiver.secret is not None
+        (delivery_id,) = fan(live, notice()).deliveries
+        assert delivery.attempt(live.uow, delivery_id).state == "delivered"
+        (got,) = receiver.received
+        assert got["signature_valid"] is True and got["delivery"] == str(delivery_id)
+    finally:
+        receiver.stop()
+        live.close()
