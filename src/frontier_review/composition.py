@@ -21,6 +21,9 @@ from frontier_review.audit.service import write_denials
 from frontier_review.audit.targets import Namer, NameTargets, answering
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
+from frontier_review.clearinghouse.subscriptions import orm as subscriptions_orm
+from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
+from frontier_review.clearinghouse.subscriptions.tasks import register as subscriptions_tasks
 from frontier_review.config import Settings, load_settings
 from frontier_review.coverage import browse as coverage_browse
 from frontier_review.coverage import orm as coverage_orm
@@ -61,6 +64,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     coverage_orm,
     evals_orm,
     engagements_orm,
+    subscriptions_orm,
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -72,6 +76,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **COVERAGE_RULES,
     **EVALS_RULES,
     **ENGAGEMENT_RULES,
+    **SUBSCRIPTION_RULES,
 }
 
 
@@ -94,7 +99,7 @@ WIRING = Wiring(
     rules=RULES,
     denial_writer=write_denials,
     handlers={VersionStatusChanged: (on_version_status_changed,), NameTargets: (answering(TARGET_NAMERS),)},
-    task_registrars=(audit_tasks, evals_tasks, engagements_tasks),
+    task_registrars=(audit_tasks, evals_tasks, engagements_tasks, subscriptions_tasks),
 )
 
 

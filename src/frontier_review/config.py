@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default=False,
         description="Let developers register upstreams on loopback, private or link-local addresses (tests, demo).",
     )
+    # clearinghouse — subscriptions
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Let subscriptions send webhooks to loopback, private or link-local addresses (tests, demo).",
+    )
     gateway_upstream_timeout_seconds: float = Field(default=300.0, gt=0, le=3600)
     gateway_max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest gateway request body (the prompt).")
     artifact_max_bytes: int = Field(default=100 * 1024 * 1024, gt=0, description="Largest artifact or evidence upload.")

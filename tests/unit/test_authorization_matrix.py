@@ -39,6 +39,8 @@ import pytest
 
 from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
+from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
+from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef, SubscriptionRef
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
 from frontier_review.engagements.findings.policy import FindingRef, Relabel
@@ -210,6 +212,9 @@ RESOURCES: dict[str, object] = {
     "relabel:amber>red": Relabel(_finding(3, "TLP:AMBER"), "TLP:RED"),
     "relabel:amber>green": Relabel(_finding(3, "TLP:AMBER"), "TLP:GREEN"),
     "relabel:red>amber": Relabel(_finding(4, "TLP:RED"), "TLP:AMBER"),
+    # clearinghouse — subscriptions
+    "subscriber:partner": SubscriberRef(ORGS["partner"][0]),
+    "subscription:partner": SubscriptionRef(uuid.UUID(int=0x5B0), ORGS["partner"][0]),
 }
 
 # fmt: off
@@ -470,6 +475,13 @@ GRID: list[tuple[str, Permission, str]] = [
     # trusted partners: program-office admins (and the system) designate; oversight and developers list
     (".    Y    .    .    .    Y    Y    .    .    .    .    .    .    .", P.PARTNER_DESIGNATE, "none"),
     ("Y    Y    Y    Y    Y    Y    Y    Y    .    .    .    .    .    .", P.PARTNER_LIST, "none"),
+    # clearinghouse — subscriptions: the subscriber's admins manage, its members read, the clearinghouse follows deliveries.
+    # su   sys  devA devM devT poAc poAu poM  agA  agM  paA  paM  chA  chM
+    (".    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.SUBSCRIPTION_CREATE, "subscriber:partner"),
+    (".    Y    .    .    .    .    .    .    .    .    Y    .    .    .", P.SUBSCRIPTION_MANAGE, "subscription:partner"),
+    (".    Y    .    .    .    .    .    .    .    .    Y    Y    .    .", P.SUBSCRIPTION_READ, "subscription:partner"),
+    (".    Y    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.SUBSCRIPTION_STATUS_READ, "subscription:partner"),
+    (".    Y    .    .    .    .    .    .    .    .    .    .    Y    Y", P.SUBSCRIPTION_LIST_ALL, "none"),
 ]
 # fmt: on
 
@@ -525,6 +537,7 @@ def test_area_rule_sets_do_not_overlap() -> None:
         set(COVERAGE_RULES),
         set(EVALS_RULES),
         set(ENGAGEMENT_RULES),
+        set(SUBSCRIPTION_RULES),
     ]
     assert sum(len(a) for a in areas) == len(set().union(*areas))
 

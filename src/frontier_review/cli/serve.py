@@ -79,6 +79,7 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
     if demo and os.environ.get("FR_ENV", "dev") != "prod":
         # The demo engagement's upstream is the local model on loopback.
         os.environ.setdefault("FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS", "true")
+        os.environ.setdefault("FR_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")  # the demo's webhook receiver
     c = container()
     settings = c.settings
     if migrate_first:

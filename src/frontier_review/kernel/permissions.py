@@ -71,3 +71,9 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
+    # clearinghouse — subscriptions
+    SUBSCRIPTION_CREATE = "clearinghouse:subscription:create"
+    SUBSCRIPTION_MANAGE = "clearinghouse:subscription:manage"
+    SUBSCRIPTION_READ = "clearinghouse:subscription:read"
+    SUBSCRIPTION_STATUS_READ = "clearinghouse:subscription:read_status"
+    SUBSCRIPTION_LIST_ALL = "clearinghouse:subscription:list_all"

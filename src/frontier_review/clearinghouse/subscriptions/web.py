@@ -1,0 +1,188 @@
+"""Web pages of subscriptions under ``/clearinghouse/subscriptions``.
+
+The organization's subscriptions and the form to add one (admins); a subscription's page with its
+delivery log, test, rotation and deletion; for the clearinghouse, the delivery-status table of
+every subscriber. A new or rotated secret is shown on the answer to the POST itself, once, never
+through a redirect or the session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from frontier_review.clearinghouse.subscriptions import browse, service, webhooks
+from frontier_review.clearinghouse.subscriptions.domain import Channel
+from frontier_review.clearinghouse.subscriptions.views import CreatedSubscription
+from frontier_review.identity.domain import Sector
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.policies import decide
+from frontier_review.web.confirm import Consequences, ask
+from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
+from frontier_review.web.forms import form_page
+from frontier_review.web.problems import back_to
+from frontier_review.web.tables import Column, Filter, Table, table_view
+from frontier_review.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+_INDEX = "/clearinghouse/subscriptions"
+_ONE = "/clearinghouse/subscriptions/{subscription_id}"
+
+STATUS_TABLE = Table(
+    id="subscribers",
+    caption="Webhook delivery status per subscriber",
+    columns=(
+        Column("Organization", sort="organization"),
+        Column("Subscription"),
+        Column("Channels"),
+        Column("Delivered", numeric=True),
+        Column("Pending", numeric=True),
+        Column("Failed", sort="failed", descending_first=True, numeric=True),
+        Column("Last delivery", sort="last", descending_first=True),
+    ),
+    default_sort=browse.DEFAULT_SORT,
+    noun=("subscription", "subscriptions"),
+    search_label="Search subscriptions",
+    filters=(Filter("state", "Deliveries", choices=(("failing", "some failed"), ("pending", "some pending"))),),
+)
+
+
+def _may_create(uow: UoW, principal: Principal) -> bool:
+    from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef
+
+    return (
+        principal.org_id is not None
+        and decide(uow, principal, Permission.SUBSCRIPTION_CREATE, SubscriberRef(principal.org_id)).allowed
+    )
+
+
+@router.get(_INDEX, response_class=HTMLResponse)
+def index(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    """The organization's subscriptions, the form to add one, and (clearinghouse) every subscriber's status."""
+    table = None
+    if decide(uow, principal, Permission.SUBSCRIPTION_LIST_ALL, None).allowed:
+        query = STATUS_TABLE.read(request.query_params)
+        table = table_view(request, STATUS_TABLE, browse.page_subscribers(uow, principal, query), query)
+    return render(
+        request,
+        "clearinghouse/subscriptions.html",
+        principal,
+        subscriptions=service.list_subscriptions(uow, principal),
+        may_create=_may_create(uow, principal),
+        sectors=[(s.value, s.label) for s in Sector],
+        channels=[(c.value, c.label) for c in Channel],
+        table=table,
+    )
+
+
+def _secret_page(request: Request, principal: Principal, created: CreatedSubscription, what: str) -> Response:
+    return render(
+        request,
+        "clearinghouse/subscription_secret.html",
+        principal,
+        created=created,
+        what=what,
+        header=webhooks.SIGNATURE_HEADER,
+        window=webhooks.REPLAY_WINDOW_SECONDS,
+        status_code=201 if what == "created" else 200,
+    )
+
+
+@router.post(_INDEX, dependencies=[form_page(_INDEX)])
+def create(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=120)],
+    sectors: Annotated[list[str] | None, Form(max_length=16)] = None,
+    products: Annotated[str, Form(max_length=10_000)] = "",
+    min_priority: Annotated[str, Form(max_length=20)] = "",
+    channels: Annotated[list[str] | None, Form(max_length=3)] = None,
+    webhook_url: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Create the subscription; with a webhook, the answer shows its secret this once."""
+    created = service.create_subscription(
+        uow,
+        principal,
+        name=name,
+        sectors=sectors or [],
+        products=products.splitlines(),
+        min_priority=min_priority,
+        channels=channels or [],
+        webhook_url=webhook_url or None,
+    )
+    if created.secret is None:
+        flash(request, "Subscription created.", "success")
+        return RedirectResponse(f"{_INDEX}/{created.subscription.id}", status_code=303)
+    return _secret_page(request, principal, created, "created")
+
+
+@router.get(_ONE, response_class=HTMLResponse)
+def subscription_page(subscription_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    """A subscription (its organization) or just its delivery log (the clearinghouse), with the actions its admins have."""
+    from frontier_review.clearinghouse.subscriptions.policy import SubscriptionRef
+
+    deliveries = service.list_deliveries(uow, principal, subscription_id)
+    sub = (
+        service.get_subscription(uow, principal, subscription_id)
+        if principal.org_id is not None and any(s.id == subscription_id for s in service.list_subscriptions(uow, principal))
+        else None
+    )
+    manage = (
+        sub is not None
+        and decide(uow, principal, Permission.SUBSCRIPTION_MANAGE, SubscriptionRef(sub.id, sub.organization_id)).allowed
+    )
+    return render(
+        request,
+        "clearinghouse/subscription.html",
+        principal,
+        sub=sub,
+        subscription_id=subscription_id,
+        deliveries=deliveries,
+        manage=manage,
+    )
+
+
+@router.post(_ONE + "/secret", dependencies=[back_to(_ONE)])
+def rotate(subscription_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    return _secret_page(request, principal, service.rotate_secret(uow, principal, subscription_id), "rotated")
+
+
+@router.post(_ONE + "/test", dependencies=[back_to(_ONE)])
+def send_test(subscription_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    service.send_test(uow, principal, subscription_id)
+    flash(request, "Test webhook queued; its outcome appears in the delivery log.", "success")
+    return RedirectResponse(f"{_INDEX}/{subscription_id}", status_code=303)
+
+
+@router.post(_ONE + "/delete", dependencies=[back_to(_ONE)])
+def delete(
+    subscription_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    confirm: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    """Delete, once its confirmation page was shown (the delivery log and secret go with it)."""
+    sub = service.get_subscription(uow, principal, subscription_id)
+    consequences = Consequences(
+        title=f"Delete the subscription “{sub.name}”?",
+        action=f"{_INDEX}/{sub.id}/delete",
+        effects=(
+            "Your organization stops hearing of new reports through it.",
+            "Its delivery log is deleted and its webhook secret destroyed.",
+        ),
+        final="This cannot be undone; you can subscribe again with a new secret.",
+        button="Delete subscription",
+        back=f"{_INDEX}/{sub.id}",
+    )
+    asked = ask(request, principal, consequences, confirm)
+    if asked is not None:
+        return asked
+    service.delete_subscription(uow, principal, subscription_id)
+    flash(request, "Subscription deleted.", "success")
+    return RedirectResponse(_INDEX, status_code=303)
