@@ -71,3 +71,10 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
+    # clearinghouse: incidents
+    INCIDENT_REPORT = "clearinghouse:incident:report"
+    INCIDENT_READ = "clearinghouse:incident:read"
+    INCIDENT_TRIAGE = "clearinghouse:incident:triage"
+    INCIDENT_RELABEL = "clearinghouse:incident:relabel"
+    INCIDENT_REFER = "clearinghouse:incident:refer"
+    INCIDENT_ACKNOWLEDGE = "clearinghouse:incident:acknowledge"
