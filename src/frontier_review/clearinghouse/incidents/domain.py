@@ -179,6 +179,8 @@ def _indicators(rows: Sequence[tuple[str, str]], problems: list[FieldProblem]) -
         return ()
     out: list[Observable] = []
     for number, (kind, value) in enumerate(rows):
+        if not kind.strip() and not value.strip():
+            continue  # an empty row of the form
         try:
             observable = normalise(kind, value)
         except ValueError as exc:
