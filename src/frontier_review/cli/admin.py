@@ -80,7 +80,7 @@ def bootstrap_cleared(org: str, email: str, full_name: str, password: str | None
 @click.option("--sector", type=EnumChoice(Sector), metavar="SECTOR", help=f"CISA sector (partners only): {', '.join(Sector)}.")
 @click.option("--law-enforcement", is_flag=True, help="An agency that enforces the law (incidents may be referred to it).")
 @handle_errors
-def create_org(name: str, kind: OrgKind, sector: Sector | None, law_enforcement: bool) -> None:  # noqa: FBT001 - a click flag
+def create_org(name: str, kind: OrgKind, sector: Sector | None, law_enforcement: bool) -> None:
     """Create an organization."""
     from frontier_review.identity import service as identity
 

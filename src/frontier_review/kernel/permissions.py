@@ -71,7 +71,7 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
-    # clearinghouse: incidents
+    # clearinghouse: incidents  # noqa: ERA001 - a section heading, not code
     INCIDENT_REPORT = "clearinghouse:incident:report"
     INCIDENT_READ = "clearinghouse:incident:read"
     INCIDENT_TRIAGE = "clearinghouse:incident:triage"

@@ -29,13 +29,15 @@ router = APIRouter(prefix="/clearinghouse/incidents", tags=["clearinghouse"])
 
 
 @router.get("", summary="List the incidents you may see")
-def list_incidents(  # noqa: PLR0913 - one argument per query parameter
+def list_incidents(
     uow: UoW,
     principal: ApiPrincipal,
     referred_to_us: Annotated[bool, Query(description="Only those referred to your organization.")] = False,
     status_is: Annotated[str | None, Query(alias="status", max_length=16, description="Only this status.")] = None,
     tlp: Annotated[str | None, Query(max_length=24, description="Only this label (`TLP:AMBER`).")] = None,
-    sort: Annotated[str, Query(max_length=16, description="`reported`, `detected`, `title`, `tlp`, `status` or `reporter`.")] = "reported",
+    sort: Annotated[
+        str, Query(max_length=16, description="`reported`, `detected`, `title`, `tlp`, `status` or `reporter`.")
+    ] = "reported",
     descending: Annotated[bool, Query(description="Descending order.")] = True,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,

@@ -113,10 +113,11 @@ def page_incidents(uow: UnitOfWork, principal: Principal, query: ListQuery, *, r
     stmt = select(Incident).where(seen)
     if query.search:
         stmt = stmt.where(search_any(query.search, Incident.title))
-    if (status := query.filter("status")) in _STATUS_ORDER:
-        stmt = stmt.where(Incident.status == status)
-    if (label := query.filter("tlp")) in {t.value for t in Tlp}:
-        stmt = stmt.where(Incident.tlp == label)
+    wanted_status, wanted_label = query.filter("status"), query.filter("tlp")
+    if wanted_status is not None and wanted_status in _STATUS_ORDER:
+        stmt = stmt.where(Incident.status == wanted_status)
+    if wanted_label is not None and wanted_label in {t.value for t in Tlp}:
+        stmt = stmt.where(Incident.tlp == wanted_label)
     reporters = list(uow.session.scalars(select(Incident.reporter_org_id).where(seen).distinct()))
     names = directory.organization_names(uow, reporters)
     sorts: SortColumns = {
@@ -142,7 +143,5 @@ def name_incidents(uow: UnitOfWork, reader: Principal, ids: frozenset[str]) -> M
     wanted = uuid_ids(ids)
     if not wanted:
         return {}
-    rows = uow.session.execute(
-        select(Incident.id, Incident.title).where(Incident.id.in_(list(wanted)), audience_clause(reader))
-    )
+    rows = uow.session.execute(select(Incident.id, Incident.title).where(Incident.id.in_(list(wanted)), audience_clause(reader)))
     return {wanted[i]: TargetLink(title, incident_link(i)) for i, title in rows}

@@ -203,12 +203,14 @@ def _model(version_id: uuid.UUID | str | None, text: str, problems: list[FieldPr
     clean = _text(text, "model_text", MAX_MODEL_TEXT, problems)
     if parsed is None and not clean and not any(p.field == "model_version_id" for p in problems):
         problems.append(
-            FieldProblem("model_text", "name the model or agent involved (a registered version, or in words; 'unknown' is an answer)")
+            FieldProblem(
+                "model_text", "name the model or agent involved (a registered version, or in words; 'unknown' is an answer)"
+            )
         )
     return parsed, clean
 
 
-def check_report(  # noqa: PLR0913 - one argument per field of the report
+def check_report(
     *,
     title: str,
     systems: str,

@@ -39,7 +39,9 @@ class IncidentIn(_In):
 
     title: StrictStr = Field(max_length=200, description="A short title (3 to 200 characters); never shown in notices.")
     systems: StrictStr = Field(max_length=2000, description="What was targeted: systems, services, data.")
-    sectors: list[StrictStr] = Field(default_factory=list, max_length=16, description="Affected CISA sectors (`financial_services`, …).")
+    sectors: list[StrictStr] = Field(
+        default_factory=list, max_length=16, description="Affected CISA sectors (`financial_services`, …)."
+    )
     started_at: AwareDatetime = Field(description="When the intrusion started (with a UTC offset).")
     detected_at: AwareDatetime = Field(description="When it was detected: at or after the start, not in the future.")
     detection: StrictStr = Field(
@@ -48,7 +50,9 @@ class IncidentIn(_In):
         "`third_party_notification`, `user_report` or `other`.",
     )
     detection_details: StrictStr = Field(default="", max_length=2000, description="More about the detection.")
-    model_version_id: uuid.UUID | None = Field(default=None, description="A registered model version involved, if you may see it.")
+    model_version_id: uuid.UUID | None = Field(
+        default=None, description="A registered model version involved, if you may see it."
+    )
     model_text: StrictStr = Field(
         default="", max_length=200, description="The model or agent in words; required without `model_version_id`."
     )

@@ -44,7 +44,7 @@ from frontier_review.clearinghouse.incidents.orm import (
     IncidentRecipientPerson,
     IncidentReferral,
 )
-from frontier_review.clearinghouse.incidents.policy import IncidentRef, Referral, Relabel
+from frontier_review.clearinghouse.incidents.policy import Referral, Relabel
 from frontier_review.clearinghouse.incidents.tags import IncidentTag
 from frontier_review.clearinghouse.incidents.views import (
     IncidentSummary,
@@ -97,7 +97,9 @@ def _ids(raw: Ids | None, field: str, problems: list[FieldProblem]) -> list[uuid
     return out
 
 
-def _people(uow: UnitOfWork, ids: list[uuid.UUID], field: str, within: set[uuid.UUID] | None, problems: list[FieldProblem]) -> list[Person]:
+def _people(
+    uow: UnitOfWork, ids: list[uuid.UUID], field: str, within: set[uuid.UUID] | None, problems: list[FieldProblem]
+) -> list[Person]:
     """Active people with an organization (within ``within`` when given); one answer for every refusal."""
     found = {p.id: p for p in directory.list_people(uow, ids)}
     out = []
@@ -132,7 +134,7 @@ def _store_recipients(uow: UnitOfWork, row: Incident, orgs: Iterable[uuid.UUID],
     uow.session.flush()
 
 
-def report_incident(  # noqa: PLR0913 - one argument per field of the report
+def report_incident(
     uow: UnitOfWork,
     principal: Principal,
     *,
@@ -208,7 +210,9 @@ def report_incident(  # noqa: PLR0913 - one argument per field of the report
             registry.get_visible_version(uow, principal, checked.model_version_id)
         except NotFound:
             problems.append(FieldProblem("model_version_id", "no registered model version you may see has this id"))
-    if checked is not None and (missing := recipients_problem(checked.tlp, len([p for p in people if p.id != principal.user_id]))):
+    if checked is not None and (
+        missing := recipients_problem(checked.tlp, len([p for p in people if p.id != principal.user_id]))
+    ):
         problems.append(missing)
     raise_problems(problems)
     assert checked is not None
@@ -238,7 +242,9 @@ def report_incident(  # noqa: PLR0913 - one argument per field of the report
     uow.session.flush()
     for position, observable in enumerate(checked.indicators):
         uow.session.add(
-            IncidentIndicator(id=new_id(), incident_id=row.id, position=position, kind=observable.kind.value, value=observable.value)
+            IncidentIndicator(
+                id=new_id(), incident_id=row.id, position=position, kind=observable.kind.value, value=observable.value
+            )
         )
     named_orgs = [*org_ids, *(p.organization_id for p in people if p.organization_id is not None)]
     _store_recipients(uow, row, [o for o in named_orgs if o != principal.org_id], people)
@@ -297,7 +303,12 @@ def triage(uow: UnitOfWork, principal: Principal, incident_id: uuid.UUID, *, sta
     row.updated_at = uow.clock.now()
     uow.session.flush()
     audit.record(
-        uow, principal, IncidentTag.STATUS_SET, target_type="incident", target_id=row.id, details={"from": previous, "to": row.status}
+        uow,
+        principal,
+        IncidentTag.STATUS_SET,
+        target_type="incident",
+        target_id=row.id,
+        details={"from": previous, "to": row.status},
     )
     after = dataclasses.replace(ref, closed=wanted is IncidentStatus.CLOSED)
     notify.to_orgs(
@@ -367,7 +378,9 @@ def relabel(
         },
     )
     said = f"You were named on an AI-enabled intrusion report ({row.tlp})"
-    notify.to_people(uow, after, [p.id for p in people if p.id not in ref.named], "incident_named", said, exclude=principal.user_id)
+    notify.to_people(
+        uow, after, [p.id for p in people if p.id not in ref.named], "incident_named", said, exclude=principal.user_id
+    )
     return incident_view(uow, principal, row, after)
 
 
@@ -410,7 +423,9 @@ def refer(
         raise Conflict(f"this incident is already referred to {card.name}", field="organization_id")
     named = _people(uow, _ids(people, "people", problems), "people", {card.id}, problems)
     if Tlp(row.tlp) is Tlp.RED and not named:
-        problems.append(FieldProblem("people", f"a TLP:RED incident is referred to named people: name who at {card.name} receives it"))
+        problems.append(
+            FieldProblem("people", f"a TLP:RED incident is referred to named people: name who at {card.name} receives it")
+        )
     text = note.strip()
     if len(text) > MAX_DETAILS:
         problems.append(FieldProblem("note", f"note must have at most {MAX_DETAILS} characters"))
@@ -437,7 +452,9 @@ def refer(
         details={"organization": str(card.id), "people": sorted(str(p.id) for p in named), "tlp": row.tlp},
     )
     said = f"An AI-enabled intrusion ({row.tlp}) was referred to {card.name}"
-    notify.to_orgs(uow, after, [card.id], "incident_referred", f"The clearinghouse referred an AI-enabled intrusion ({row.tlp}) to you")
+    notify.to_orgs(
+        uow, after, [card.id], "incident_referred", f"The clearinghouse referred an AI-enabled intrusion ({row.tlp}) to you"
+    )
     notify.to_orgs(uow, after, [row.reporter_org_id], "incident_referred", said)
     return incident_view(uow, principal, row, after)
 
@@ -452,7 +469,9 @@ def acknowledge(uow: UnitOfWork, principal: Principal, incident_id: uuid.UUID) -
     row, ref = get_readable(uow, principal, incident_id)
     authorize(uow, principal, Permission.INCIDENT_ACKNOWLEDGE, ref)
     referral = uow.session.scalar(
-        select(IncidentReferral).where(IncidentReferral.incident_id == row.id, IncidentReferral.organization_id == principal.org_id)
+        select(IncidentReferral).where(
+            IncidentReferral.incident_id == row.id, IncidentReferral.organization_id == principal.org_id
+        )
     )
     assert referral is not None  # the rule admits members of an organization it was referred to
     now = uow.clock.now()
@@ -463,7 +482,12 @@ def acknowledge(uow: UnitOfWork, principal: Principal, incident_id: uuid.UUID) -
     uow.session.flush()
     after = incident_ref(uow, row)
     audit.record(
-        uow, principal, IncidentTag.ACKNOWLEDGED, target_type="incident", target_id=row.id, details={"organization": str(principal.org_id)}
+        uow,
+        principal,
+        IncidentTag.ACKNOWLEDGED,
+        target_type="incident",
+        target_id=row.id,
+        details={"organization": str(principal.org_id)},
     )
     assert principal.org_id is not None
     said = f"{directory.get_organization(uow, principal.org_id).name} acknowledged an AI-enabled intrusion referral"
@@ -485,7 +509,10 @@ def list_referral_people(uow: UnitOfWork, principal: Principal, incident_id: uui
     """The people of law-enforcement organizations a referral may name (the clearinghouse only)."""
     orgs = list_law_enforcement(uow, principal, incident_id)
     names = {o.id: o.name for o in orgs}
-    return [PersonView(p.id, p.email, names.get(p.organization_id, "?") if p.organization_id else "") for p in directory.list_members(uow, names)]
+    return [
+        PersonView(p.id, p.email, names.get(p.organization_id, "?") if p.organization_id else "")
+        for p in directory.list_members(uow, names)
+    ]
 
 
 def list_recipient_choices(uow: UnitOfWork, principal: Principal) -> tuple[list[OrgView], list[PersonView]]:
@@ -503,4 +530,3 @@ def list_recipient_choices(uow: UnitOfWork, principal: Principal) -> tuple[list[
         if p.id != principal.user_id
     ]
     return [OrgView(c.id, c.name) for c in orgs], people
-

@@ -236,7 +236,12 @@ def incident_view(uow: UnitOfWork, principal: Principal, row: Incident, ref: Inc
     people = directory.list_people(uow, ref.named)
     names = directory.organization_names(
         uow,
-        {row.reporter_org_id, *ref.recipient_orgs, *(r.organization_id for r in referrals), *(p.organization_id for p in people if p.organization_id)},
+        {
+            row.reporter_org_id,
+            *ref.recipient_orgs,
+            *(r.organization_id for r in referrals),
+            *(p.organization_id for p in people if p.organization_id),
+        },
     )
     version = None
     if row.model_version_id is not None:

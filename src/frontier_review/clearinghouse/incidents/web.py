@@ -111,7 +111,7 @@ def new_incident(request: Request, uow: UoW, principal: WebPrincipal) -> Respons
 
 
 @router.post(_NEW, dependencies=[form_page(_NEW)])
-def report(  # noqa: PLR0913 - one argument per form field
+def report(
     request: Request,
     uow: UoW,
     principal: WebPrincipal,
@@ -226,7 +226,7 @@ def refer(
         effects = [
             f"{where} receives this {view.tlp.value} incident: its narrative, indicators and referrals.",
             (
-                f"Under {view.tlp.value} only these people there see it: {', '.join(names.get(p, p) for p in chosen) or 'nobody yet'}."
+                f"Under {view.tlp.value} only these people there see it: {', '.join(names.get(p, p) for p in chosen) or '-'}."
                 if view.tlp is Tlp.RED
                 else f"Every member of {where} sees it; the label stays {view.tlp.value}."
             ),

@@ -46,10 +46,16 @@ def upgrade() -> None:
         sa.Column("updated_at", frontier_review.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["model_version_id"], ["model_versions.id"], name=op.f("fk_incidents_model_version_id_model_versions"), ondelete="SET NULL"
+            ["model_version_id"],
+            ["model_versions.id"],
+            name=op.f("fk_incidents_model_version_id_model_versions"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["reporter_org_id"], ["organizations.id"], name=op.f("fk_incidents_reporter_org_id_organizations"), ondelete="RESTRICT"
+            ["reporter_org_id"],
+            ["organizations.id"],
+            name=op.f("fk_incidents_reporter_org_id_organizations"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["reporter_user_id"], ["users.id"], name=op.f("fk_incidents_reporter_user_id_users"), ondelete="SET NULL"
