@@ -130,7 +130,12 @@ def test_api_reports_and_refuses_bad_input_naming_the_field(container: Container
     assert created.status_code == 201, created.text
     out = created.json()
     assert out["tlp"] == "TLP:AMBER" and out["status"] == "received"
-    assert out["indicators"][1] == {"type": "email-addr", "stix_type": "email-addr", "hash_algorithm": None, "value": "a@example.org"}
+    assert out["indicators"][1] == {
+        "type": "email-addr",
+        "stix_type": "email-addr",
+        "hash_algorithm": None,
+        "value": "a@example.org",
+    }
     analyst = bearer(api_token(container, world.analyst))
     incident = out["id"]
     assert http.post(f"{API}/{incident}/triage", json={"status": "under_review"}, headers=analyst).status_code == 200
@@ -194,7 +199,13 @@ def test_report_form_keeps_indicator_rows_and_the_referral_is_confirmed(
         assert uow.session.get(Incident, uuid.UUID(incident)).status == "under_review"  # nothing before the confirmation
     confirmed = analyst.post(
         link + "/refer",
-        data={"csrf_token": _form(asked.text), "organization_id": str(world.fbi.id), "people": "", "note": "", "confirm": digest.group(1)},
+        data={
+            "csrf_token": _form(asked.text),
+            "organization_id": str(world.fbi.id),
+            "people": "",
+            "note": "",
+            "confirm": digest.group(1),
+        },
     )
     assert confirmed.status_code == 303, confirmed.text
     agent = _client(base_url, world.agent)

@@ -73,7 +73,7 @@ def make_world(container: Container) -> World:
     other_le = make_law_enforcement(container)
     bank2 = make_org(container, OrgKind.PARTNER, sector=Sector.FINANCIAL_SERVICES, name=f"Second Bank {next(_counter)}")
     deactivated = make_user(container, recipient_org)
-    world = World(
+    return World(
         bank=bank,
         reporter=make_user(container, bank),
         colleague=make_user(container, bank),
@@ -91,7 +91,6 @@ def make_world(container: Container) -> World:
         outsider=make_user(container, bank2),
         deactivated=deactivated,
     )
-    return world
 
 
 def deactivate(container: Container, person: Person) -> None:
@@ -130,7 +129,9 @@ def report(
         )
 
 
-def triage_and_refer(container: Container, world: World, incident_id: uuid.UUID, people: Sequence[uuid.UUID] = ()) -> IncidentView:
+def triage_and_refer(
+    container: Container, world: World, incident_id: uuid.UUID, people: Sequence[uuid.UUID] = ()
+) -> IncidentView:
     with container.uow() as uow:
         service.triage(uow, world.analyst.principal, incident_id, status="under_review")
     with container.uow() as uow:

@@ -114,7 +114,16 @@ def test_a_report_is_stored_with_normalised_indicators_and_audited(container: Co
         ({"model_text": ""}, "model_text"),
         ({"recipient_orgs": [uuid.UUID(int=7)]}, "recipient_orgs"),
     ],
-    ids=["ipv6-as-ipv4", "short-md5", "unknown-type", "unknown-label", "red-without-people", "detected-first", "no-model", "no-org"],
+    ids=[
+        "ipv6-as-ipv4",
+        "short-md5",
+        "unknown-type",
+        "unknown-label",
+        "red-without-people",
+        "detected-first",
+        "no-model",
+        "no-org",
+    ],
 )
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     container: Container, world: World, change: dict[str, object], field: str
@@ -200,7 +209,9 @@ def test_only_the_reporter_relaxes_and_the_clearinghouse_tightens(container: Con
         # The clearinghouse names people only of the organizations that already need to know.
         service.relabel(uow, world.analyst.principal, view.id, tlp="TLP:RED", recipient_people=[world.outsider.user.id])
     with container.uow() as uow:
-        tightened = service.relabel(uow, world.analyst.principal, view.id, tlp="TLP:RED", recipient_people=[world.analyst.user.id])
+        tightened = service.relabel(
+            uow, world.analyst.principal, view.id, tlp="TLP:RED", recipient_people=[world.analyst.user.id]
+        )
     assert tightened.tlp.value == "TLP:RED"
     with pytest.raises(NotFound), container.uow() as uow:
         service.get_incident(uow, world.colleague.principal, view.id)

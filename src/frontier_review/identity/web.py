@@ -205,9 +205,7 @@ def create_organization(
     except ValueError:
         flash(request, f"unknown sector {sector!r}", "error")
         return RedirectResponse("/organizations", status_code=303)
-    view = service.create_organization(
-        uow, principal, name=name, kind=kind, sector=sector_value, law_enforcement=law_enforcement
-    )
+    view = service.create_organization(uow, principal, name=name, kind=kind, sector=sector_value, law_enforcement=law_enforcement)
     flash(request, f"Organization “{view.name}” added.", "success")
     return RedirectResponse(f"/organizations/{view.id}", status_code=303)
 

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 from frontier_review.audit import service as audit
@@ -40,24 +39,21 @@ from frontier_review.clearinghouse.incidents.domain import (
 from frontier_review.clearinghouse.incidents.orm import (
     Incident,
     IncidentIndicator,
-    IncidentRecipientOrg,
     IncidentRecipientPerson,
     IncidentReferral,
 )
 from frontier_review.clearinghouse.incidents.policy import Referral, Relabel
+from frontier_review.clearinghouse.incidents.recipients import Ids, clean_ids, clean_orgs, clean_people, store_recipients
 from frontier_review.clearinghouse.incidents.tags import IncidentTag
 from frontier_review.clearinghouse.incidents.views import (
     IncidentSummary,
     IncidentView,
-    OrgView,
-    PersonView,
     get_readable,
     incident_ref,
     incident_view,
 )
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
-from frontier_review.identity.directory import Person
 from frontier_review.kernel.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
@@ -72,66 +68,12 @@ __all__ = [
     "IncidentsPage",
     "acknowledge",
     "get_incident",
-    "list_law_enforcement",
-    "list_recipient_choices",
     "page_incidents",
     "refer",
     "relabel",
     "report_incident",
     "triage",
 ]
-
-Ids = Iterable[uuid.UUID | str]
-
-
-def _ids(raw: Ids | None, field: str, problems: list[FieldProblem]) -> list[uuid.UUID]:
-    out: list[uuid.UUID] = []
-    for value in raw or ():
-        try:
-            parsed = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
-        except ValueError:
-            problems.append(FieldProblem(field, f"{str(value)[:40]!r} is not an id"))
-            continue
-        if parsed not in out:
-            out.append(parsed)
-    return out
-
-
-def _people(
-    uow: UnitOfWork, ids: list[uuid.UUID], field: str, within: set[uuid.UUID] | None, problems: list[FieldProblem]
-) -> list[Person]:
-    """Active people with an organization (within ``within`` when given); one answer for every refusal."""
-    found = {p.id: p for p in directory.list_people(uow, ids)}
-    out = []
-    for user_id in ids:
-        person = found.get(user_id)
-        ok = person is not None and person.is_active and person.organization_id is not None
-        if not ok or (within is not None and person is not None and person.organization_id not in within):
-            # The same words for an unknown id and someone elsewhere: no probing for accounts.
-            where = "an organization that needs to know" if within is not None else "a member organization"
-            problems.append(FieldProblem(field, f"{user_id} is not an active person of {where}"))
-            continue
-        assert person is not None
-        out.append(person)
-    return out
-
-
-def _orgs(uow: UnitOfWork, ids: list[uuid.UUID], problems: list[FieldProblem]) -> list[uuid.UUID]:
-    known = {c.id for c in directory.list_organizations(uow, ids=ids)} if ids else set()
-    for org_id in ids:
-        if org_id not in known:
-            problems.append(FieldProblem("recipient_orgs", f"{org_id} is not a member organization"))
-    return [o for o in ids if o in known]
-
-
-def _store_recipients(uow: UnitOfWork, row: Incident, orgs: Iterable[uuid.UUID], people: Iterable[Person]) -> None:
-    uow.session.execute(sa_delete(IncidentRecipientOrg).where(IncidentRecipientOrg.incident_id == row.id))
-    uow.session.execute(sa_delete(IncidentRecipientPerson).where(IncidentRecipientPerson.incident_id == row.id))
-    for org_id in dict.fromkeys(orgs):
-        uow.session.add(IncidentRecipientOrg(id=new_id(), incident_id=row.id, organization_id=org_id))
-    for person in {p.id: p for p in people}.values():
-        uow.session.add(IncidentRecipientPerson(id=new_id(), incident_id=row.id, user_id=person.id))
-    uow.session.flush()
 
 
 def report_incident(
@@ -203,8 +145,8 @@ def report_incident(
     except ValidationFailed as exc:
         problems.extend(exc.problems)
         checked = None
-    org_ids = _orgs(uow, _ids(recipient_orgs, "recipient_orgs", problems), problems)
-    people = _people(uow, _ids(recipient_people, "recipient_people", problems), "recipient_people", None, problems)
+    org_ids = clean_orgs(uow, clean_ids(recipient_orgs, "recipient_orgs", problems), problems)
+    people = clean_people(uow, clean_ids(recipient_people, "recipient_people", problems), "recipient_people", None, problems)
     if checked is not None and checked.model_version_id is not None:
         try:
             registry.get_visible_version(uow, principal, checked.model_version_id)
@@ -247,7 +189,7 @@ def report_incident(
             )
         )
     named_orgs = [*org_ids, *(p.organization_id for p in people if p.organization_id is not None)]
-    _store_recipients(uow, row, [o for o in named_orgs if o != principal.org_id], people)
+    store_recipients(uow, row, [o for o in named_orgs if o != principal.org_id], people)
     ref = incident_ref(uow, row)
     audit.record(
         uow,
@@ -347,12 +289,12 @@ def relabel(
     if recipient_orgs is None:
         org_ids = list(ref.recipient_orgs)
     else:
-        org_ids = _orgs(uow, _ids(recipient_orgs, "recipient_orgs", problems), problems)
+        org_ids = clean_orgs(uow, clean_ids(recipient_orgs, "recipient_orgs", problems), problems)
         if not reporter and set(org_ids) != set(ref.recipient_orgs):
             problems.append(FieldProblem("recipient_orgs", "only the reporting organization names other organizations"))
     within = None if reporter else {row.reporter_org_id, *ref.recipient_orgs, *ref.referred_to, *_clearinghouses(uow)}
-    wanted = list(ref.named) if recipient_people is None else _ids(recipient_people, "recipient_people", problems)
-    people = _people(uow, wanted, "recipient_people", within, problems)
+    wanted = list(ref.named) if recipient_people is None else clean_ids(recipient_people, "recipient_people", problems)
+    people = clean_people(uow, wanted, "recipient_people", within, problems)
     if missing := recipients_problem(label, len([p for p in people if p.id != row.reporter_user_id])):
         problems.append(missing)
     raise_problems(problems)
@@ -363,7 +305,7 @@ def relabel(
     previous = row.tlp
     row.tlp = label.value
     row.updated_at = uow.clock.now()
-    _store_recipients(uow, row, orgs_after, people)
+    store_recipients(uow, row, orgs_after, people)
     audit.record(
         uow,
         principal,
@@ -412,7 +354,7 @@ def refer(
     """
     row, ref = get_readable(uow, principal, incident_id)
     problems: list[FieldProblem] = []
-    org_list = _ids([organization_id], "organization_id", problems)
+    org_list = clean_ids([organization_id], "organization_id", problems)
     raise_problems(problems)
     card = directory.find_organization(uow, org_list[0])
     if card is None:
@@ -421,7 +363,7 @@ def refer(
     authorize(uow, principal, Permission.INCIDENT_REFER, Referral(ref, card.id, law_enforcement=enforces))
     if card.id in ref.referred_to:
         raise Conflict(f"this incident is already referred to {card.name}", field="organization_id")
-    named = _people(uow, _ids(people, "people", problems), "people", {card.id}, problems)
+    named = clean_people(uow, clean_ids(people, "people", problems), "people", {card.id}, problems)
     if Tlp(row.tlp) is Tlp.RED and not named:
         problems.append(
             FieldProblem("people", f"a TLP:RED incident is referred to named people: name who at {card.name} receives it")
@@ -494,39 +436,3 @@ def acknowledge(uow: UnitOfWork, principal: Principal, incident_id: uuid.UUID) -
     notify.to_clearinghouse(uow, after, "incident_acknowledged", said)
     notify.to_orgs(uow, after, [row.reporter_org_id], "incident_acknowledged", said)
     return incident_view(uow, principal, row, after)
-
-
-def list_law_enforcement(uow: UnitOfWork, principal: Principal, incident_id: uuid.UUID) -> list[OrgView]:
-    """The law-enforcement organizations this incident may still be referred to (for the referral form)."""
-    _, ref = get_readable(uow, principal, incident_id)
-    if not decide(uow, principal, Permission.INCIDENT_REFER, Referral(ref, uuid.UUID(int=0))).allowed:
-        return []
-    agencies = directory.list_organizations(uow, kinds=[OrgKind.AGENCY])
-    return [OrgView(a.id, a.name) for a in agencies if a.law_enforcement and a.id not in ref.referred_to]
-
-
-def list_referral_people(uow: UnitOfWork, principal: Principal, incident_id: uuid.UUID) -> list[PersonView]:
-    """The people of law-enforcement organizations a referral may name (the clearinghouse only)."""
-    orgs = list_law_enforcement(uow, principal, incident_id)
-    names = {o.id: o.name for o in orgs}
-    return [
-        PersonView(p.id, p.email, names.get(p.organization_id, "?") if p.organization_id else "")
-        for p in directory.list_members(uow, names)
-    ]
-
-
-def list_recipient_choices(uow: UnitOfWork, principal: Principal) -> tuple[list[OrgView], list[PersonView]]:
-    """Whom a report may name: every organization but the reporter's, and people of the clearinghouse and law enforcement.
-
-    Only people who may report learn the names. The API also takes any active person's id.
-    """
-    authorize(uow, principal, Permission.INCIDENT_REPORT, None)
-    orgs = [c for c in directory.list_organizations(uow) if c.id != principal.org_id]
-    names = {c.id: c.name for c in orgs}
-    shown = [c.id for c in orgs if c.kind is OrgKind.CLEARINGHOUSE or (c.kind is OrgKind.AGENCY and c.law_enforcement)]
-    people = [
-        PersonView(p.id, p.email, names.get(p.organization_id, "?") if p.organization_id else "")
-        for p in directory.list_members(uow, [*shown, *([principal.org_id] if principal.org_id else [])])
-        if p.id != principal.user_id
-    ]
-    return [OrgView(c.id, c.name) for c in orgs], people

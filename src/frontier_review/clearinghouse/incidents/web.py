@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.clearinghouse.incidents import service
+from frontier_review.clearinghouse.incidents import choices, service
 from frontier_review.clearinghouse.incidents.browse import page_incidents
 from frontier_review.clearinghouse.incidents.domain import DETECTION_LABELS, TRANSITIONS, IncidentStatus, Tlp, incident_link
 from frontier_review.clearinghouse.incidents.observables import Kind
@@ -92,7 +92,7 @@ def referred_to_us(request: Request, uow: UoW, principal: WebPrincipal) -> Respo
 
 @router.get(_NEW, response_class=HTMLResponse)
 def new_incident(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    orgs, people = service.list_recipient_choices(uow, principal)
+    orgs, people = choices.list_recipient_choices(uow, principal)
     form = getattr(request.state, "form", None)
     kept = form.form.values if form is not None and form.action == _NEW else {}
     rows = max(_ROWS, len(kept.get("indicator_type", [])))
@@ -161,7 +161,7 @@ def report(
 @router.get(_PAGE, response_class=HTMLResponse)
 def incident_page(incident_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     view = service.get_incident(uow, principal, incident_id)
-    orgs, people = service.list_recipient_choices(uow, principal) if view.may_relabel else ([], [])
+    orgs, people = choices.list_recipient_choices(uow, principal) if view.may_relabel else ([], [])
     return render(
         request,
         "clearinghouse/incident.html",
@@ -170,8 +170,8 @@ def incident_page(incident_id: uuid.UUID, request: Request, uow: UoW, principal:
         tlps=list(Tlp),
         steps=[s for s in TRANSITIONS[view.status] if s in {IncidentStatus.UNDER_REVIEW, IncidentStatus.CLOSED}],
         can_refer_now=view.may_refer and IncidentStatus.REFERRED in TRANSITIONS[view.status],
-        law_enforcement=service.list_law_enforcement(uow, principal, incident_id) if view.may_refer else [],
-        referral_people=service.list_referral_people(uow, principal, incident_id) if view.may_refer else [],
+        law_enforcement=choices.list_law_enforcement(uow, principal, incident_id) if view.may_refer else [],
+        referral_people=choices.list_referral_people(uow, principal, incident_id) if view.may_refer else [],
         org_choices=orgs,
         people_choices=people,
         named_orgs={o.id for o in view.recipient_orgs},
@@ -219,9 +219,9 @@ def refer(
     """Confirm first (what is shared, with whom), then refer."""
     chosen = sorted({p.strip() for raw in people or [] for p in raw.split(",") if p.strip()})
     view = service.get_incident(uow, principal, incident_id)
-    choices = {str(o.id): o.name for o in service.list_law_enforcement(uow, principal, incident_id)}
-    names = {str(p.user_id): p.email for p in service.list_referral_people(uow, principal, incident_id)}
-    where = choices.get(organization_id.strip())
+    agencies = {str(o.id): o.name for o in choices.list_law_enforcement(uow, principal, incident_id)}
+    names = {str(p.user_id): p.email for p in choices.list_referral_people(uow, principal, incident_id)}
+    where = agencies.get(organization_id.strip())
     if where is not None:
         effects = [
             f"{where} receives this {view.tlp.value} incident: its narrative, indicators and referrals.",
