@@ -22,6 +22,8 @@ from frontier_review import __version__
 from frontier_review.audit import api as audit_api
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
+from frontier_review.clearinghouse.incidents import api as incidents_api
+from frontier_review.clearinghouse.incidents import web as incidents_web
 from frontier_review.clearinghouse.subscriptions import api as subscriptions_api
 from frontier_review.clearinghouse.subscriptions import web as subscriptions_web
 from frontier_review.coverage import api as coverage_api
@@ -89,7 +91,7 @@ def _render_error(request: Request, status: int, detail: str) -> Response:
     return render(request, "error.html", principal, status_code=status, title=title, detail=detail)
 
 
-def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per area's router
+def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one statement per router mounted
     """Build the ASGI application around ``container``."""
     settings = container.settings
     passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones
@@ -125,6 +127,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     api.include_router(evals_api.router)
     api.include_router(engagements_api.router)
     api.include_router(subscriptions_api.router)
+    api.include_router(incidents_api.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -142,6 +145,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     app.include_router(notifications_web.router)
     app.include_router(engagements_web.router)
     app.include_router(subscriptions_web.router)
+    app.include_router(incidents_web.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

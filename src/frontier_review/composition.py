@@ -21,6 +21,9 @@ from frontier_review.audit.service import write_denials
 from frontier_review.audit.targets import Namer, NameTargets, answering
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
+from frontier_review.clearinghouse.incidents import browse as incident_browse
+from frontier_review.clearinghouse.incidents import orm as incidents_orm
+from frontier_review.clearinghouse.incidents.policy import RULES as INCIDENT_RULES
 from frontier_review.clearinghouse.subscriptions import orm as subscriptions_orm
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.tasks import register as subscriptions_tasks
@@ -65,6 +68,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     evals_orm,
     engagements_orm,
     subscriptions_orm,
+    incidents_orm,
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -77,6 +81,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **EVALS_RULES,
     **ENGAGEMENT_RULES,
     **SUBSCRIPTION_RULES,
+    **INCIDENT_RULES,
 }
 
 
@@ -92,6 +97,7 @@ TARGET_NAMERS: Mapping[str, Namer] = {
     "benchmark_run": evals_browse.name_runs,
     "engagement": engagement_browse.name_engagements,
     "finding": finding_browse.name_findings,
+    "incident": incident_browse.name_incidents,
 }
 """Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
 

@@ -39,6 +39,8 @@ import pytest
 
 from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
+from frontier_review.clearinghouse.incidents.policy import IncidentRef, Referral
+from frontier_review.clearinghouse.incidents.policy import Relabel as IncidentRelabel
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef, SubscriptionRef
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
@@ -177,6 +179,11 @@ def _finding(number: int, tlp: str, engagement: str = "eng:offered", finder: str
     return FindingRef(ENGAGEMENTS[engagement], uuid.UUID(int=0xF100 + number), ORGS[finder][0], tlp, named, filer)
 
 
+_INCIDENT = IncidentRef(uuid.UUID(int=0x1D), ORGS["partner"][0], USERS["paM"][0], "TLP:AMBER")
+_INCIDENT_REFERRED = IncidentRef(
+    uuid.UUID(int=0x1E), ORGS["partner"][0], USERS["paM"][0], "TLP:AMBER", referred_to=frozenset({ORGS["agency"][0]})
+)
+
 RESOURCES: dict[str, object] = {
     "none": None,
     **{f"org:{name}": OrgRef(org_id, kind) for name, (org_id, kind) in ORGS.items()},
@@ -215,6 +222,12 @@ RESOURCES: dict[str, object] = {
     # clearinghouse — subscriptions
     "subscriber:partner": SubscriberRef(ORGS["partner"][0]),
     "subscription:partner": SubscriptionRef(uuid.UUID(int=0x5B0), ORGS["partner"][0]),
+    # clearinghouse: incidents (reported by the partner under TLP:AMBER; ``incident:referred`` was
+    # referred to the agency as law enforcement)
+    "incident:amber": _INCIDENT,
+    "incident:referred": _INCIDENT_REFERRED,
+    "incident:relabel_amber>red": IncidentRelabel(_INCIDENT, "TLP:RED"),
+    "incident:refer_agency": Referral(_INCIDENT, ORGS["agency"][0], law_enforcement=True),
 }
 
 # fmt: off
@@ -482,6 +495,17 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    Y    .    .    .    .    .    .    .    .    Y    Y    .    .", P.SUBSCRIPTION_READ, "subscription:partner"),
     (".    Y    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.SUBSCRIPTION_STATUS_READ, "subscription:partner"),
     (".    Y    .    .    .    .    .    .    .    .    .    .    Y    Y", P.SUBSCRIPTION_LIST_ALL, "none"),
+
+    # clearinghouse: incidents — every member reports; TLP:AMBER reaches the reporting partner and
+    # the clearinghouse (and the agency once referred); the clearinghouse triages, refers and
+    # tightens; the reporter relaxes; the agency it was referred to acknowledges.
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.INCIDENT_REPORT, "none"),
+    (".    Y    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.INCIDENT_READ, "incident:amber"),
+    (".    Y    .    .    .    .    .    .    Y    Y    Y    Y    Y    Y", P.INCIDENT_READ, "incident:referred"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.INCIDENT_TRIAGE, "incident:amber"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.INCIDENT_RELABEL, "incident:relabel_amber>red"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.INCIDENT_REFER, "incident:refer_agency"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.INCIDENT_ACKNOWLEDGE, "incident:referred"),
 ]
 # fmt: on
 

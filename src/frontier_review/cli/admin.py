@@ -78,14 +78,17 @@ def bootstrap_cleared(org: str, email: str, full_name: str, password: str | None
 )
 # Sixteen sectors: listed in the help, not in a metavar too wide for the option column.
 @click.option("--sector", type=EnumChoice(Sector), metavar="SECTOR", help=f"CISA sector (partners only): {', '.join(Sector)}.")
+@click.option("--law-enforcement", is_flag=True, help="An agency that enforces the law (incidents may be referred to it).")
 @handle_errors
-def create_org(name: str, kind: OrgKind, sector: Sector | None) -> None:
+def create_org(name: str, kind: OrgKind, sector: Sector | None, law_enforcement: bool) -> None:
     """Create an organization."""
     from frontier_review.identity import service as identity
 
     c = container()
     with c.uow() as uow:
-        view = identity.create_organization(uow, Principal.system("cli"), name=name, kind=kind, sector=sector)
+        view = identity.create_organization(
+            uow, Principal.system("cli"), name=name, kind=kind, sector=sector, law_enforcement=law_enforcement
+        )
     echo(f"organization {view.name} ({view.kind.value}) created: {view.id}")
 
 

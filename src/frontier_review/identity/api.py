@@ -12,6 +12,7 @@ from frontier_review.identity.schemas import (
     InvitationOut,
     OrganizationIn,
     OrganizationOut,
+    OrganizationPatch,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -45,9 +46,11 @@ def create_organization(body: OrganizationIn, uow: UoW, principal: ApiPrincipal)
     **Returns** the new organization, without members yet.
 
     **Errors:** 403 for anyone else; 409 when an organization already has that name (in any case);
-    422 when a partner has no sector or another kind has one.
+    422 when a partner has no sector or another kind has one, or a non-agency is marked law enforcement.
     """
-    view = service.create_organization(uow, principal, name=body.name, kind=body.kind, sector=body.sector)
+    view = service.create_organization(
+        uow, principal, name=body.name, kind=body.kind, sector=body.sector, law_enforcement=body.law_enforcement
+    )
     return OrganizationOut.of(view)
 
 
@@ -60,6 +63,17 @@ def get_organization(org_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> Or
     **Errors:** 403 for anyone else; 404 when no such organization exists.
     """
     return OrganizationOut.of(service.get_organization(uow, principal, org_id))
+
+
+@router.patch("/organizations/{org_id}", summary="Mark an agency as law enforcement, or unmark it")
+def update_organization(org_id: uuid.UUID, body: OrganizationPatch, uow: UoW, principal: ApiPrincipal) -> OrganizationOut:
+    """Set whether an agency is a law-enforcement organization (AI-enabled intrusions may be referred to it).
+
+    **Who may call:** operators (`identity:organization:create`).
+
+    **Errors:** 403 for anyone else; 404 when no such organization exists; 422 when it is not an agency.
+    """
+    return OrganizationOut.of(service.set_law_enforcement(uow, principal, org_id, law_enforcement=body.law_enforcement))
 
 
 @router.get("/organizations/{org_id}/users", summary="List an organization's users")

@@ -57,6 +57,7 @@ class OrganizationCard:
     name: str
     kind: OrgKind
     sector: str | None
+    law_enforcement: bool = False
 
 
 def _person(user: User) -> Person:
@@ -72,7 +73,9 @@ def _person(user: User) -> Person:
 
 
 def _card(org: Organization) -> OrganizationCard:
-    return OrganizationCard(id=org.id, name=org.name, kind=OrgKind(org.kind), sector=org.sector)
+    return OrganizationCard(
+        id=org.id, name=org.name, kind=OrgKind(org.kind), sector=org.sector, law_enforcement=bool(org.law_enforcement)
+    )
 
 
 def find_person(uow: UnitOfWork, user_id: uuid.UUID) -> Person | None:

@@ -23,6 +23,7 @@ __all__ = [
     "Sector",
     "TokenRef",
     "UserRef",
+    "check_law_enforcement",
     "check_sector",
     "check_text",
     "invitation_refusal",
@@ -193,6 +194,12 @@ def check_sector(kind: OrgKind, sector: Sector | None) -> None:
         raise ValidationFailed("a partner organization needs its critical-infrastructure sector", field="sector")
     if kind is not OrgKind.PARTNER and sector is not None:
         raise ValidationFailed("only partner organizations have a sector", field="sector")
+
+
+def check_law_enforcement(kind: OrgKind, *, law_enforcement: bool) -> None:
+    """Only an agency enforces the law (incidents are referred to such agencies, EO §4)."""
+    if law_enforcement and kind is not OrgKind.AGENCY:
+        raise ValidationFailed("only agencies can be law-enforcement organizations", field="law_enforcement")
 
 
 @dataclass(frozen=True)

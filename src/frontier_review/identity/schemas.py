@@ -24,6 +24,9 @@ class OrganizationIn(StrictInput):
     name: StrictStr = Field(description="Display name; unique regardless of case.", min_length=2, max_length=200)
     kind: OrgKind = Field(description="What the organization is in the framework.")
     sector: Sector | None = Field(default=None, description="CISA sector; required for partners, refused otherwise.")
+    law_enforcement: StrictBool = Field(
+        default=False, description="An agency that enforces the law (incidents may be referred to it); agencies only."
+    )
 
 
 class OrganizationOut(BaseModel):
@@ -35,10 +38,17 @@ class OrganizationOut(BaseModel):
     sector: Sector | None = Field(description="CISA sector of a partner; null for every other kind.")
     created_at: datetime = Field(description="When the organization was added.")
     member_count: int = Field(description="Number of users in the organization.")
+    law_enforcement: bool = Field(description="An agency that enforces the law: AI-enabled intrusions may be referred to it.")
 
     @classmethod
     def of(cls, view: OrganizationView) -> OrganizationOut:
         return cls(**vars(view))
+
+
+class OrganizationPatch(StrictInput):
+    """A change to an organization."""
+
+    law_enforcement: StrictBool = Field(description="Whether the agency enforces the law; agencies only.")
 
 
 class UserIn(StrictInput):

@@ -18,6 +18,7 @@ from frontier_review.identity.domain import (
     OrgRef,
     Role,
     Sector,
+    check_law_enforcement,
     check_sector,
     name_key,
     normalise_email,
@@ -75,6 +76,7 @@ __all__ = [
     "principal_for_user",
     "record_throttled_login",
     "revoke_token",
+    "set_law_enforcement",
     "sign_out_everywhere",
     "unlock_user",
     "update_user",
@@ -82,12 +84,19 @@ __all__ = [
 
 
 def create_organization(
-    uow: UnitOfWork, principal: Principal, *, name: str, kind: OrgKind, sector: Sector | None = None
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    name: str,
+    kind: OrgKind,
+    sector: Sector | None = None,
+    law_enforcement: bool = False,
 ) -> OrganizationView:
-    """Create an organization (operators only)."""
+    """Create an organization (operators only); only an agency may be a law-enforcement organization."""
     authorize(uow, principal, Permission.ORGANIZATION_CREATE, None)
     clean = normalise_name(name, field="name")
     check_sector(kind, sector)
+    check_law_enforcement(kind, law_enforcement=law_enforcement)
     key = name_key(clean)
     if uow.session.scalar(select(Organization.id).where(Organization.name_key == key)) is not None:
         raise Conflict(f"an organization named {clean!r} already exists", field="name")
@@ -97,6 +106,7 @@ def create_organization(
         name_key=key,
         kind=kind.value,
         sector=sector.value if sector else None,
+        law_enforcement=law_enforcement,
         created_at=uow.clock.now(),
     )
     uow.session.add(org)
@@ -107,9 +117,37 @@ def create_organization(
         IdentityTag.ORGANIZATION_CREATED,
         target_type="organization",
         target_id=org.id,
-        details={"name": clean, "kind": kind.value, "sector": org.sector},
+        details={"name": clean, "kind": kind.value, "sector": org.sector, "law_enforcement": law_enforcement},
     )
     return org_view(org)
+
+
+def set_law_enforcement(uow: UnitOfWork, principal: Principal, org_id: uuid.UUID, *, law_enforcement: bool) -> OrganizationView:
+    """Mark an agency as a law-enforcement organization, or unmark it (operators only, audited).
+
+    Incidents already referred to it stay referred: a referral is a record of what was shared.
+
+    Raises:
+        NotFound: No such organization.
+        PermissionDenied: Not an operator.
+        ValidationFailed: The organization is not an agency.
+    """
+    authorize(uow, principal, Permission.ORGANIZATION_CREATE, None)
+    org = get_organization_row(uow, org_id)
+    check_law_enforcement(OrgKind(org.kind), law_enforcement=law_enforcement)
+    previous = bool(org.law_enforcement)
+    org.law_enforcement = law_enforcement
+    uow.session.flush()
+    audit.record(
+        uow,
+        principal,
+        IdentityTag.ORGANIZATION_UPDATED,
+        target_type="organization",
+        target_id=org.id,
+        details={"law_enforcement": {"from": previous, "to": law_enforcement}},
+    )
+    count = uow.session.scalar(select(func.count()).select_from(User).where(User.organization_id == org.id)) or 0
+    return org_view(org, count)
 
 
 def get_organization_row(uow: UnitOfWork, org_id: uuid.UUID) -> Organization:

@@ -15,6 +15,7 @@ class IdentityTag(AuditTag):
     """The identity area's audit actions."""
 
     ORGANIZATION_CREATED = "identity:organization:created"
+    ORGANIZATION_UPDATED = "identity:organization:updated"
     USER_CREATED = "identity:user:created"
     USER_UPDATED = "identity:user:updated"
     USER_UNLOCKED = "identity:user:unlocked"

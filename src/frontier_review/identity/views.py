@@ -28,6 +28,7 @@ class OrganizationView:
     sector: Sector | None
     created_at: datetime
     member_count: int = 0
+    law_enforcement: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def org_view(org: Organization, member_count: int = 0) -> OrganizationView:
         sector=Sector(org.sector) if org.sector else None,
         created_at=org.created_at,
         member_count=member_count,
+        law_enforcement=bool(org.law_enforcement),
     )
 
 

@@ -198,13 +198,14 @@ def create_organization(
     name: Annotated[str, Form(max_length=200)],
     kind: Annotated[OrgKind, Form()],
     sector: Annotated[str, Form()] = "",
+    law_enforcement: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
         sector_value = Sector(sector) if sector else None
     except ValueError:
         flash(request, f"unknown sector {sector!r}", "error")
         return RedirectResponse("/organizations", status_code=303)
-    view = service.create_organization(uow, principal, name=name, kind=kind, sector=sector_value)
+    view = service.create_organization(uow, principal, name=name, kind=kind, sector=sector_value, law_enforcement=law_enforcement)
     flash(request, f"Organization “{view.name}” added.", "success")
     return RedirectResponse(f"/organizations/{view.id}", status_code=303)
 

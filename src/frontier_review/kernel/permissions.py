@@ -77,3 +77,10 @@ class Permission(StrEnum):
     SUBSCRIPTION_READ = "clearinghouse:subscription:read"
     SUBSCRIPTION_STATUS_READ = "clearinghouse:subscription:read_status"
     SUBSCRIPTION_LIST_ALL = "clearinghouse:subscription:list_all"
+    # clearinghouse: incidents  # noqa: ERA001 - a section heading, not code
+    INCIDENT_REPORT = "clearinghouse:incident:report"
+    INCIDENT_READ = "clearinghouse:incident:read"
+    INCIDENT_TRIAGE = "clearinghouse:incident:triage"
+    INCIDENT_RELABEL = "clearinghouse:incident:relabel"
+    INCIDENT_REFER = "clearinghouse:incident:refer"
+    INCIDENT_ACKNOWLEDGE = "clearinghouse:incident:acknowledge"

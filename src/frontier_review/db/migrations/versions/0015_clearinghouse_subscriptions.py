@@ -1,7 +1,7 @@
 """clearinghouse subscriptions: subscriptions, their webhook deliveries and each attempt
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-10 10:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import frontier_review.db.base
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
