@@ -350,11 +350,11 @@ def test_demo_receiver_gets_a_signed_webhook(container: Container, clock: Frozen
 
     org = make_org(container, OrgKind.PARTNER, name="First Federal Bank", sector=Sector.FINANCIAL_SERVICES)
     make_user(container, org, role=Role.ADMIN, email=demo_subs.BANK_ADMIN)
-    receiver = demo_subs.start_receiver()
+    receiver = demo_subs.start_receiver(secret_file=container.settings.data_dir / demo_subs.SECRET_FILE)
     live = Container(settings=container.settings, wiring=WIRING, clock=SystemClock())  # signatures checked against real time
     try:
-        demo_subs.subscribe_demo_bank(live, receiver)
-        assert receiver.secret is not None
+        secret = demo_subs.subscribe_demo_bank(live, url=receiver.url)
+        assert secret is not None and receiver.current_secret() == secret  # kept as the bank's system would
         (delivery_id,) = fan(live, notice()).deliveries
         assert delivery.attempt(live.uow, delivery_id).state == "delivered"
         (got,) = receiver.received

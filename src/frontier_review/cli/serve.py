@@ -17,6 +17,7 @@ from frontier_review.cli.common import Command, container, echo, handle_errors
 if TYPE_CHECKING:
     from frontier_review.bootstrap import Container
     from frontier_review.demo import data as demo_data
+    from frontier_review.demo.clearinghouse_subscriptions import DemoReceiver
 
 
 def _print_logins(logins: list[demo_data.DemoLogin]) -> None:
@@ -87,6 +88,7 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
     if demo and demo_data.database_is_empty(c):
         demo_data.load_demo(c)
         echo("demo data loaded", fg="green")
+    receiver = _start_demo_receiver(c) if demo and demo_data.demo_present(c) else None
     if demo and demo_data.demo_present(c):
         _print_logins(demo_data.demo_logins())
     local_model = _start_demo_model(c) if demo and demo_data.demo_present(c) else None
@@ -118,7 +120,23 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
             consumer.stop(graceful=True)
         if local_model is not None:
             local_model.terminate()
+        if receiver is not None:
+            receiver.stop()
         c.close()
+
+
+def _start_demo_receiver(c: Container) -> DemoReceiver | None:
+    """The demo bank's webhook receiver on loopback (its subscription's deliveries land here)."""
+    from frontier_review.demo import clearinghouse_subscriptions as demo_webhooks
+
+    port = demo_webhooks.PORT
+    try:
+        receiver = demo_webhooks.start_receiver(port=port, secret_file=c.settings.data_dir / demo_webhooks.SECRET_FILE)
+    except OSError:
+        echo(f"port {port} is busy; the demo's webhook receiver is not started")
+        return None
+    echo(f"demo webhook receiver at {receiver.url} (what it received: http://127.0.0.1:{port}/)")
+    return receiver
 
 
 @click.command("worker", cls=Command)

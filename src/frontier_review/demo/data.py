@@ -13,7 +13,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.demo import pending
+from frontier_review.demo import clearinghouse_incidents, clearinghouse_subscriptions, pending
 from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
@@ -189,7 +189,10 @@ def load_demo(container: Container) -> list[DemoLogin]:
         _coverage_scenario(uow, system)
         _engagement_scenario(uow)
         pending.pending_work(uow, lambda email: _person(uow, email), DEMO_PASSWORD)
+        clearinghouse_incidents.load_incidents(uow, lambda email: _person(uow, email), DEMO_PASSWORD)
         audit.create_checkpoint(uow, system)
+    if container.settings.webhook_allow_private_targets:  # serve --demo: the receiver is on loopback
+        clearinghouse_subscriptions.subscribe_demo_bank(container)
     return demo_logins()
 
 
