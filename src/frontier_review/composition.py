@@ -21,6 +21,7 @@ from frontier_review.audit.service import write_denials
 from frontier_review.audit.targets import Namer, NameTargets, answering
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
+from frontier_review.clearinghouse.reports.policy import RULES as REPORT_RULES
 from frontier_review.config import Settings, load_settings
 from frontier_review.coverage import browse as coverage_browse
 from frontier_review.coverage import orm as coverage_orm
@@ -72,6 +73,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **COVERAGE_RULES,
     **EVALS_RULES,
     **ENGAGEMENT_RULES,
+    **REPORT_RULES,  # clearinghouse: reports
 }
 
 
