@@ -21,6 +21,8 @@ from frontier_review.audit.service import write_denials
 from frontier_review.audit.targets import Namer, NameTargets, answering
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
+from frontier_review.clearinghouse.reports import browse as report_browse
+from frontier_review.clearinghouse.reports import orm as reports_orm
 from frontier_review.clearinghouse.reports.policy import RULES as REPORT_RULES
 from frontier_review.config import Settings, load_settings
 from frontier_review.coverage import browse as coverage_browse
@@ -62,6 +64,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     coverage_orm,
     evals_orm,
     engagements_orm,
+    reports_orm,  # clearinghouse: reports
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -89,6 +92,7 @@ TARGET_NAMERS: Mapping[str, Namer] = {
     "benchmark_run": evals_browse.name_runs,
     "engagement": engagement_browse.name_engagements,
     "finding": finding_browse.name_findings,
+    "report": report_browse.name_reports,  # clearinghouse: reports
 }
 """Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
 
