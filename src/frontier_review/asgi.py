@@ -22,6 +22,8 @@ from frontier_review import __version__
 from frontier_review.audit import api as audit_api
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
+from frontier_review.clearinghouse.reports import api as reports_api
+from frontier_review.clearinghouse.reports import web as reports_web
 from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import version_page
 from frontier_review.coverage import web as coverage_web
@@ -122,6 +124,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(coverage_api.router)
     api.include_router(evals_api.router)
     api.include_router(engagements_api.router)
+    api.include_router(reports_api.router)  # clearinghouse: reports
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -138,6 +141,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
     app.include_router(engagements_web.router)
+    app.include_router(reports_web.router)  # clearinghouse: reports and the hub
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

@@ -79,6 +79,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Home", "/"),
     NavItem("Models", "/models", kinds=_DEVELOPER, also=("/versions",)),
     NavItem("Engagements", "/engagements", kinds=_PARTIES),
+    NavItem("Clearinghouse", "/clearinghouse", kinds=frozenset(OrgKind)),  # every member organization reports
     NavItem("Coverage inquiries", "/coverage/inquiries", kinds=_COVERAGE, also=("/coverage/determinations",)),
     NavItem("Policies", "/coverage/policies", kinds=_COVERAGE, also=("/coverage/policy-diff",)),
     NavItem("Benchmarks", "/evals", kinds=frozenset({OrgKind.PROGRAM_OFFICE})),

@@ -152,7 +152,7 @@ def vers_range(value: str) -> VersionRange:
         raise ValueError("a version range is written as vers:<scheme>/<constraints>, e.g. vers:pypi/>=1.0|<1.4.2")
     scheme = text[5:].split("/", 1)[0]
     if scheme not in RANGE_CLASS_BY_SCHEMES:
-        raise ValueError(f"unknown version scheme {scheme[:20]!r} (pypi, npm, maven, deb, semver, generic, …)")
+        raise ValueError(f"unknown version scheme {scheme[:20]!r} (pypi, npm, maven, deb, gem, nuget, generic, …)")
     try:
         parsed: VersionRange = VersionRange.from_string(text)  # type: ignore[no-untyped-call]
     except Exception as exc:  # univers raises many kinds for bad constraints; all mean "bad input"

@@ -20,19 +20,21 @@ from sqlalchemy import select
 
 from frontier_review.audit import service as audit
 from frontier_review.clearinghouse.reports import notify, records
-from frontier_review.clearinghouse.reports.domain import ProductInput, ReportStatus, Submission, check_submission
+from frontier_review.clearinghouse.reports.domain import ProductInput, ReportStatus, Submission, check_submission, raise_problems
 from frontier_review.clearinghouse.reports.orm import Report
+from frontier_review.clearinghouse.reports.policy import reads_report
 from frontier_review.clearinghouse.reports.tags import ClearinghouseTag
-from frontier_review.clearinghouse.reports.views import ReportView, get_readable, report_ref, report_view
+from frontier_review.clearinghouse.reports.views import NOT_FOUND, ReportView, get_readable, report_ref, report_view
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.kernel.errors import Conflict
+from frontier_review.kernel import tlp as tlp_rules
+from frontier_review.kernel.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, refuse
 from frontier_review.security import service as security
 
-__all__ = ["Referral", "ReportInput", "get_report", "submit", "update_report"]
+__all__ = ["Referral", "ReportInput", "get_public_report", "get_report", "submit", "update_report"]
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,24 @@ def submit(
     """
     authorize(uow, principal, Permission.REPORT_SUBMIT, None)
     assert principal.org_id is not None  # the rule admits members of an organization only
-    checked = report.check()
-    orgs, people = records.clean_recipients(uow, checked.tlp, recipient_orgs, recipient_people)
+    # Every bad field at once: the recipients are checked even when other fields are refused.
+    problems: list[FieldProblem] = []
+    try:
+        checked: Submission | None = report.check()
+    except ValidationFailed as exc:
+        problems += exc.problems
+        checked = None
+    try:
+        label = checked.tlp if checked else tlp_rules.parse(report.tlp)
+    except ValueError:
+        label = None
+    if label is not None:
+        try:
+            orgs, people = records.clean_recipients(uow, label, recipient_orgs, recipient_people)
+        except ValidationFailed as exc:
+            problems += exc.problems
+    raise_problems(problems)
+    assert checked is not None
     records.check_model_version(uow, principal, checked)
     if referral is not None and uow.session.scalar(select(Report.id).where(Report.finding_id == referral.finding_id)):
         raise Conflict("this finding was already referred to the clearinghouse", field="finding")
@@ -258,3 +276,16 @@ def update_report(uow: UnitOfWork, principal: Principal, report_id: uuid.UUID, r
         details={"changed": changed, "priority": priority.score},
     )
     return report_view(uow, principal, row, ref)
+
+
+def get_public_report(uow: UnitOfWork, report_id: uuid.UUID) -> ReportView:
+    """A validated TLP:CLEAR report for the unauthenticated public (not audited: it is public).
+
+    Raises:
+        NotFound: No such report, or any other (the same answer).
+    """
+    row = uow.session.get(Report, report_id)
+    ref = report_ref(uow, row) if row is not None else None
+    if row is None or ref is None or not reads_report(None, None, None, ref).allowed:
+        raise NotFound(NOT_FOUND.format(report_id))
+    return report_view(uow, Principal.system("public"), row, ref, public=True)

@@ -282,8 +282,12 @@ def _validations(
     return tuple(out)
 
 
-def report_view(uow: UnitOfWork, principal: Principal, row: Report, ref: ReportRef) -> ReportView:
-    """The full report; call only after the reader was admitted (``get_readable``)."""
+def report_view(uow: UnitOfWork, principal: Principal, row: Report, ref: ReportRef, *, public: bool = False) -> ReportView:
+    """The full report; call only after the reader was admitted (``get_readable``).
+
+    ``public``: for the unauthenticated public (``principal`` is then a stand-in): no recipients,
+    no validation notes, no related reports, no actions.
+    """
     description = security.open_field(
         uow.session, uow.keyring, row.description_sealed, table="reports", row_id=str(row.id), field="description_sealed"
     ).decode()
@@ -305,10 +309,12 @@ def report_view(uow: UnitOfWork, principal: Principal, row: Report, ref: ReportR
     now = uow.clock.now()
 
     def may(permission: Permission, resource: object = ref) -> bool:
-        return decide(uow, principal, permission, resource, now).allowed
+        return not public and decide(uow, principal, permission, resource, now).allowed
 
     base = summary_of(row, names)
-    final = ReportStatus(row.status) not in OPEN_STATUSES
+    final = public or ReportStatus(row.status) not in OPEN_STATUSES
+    if public:
+        readable, people = set(), []
     return ReportView(
         **{name: getattr(base, name) for name in ReportSummary.__dataclass_fields__},
         description=description,
@@ -327,10 +333,12 @@ def report_view(uow: UnitOfWork, principal: Principal, row: Report, ref: ReportR
         ai_assisted=row.ai_assisted,
         exploited=row.exploited,
         fix_available=row.fix_available,
-        submitted_by=row.submitted_by,
+        submitted_by="" if public else row.submitted_by,
         validator_org_id=row.validator_org_id,
         validator_org_name=names.get(row.validator_org_id) if row.validator_org_id else None,
-        recipient_orgs=tuple(sorted((Named(o, names.get(o, "?")) for o in ref.recipient_orgs), key=lambda n: n.name.lower())),
+        recipient_orgs=()
+        if public
+        else tuple(sorted((Named(o, names.get(o, "?")) for o in ref.recipient_orgs), key=lambda n: n.name.lower())),
         recipient_people=tuple(
             Named(p.id, p.email, names.get(p.organization_id, "") if p.organization_id else "") for p in people
         ),
@@ -342,10 +350,18 @@ def report_view(uow: UnitOfWork, principal: Principal, row: Report, ref: ReportR
             else None
         ),
         history=tuple(
-            EventView(e.what, e.old, e.new, e.actor, e.at, e.related_report_id if e.related_report_id in readable else None)
+            EventView(
+                e.what,
+                e.old,
+                e.new,
+                "" if public else e.actor,
+                e.at,
+                e.related_report_id if e.related_report_id in readable else None,
+            )
             for e in events
+            if not public or e.what in {"submitted", "validated", "status", "label"}
         ),
-        validations=_validations(uow, principal, row, names),
+        validations=() if public else _validations(uow, principal, row, names),
         may_edit=not final and may(Permission.REPORT_EDIT),
         may_triage=not final and may(Permission.REPORT_TRIAGE),
         may_address=not final and may(Permission.REPORT_ADDRESS),
