@@ -89,7 +89,7 @@ def _render_error(request: Request, status: int, detail: str) -> Response:
     return render(request, "error.html", principal, status_code=status, title=title, detail=detail)
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per area's routers
     """Build the ASGI application around ``container``."""
     settings = container.settings
     passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones

@@ -75,7 +75,7 @@ def test_bad_input_is_a_problem_naming_fields(container: Container, world: World
         headers=_token(container, world.submitter),
     )
     body = assert_problem(response, 422, field="cvss31")
-    fields = {e["field"] for e in body["errors"]}  # type: ignore[union-attr]
+    fields = {e["field"] for e in body["errors"]}  # type: ignore[attr-defined]
     assert {"cvss31", "cwe_ids", "recipient_people"} <= fields
     assert_problem(http.post("/api/v1/clearinghouse/reports", json={"title": "x"}), 401)
 
