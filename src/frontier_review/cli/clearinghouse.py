@@ -32,9 +32,8 @@ def import_kev(file: Path) -> None:
             done = reports.import_kev(uow, Principal.system("cli:clearinghouse import-kev"), document)
     finally:
         c.close()
-    echo(
-        f"KEV catalogue {done.catalog_version}: {done.entries} entries ({done.skipped} skipped); {done.reports_changed} priorities changed"
-    )
+    echo(f"KEV catalogue {done.catalog_version}: {done.entries} entries ({done.skipped} skipped)")
+    echo(f"{done.reports_changed} priorities changed")
 
 
 @app.command("recompute-priorities")

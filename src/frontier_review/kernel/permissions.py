@@ -71,7 +71,7 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
-    # clearinghouse: reports
+    # clearinghouse -- reports
     REPORT_SUBMIT = "clearinghouse:report:submit"
     REPORT_READ = "clearinghouse:report:read"
     REPORT_EDIT = "clearinghouse:report:edit"
