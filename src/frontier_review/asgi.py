@@ -24,6 +24,8 @@ from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.clearinghouse.incidents import api as incidents_api
 from frontier_review.clearinghouse.incidents import web as incidents_web
+from frontier_review.clearinghouse.reports import api as reports_api
+from frontier_review.clearinghouse.reports import web as reports_web
 from frontier_review.clearinghouse.subscriptions import api as subscriptions_api
 from frontier_review.clearinghouse.subscriptions import web as subscriptions_web
 from frontier_review.coverage import api as coverage_api
@@ -91,7 +93,7 @@ def _render_error(request: Request, status: int, detail: str) -> Response:
     return render(request, "error.html", principal, status_code=status, title=title, detail=detail)
 
 
-def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one statement per router mounted
+def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per area's routers
     """Build the ASGI application around ``container``."""
     settings = container.settings
     passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones
@@ -128,6 +130,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one statemen
     api.include_router(engagements_api.router)
     api.include_router(subscriptions_api.router)
     api.include_router(incidents_api.router)
+    api.include_router(reports_api.router)  # clearinghouse: reports
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -146,6 +149,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one statemen
     app.include_router(engagements_web.router)
     app.include_router(subscriptions_web.router)
     app.include_router(incidents_web.router)
+    app.include_router(reports_web.router)  # clearinghouse: reports and the hub
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

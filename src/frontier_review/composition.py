@@ -24,6 +24,9 @@ from frontier_review.bootstrap import Container, Wiring
 from frontier_review.clearinghouse.incidents import browse as incident_browse
 from frontier_review.clearinghouse.incidents import orm as incidents_orm
 from frontier_review.clearinghouse.incidents.policy import RULES as INCIDENT_RULES
+from frontier_review.clearinghouse.reports import browse as report_browse
+from frontier_review.clearinghouse.reports import orm as reports_orm
+from frontier_review.clearinghouse.reports.policy import RULES as REPORT_RULES
 from frontier_review.clearinghouse.subscriptions import orm as subscriptions_orm
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.tasks import register as subscriptions_tasks
@@ -69,6 +72,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     engagements_orm,
     subscriptions_orm,
     incidents_orm,
+    reports_orm,  # clearinghouse: reports
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -82,6 +86,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **ENGAGEMENT_RULES,
     **SUBSCRIPTION_RULES,
     **INCIDENT_RULES,
+    **REPORT_RULES,  # clearinghouse: reports
 }
 
 
@@ -98,6 +103,7 @@ TARGET_NAMERS: Mapping[str, Namer] = {
     "engagement": engagement_browse.name_engagements,
     "finding": finding_browse.name_findings,
     "incident": incident_browse.name_incidents,
+    "report": report_browse.name_reports,  # clearinghouse: reports
 }
 """Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
 

@@ -41,6 +41,8 @@ from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.clearinghouse.incidents.policy import IncidentRef, Referral
 from frontier_review.clearinghouse.incidents.policy import Relabel as IncidentRelabel
+from frontier_review.clearinghouse.reports.policy import Relabel as ReportRelabel
+from frontier_review.clearinghouse.reports.policy import ReportRef
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef, SubscriptionRef
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
@@ -228,7 +230,31 @@ RESOURCES: dict[str, object] = {
     "incident:referred": _INCIDENT_REFERRED,
     "incident:relabel_amber>red": IncidentRelabel(_INCIDENT, "TLP:RED"),
     "incident:refer_agency": Referral(_INCIDENT, ORGS["agency"][0], law_enforcement=True),
+    # clearinghouse: reports (submitted by paM for the partner; the agency is the named validator)
+    **{
+        f"report:{name}": ReportRef(
+            uuid.UUID(int=0xC100 + n),
+            ORGS["partner"][0],
+            tlp,
+            validated=validated,
+            validator_org_id=ORGS["agency"][0],
+            recipient_orgs=frozenset({ORGS["dev"][0]}) if "AMBER" in tlp else frozenset(),
+            named=frozenset({USERS["chM"][0]}) if tlp == "TLP:RED" else frozenset(),
+            submitter_user_id=USERS["paM"][0],
+        )
+        for n, (name, tlp, validated) in enumerate(
+            [
+                ("clear", "TLP:CLEAR", True),
+                ("green", "TLP:GREEN", True),
+                ("amber", "TLP:AMBER", True),
+                ("amber_unvalidated", "TLP:AMBER", False),
+                ("red", "TLP:RED", True),
+            ]
+        )
+    },
 }
+RESOURCES["report_relabel:amber>red"] = ReportRelabel(RESOURCES["report:amber"], "TLP:RED")  # type: ignore[arg-type]
+RESOURCES["report_relabel:amber>green"] = ReportRelabel(RESOURCES["report:amber"], "TLP:GREEN")  # type: ignore[arg-type]
 
 # fmt: off
 GRID: list[tuple[str, Permission, str]] = [
@@ -506,6 +532,34 @@ GRID: list[tuple[str, Permission, str]] = [
     (".    .    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.INCIDENT_RELABEL, "incident:relabel_amber>red"),
     (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.INCIDENT_REFER, "incident:refer_agency"),
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.INCIDENT_ACKNOWLEDGE, "incident:referred"),
+
+    # clearinghouse: reports. Validated CLEAR reaches everyone, the operator's org-less account
+    # and the public included; GREEN every member organization; AMBER the source, the recipient
+    # (dev), the clearinghouse and the validator (agency); before validation only the source, the
+    # clearinghouse and the validator; RED the named (chM) and the submitter (paM).
+    ("Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.REPORT_READ, "report:clear"),
+    (".    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.REPORT_READ, "report:green"),
+    (".    Y    Y    Y    Y    .    .    .    Y    Y    Y    Y    Y    Y", P.REPORT_READ, "report:amber"),
+    (".    Y    .    .    .    .    .    .    Y    Y    Y    Y    Y    Y", P.REPORT_READ, "report:amber_unvalidated"),
+    (".    Y    .    .    .    .    .    .    .    .    .    Y    .    Y", P.REPORT_READ, "report:red"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.REPORT_SUBMIT, "none"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.REPORT_EDIT, "report:green"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.REPORT_ADDRESS, "report:amber"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.REPORT_TRIAGE, "report:amber"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    Y", P.REPORT_TRIAGE, "report:red"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.REPORT_NAME_VALIDATOR, "report:amber_unvalidated"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    Y    Y", P.REPORT_VALIDATE, "report:amber_unvalidated"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.REPORT_MERGE, "report:green"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.REPORT_DISCLOSE, "report:green"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.REPORT_REJECT, "report:amber_unvalidated"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.REPORT_RELABEL, "report_relabel:amber>red"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.REPORT_RELABEL, "report_relabel:amber>green"),
+    (".    Y    .    .    .    .    .    .    .    .    .    .    Y    Y", P.REPORT_QUEUE, "none"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    Y    .", P.KEV_IMPORT, "none"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    Y    .", P.PRIORITY_RECOMPUTE, "none"),
+    # a finding is referred to the clearinghouse by its finder's organization (the agency here)
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_REFER, "finding:amber"),
+    (".    .    .    .    .    .    .    .    .    Y    .    .    .    .", P.FINDING_REFER, "finding:red"),
 ]
 # fmt: on
 

@@ -36,11 +36,11 @@ PERSONAL = ["My organization", "Mail", "Account"]
 EXPECTED = {
     "developer admin": (
         _person(OrgKind.DEVELOPER, Role.ADMIN),
-        ["Home", "Models", "Engagements", "Coverage inquiries", "Policies", "Trusted partners", "Audit log"],
+        ["Home", "Models", "Engagements", "Clearinghouse", "Coverage inquiries", "Policies", "Trusted partners", "Audit log"],
     ),
     "developer member": (
         _person(OrgKind.DEVELOPER),
-        ["Home", "Models", "Engagements", "Coverage inquiries", "Policies", "Trusted partners"],
+        ["Home", "Models", "Engagements", "Clearinghouse", "Coverage inquiries", "Policies", "Trusted partners"],
     ),
     "program office admin": (
         _person(OrgKind.PROGRAM_OFFICE, Role.ADMIN, cleared=True),
@@ -50,10 +50,10 @@ EXPECTED = {
         _person(OrgKind.PROGRAM_OFFICE),
         ["Home", "Engagements", "Coverage inquiries", "Policies", "Benchmarks", "Trusted partners", "Organizations"],
     ),
-    "agency admin": (_person(OrgKind.AGENCY, Role.ADMIN), ["Home", "Engagements", "Audit log"]),
-    "agency reviewer": (_person(OrgKind.AGENCY), ["Home", "Engagements"]),
-    "partner reviewer": (_person(OrgKind.PARTNER), ["Home", "Engagements"]),
-    "clearinghouse analyst": (_person(OrgKind.CLEARINGHOUSE), ["Home"]),
+    "agency admin": (_person(OrgKind.AGENCY, Role.ADMIN), ["Home", "Engagements", "Clearinghouse", "Audit log"]),
+    "agency reviewer": (_person(OrgKind.AGENCY), ["Home", "Engagements", "Clearinghouse"]),
+    "partner reviewer": (_person(OrgKind.PARTNER), ["Home", "Engagements", "Clearinghouse"]),
+    "clearinghouse analyst": (_person(OrgKind.CLEARINGHOUSE), ["Home", "Clearinghouse"]),
 }
 
 

@@ -29,6 +29,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "policy": ("frontier_review.cli.policy", "Coverage policies as code (TOML; see docs/policies.md)."),
     "coverage": ("frontier_review.cli.coverage", "Coverage determinations."),
     "benchmark": ("frontier_review.cli.benchmark", "Benchmark suites (sealed at rest; see docs/benchmarks.md)."),
+    "clearinghouse": ("frontier_review.cli.clearinghouse", "The clearinghouse: import the KEV catalogue, recompute priorities."),
     "local-model": (
         "frontier_review.cli.local_model",
         "A real tiny model for demos and end-to-end tests (the local-model extra).",

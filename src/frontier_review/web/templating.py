@@ -79,6 +79,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("Home", "/"),
     NavItem("Models", "/models", kinds=_DEVELOPER, also=("/versions",)),
     NavItem("Engagements", "/engagements", kinds=_PARTIES),
+    # clearinghouse: reports. Every member organization may report; the program office reaches the
+    # hub by its URL (its navigation is full already).
+    NavItem("Clearinghouse", "/clearinghouse", kinds=frozenset(OrgKind) - {OrgKind.PROGRAM_OFFICE}),
     NavItem("Coverage inquiries", "/coverage/inquiries", kinds=_COVERAGE, also=("/coverage/determinations",)),
     NavItem("Policies", "/coverage/policies", kinds=_COVERAGE, also=("/coverage/policy-diff",)),
     NavItem("Benchmarks", "/evals", kinds=frozenset({OrgKind.PROGRAM_OFFICE})),

@@ -206,4 +206,5 @@ RULES: Mapping[Permission, Rule] = {
     Permission.FINDING_SET_STATUS: developer_of_finding,
     Permission.FINDING_RELABEL: can_relabel,
     Permission.FINDING_ATTACH_EVIDENCE: finder_member,
+    Permission.FINDING_REFER: finder_member,  # referral to the clearinghouse (issue 14 item 8)
 }
