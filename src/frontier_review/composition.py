@@ -21,6 +21,9 @@ from frontier_review.audit.service import write_denials
 from frontier_review.audit.targets import Namer, NameTargets, answering
 from frontier_review.audit.tasks import register as audit_tasks
 from frontier_review.bootstrap import Container, Wiring
+from frontier_review.clearinghouse.scans import browse as scan_browse
+from frontier_review.clearinghouse.scans import orm as scans_orm
+from frontier_review.clearinghouse.scans.policy import RULES as SCAN_RULES
 from frontier_review.config import Settings, load_settings
 from frontier_review.coverage import browse as coverage_browse
 from frontier_review.coverage import orm as coverage_orm
@@ -61,6 +64,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     coverage_orm,
     evals_orm,
     engagements_orm,
+    scans_orm,
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -72,6 +76,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **COVERAGE_RULES,
     **EVALS_RULES,
     **ENGAGEMENT_RULES,
+    **SCAN_RULES,
 }
 
 
@@ -87,6 +92,7 @@ TARGET_NAMERS: Mapping[str, Namer] = {
     "benchmark_run": evals_browse.name_runs,
     "engagement": engagement_browse.name_engagements,
     "finding": finding_browse.name_findings,
+    "scan": scan_browse.name_scans,
 }
 """Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
 

@@ -71,3 +71,11 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
+    # clearinghouse: scans
+    SCAN_REGISTER = "clearinghouse:scan:register"
+    SCAN_READ = "clearinghouse:scan:read"
+    SCAN_LIST_ALL = "clearinghouse:scan:list_all"
+    SCAN_CHANGE = "clearinghouse:scan:change"
+    SCAN_CANCEL = "clearinghouse:scan:cancel"
+    SCAN_OBJECT = "clearinghouse:scan:object"
+    SCAN_RESOLVE_OVERLAP = "clearinghouse:scan:resolve_overlap"
