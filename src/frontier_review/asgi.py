@@ -26,6 +26,8 @@ from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import version_page
 from frontier_review.coverage import web as coverage_web
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.clearinghouse.scans import api as scans_api
+from frontier_review.clearinghouse.scans import web as scans_web
 from frontier_review.engagements import api as engagements_api
 from frontier_review.engagements import web as engagements_web
 from frontier_review.evals import api as evals_api
@@ -122,6 +124,7 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(coverage_api.router)
     api.include_router(evals_api.router)
     api.include_router(engagements_api.router)
+    api.include_router(scans_api.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -138,6 +141,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
     app.include_router(engagements_web.router)
+    app.include_router(scans_web.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

@@ -40,7 +40,7 @@ from frontier_review.clearinghouse.scans.views import (
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 from frontier_review.identity.directory import OrganizationCard
-from frontier_review.kernel.errors import Conflict, NotFound, ValidationFailed
+from frontier_review.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
@@ -342,10 +342,17 @@ def resolve_overlap(uow: UnitOfWork, principal: Principal, overlap_id: uuid.UUID
     row = uow.session.get(ScanOverlap, overlap_id)
     if row is None:
         raise NotFound(missing)
-    first = get_visible_quiet(uow, principal, row.first_id, missing)
-    second = uow.session.get(PlannedScan, row.second_id)
-    assert second is not None  # foreign key
-    authorize(uow, principal, Permission.SCAN_RESOLVE_OVERLAP, OverlapRef(row.id, (scan_ref(first), scan_ref(second))))
+    first, second = (uow.session.get(PlannedScan, i) for i in (row.first_id, row.second_id))
+    assert first is not None and second is not None  # foreign keys
+    now = uow.clock.now()
+    # A scanner sees its own side of the overlap (403); anyone who sees neither scan gets 404.
+    sees = any(decide(uow, principal, Permission.SCAN_READ, scan_ref(s), now).allowed for s in (first, second))
+    try:
+        authorize(uow, principal, Permission.SCAN_RESOLVE_OVERLAP, OverlapRef(row.id, (scan_ref(first), scan_ref(second))))
+    except PermissionDenied:
+        if sees:
+            raise
+        raise NotFound(missing) from None
     text = note.strip()
     if len(text) > 2000:
         raise ValidationFailed("a note has at most 2000 characters", field="note")
@@ -360,14 +367,6 @@ def resolve_overlap(uow: UnitOfWork, principal: Principal, overlap_id: uuid.UUID
         details={"overlap": str(row.id), "scans": [str(row.first_id), str(row.second_id)]},
     )
     return next(o for o in overlap_views(uow, principal, first) if o.id == row.id)
-
-
-def get_visible_quiet(uow: UnitOfWork, principal: Principal, scan_id: uuid.UUID, missing: str) -> PlannedScan:
-    """Like :func:`views.get_visible`, but told as ``missing`` (an overlap reached by its own id)."""
-    try:
-        return get_visible(uow, principal, scan_id)
-    except NotFound:
-        raise NotFound(missing) from None
 
 
 def list_target_choices(uow: UnitOfWork, principal: Principal) -> list[OrganizationCard]:
