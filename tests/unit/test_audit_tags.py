@@ -19,6 +19,7 @@ TAG_MODULES = {
     "audit": "frontier_review.audit.tags",
     "security": "frontier_review.security.tags",
     "engagements": "frontier_review.engagements.tags",
+    "clearinghouse": "frontier_review.clearinghouse.scans.tags",  # clearinghouse: scans
 }
 
 # Values older than the rule: entries, tests and docs/security.md already carry them.
