@@ -22,12 +22,11 @@ from frontier_review import __version__
 from frontier_review.audit import api as audit_api
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
+from frontier_review.clearinghouse.scans import routes as scans_routes
 from frontier_review.coverage import api as coverage_api
 from frontier_review.coverage import version_page
 from frontier_review.coverage import web as coverage_web
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.clearinghouse.scans import api as scans_api
-from frontier_review.clearinghouse.scans import web as scans_web
 from frontier_review.engagements import api as engagements_api
 from frontier_review.engagements import web as engagements_web
 from frontier_review.evals import api as evals_api
@@ -124,7 +123,6 @@ def create_app(container: Container) -> FastAPI:
     api.include_router(coverage_api.router)
     api.include_router(evals_api.router)
     api.include_router(engagements_api.router)
-    api.include_router(scans_api.router)
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -141,7 +139,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(evals_web.router)
     app.include_router(notifications_web.router)
     app.include_router(engagements_web.router)
-    app.include_router(scans_web.router)
+    app.include_router(scans_routes.router)  # clearinghouse: scans (its API under /api/v1, its pages)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

@@ -87,12 +87,22 @@ def test_register_overlap_and_roles_over_http(http: httpx.Client, world: World, 
     assert_problem(http.patch(url, json={"ranges": ["198.51.100.0/25"], "version": 99}, headers=bearer(t["cisa"])), 409)
     moved = http.patch(
         url,
-        json={"starts_at": (clock.now() + timedelta(days=9)).isoformat(), "ends_at": (clock.now() + timedelta(days=10)).isoformat()},
+        json={
+            "starts_at": (clock.now() + timedelta(days=9)).isoformat(),
+            "ends_at": (clock.now() + timedelta(days=10)).isoformat(),
+        },
         headers=bearer(t["cisa"]),
     )
     assert moved.status_code == 200 and moved.json()["overlaps"] == []
     # only the clearinghouse resolves
-    back = http.patch(url, json={"starts_at": (clock.now() + timedelta(days=1)).isoformat(), "ends_at": (clock.now() + timedelta(days=3)).isoformat()}, headers=bearer(t["cisa"]))
+    back = http.patch(
+        url,
+        json={
+            "starts_at": (clock.now() + timedelta(days=1)).isoformat(),
+            "ends_at": (clock.now() + timedelta(days=3)).isoformat(),
+        },
+        headers=bearer(t["cisa"]),
+    )
     [again] = back.json()["overlaps"]
     resolve = f"/api/v1/clearinghouse/scan-overlaps/{again['id']}/resolve"
     assert_problem(http.post(resolve, json={}, headers=bearer(t["bank"])), 403)
@@ -117,8 +127,12 @@ def test_register_overlap_and_roles_over_http(http: httpx.Client, world: World, 
     ],
     ids=["v4-host-bits", "v6-host-bits", "v4-octet", "domain", "empty", "backwards", "garbage-time", "naive-time"],
 )
-def test_bad_input_is_422_naming_the_field(http: httpx.Client, world: World, clock: FrozenClock, over: dict[str, object], field: str) -> None:
-    response = http.post("/api/v1/clearinghouse/scans", json=body(clock, world.bank_org, **over), headers=bearer(world.tokens["cisa"]))
+def test_bad_input_is_422_naming_the_field(
+    http: httpx.Client, world: World, clock: FrozenClock, over: dict[str, object], field: str
+) -> None:
+    response = http.post(
+        "/api/v1/clearinghouse/scans", json=body(clock, world.bank_org, **over), headers=bearer(world.tokens["cisa"])
+    )
     problem = assert_problem(response, 422)
     assert field in response.text, problem
     listed = http.get("/api/v1/clearinghouse/scans", headers=bearer(world.tokens["cisa"])).json()
@@ -141,7 +155,11 @@ def test_an_unrelated_organization_learns_nothing(http: httpx.Client, world: Wor
     with httpx.Client(base_url=base_url, follow_redirects=False) as browser:
         web_login(browser, world.outsider.email, world.outsider.password)
         assert browser.get(f"/clearinghouse/scans/{scan_id}").status_code == 404
-        for path in ("/clearinghouse/scans", "/clearinghouse/scans/assets", f"/clearinghouse/scans/assets?target={world.bank_org}"):
+        for path in (
+            "/clearinghouse/scans",
+            "/clearinghouse/scans/assets",
+            f"/clearinghouse/scans/assets?target={world.bank_org}",
+        ):
             page = browser.get(path)
             assert page.status_code == 200 and scan_id not in page.text and "No scans" in page.text, path
         assert browser.get("/clearinghouse/scans/calendar").status_code in {303, 403}
@@ -152,9 +170,15 @@ def test_an_unrelated_organization_learns_nothing(http: httpx.Client, world: Wor
     assert http.get(f"/api/v1/clearinghouse/scans/{scan_id}", headers=bearer(world.tokens["house"])).status_code == 200
 
 
-def test_pages_render_and_the_form_keeps_what_was_typed(base_url: str, world: World, clock: FrozenClock, http: httpx.Client) -> None:
+def test_pages_render_and_the_form_keeps_what_was_typed(
+    base_url: str, world: World, clock: FrozenClock, http: httpx.Client
+) -> None:
     http.post("/api/v1/clearinghouse/scans", json=body(clock, world.bank_org), headers=bearer(world.tokens["cisa"]))
-    http.post("/api/v1/clearinghouse/scans", json=body(clock, world.bank_org, ranges=["198.51.100.0/25"]), headers=bearer(world.tokens["agency"]))
+    http.post(
+        "/api/v1/clearinghouse/scans",
+        json=body(clock, world.bank_org, ranges=["198.51.100.0/25"]),
+        headers=bearer(world.tokens["agency"]),
+    )
     with httpx.Client(base_url=base_url, follow_redirects=False) as browser:
         web_login(browser, world.cisa.email, world.cisa.password)
         form = browser.get("/clearinghouse/scans/new")

@@ -114,7 +114,9 @@ def test_overlap_is_flagged_at_registration_to_exactly_both_scanners_and_the_cle
         world.house.user.id: 1,
     }
     with container.uow() as uow:
-        titles = {t for (t,) in uow.session.execute(sa.select(Notification.title).where(Notification.user_id == world.cisa.user.id))}
+        titles = {
+            t for (t,) in uow.session.execute(sa.select(Notification.title).where(Notification.user_id == world.cisa.user.id))
+        }
     assert any("Treasury OCCIP" in t and world.agency.email in t for t in titles)
     # The target hears of each registration (not of the overlap).
     assert set(notices(container, "scan_of_your_assets")) == {world.bank.user.id}
@@ -152,7 +154,9 @@ def test_overlap_is_flagged_when_a_window_changes_and_cleared_when_it_no_longer_
     assert notices(container) == {world.cisa.user.id: 1, world.cisa2.user.id: 1, world.agency.user.id: 1, world.house.user.id: 1}
     with container.uow() as uow:
         now = uow.clock.now()
-        away = service.change_scan(uow, world.agency.principal, second.id, starts_at=now + timedelta(days=20), ends_at=now + timedelta(days=21))
+        away = service.change_scan(
+            uow, world.agency.principal, second.id, starts_at=now + timedelta(days=20), ends_at=now + timedelta(days=21)
+        )
     assert away.overlaps == ()
     with container.uow() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(ScanOverlap)) == 0
@@ -166,44 +170,37 @@ def test_who_acts(container: Container, world: World) -> None:
     scan = register(container, world.cisa, world.bank_org)
     second = register(container, world.agency, world.bank_org)
     # the target objects, the scanner is told; the scanner may not object, the target may not change
-    with container.uow() as uow:
-        with pytest.raises(PermissionDenied):
-            service.object_to_scan(uow, world.cisa.principal, scan.id, reason="no")
-    with container.uow() as uow:
-        with pytest.raises(ValidationFailed) as caught:
-            service.object_to_scan(uow, world.bank.principal, scan.id, reason="   ")
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        service.object_to_scan(uow, world.cisa.principal, scan.id, reason="no")
+    with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
+        service.object_to_scan(uow, world.bank.principal, scan.id, reason="   ")
     assert caught.value.problems[0].field == "reason"
     with container.uow() as uow:
         view = service.object_to_scan(uow, world.bank.principal, scan.id, reason="month-end close; please move a week")
     assert view.objection == "month-end close; please move a week"
     assert set(notices(container, "scan_objection")) == {world.cisa.user.id, world.cisa2.user.id}
-    with container.uow() as uow:
-        with pytest.raises(PermissionDenied):
-            service.change_scan(uow, world.bank.principal, scan.id, ranges=["198.51.100.0/25"])
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        service.change_scan(uow, world.bank.principal, scan.id, ranges=["198.51.100.0/25"])
     with container.uow() as uow:
         assert service.withdraw_objection(uow, world.bank.principal, scan.id).objection is None
     # only the clearinghouse resolves; the scanners get 403 (they see a side), others 404
     overlap_id = second.overlaps[0].id
-    with container.uow() as uow:
-        with pytest.raises(PermissionDenied):
-            service.resolve_overlap(uow, world.bank.principal, overlap_id)
-    with container.uow() as uow:
-        with pytest.raises(NotFound):
-            service.resolve_overlap(uow, world.other_bank.principal, overlap_id)
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        service.resolve_overlap(uow, world.bank.principal, overlap_id)
+    with container.uow() as uow, pytest.raises(NotFound):
+        service.resolve_overlap(uow, world.other_bank.principal, overlap_id)
     with container.uow() as uow:
         resolved = service.resolve_overlap(uow, world.house.principal, overlap_id, note="CISA goes first")
     assert resolved.resolved_by == world.house.email and resolved.resolution == "CISA goes first"
     # stale versions clash
-    with container.uow() as uow:
-        with pytest.raises(Conflict):
-            service.change_scan(uow, world.cisa.principal, scan.id, ranges=["198.51.100.0/25"], expected_version=scan.version - 1)
+    with container.uow() as uow, pytest.raises(Conflict):
+        service.change_scan(uow, world.cisa.principal, scan.id, ranges=["198.51.100.0/25"], expected_version=scan.version - 1)
     # cancel clears the overlaps and ends changes
     with container.uow() as uow:
         cancelled = service.cancel_scan(uow, world.cisa2.principal, scan.id)
     assert cancelled.overlaps == () and not cancelled.may_change
-    with container.uow() as uow:
-        with pytest.raises(PermissionDenied):
-            service.change_scan(uow, world.cisa.principal, scan.id, ranges=["198.51.100.0/25"])
+    with container.uow() as uow, pytest.raises(PermissionDenied):
+        service.change_scan(uow, world.cisa.principal, scan.id, ranges=["198.51.100.0/25"])
 
 
 @pytest.mark.parametrize(
@@ -221,9 +218,23 @@ def test_who_acts(container: Container, world: World) -> None:
         ("target_org_id", {"target": str(uuid.UUID(int=7))}),
         ("model_version_id", {"model_version_id": str(uuid.UUID(int=9))}),
     ],
-    ids=["host-bits", "prefix", "garbage", "domain-label", "domain-wildcard", "empty", "backwards", "too-long", "target-id", "target-unknown", "model"],
+    ids=[
+        "host-bits",
+        "prefix",
+        "garbage",
+        "domain-label",
+        "domain-wildcard",
+        "empty",
+        "backwards",
+        "too-long",
+        "target-id",
+        "target-unknown",
+        "model",
+    ],
 )
-def test_bad_input_names_the_field_and_writes_nothing(container: Container, world: World, field: str, kwargs: dict[str, object]) -> None:
+def test_bad_input_names_the_field_and_writes_nothing(
+    container: Container, world: World, field: str, kwargs: dict[str, object]
+) -> None:
     args: dict[str, object] = {"ranges": ["198.51.100.0/24"], "domains": [], "model_version_id": None}
     args.update({k: v for k, v in kwargs.items() if k in {"ranges", "domains", "model_version_id"}})
     length = kwargs.get("length", timedelta(days=1))

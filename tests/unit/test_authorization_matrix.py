@@ -481,7 +481,9 @@ RESOURCES.update(
     {
         "scan:ag>pa": _SCAN,
         "scan:ag>pa_cancelled": ScanRef(uuid.UUID(int=0x5C1), ORGS["agency"][0], ORGS["partner"][0], cancelled=True),
-        "overlap:ag,dev>pa": OverlapRef(uuid.UUID(int=0x5C2), (_SCAN, ScanRef(uuid.UUID(int=0x5C3), ORGS["dev"][0], ORGS["partner"][0]))),
+        "overlap:ag,dev>pa": OverlapRef(
+            uuid.UUID(int=0x5C2), (_SCAN, ScanRef(uuid.UUID(int=0x5C3), ORGS["dev"][0], ORGS["partner"][0]))
+        ),
     }
 )
 # fmt: off

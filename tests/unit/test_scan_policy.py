@@ -10,7 +10,7 @@ import pytest
 from frontier_review import composition
 from frontier_review.clearinghouse.scans.policy import RULES, OverlapRef, ScanRef, sees_scan
 from frontier_review.kernel import authz
-from frontier_review.kernel.permissions import Permission as P
+from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import AuthMethod, OrgKind, Principal, Role
 
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
@@ -47,18 +47,18 @@ RESOURCES: dict[str, object] = {
 # fmt: off
 #          scanner target house other second program su  sys
 GRID = [
-    ("Y  Y  Y  .  .  .  .  Y", P.SCAN_READ, "scan"),
-    ("Y  Y  Y  .  .  .  .  Y", P.SCAN_READ, "cancelled"),
-    (".  .  Y  .  .  .  .  Y", P.SCAN_LIST_ALL, "none"),
-    ("Y  Y  Y  Y  Y  Y  .  .", P.SCAN_REGISTER, "own-org"),
-    ("Y  .  .  .  .  .  .  .", P.SCAN_REGISTER, "scanner-org"),
-    ("Y  .  .  .  .  .  .  .", P.SCAN_CHANGE, "scan"),
-    (".  .  .  .  .  .  .  .", P.SCAN_CHANGE, "cancelled"),
-    ("Y  .  .  .  .  .  .  .", P.SCAN_CANCEL, "scan"),
-    (".  .  .  .  .  .  .  .", P.SCAN_CANCEL, "cancelled"),
-    (".  Y  .  .  .  .  .  .", P.SCAN_OBJECT, "scan"),
-    (".  .  .  .  .  .  .  .", P.SCAN_OBJECT, "cancelled"),
-    (".  .  Y  .  .  .  .  .", P.SCAN_RESOLVE_OVERLAP, "overlap"),
+    ("Y  Y  Y  .  .  .  .  Y", Permission.SCAN_READ, "scan"),
+    ("Y  Y  Y  .  .  .  .  Y", Permission.SCAN_READ, "cancelled"),
+    (".  .  Y  .  .  .  .  Y", Permission.SCAN_LIST_ALL, "none"),
+    ("Y  Y  Y  Y  Y  Y  .  .", Permission.SCAN_REGISTER, "own-org"),
+    ("Y  .  .  .  .  .  .  .", Permission.SCAN_REGISTER, "scanner-org"),
+    ("Y  .  .  .  .  .  .  .", Permission.SCAN_CHANGE, "scan"),
+    (".  .  .  .  .  .  .  .", Permission.SCAN_CHANGE, "cancelled"),
+    ("Y  .  .  .  .  .  .  .", Permission.SCAN_CANCEL, "scan"),
+    (".  .  .  .  .  .  .  .", Permission.SCAN_CANCEL, "cancelled"),
+    (".  Y  .  .  .  .  .  .", Permission.SCAN_OBJECT, "scan"),
+    (".  .  .  .  .  .  .  .", Permission.SCAN_OBJECT, "cancelled"),
+    (".  .  Y  .  .  .  .  .", Permission.SCAN_RESOLVE_OVERLAP, "overlap"),
 ]
 # fmt: on
 
@@ -69,8 +69,10 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("who", "permission", "resource", "expected"), MATRIX, ids=[f"{w}|{p.value}|{r}" for w, p, r, _ in MATRIX])
-def test_decision_matrix(who: str, permission: P, resource: str, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("who", "permission", "resource", "expected"), MATRIX, ids=[f"{w}|{p.value}|{r}" for w, p, r, _ in MATRIX]
+)
+def test_decision_matrix(who: str, permission: Permission, resource: str, expected: bool) -> None:
     principal = PRINCIPALS[who]
     target = principal.org_id if resource == "own-org" else RESOURCES[resource]
     decision = authz.decide(composition.RULES, principal, permission, target, NOW)
@@ -87,4 +89,4 @@ def test_sees_scan_agrees_with_the_read_rule_for_organizations(who: str) -> None
     p = PRINCIPALS[who]
     if p.is_system:
         return
-    assert sees_scan(p.org_id, p.org_kind, SCAN) is authz.decide(composition.RULES, p, P.SCAN_READ, SCAN, NOW).allowed
+    assert sees_scan(p.org_id, p.org_kind, SCAN) is authz.decide(composition.RULES, p, Permission.SCAN_READ, SCAN, NOW).allowed

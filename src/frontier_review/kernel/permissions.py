@@ -71,7 +71,7 @@ class Permission(StrEnum):
     FINDING_RELABEL = "engagements:finding:relabel"
     PARTNER_DESIGNATE = "engagements:partner:designate"
     PARTNER_LIST = "engagements:partner:list"
-    # clearinghouse: scans
+    # clearinghouse — scans
     SCAN_REGISTER = "clearinghouse:scan:register"
     SCAN_READ = "clearinghouse:scan:read"
     SCAN_LIST_ALL = "clearinghouse:scan:list_all"

@@ -47,7 +47,11 @@ def list_scans(
 
     **Who may call:** anyone signed in; each scan is listed only for its scanner, its target and the clearinghouse.
     """
-    filters = {k: v for k, v in {"side": side, "status": scan_status, "target": str(target) if target else None, "overlap": overlap}.items() if v}
+    filters = {
+        k: v
+        for k, v in {"side": side, "status": scan_status, "target": str(target) if target else None, "overlap": overlap}.items()
+        if v
+    }
     got = browse.page_scans(uow, principal, ListQuery(sort=Sort(sort), page=page, per_page=per_page, filters=filters))
     return ScanPageOut(items=[ScanSummaryOut.of(s) for s in got], total=got.total, page=got.page, per_page=got.per_page)
 
@@ -82,6 +86,7 @@ def register_scan(body: ScanIn, uow: UoW, principal: ApiPrincipal) -> ScanOut:
 
 @router.get("/scans/{scan_id}", summary="Get a scan with its overlaps", description=_WHO)
 def get_scan(scan_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> ScanOut:
+    """One scan with its model, purpose, objection and overlaps (each from this scan's side)."""
     return ScanOut.full(service.get_scan(uow, principal, scan_id))
 
 
@@ -127,17 +132,24 @@ def object_to_scan(scan_id: uuid.UUID, body: ObjectionIn, uow: UoW, principal: A
 
 @router.delete("/scans/{scan_id}/objection", summary="Withdraw your objection")
 def withdraw_objection(scan_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> ScanOut:
-    """**Who may call:** the target organization (`clearinghouse:scan:object`); 422 when there is no objection."""
+    """Withdraw the target's objection; the scanner is told.
+
+    **Who may call:** the target organization (`clearinghouse:scan:object`); 422 when there is no objection.
+    """
     return ScanOut.full(service.withdraw_objection(uow, principal, scan_id))
 
 
 @router.get("/scans/{scan_id}/overlaps", summary="A scan's overlaps, from its side", description=_WHO)
 def list_overlaps(scan_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> list[OverlapOut]:
+    """The overlaps: the other scanner and its contact, the shared window, the colliding ranges and domains."""
     return [OverlapOut.of(o) for o in service.list_overlaps(uow, principal, scan_id)]
 
 
 @router.post("/scan-overlaps/{overlap_id}/resolve", summary="Mark an overlap resolved (the clearinghouse)")
 def resolve_overlap(overlap_id: uuid.UUID, body: ResolveIn, uow: UoW, principal: ApiPrincipal) -> OverlapOut:
-    """**Who may call:** the clearinghouse (`clearinghouse:scan:resolve_overlap`). **Errors:** 403 for the
-    target (it sees both scans); 404 for anyone who does not see both scans."""
+    """Record that the scanners agreed who scans when.
+
+    **Who may call:** the clearinghouse (`clearinghouse:scan:resolve_overlap`). **Errors:** 403 for the
+    scanners and the target (they see a side of it); 404 for anyone who sees neither scan.
+    """
     return OverlapOut.of(service.resolve_overlap(uow, principal, overlap_id, note=body.note))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, exists, or_, select
 
@@ -133,12 +133,17 @@ def calendar(uow: UnitOfWork, principal: Principal, *, start: date, weeks: int =
     """
     authorize(uow, principal, Permission.SCAN_LIST_ALL, None)
     weeks = max(1, min(weeks, 12))
-    first = datetime.combine(monday_of(start), time(), tzinfo=timezone.utc)
+    first = datetime.combine(monday_of(start), time(), tzinfo=UTC)
     last = first + timedelta(weeks=weeks)
     rows = list(
         uow.session.scalars(
             select(PlannedScan)
-            .where(visible(principal), PlannedScan.status == ScanStatus.PLANNED.value, PlannedScan.starts_at < last, PlannedScan.ends_at > first)
+            .where(
+                visible(principal),
+                PlannedScan.status == ScanStatus.PLANNED.value,
+                PlannedScan.starts_at < last,
+                PlannedScan.ends_at > first,
+            )
             .order_by(PlannedScan.starts_at, PlannedScan.id)
         )
     )
@@ -151,7 +156,8 @@ def calendar(uow: UnitOfWork, principal: Principal, *, start: date, weeks: int =
         for s in in_week:
             by_target.setdefault(s.target_org_id, []).append(s)
         targets = sorted(
-            (TargetWeek(t, group[0].target_name, tuple(group)) for t, group in by_target.items()), key=lambda t: t.target_name.casefold()
+            (TargetWeek(t, group[0].target_name, tuple(group)) for t, group in by_target.items()),
+            key=lambda t: t.target_name.casefold(),
         )
         out.append(CalendarWeek(begin, end, tuple(targets)))
     return out

@@ -70,7 +70,7 @@ def networks_overlap(a: Network, b: Network) -> bool:
     """
     if a.version != b.version:
         return False
-    return a.network_address in b or b.network_address in a  # type: ignore[operator]
+    return a.network_address in b or b.network_address in a
 
 
 @dataclass(frozen=True, order=True)
@@ -158,7 +158,9 @@ def check_window(starts_at: datetime | None, ends_at: datetime | None, problems:
         problems.append(FieldProblem("ends_at", "the window must end after it starts"))
         return None
     if ends_at - starts_at > MAX_WINDOW:
-        problems.append(FieldProblem("ends_at", f"a window is at most {MAX_WINDOW.days} days; register longer campaigns month by month"))
+        problems.append(
+            FieldProblem("ends_at", f"a window is at most {MAX_WINDOW.days} days; register longer campaigns month by month")
+        )
         return None
     return Window(starts_at, ends_at)
 
@@ -214,7 +216,11 @@ class Scope:
 
 
 def check_scope(
-    ranges: Iterable[str], domains: Iterable[str], starts_at: datetime | None, ends_at: datetime | None, problems: list[FieldProblem]
+    ranges: Iterable[str],
+    domains: Iterable[str],
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    problems: list[FieldProblem],
 ) -> Scope | None:
     """The scope, or None with every problem noted (at least one range or domain)."""
     nets = check_ranges(ranges, problems)
@@ -256,7 +262,9 @@ def check_registration(
     """
     problems: list[FieldProblem] = []
     target = _uuid(target_org_id, "target_org_id", "choose the organization whose assets are scanned", problems)
-    version = _uuid(model_version_id, "model_version_id", "the model version is not a registered version id", problems, optional=True)
+    version = _uuid(
+        model_version_id, "model_version_id", "the model version is not a registered version id", problems, optional=True
+    )
     scope = check_scope(ranges, domains, starts_at, ends_at, problems)
     text = " ".join(model_text.split())
     if len(text) > MAX_MODEL_TEXT:

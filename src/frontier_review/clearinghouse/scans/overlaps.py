@@ -35,7 +35,9 @@ def when(value: datetime) -> str:
 
 def clear(uow: UnitOfWork, principal: Principal, scan: PlannedScan) -> list[uuid.UUID]:
     """Delete the scan's overlaps (audited); returns the other scans they involved."""
-    rows = list(uow.session.scalars(select(ScanOverlap).where(or_(ScanOverlap.first_id == scan.id, ScanOverlap.second_id == scan.id))))
+    rows = list(
+        uow.session.scalars(select(ScanOverlap).where(or_(ScanOverlap.first_id == scan.id, ScanOverlap.second_id == scan.id)))
+    )
     others = []
     for o in rows:
         others.append(o.second_id if o.first_id == scan.id else o.first_id)
@@ -108,8 +110,10 @@ def _notify(uow: UnitOfWork, scan: PlannedScan, other: PlannedScan, row: ScanOve
     for mine, theirs in ((scan, other), (other, scan)):
         if mine is other and scan.scanner_org_id == other.scanner_org_id:
             break  # both scans are the same organization's: one notice is enough
-        who = "another scan of yours" if mine.scanner_org_id == theirs.scanner_org_id else (
-            f"a scan by {names.get(theirs.scanner_org_id, '?')} (contact {theirs.registered_by})"
+        who = (
+            "another scan of yours"
+            if mine.scanner_org_id == theirs.scanner_org_id
+            else (f"a scan by {names.get(theirs.scanner_org_id, '?')} (contact {theirs.registered_by})")
         )
         notifications.notify(
             uow,

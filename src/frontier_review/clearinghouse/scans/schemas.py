@@ -23,12 +23,18 @@ class ScanIn(_In):
     ranges: list[StrictStr] = Field(
         default_factory=list,
         max_length=64,
-        description="IPv4 or IPv6 CIDR ranges (`198.51.100.0/24`, `2001:db8::/32`; host bits must be clear). A bare address is a /32 or /128.",
+        description=(
+            "IPv4 or IPv6 CIDR ranges (`198.51.100.0/24`, `2001:db8::/32`; host bits must be clear). "
+            "A bare address is a /32 or /128."
+        ),
     )
     domains: list[StrictStr] = Field(
         default_factory=list,
         max_length=64,
-        description="Host names; `*.example.com` covers what is under example.com. A name covers its subdomains. At least one range or domain.",
+        description=(
+            "Host names; `*.example.com` covers what is under example.com. A name covers its subdomains. "
+            "At least one range or domain."
+        ),
     )
     starts_at: AwareDatetime = Field(description="Start of the window (RFC 3339 with a time zone).")
     ends_at: AwareDatetime = Field(description="End of the window: after the start, at most 31 days later, not in the past.")
@@ -36,7 +42,9 @@ class ScanIn(_In):
         default=None, description="A registered model version used: your own developer's, or a released one."
     )
     model_text: StrictStr = Field(default="", max_length=200, description="The AI model or agent used, in words.")
-    purpose: StrictStr = Field(default="", max_length=5000, description="Purpose and notes, shown to the target and the clearinghouse.")
+    purpose: StrictStr = Field(
+        default="", max_length=5000, description="Purpose and notes, shown to the target and the clearinghouse."
+    )
 
 
 class ScanChangeIn(_In):

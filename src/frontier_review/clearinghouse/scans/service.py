@@ -18,7 +18,6 @@ from datetime import datetime
 from frontier_review.audit import service as audit
 from frontier_review.clearinghouse.scans import overlaps
 from frontier_review.clearinghouse.scans.domain import (
-    FieldProblem,
     ScanStatus,
     check_reason,
     check_registration,
@@ -40,7 +39,7 @@ from frontier_review.clearinghouse.scans.views import (
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 from frontier_review.identity.directory import OrganizationCard
-from frontier_review.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from frontier_review.kernel.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
@@ -248,11 +247,21 @@ def change_scan(
     assert scope is not None
     if scope.window.ends_at <= uow.clock.now() and scope.window.ends_at != scan.ends_at:
         raise ValidationFailed("ends_at: a changed window cannot end in the past", field="ends_at")
-    before = {"starts_at": scan.starts_at.isoformat(), "ends_at": scan.ends_at.isoformat(), "ranges": list(scan.ranges), "domains": list(scan.domains)}
+    before = {
+        "starts_at": scan.starts_at.isoformat(),
+        "ends_at": scan.ends_at.isoformat(),
+        "ranges": list(scan.ranges),
+        "domains": list(scan.domains),
+    }
     scan.starts_at, scan.ends_at = scope.window.starts_at, scope.window.ends_at
     scan.ranges = [str(n) for n in scope.ranges]
     scan.domains = [str(d) for d in scope.domains]
-    after = {"starts_at": scan.starts_at.isoformat(), "ends_at": scan.ends_at.isoformat(), "ranges": scan.ranges, "domains": scan.domains}
+    after = {
+        "starts_at": scan.starts_at.isoformat(),
+        "ends_at": scan.ends_at.isoformat(),
+        "ranges": scan.ranges,
+        "domains": scan.domains,
+    }
     if before == after:
         return scan_view(uow, principal, scan)
     scan.updated_at = uow.clock.now()
@@ -288,7 +297,9 @@ def cancel_scan(uow: UnitOfWork, principal: Principal, scan_id: uuid.UUID) -> Sc
 
 
 def _notify_scanner(uow: UnitOfWork, scan: PlannedScan, title: str) -> None:
-    notifications.notify(uow, directory.list_members(uow, scan.scanner_org_id), kind="scan_objection", title=title, link=scan_link(scan.id))
+    notifications.notify(
+        uow, directory.list_members(uow, scan.scanner_org_id), kind="scan_objection", title=title, link=scan_link(scan.id)
+    )
 
 
 def object_to_scan(uow: UnitOfWork, principal: Principal, scan_id: uuid.UUID, *, reason: str) -> ScanView:
@@ -343,7 +354,8 @@ def resolve_overlap(uow: UnitOfWork, principal: Principal, overlap_id: uuid.UUID
     if row is None:
         raise NotFound(missing)
     first, second = (uow.session.get(PlannedScan, i) for i in (row.first_id, row.second_id))
-    assert first is not None and second is not None  # foreign keys
+    assert first is not None  # foreign key
+    assert second is not None  # foreign key
     now = uow.clock.now()
     # A scanner sees its own side of the overlap (403); anyone who sees neither scan gets 404.
     sees = any(decide(uow, principal, Permission.SCAN_READ, scan_ref(s), now).allowed for s in (first, second))
@@ -373,4 +385,3 @@ def list_target_choices(uow: UnitOfWork, principal: Principal) -> list[Organizat
     """The organizations a scan may target (every member organization), for the registration form."""
     authorize(uow, principal, Permission.SCAN_REGISTER, principal.org_id)
     return directory.list_organizations(uow)
-

@@ -115,7 +115,9 @@ def visible(principal: Principal) -> ColumnElement[bool]:
     return or_(PlannedScan.scanner_org_id == principal.org_id, PlannedScan.target_org_id == principal.org_id)
 
 
-def get_visible(uow: UnitOfWork, principal: Principal, scan_id: uuid.UUID, permission: Permission = Permission.SCAN_READ) -> PlannedScan:
+def get_visible(
+    uow: UnitOfWork, principal: Principal, scan_id: uuid.UUID, permission: Permission = Permission.SCAN_READ
+) -> PlannedScan:
     """The scan if ``principal`` may see it (and do ``permission``).
 
     Raises:
@@ -187,7 +189,9 @@ def overlap_views(uow: UnitOfWork, principal: Principal, row: PlannedScan) -> tu
     """The scan's overlaps, each from this scan's side (call only for a reader of ``row``)."""
     overlaps = list(
         uow.session.scalars(
-            select(ScanOverlap).where(or_(ScanOverlap.first_id == row.id, ScanOverlap.second_id == row.id)).order_by(ScanOverlap.starts_at)
+            select(ScanOverlap)
+            .where(or_(ScanOverlap.first_id == row.id, ScanOverlap.second_id == row.id))
+            .order_by(ScanOverlap.starts_at)
         )
     )
     others = {o.second_id if o.first_id == row.id else o.first_id for o in overlaps}

@@ -172,7 +172,11 @@ def register_scan(
         purpose=purpose,
     )
     found = len(view.overlaps)
-    flagged = f" It overlaps {found} other scan{'s' if found != 1 else ''}: both scanners and the clearinghouse are notified." if found else ""
+    flagged = (
+        f" It overlaps {found} other scan{'s' if found != 1 else ''}: both scanners and the clearinghouse are notified."
+        if found
+        else ""
+    )
     flash(request, f"Scan registered; {view.target_name} is told.{flagged}", "warning" if found else "success")
     return RedirectResponse(scan_link(view.id), status_code=303)
 
@@ -209,7 +213,11 @@ def change_scan(
         expected_version=version,
     )
     found = len(view.overlaps)
-    flash(request, f"Scan changed; {found} overlap{'s' if found != 1 else ''} flagged." if found else "Scan changed; no overlap.", "success")
+    flash(
+        request,
+        f"Scan changed; {found} overlap{'s' if found != 1 else ''} flagged." if found else "Scan changed; no overlap.",
+        "success",
+    )
     return RedirectResponse(scan_link(scan_id), status_code=303)
 
 
