@@ -301,3 +301,17 @@ def test_calendar_groups_by_week_and_target(container: Container, world: World) 
     assert touched
     first = touched[0].targets[0]
     assert first.target_name == "First Federal Bank" and first.overlapping == 2
+
+
+def test_home_summary_counts_only_what_the_reader_sees(container: Container, world: World) -> None:
+    from frontier_review.clearinghouse.scans import summary
+
+    first = register(container, world.cisa, world.bank_org)
+    register(container, world.agency, world.bank_org)
+    with container.uow() as uow:
+        service.object_to_scan(uow, world.bank.principal, first.id, reason="month-end close")
+    with container.uow() as uow:
+        assert summary.attention(uow, world.cisa.principal) == summary.ScanAttention(1, 1, 0, 0)
+        assert summary.attention(uow, world.bank.principal) == summary.ScanAttention(0, 0, 2, 0)
+        assert summary.attention(uow, world.house.principal) == summary.ScanAttention(0, 0, 0, 2)
+        assert not summary.attention(uow, world.other_bank.principal).any

@@ -25,12 +25,12 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize
 
-__all__ = ["CalendarWeek", "calendar", "name_scans", "page_scans"]
+__all__ = ["CalendarWeek", "calendar", "name_scans", "open_overlap", "page_scans"]
 
 SIDES = ("scanner", "target")
 """The ``side`` filter: scans the reader's organization runs, or scans of its assets."""
 
-_open_overlap = exists().where(
+open_overlap = exists().where(
     ScanOverlap.resolved_at.is_(None), or_(ScanOverlap.first_id == PlannedScan.id, ScanOverlap.second_id == PlannedScan.id)
 )
 
@@ -56,7 +56,7 @@ def page_scans(uow: UnitOfWork, principal: Principal, query: ListQuery) -> Page[
     if target is not None:
         stmt = stmt.where(PlannedScan.target_org_id == target)
     if query.filter("overlap") == "open":
-        stmt = stmt.where(_open_overlap)
+        stmt = stmt.where(open_overlap)
     if query.search:
         # The checked ranges and domains are stored as JSON text; a substring of it finds them.
         stmt = stmt.where(
