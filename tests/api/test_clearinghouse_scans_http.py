@@ -4,6 +4,7 @@ that an unrelated organization learns nothing — not a page, a list entry, an A
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -227,3 +228,50 @@ def test_pages_render_and_the_form_keeps_what_was_typed(
         web_login(browser, world.bank.email, world.bank.password)
         assets = browser.get("/clearinghouse/scans/assets")
         assert assets.status_code == 200 and "3 scans" in assets.text and "Object" in assets.text and "DHS CISA" in assets.text
+
+
+def test_route_matrix_over_http(http: httpx.Client, world: World, clock: FrozenClock) -> None:
+    """Every scan route × every kind of caller, as status codes (one fresh scan per row that changes it)."""
+
+    rows = itertools.count()
+
+    def fresh() -> tuple[str, str]:
+        # Each pair in a window of its own, so that pairs do not overlap one another.
+        begin = clock.now() + timedelta(days=10 + 3 * next(rows))
+        when = {"starts_at": begin.isoformat(), "ends_at": (begin + timedelta(days=2)).isoformat()}
+        scan = http.post(
+            "/api/v1/clearinghouse/scans", json=body(clock, world.bank_org, **when), headers=bearer(world.tokens["cisa"])
+        ).json()
+        other = http.post(
+            "/api/v1/clearinghouse/scans",
+            json=body(clock, world.bank_org, domains=[], **when),
+            headers=bearer(world.tokens["agency"]),
+        ).json()
+        return scan["id"], other["overlaps"][0]["id"]
+
+    start, end = (clock.now() + timedelta(days=1)).isoformat(), (clock.now() + timedelta(days=2)).isoformat()
+    routes: list[tuple[str, str, dict[str, object] | None]] = [
+        ("GET", "/api/v1/clearinghouse/scans/{scan}", None),
+        ("GET", "/api/v1/clearinghouse/scans/{scan}/overlaps", None),
+        ("PATCH", "/api/v1/clearinghouse/scans/{scan}", {"starts_at": start, "ends_at": end}),
+        ("PUT", "/api/v1/clearinghouse/scans/{scan}/objection", {"reason": "please move it"}),
+        ("POST", "/api/v1/clearinghouse/scan-overlaps/{overlap}/resolve", {"note": "agreed"}),
+        ("POST", "/api/v1/clearinghouse/scans/{scan}/cancel", None),
+    ]
+    # fmt: off
+    #            cisa  agency house bank outsider  (cisa scans the bank; the agency's scan overlaps it)
+    expected = {
+        "GET /api/v1/clearinghouse/scans/{scan}":                  (200, 404, 200, 200, 404),
+        "GET /api/v1/clearinghouse/scans/{scan}/overlaps":         (200, 404, 200, 200, 404),
+        "PATCH /api/v1/clearinghouse/scans/{scan}":                (200, 404, 403, 403, 404),
+        "PUT /api/v1/clearinghouse/scans/{scan}/objection":        (403, 404, 403, 200, 404),
+        "POST /api/v1/clearinghouse/scan-overlaps/{overlap}/resolve": (403, 403, 200, 403, 404),
+        "POST /api/v1/clearinghouse/scans/{scan}/cancel":          (200, 404, 403, 403, 404),
+    }
+    # fmt: on
+    for method, path, payload in routes:
+        for who, status_code in zip(("cisa", "agency", "house", "bank", "outsider"), expected[f"{method} {path}"], strict=True):
+            scan, overlap = fresh()
+            url = path.format(scan=scan, overlap=overlap)
+            got = http.request(method, url, json=payload, headers=bearer(world.tokens[who]))
+            assert got.status_code == status_code, (method, path, who, got.text)
