@@ -26,6 +26,7 @@ from frontier_review.clearinghouse.incidents import api as incidents_api
 from frontier_review.clearinghouse.incidents import web as incidents_web
 from frontier_review.clearinghouse.reports import api as reports_api
 from frontier_review.clearinghouse.reports import web as reports_web
+from frontier_review.clearinghouse.scans import routes as scans_routes
 from frontier_review.clearinghouse.subscriptions import api as subscriptions_api
 from frontier_review.clearinghouse.subscriptions import web as subscriptions_web
 from frontier_review.coverage import api as coverage_api
@@ -150,6 +151,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     app.include_router(subscriptions_web.router)
     app.include_router(incidents_web.router)
     app.include_router(reports_web.router)  # clearinghouse: reports and the hub
+    app.include_router(scans_routes.router)  # clearinghouse: scans (its API under /api/v1, its pages)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:

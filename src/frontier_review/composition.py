@@ -27,6 +27,9 @@ from frontier_review.clearinghouse.incidents.policy import RULES as INCIDENT_RUL
 from frontier_review.clearinghouse.reports import browse as report_browse
 from frontier_review.clearinghouse.reports import orm as reports_orm
 from frontier_review.clearinghouse.reports.policy import RULES as REPORT_RULES
+from frontier_review.clearinghouse.scans import browse as scan_browse
+from frontier_review.clearinghouse.scans import orm as scans_orm
+from frontier_review.clearinghouse.scans.policy import RULES as SCAN_RULES
 from frontier_review.clearinghouse.subscriptions import orm as subscriptions_orm
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.tasks import register as subscriptions_tasks
@@ -73,6 +76,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     subscriptions_orm,
     incidents_orm,
     reports_orm,  # clearinghouse: reports
+    scans_orm,
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -87,6 +91,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **SUBSCRIPTION_RULES,
     **INCIDENT_RULES,
     **REPORT_RULES,  # clearinghouse: reports
+    **SCAN_RULES,
 }
 
 
@@ -104,6 +109,7 @@ TARGET_NAMERS: Mapping[str, Namer] = {
     "finding": finding_browse.name_findings,
     "incident": incident_browse.name_incidents,
     "report": report_browse.name_reports,  # clearinghouse: reports
+    "scan": scan_browse.name_scans,
 }
 """Who names each kind of audit target, for one reader (a kind nobody names stays a bare id)."""
 

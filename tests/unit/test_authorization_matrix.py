@@ -43,6 +43,7 @@ from frontier_review.clearinghouse.incidents.policy import IncidentRef, Referral
 from frontier_review.clearinghouse.incidents.policy import Relabel as IncidentRelabel
 from frontier_review.clearinghouse.reports.policy import Relabel as ReportRelabel
 from frontier_review.clearinghouse.reports.policy import ReportRef
+from frontier_review.clearinghouse.scans.policy import OverlapRef, ScanRef
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef, SubscriptionRef
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
@@ -560,6 +561,33 @@ GRID: list[tuple[str, Permission, str]] = [
     # a finding is referred to the clearinghouse by its finder's organization (the agency here)
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_REFER, "finding:amber"),
     (".    .    .    .    .    .    .    .    .    Y    .    .    .    .", P.FINDING_REFER, "finding:red"),
+]
+# fmt: on
+
+# clearinghouse: scans — the agency scans the partner's assets (the developer too, for the overlap);
+# seen by the scanner, the target and the clearinghouse only; the scanner changes, the target objects.
+_SCAN = ScanRef(uuid.UUID(int=0x5C0), ORGS["agency"][0], ORGS["partner"][0])
+RESOURCES.update(
+    {
+        "scan:ag>pa": _SCAN,
+        "scan:ag>pa_cancelled": ScanRef(uuid.UUID(int=0x5C1), ORGS["agency"][0], ORGS["partner"][0], cancelled=True),
+        "overlap:ag,dev>pa": OverlapRef(
+            uuid.UUID(int=0x5C2), (_SCAN, ScanRef(uuid.UUID(int=0x5C3), ORGS["dev"][0], ORGS["partner"][0]))
+        ),
+    }
+)
+# fmt: off
+GRID += [
+    # su   sys  devA devM devT poAc poAu poM  agA  agM  paA  paM  chA  chM
+    (".    Y    .    .    .    .    .    .    Y    Y    Y    Y    Y    Y", P.SCAN_READ, "scan:ag>pa"),
+    (".    Y    .    .    .    .    .    .    Y    Y    Y    Y    Y    Y", P.SCAN_READ, "scan:ag>pa_cancelled"),
+    (".    Y    .    .    .    .    .    .    .    .    .    .    Y    Y", P.SCAN_LIST_ALL, "none"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.SCAN_REGISTER, "org_id:agency"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.SCAN_CHANGE, "scan:ag>pa"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.SCAN_CHANGE, "scan:ag>pa_cancelled"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.SCAN_CANCEL, "scan:ag>pa"),
+    (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.SCAN_OBJECT, "scan:ag>pa"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.SCAN_RESOLVE_OVERLAP, "overlap:ag,dev>pa"),
 ]
 # fmt: on
 

@@ -100,3 +100,11 @@ class Permission(StrEnum):
     KEV_IMPORT = "clearinghouse:kev:import"
     PRIORITY_RECOMPUTE = "clearinghouse:priority:recompute"
     FINDING_REFER = "engagements:finding:refer"  # a finder refers a finding to the clearinghouse (issue 14 item 8)
+    # clearinghouse — scans
+    SCAN_REGISTER = "clearinghouse:scan:register"
+    SCAN_READ = "clearinghouse:scan:read"
+    SCAN_LIST_ALL = "clearinghouse:scan:list_all"
+    SCAN_CHANGE = "clearinghouse:scan:change"
+    SCAN_CANCEL = "clearinghouse:scan:cancel"
+    SCAN_OBJECT = "clearinghouse:scan:object"
+    SCAN_RESOLVE_OVERLAP = "clearinghouse:scan:resolve_overlap"

@@ -1,7 +1,7 @@
 """clearinghouse incidents: AI-enabled intrusion reports, indicators, recipients, referrals; law-enforcement agencies
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import frontier_review.db.base
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
