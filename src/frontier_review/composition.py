@@ -26,11 +26,13 @@ from frontier_review.clearinghouse.incidents import orm as incidents_orm
 from frontier_review.clearinghouse.incidents.policy import RULES as INCIDENT_RULES
 from frontier_review.clearinghouse.reports import browse as report_browse
 from frontier_review.clearinghouse.reports import orm as reports_orm
+from frontier_review.clearinghouse.reports.events import ReportDisseminated
 from frontier_review.clearinghouse.reports.policy import RULES as REPORT_RULES
 from frontier_review.clearinghouse.scans import browse as scan_browse
 from frontier_review.clearinghouse.scans import orm as scans_orm
 from frontier_review.clearinghouse.scans.policy import RULES as SCAN_RULES
 from frontier_review.clearinghouse.subscriptions import orm as subscriptions_orm
+from frontier_review.clearinghouse.subscriptions.on_reports import on_report_disseminated
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.tasks import register as subscriptions_tasks
 from frontier_review.config import Settings, load_settings
@@ -116,7 +118,11 @@ TARGET_NAMERS: Mapping[str, Namer] = {
 WIRING = Wiring(
     rules=RULES,
     denial_writer=write_denials,
-    handlers={VersionStatusChanged: (on_version_status_changed,), NameTargets: (answering(TARGET_NAMERS),)},
+    handlers={
+        VersionStatusChanged: (on_version_status_changed,),
+        NameTargets: (answering(TARGET_NAMERS),),
+        ReportDisseminated: (on_report_disseminated,),
+    },
     task_registrars=(audit_tasks, evals_tasks, engagements_tasks, subscriptions_tasks),
 )
 

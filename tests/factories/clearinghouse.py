@@ -85,13 +85,15 @@ def submit(
             uow,
             person.principal,
             ReportInput(
-                title=title,
-                description=f"Steps: {SECRET}.",
-                tlp=tlp,
-                cve_id=cve,
-                cvss31=V31,
-                sectors=["healthcare_and_public_health"],
-                **fields,  # type: ignore[arg-type]
+                **{  # type: ignore[arg-type]
+                    "title": title,
+                    "description": f"Steps: {SECRET}.",
+                    "tlp": tlp,
+                    "cve_id": cve,
+                    "cvss31": V31,
+                    "sectors": ["healthcare_and_public_health"],
+                    **fields,
+                }
             ),
             recipient_orgs=orgs or [],
             recipient_people=people or [],

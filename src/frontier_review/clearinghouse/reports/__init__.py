@@ -14,6 +14,7 @@ tells anyone about a report.
 from __future__ import annotations
 
 from frontier_review.clearinghouse.reports.browse import name_reports, page_public, page_reports, queue_counts, reports_for_ids
+from frontier_review.clearinghouse.reports.dissemination import Disseminated, disseminated
 from frontier_review.clearinghouse.reports.domain import Product, ProductInput, ReportStatus, Tlp, affected
 from frontier_review.clearinghouse.reports.events import ReportDisseminated
 from frontier_review.clearinghouse.reports.kev import KevImport, import_kev, recompute_priorities
@@ -32,6 +33,7 @@ from frontier_review.clearinghouse.reports.workflow import (
 )
 
 __all__ = [
+    "Disseminated",
     "KevImport",
     "Product",
     "ProductInput",
@@ -47,6 +49,7 @@ __all__ = [
     "advance",
     "affected",
     "disclose",
+    "disseminated",
     "get_report",
     "import_kev",
     "merge",
