@@ -369,10 +369,11 @@ def test_classified_thresholds_and_scores_reach_only_cleared_program_office_staf
     inquiry = _ok(http.post("/api/v1/inquiries", json={"model_version_id": version, "question": "Covered?"}, headers=dev), 201)
     _ok(http.post(f"/api/v1/inquiries/{inquiry['id']}/assign", json={}, headers=admin))
     _ok(http.post(f"/api/v1/inquiries/{inquiry['id']}/attach-results", json={"result_ids": [own["id"]]}, headers=admin))
-    assert_problem(http.post(f"/api/v1/inquiries/{inquiry['id']}/decide", json={"policy": SECRET}, headers=uncleared), 403)
+    secret_decision = {"policy": SECRET, "rationale": "Scores above the line."}
+    assert_problem(http.post(f"/api/v1/inquiries/{inquiry['id']}/decide", json=secret_decision, headers=uncleared), 403)
     assert _ok(http.get(f"/api/v1/inquiries/{inquiry['id']}", headers=dev))["status"] == "assigned"
     assert _count(container, Determination) == 0
-    decided = _ok(http.post(f"/api/v1/inquiries/{inquiry['id']}/decide", json={"policy": SECRET}, headers=admin))
+    decided = _ok(http.post(f"/api/v1/inquiries/{inquiry['id']}/decide", json=secret_decision, headers=admin))
     assert decided["status"] == "decided"
     det_id = decided["determination_id"]
 
@@ -500,6 +501,9 @@ def test_inquiry_from_filing_to_determination(container: Container, http: httpx.
     decision = {"policy": SB53, "rationale": "Above the SB 53 threshold.", "version": responded["version"]}
     assert_problem(http.post(f"{url}/decide", json=decision, headers=dev), 403)
     assert_problem(http.post(f"{url}/decide", json={**decision, "policy": "no-such-policy@1"}, headers=po), 404)
+    # The developer is owed the why: an answer without a rationale is refused, from the API too.
+    assert_problem(http.post(f"{url}/decide", json={**decision, "rationale": "  "}, headers=po), 422, field="rationale")
+    assert_problem(http.post(f"{url}/decide", json={"policy": SB53, "version": decision["version"]}, headers=po), 422)
     decided = _ok(http.post(f"{url}/decide", json=decision, headers=po))
     assert decided["status"] == "decided"
     assert [e["kind"] for e in decided["events"]] == ["filed", "assigned", "information_requested", "responded", "decided"]

@@ -232,8 +232,8 @@ MATRIX: list[Case] = [
     Case(W, "/api/v1/inquiries/{inquiry}/respond", OWN_DEVELOPER, json={"message": "Here it is."}),
     Case(W, "/api/v1/inquiries/{other_inquiry}/respond", OTHER_DEVELOPER, json={"message": "Here it is."}),
     Case(W, "/api/v1/inquiries/{inquiry}/attach-results", PROGRAM_OFFICE, json={"result_ids": ["{open_result}"]}),
-    Case(W, "/api/v1/inquiries/{decide_{actor}}/decide", PROGRAM_OFFICE, json={"policy": OPEN}),
-    Case(W, "/api/v1/inquiries/{decide_secret_{actor}}/decide", CLEARED, json={"policy": SECRET}),
+    Case(W, "/api/v1/inquiries/{decide_{actor}}/decide", PROGRAM_OFFICE, json={"policy": OPEN, "rationale": "Why."}),
+    Case(W, "/api/v1/inquiries/{decide_secret_{actor}}/decide", CLEARED, json={"policy": SECRET, "rationale": "Why."}),
     Case(W, "/api/v1/inquiries/{withdraw_{actor}}/withdraw", OWN_DEVELOPER),
     Case(W, "/api/v1/inquiries/{other_withdraw}/withdraw", OTHER_DEVELOPER),
 ]

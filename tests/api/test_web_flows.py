@@ -18,6 +18,7 @@ from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.identity.orm import ApiToken, User
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security import passwords
+from tests.api.confirming import confirmed_post
 from tests.api.helpers import csrf_from, web_login
 from tests.factories.identity import make_org, make_user
 
@@ -112,7 +113,7 @@ def test_account_page_creates_a_token_once_and_revokes_it(container: Container, 
     assert http.get("/api/v1/users/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     with container.sessions() as session:
         token_id = session.scalars(sa.select(ApiToken.id)).one()
-    revoked = http.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(again.text)})
+    revoked = confirmed_post(http, f"/account/tokens/{token_id}/revoke")  # issue 12: a page says what stops first
     assert revoked.status_code == 303
     assert http.get("/api/v1/users/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
@@ -295,8 +296,7 @@ def test_admin_unlocks_a_locked_member_and_sessions_can_be_ended_everywhere(cont
         assert web_login(laptop, member.email, member.password).status_code == 303
         stolen.cookies = laptop.cookies  # a copied session cookie
         assert stolen.get("/account").status_code == 200
-        page = laptop.get("/account")
-        assert laptop.post("/account/sessions/end", data={"csrf_token": csrf_from(page.text)}).status_code == 303
+        assert confirmed_post(laptop, "/account/sessions/end").status_code == 303
         assert laptop.get("/account").status_code == 200
         assert stolen.get("/account", follow_redirects=False).status_code == 303
 

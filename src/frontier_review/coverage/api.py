@@ -219,7 +219,9 @@ def record_determination(body: DeterminationIn, uow: UoW, principal: ApiPrincipa
     """Evaluate a version under a policy on today's evidence and record the outcome.
 
     The new determination supersedes the previous one for the same version and policy, and pins
-    the facts and results it used so that it can be re-checked later.
+    the facts and results it used so that it can be re-checked later. The `rationale` is optional
+    here, for scripted re-recording; answering an inquiry (`POST /inquiries/{id}/decide`) and the
+    web's version page require one.
 
     **Who may call:** program-office staff; under a classified policy only cleared staff
     (`coverage:determination:create`).
@@ -388,7 +390,8 @@ def attach(inquiry_id: uuid.UUID, body: AttachIn, uow: UoW, principal: ApiPrinci
 def decide(inquiry_id: uuid.UUID, body: DecideIn, uow: UoW, principal: ApiPrincipal) -> InquiryOut:
     """Answer the inquiry with a determination under a policy, recorded as by `POST /determinations`.
 
-    The inquiry becomes `decided` and the developer is notified.
+    The inquiry becomes `decided` and the developer is notified. The `rationale` is required (not
+    blank): it is the developer's answer to "why", recorded with the determination.
 
     **Who may call:** program-office staff (`coverage:inquiry:work`); under a classified policy only
     cleared staff.
@@ -396,7 +399,8 @@ def decide(inquiry_id: uuid.UUID, body: DecideIn, uow: UoW, principal: ApiPrinci
     **Errors:** 403 for others who may see the inquiry (its developer, operators), and for uncleared
     staff under a classified policy; 404 when no such inquiry exists or you may not see it, or the
     policy is not published; 409 when the inquiry is decided or withdrawn, or when `version` is
-    sent and the inquiry changed since (reload and try again).
+    sent and the inquiry changed since (reload and try again); 422 when `rationale` is missing,
+    blank or longer than 10,000 characters.
     """
     return InquiryOut.of(
         inquiries.decide_inquiry(

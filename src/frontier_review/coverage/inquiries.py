@@ -20,7 +20,7 @@ from frontier_review.coverage.policy import VersionOwner
 from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
-from frontier_review.kernel.errors import Conflict, FieldProblem, InvalidTransition, NotFound, ValidationFailed
+from frontier_review.kernel.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
@@ -329,25 +329,16 @@ def preview_decision(
 ) -> tuple[InquiryView, previews.DecisionPreview]:
     """What deciding the inquiry under ``policy_ref`` would record; nothing is recorded.
 
-    The web's decide step: a policy must be chosen and a rationale written (both problems are
-    reported at once), then the outcome and its trace are shown for confirmation.
+    The web's decide step: a policy must be chosen and a rationale written
+    (:func:`~frontier_review.coverage.previews.check_choice`), then the outcome and its trace are
+    shown for confirmation.
 
     Raises:
         ValidationFailed: No policy chosen, or no rationale (fields ``policy`` and ``rationale``).
     """
     inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, None)
     _require_active(inquiry)
-    problems = []
-    if not policy_ref.strip():
-        problems.append(FieldProblem("policy", "choose the policy to decide under"))
-    if not rationale.strip():
-        problems.append(
-            FieldProblem("rationale", "write the rationale: it is recorded with the determination and shown to the developer")
-        )
-    if problems:
-        raise ValidationFailed("; ".join(p.message for p in problems), problems=problems)
-    _text(rationale, "rationale")
-    preview = previews.preview_determination(uow, principal, inquiry.model_version_id, policy_ref=policy_ref)
+    preview = previews.preview_determination(uow, principal, inquiry.model_version_id, policy_ref=policy_ref, rationale=rationale)
     return _view(uow, inquiry, with_events=False), preview
 
 
@@ -357,16 +348,22 @@ def decide_inquiry(
     inquiry_id: uuid.UUID,
     *,
     policy_ref: str,
-    rationale: str = "",
+    rationale: str,
     expected_version: int | None = None,
     expected_inputs: str | None = None,
 ) -> InquiryView:
     """Answer with a determination under ``policy_ref``; the developer is notified.
 
     ``expected_inputs`` binds the decision to a preview (see :mod:`frontier_review.coverage.previews`).
+    The developer is owed the why: from any interface, an answer without a rationale is refused
+    (:func:`~frontier_review.coverage.previews.check_choice`).
+
+    Raises:
+        ValidationFailed: No policy or no rationale (fields ``policy`` and ``rationale``).
     """
     inquiry = _load(uow, principal, Permission.COVERAGE_INQUIRY_WORK, inquiry_id, expected_version)
     _require_active(inquiry)
+    previews.check_choice(policy_ref, rationale)
     det = determinations.record_determination(
         uow,
         principal,

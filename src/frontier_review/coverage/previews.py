@@ -21,12 +21,16 @@ from frontier_review.coverage.criteria import Outcome, evaluate
 from frontier_review.coverage.policy import Sensitivity
 from frontier_review.coverage.tags import CoverageTag
 from frontier_review.db.uow import UnitOfWork
+from frontier_review.kernel.errors import FieldProblem, ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import authorize, decide
 from frontier_review.registry import service as registry
 
-__all__ = ["DecisionPreview", "changed_inputs", "preview_determination"]
+__all__ = ["MAX_RATIONALE", "DecisionPreview", "changed_inputs", "check_choice", "preview_determination"]
+
+MAX_RATIONALE = 10_000
+"""The longest rationale, in characters (the API's and the forms' limit too)."""
 
 _PARTS = (
     "a newer version of the policy was published",
@@ -66,17 +70,62 @@ class DecisionPreview:
     newer_policy: str | None
 
 
-def preview_determination(uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, policy_ref: str) -> DecisionPreview:
+def check_choice(policy_ref: str, rationale: str) -> str:
+    """The one rule of a deliberate decision: a policy chosen and a rationale written.
+
+    Both problems are reported at once, each on its field, so a refused form shows both. Used by
+    every preview (an inquiry's and the version page's) and by deciding an inquiry, from any
+    interface: the developer is always told why.
+
+    Returns:
+        The rationale, stripped.
+
+    Raises:
+        ValidationFailed: No policy chosen, no rationale, or one too long (fields ``policy``
+            and ``rationale``).
+    """
+    problems = []
+    if not policy_ref.strip():
+        problems.append(FieldProblem("policy", "choose the policy to decide under"))
+    clean = rationale.strip()
+    if not clean:
+        problems.append(
+            FieldProblem("rationale", "write the rationale: it is recorded with the determination and shown to the developer")
+        )
+    elif len(clean) > MAX_RATIONALE:
+        problems.append(FieldProblem("rationale", f"the rationale must have at most {MAX_RATIONALE} characters"))
+    elif not clean.isprintable() and not _is_text(clean):
+        problems.append(FieldProblem("rationale", "the rationale contains characters that are not valid text"))
+    if problems:
+        raise ValidationFailed("; ".join(p.message for p in problems), problems=problems)
+    return clean
+
+
+def _is_text(value: str) -> bool:
+    # Lone surrogates (from a bad client) cannot be stored; line breaks and tabs are fine.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def preview_determination(
+    uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, policy_ref: str, rationale: str
+) -> DecisionPreview:
     """Evaluate ``version_id`` under ``policy_ref`` on current evidence; nothing is recorded.
 
     Authorized like recording the determination (program office; cleared staff for a classified
-    policy). A preview that shows a classified policy's thresholds or scores is audited, like
-    reading a classified determination.
+    policy), before the choice is checked (:func:`check_choice`). A preview that shows a
+    classified policy's thresholds or scores is audited, like reading a classified determination.
 
     Raises:
+        ValidationFailed: No policy chosen or no rationale (:func:`check_choice`).
         NotFound: No such version or policy.
         PermissionDenied: The caller may not decide under this policy.
     """
+    authorize(uow, principal, Permission.COVERAGE_DETERMINE, Sensitivity(False))
+    check_choice(policy_ref, rationale)
     version = registry.get_version_ref(uow, version_id)
     row = policies.get_policy_row(uow, policy_ref)
     sensitivity = Sensitivity(row.classified, str(row.id))

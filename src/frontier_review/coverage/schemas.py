@@ -227,7 +227,10 @@ class DecideIn(_In):
     """The determination that answers an inquiry."""
 
     policy: StrictStr = Field(description="identifier@version")
-    rationale: StrictStr = Field(default="", max_length=10_000, description="Why, in the program office's words.")
+    rationale: StrictStr = Field(
+        max_length=10_000,
+        description="Why, in the program office's words (required, not blank): shown to the developer with the answer.",
+    )
     version: StrictInt | None = Field(default=None, description="Expected inquiry version, for optimistic concurrency.")
 
 

@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 from frontier_review.registry import service
 from frontier_review.registry.domain import ModelRef
@@ -28,6 +30,13 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 @router.get("/versions/{version_id}", response_class=HTMLResponse)
 def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uuid.UUID) -> Response:
     """A model version: its facts, its coverage outcome and what the viewer may do with it."""
+    return version_page(request, uow, principal, version_id)
+
+
+def version_page(
+    request: Request, uow: UnitOfWork, principal: Principal, version_id: uuid.UUID, *, draft: dict[str, str] | None = None
+) -> Response:
+    """The version page; ``draft`` fills the determination form in again (back from its preview)."""
     view = service.get_version(uow, principal, version_id)
     now = uow.clock.now()
     ref = ModelRef(view.model_id, view.organization_id)
@@ -54,4 +63,5 @@ def version(request: Request, uow: UoW, principal: WebPrincipal, version_id: uui
         results=version_results,
         inquiries=version_inquiries,
         policies=policy_list,
+        draft=draft,
     )

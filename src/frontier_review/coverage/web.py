@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.coverage import browse, determinations, inquiries, policies, previews, results
+from frontier_review.coverage import browse, confirmations, determinations, inquiries, policies, previews, results
 from frontier_review.coverage.inquiries import InquiryStatus
 from frontier_review.coverage.policy import Sensitivity, VersionOwner
+from frontier_review.coverage.version_page import version_page
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 from frontier_review.web import forms
+from frontier_review.web.confirm import ask
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
@@ -173,8 +176,50 @@ def respond(
     )
 
 
-# Deciding takes two steps (issue 12): the form shows a preview of the outcome and its trace,
-# nothing recorded; only a confirmation bound to what was previewed records it.
+# Deciding takes two steps (issue 12), from an inquiry or from the version page: the form shows a
+# preview of the outcome and its trace, nothing recorded; only a confirmation bound to what was
+# previewed records it. Both flows share the preview page and this one helper.
+
+
+@dataclass(frozen=True)
+class DecideStep:
+    """Where a previewed decision comes from, as its preview page (``coverage/decide_preview.html``) needs it.
+
+    Attributes:
+        action: The path the preview's Confirm and Back to edit post to.
+        fields: Hidden values posted again with the preview (the version decided, the inquiry's version).
+        crumbs: The breadcrumb trail back to the page the form is on, as (href, text).
+        records: What confirming records, and who is told, in one sentence.
+    """
+
+    action: str
+    fields: dict[str, str]
+    crumbs: tuple[tuple[str, str], ...]
+    records: str
+
+
+def _preview_page(
+    request: Request,
+    principal: Principal,
+    step: DecideStep,
+    preview: previews.DecisionPreview,
+    rationale: str,
+    changes: list[str],
+    *,
+    stale: bool,
+) -> Response:
+    return render(
+        request,
+        "coverage/decide_preview.html",
+        principal,
+        step=step,
+        preview=preview,
+        rationale=rationale,
+        changes=changes,
+        status_code=409 if stale else 200,
+    )
+
+
 @router.post("/inquiries/{inquiry_id}/decide", response_class=HTMLResponse, dependencies=[form_page(_INQUIRY)])
 def decide_inquiry(
     request: Request,
@@ -183,7 +228,7 @@ def decide_inquiry(
     inquiry_id: uuid.UUID,
     version: Annotated[int, Form()],
     policy: Annotated[str, Form(max_length=130)] = "",
-    rationale: Annotated[str, Form(max_length=10_000)] = "",
+    rationale: Annotated[str, Form(max_length=previews.MAX_RATIONALE)] = "",
     step: Annotated[str, Form(max_length=16)] = "preview",
     inputs: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
@@ -211,37 +256,62 @@ def decide_inquiry(
         )
         flash(request, "Decided. The developer has been notified.", "success")
         return RedirectResponse(f"/coverage/inquiries/{inquiry_id}", status_code=303)
-    return render(
-        request,
-        "coverage/decide_preview.html",
-        principal,
-        inquiry=view,
-        preview=preview,
-        rationale=rationale,
-        changes=changes,
-        status_code=409 if step == "confirm" and changes else 200,
+    where = DecideStep(
+        action=f"/coverage/inquiries/{inquiry_id}/decide",
+        fields={"version": str(view.version)},
+        crumbs=(("/coverage/inquiries", "Coverage inquiries"), (f"/coverage/inquiries/{inquiry_id}", view.version_display)),
+        records=f"Confirming records this determination, answers the inquiry and notifies {view.organization_name}.",
     )
+    return _preview_page(request, principal, where, preview, rationale, changes, stale=step == "confirm" and bool(changes))
 
 
 @router.post("/inquiries/{inquiry_id}/withdraw", dependencies=[back_to(_INQUIRY)])
-def withdraw(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
+def withdraw(
+    request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID, confirm: Annotated[str, Form(max_length=80)] = ""
+) -> Response:
+    """Withdraw, once the developer confirmed what it ends (web/confirm.py)."""
+    if (asked := ask(request, principal, confirmations.withdraw(uow, principal, inquiry_id), confirm)) is not None:
+        return asked
     return _inquiry_action(request, inquiry_id, lambda: inquiries.withdraw(uow, principal, inquiry_id), "Inquiry withdrawn.")
 
 
 # Determinations --------------------------------------------------------------------------
 
 
-@router.post("/determinations", dependencies=[form_page("/models")])
+@router.post("/determinations", response_class=HTMLResponse, dependencies=[form_page("/models")])
 def record_determination(
     request: Request,
     uow: UoW,
     principal: WebPrincipal,
     model_version_id: Annotated[uuid.UUID, Form()],
-    policy: Annotated[str, Form(max_length=130)],
-    rationale: Annotated[str, Form(max_length=10_000)] = "",
+    policy: Annotated[str, Form(max_length=130)] = "",
+    rationale: Annotated[str, Form(max_length=previews.MAX_RATIONALE)] = "",
+    step: Annotated[str, Form(max_length=16)] = "preview",
+    inputs: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
-    view = determinations.record_determination(uow, principal, model_version_id, policy_ref=policy, rationale=rationale)
-    return RedirectResponse(f"/coverage/determinations/{view.id}", status_code=303)
+    """The version page's direct determination, in the same two steps as deciding an inquiry.
+
+    ``preview`` shows the outcome and trace (nothing recorded), ``edit`` the version page with what
+    was typed, ``confirm`` records only on exactly the previewed inputs (else 409, with what changed).
+    """
+    if step == "edit":
+        return version_page(request, uow, principal, model_version_id, draft={"policy": policy, "rationale": rationale})
+    preview = previews.preview_determination(uow, principal, model_version_id, policy_ref=policy, rationale=rationale)
+    changes = previews.changed_inputs(inputs, preview.inputs) if inputs else []
+    if step == "confirm" and inputs and not changes:
+        view = determinations.record_determination(
+            uow, principal, model_version_id, policy_ref=preview.policy_ref, rationale=rationale, expected_inputs=inputs
+        )
+        flash(request, f"Determination recorded: {view.outcome.value.replace('_', ' ')}.", "success")
+        return RedirectResponse(f"/coverage/determinations/{view.id}", status_code=303)
+    page = f"/versions/{model_version_id}"
+    where = DecideStep(
+        action="/coverage/determinations",
+        fields={"model_version_id": str(model_version_id), "back": page},
+        crumbs=(("/models", "Models"), (page, preview.version_display)),
+        records="Confirming records this determination for the version; its developer sees it on the version page.",
+    )
+    return _preview_page(request, principal, where, preview, rationale, changes, stale=step == "confirm" and bool(changes))
 
 
 @router.get("/determinations/{determination_id}", response_class=HTMLResponse)

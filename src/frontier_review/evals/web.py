@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from frontier_review import engagements
-from frontier_review.evals import browse, comparison, runs, service, targets
+from frontier_review.evals import browse, comparison, confirmations, runs, service, targets
 from frontier_review.evals.domain import RunStatus, format_duration, run_timing
 from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
 from frontier_review.registry import service as registry
 from frontier_review.web import charts
+from frontier_review.web.confirm import ask
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
@@ -274,7 +275,12 @@ def run_status(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid
 
 
 @router.post("/runs/{run_id}/cancel", dependencies=[back_to("/evals/runs/{run_id}")])
-def cancel(request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID) -> Response:
+def cancel(
+    request: Request, uow: UoW, principal: WebPrincipal, run_id: uuid.UUID, confirm: Annotated[str, Form(max_length=80)] = ""
+) -> Response:
+    """Cancel, once the page that says what is lost was confirmed (web/confirm.py)."""
+    if (asked := ask(request, principal, confirmations.cancel(uow, principal, run_id), confirm)) is not None:
+        return asked
     runs.cancel_run(uow, principal, run_id)
     flash(request, "Cancellation requested.", "success")
     return RedirectResponse(f"/evals/runs/{run_id}", status_code=303)

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from frontier_review.identity import invitations, mailbox, service
+from frontier_review.identity import confirmations, invitations, mailbox, service
 from frontier_review.identity.browse import page_organizations
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind, OrgRef, Role, Sector, UserRef
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.permissions import Permission
 from frontier_review.policies import decide
+from frontier_review.web.confirm import ask
 from frontier_review.web.deps import SESSION_KEY, OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
 from frontier_review.web.problems import back_to
@@ -22,6 +23,7 @@ from frontier_review.web.tables import Column, Filter, Sort, Table, table_view
 from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+ConfirmField = Annotated[str, Form(max_length=80)]
 
 
 def _safe_next(value: str | None) -> str:
@@ -117,8 +119,11 @@ def change_password(
     return RedirectResponse("/account", status_code=303)
 
 
-@router.post("/account/sessions/end")
-def end_sessions(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+@router.post("/account/sessions/end", dependencies=[back_to("/account")])
+def end_sessions(request: Request, uow: UoW, principal: WebPrincipal, confirm: ConfirmField = "") -> Response:
+    """Sign out every other browser, once the page that counts them was confirmed (web/confirm.py)."""
+    if (asked := ask(request, principal, confirmations.sign_out_everywhere(uow, principal), confirm)) is not None:
+        return asked
     request.session[SESSION_KEY] = service.sign_out_everywhere(uow, principal)
     flash(request, "Every other session was signed out, including copies of your session cookie.", "success")
     return RedirectResponse("/account", status_code=303)
@@ -147,8 +152,13 @@ def create_token(
     return _account(request, uow, principal, new_token=plaintext, status_code=201)
 
 
-@router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(request: Request, uow: UoW, principal: WebPrincipal, token_id: uuid.UUID) -> Response:
+@router.post("/account/tokens/{token_id}/revoke", dependencies=[back_to("/account")])
+def revoke_token(
+    request: Request, uow: UoW, principal: WebPrincipal, token_id: uuid.UUID, confirm: ConfirmField = ""
+) -> Response:
+    """Revoke, once the page that names the scripts it stops was confirmed (web/confirm.py)."""
+    if (asked := ask(request, principal, confirmations.revoke_token(uow, principal, token_id), confirm)) is not None:
+        return asked
     view = service.revoke_token(uow, principal, token_id)
     flash(request, f"Token “{view.name}” revoked.", "success")
     return RedirectResponse("/account", status_code=303)

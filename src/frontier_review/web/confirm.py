@@ -54,6 +54,9 @@ class Consequences:
         fields: Hidden values the action needs again (the person picked, say).
         reason: The label of an optional reason field, when the action records one.
         reason_hint: Who reads the reason.
+        as_of: Figures that move on their own while the page is read (a running benchmark's
+            progress, a token's last use): shown under the effects as of the page, and left out
+            of the digest, so the page does not go stale every few seconds.
     """
 
     title: str
@@ -65,6 +68,7 @@ class Consequences:
     fields: Mapping[str, str] = field(default_factory=dict)
     reason: str | None = None
     reason_hint: str | None = None
+    as_of: tuple[str, ...] = ()
 
     @property
     def digest(self) -> str:

@@ -244,11 +244,6 @@
     focusErrors(root);
   }
 
-  document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) event.preventDefault();
-  });
-
   document.addEventListener("click", function (event) {
     var selector = event.target.getAttribute && event.target.getAttribute("data-copy");
     if (!selector) return;
