@@ -20,7 +20,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from frontier_review import engagements
 from frontier_review.bootstrap import Container
+from frontier_review.clearinghouse import reports
+from frontier_review.clearinghouse.scans import service as scans
+from frontier_review.clearinghouse.subscriptions import service as subscriptions
 from frontier_review.composition import build_container
 from frontier_review.config import Settings
 from frontier_review.coverage import inquiries
-from frontier_review.identity.domain import OrgKind, Role
+from frontier_review.identity.domain import OrgKind, Role, Sector
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.security import passwords
 from tests.browser.layout import page_width
@@ -41,6 +44,7 @@ from tests.browser.test_coverage_flow import _sign_in
 from tests.factories.coverage import make_version, publish_reference, register_sample_benchmark
 from tests.factories.home import World, make_world
 from tests.factories.identity import Person, make_org, make_user
+from tests.factories.incidents import report as report_incident
 from tests.live import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("layout_a11y")]
@@ -75,12 +79,24 @@ WIDEST = """(width) => {
 
 
 @dataclass(frozen=True)
+class Clearing:
+    """The clearinghouse's records in the site's world: a bank, its report, scans, an incident, a subscription."""
+
+    bank: Person
+    report: uuid.UUID
+    scan: uuid.UUID
+    incident: uuid.UUID
+    subscription: uuid.UUID
+
+
+@dataclass(frozen=True)
 class Site:
     """The live server and who is who in its world."""
 
     url: str
     world: World
     clearinghouse: Person
+    clearing: Clearing
     determination: uuid.UUID
     policy_ref: str
     classified_policy_ref: str
@@ -111,12 +127,13 @@ def site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
             world = make_world(container)
             treasury = make_org(container, OrgKind.CLEARINGHOUSE, name="Treasury Clearinghouse")
             clearinghouse = make_user(container, treasury, role=Role.ADMIN)
+            clearing = _clearing(container, clearinghouse, world)
             determination, policy_ref = _decide(container, world)
             register_sample_benchmark(container, world.director)
             classified = publish_reference(container, world.director, "example-classified-cyber.toml")
             _long_thread(container, world)
             with serve(container) as url:
-                yield Site(url, world, clearinghouse, determination, policy_ref, classified.ref)
+                yield Site(url, world, clearinghouse, clearing, determination, policy_ref, classified.ref)
         finally:
             container.close()
 
@@ -132,6 +149,52 @@ def _decide(container: Container, world: World) -> tuple[uuid.UUID, str]:
         )
     assert decided.determination_id is not None
     return decided.determination_id, policy.ref
+
+
+def _clearing(container: Container, analyst: Person, world: World) -> Clearing:
+    """A bank's validated AMBER report with long fields, two overlapping scans, an incident, a subscription."""
+    bank_org = make_org(container, OrgKind.PARTNER, name="First Federal Layout Bank", sector=Sector.FINANCIAL_SERVICES)
+    bank = make_user(container, bank_org, role=Role.ADMIN)
+    agency = world.main.agency_admin
+    with container.uow() as uow:
+        now = uow.clock.now()
+        report = reports.submit(
+            uow,
+            bank.principal,
+            reports.ReportInput(
+                title="Heap overflow in the core banking gateway's ISO 8583 parser, reachable before authentication",
+                description="A 70,000-byte field overflows the parser. " * 20,
+                tlp="TLP:AMBER",
+                cve_id="CVE-2026-10001",
+                cvss31="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                cwe_ids=["CWE-787"],
+                sectors=["financial_services", "information_technology"],
+                products=[
+                    reports.ProductInput(
+                        vendor="Example Core Banking Systems Incorporated",
+                        product="gateway-iso8583-parser-enterprise-edition",
+                        purl="pkg:pypi/example-core-banking-gateway-iso8583-parser@4.2.1",
+                        versions="vers:pypi/>=4.0.0|<4.2.2",
+                    )
+                ],
+                references=["https://example.org/advisories/2026/a-very-long-advisory-path-that-should-wrap-on-a-phone"],
+            ),
+            recipient_orgs=[bank_org.id],
+        )
+    with container.uow() as uow:
+        reports.validate(uow, analyst.principal, report.id, reproduced=True, versions_confirmed=True, notes="Reproduced.")
+    with container.uow() as uow:
+        window = {"starts_at": now + timedelta(days=1), "ends_at": now + timedelta(days=3)}
+        scan = scans.register_scan(
+            uow, agency.principal, target_org_id=bank_org.id, ranges=["198.51.100.0/24", "2001:db8:abcd::/48"], **window
+        )
+        scans.register_scan(uow, analyst.principal, target_org_id=bank_org.id, ranges=["198.51.100.128/25"], **window)
+    incident = report_incident(container, bank, orgs=[analyst.principal.org_id] if analyst.principal.org_id else [])
+    with container.uow() as uow:
+        created = subscriptions.create_subscription(
+            uow, bank.principal, name="Financial services", sectors=["financial_services"], channels=["in_app", "email"]
+        )
+    return Clearing(bank, report.id, scan.id, incident.id, created.subscription.id)
 
 
 def _long_thread(container: Container, world: World) -> None:
@@ -331,10 +394,40 @@ def test_the_operators_pages(site: Site, contexts: Callable[[], BrowserContext])
 
 
 def test_the_clearinghouse_and_the_sign_in_page(site: Site, contexts: Callable[[], BrowserContext]) -> None:
+    c = site.clearing
     visit = _visit(site, contexts, site.clearinghouse)
     visit.page_at("/", axe_on_phone=True)
-    visit.page_at("/account")
+    for path in (
+        "/account",
+        "/clearinghouse",
+        "/clearinghouse/queue",
+        "/clearinghouse/reports/new",
+        "/clearinghouse/board",
+        f"/clearinghouse/reports/{c.report}",
+        "/clearinghouse/scans?all=1",
+        "/clearinghouse/scans/calendar",
+        "/clearinghouse/scans/new",
+        f"/clearinghouse/scans/{c.scan}",
+        "/clearinghouse/incidents",
+        "/clearinghouse/incidents/new",
+        f"/clearinghouse/incidents/{c.incident}",
+        "/clearinghouse/subscriptions",
+    ):
+        visit.page_at(path)
+    bank = _visit(site, contexts, c.bank)
+    for path in (
+        "/",
+        "/clearinghouse",
+        f"/clearinghouse/reports/{c.report}",
+        "/clearinghouse/scans/assets",
+        f"/clearinghouse/incidents/{c.incident}",
+        "/clearinghouse/subscriptions",
+        f"/clearinghouse/subscriptions/{c.subscription}",
+    ):
+        bank.page_at(path)
+    visit.problems += bank.problems
     signed_out = _visit(site, contexts, None)
     signed_out.page_at("/login", axe_on_phone=True)
+    signed_out.page_at("/clearinghouse/public")
     visit.problems += signed_out.problems
     _report(visit)
