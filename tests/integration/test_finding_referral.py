@@ -97,9 +97,7 @@ def test_bad_fields_are_named_and_nothing_is_written(container: Container, setup
         assert referral.find_referral(uow, setup.reviewer.principal, f.id) is None
 
 
-def test_a_red_findings_named_people_become_the_reports(
-    container: Container, setup: Setup, analyst: Person
-) -> None:
+def test_a_red_findings_named_people_become_the_reports(container: Container, setup: Setup, analyst: Person) -> None:
     f = _file(container, setup, tlp="TLP:RED", recipients=[setup.developer.user.id])
     with pytest.raises(ValidationFailed), container.uow() as uow:  # only clearinghouse people may be added
         referral.refer_finding(
