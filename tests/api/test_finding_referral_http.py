@@ -1,4 +1,4 @@
-"""Referring a finding to the clearinghouse over HTTP: the API (201, 403, 404, 409, 422) and the web form with its confirmation."""
+"""Referring a finding over HTTP: the API (201, 403, 404, 409, 422) and the web form with its confirmation."""
 
 from __future__ import annotations
 
