@@ -13,6 +13,7 @@ from frontier_review.evals.tasks import RUN_TASK
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role
 from tests.api.helpers import web_login
+from tests.factories import clearinghouse as clearinghouse_factories
 from tests.factories.home import World, make_world
 from tests.factories.identity import Person, make_org, make_user
 
@@ -69,7 +70,7 @@ def test_the_reviewer_gets_its_engagements_with_their_buttons_and_time_left(worl
         assert f'href="{href}"' in html
     assert f'data-countdown="{main.engagement.window.end.isoformat()}"' in html
     assert world.other.engagement.title not in html
-    assert "Not available yet." in html  # the clearinghouse does not exist yet
+    assert "From the clearinghouse" in html and "Not available yet." not in html
     assert "Findings awaiting your answer" not in html and "Coverage inquiry" not in html
 
 
@@ -138,11 +139,15 @@ def test_an_agency_admin_sees_its_own_locked_people(container: Container, world:
     assert world.main.reviewer.email in _main(_home(http, world.main.agency_admin))
 
 
-def test_the_clearinghouse_is_told_plainly_that_its_work_is_not_available_yet(container: Container, http: httpx.Client) -> None:
+def test_the_clearinghouse_sees_its_queue_counts_incidents_overlaps_and_webhooks(
+    container: Container, http: httpx.Client
+) -> None:
     org = make_org(container, OrgKind.CLEARINGHOUSE, name="Treasury Clearinghouse")
     analyst = make_user(container, org, role=Role.ADMIN)
     html = _main(_home(http, analyst))
-    assert "Clearinghouse work" in html and "Not available yet." in html
+    assert "Clearinghouse work" in html and "Not available yet." not in html
+    for part in ("awaiting validation", "open incidents", "scan overlaps to resolve", "failing webhook deliveries"):
+        assert part in html
     assert "Engagements open to" not in html
 
 
@@ -151,7 +156,22 @@ def test_a_partner_with_nothing_open_gets_words_not_a_blank(container: Container
     person = make_user(container, org)
     html = _main(_home(http, person))
     assert "No engagement is open to your organization right now." in html
-    assert "Not available yet." in html
+    assert "No open report reaches First Federal Bank right now." in html
+
+
+def test_a_second_bank_sees_nothing_of_the_first_banks_amber_report(container: Container, http: httpx.Client) -> None:
+    ch = clearinghouse_factories.make_world(container)
+    report = clearinghouse_factories.submit(container, ch.submitter, title="Amber only for the first bank", orgs=[ch.bank_id])
+    clearinghouse_factories.validate(container, ch, report.id)
+    first = _main(_home(http, ch.bank))
+    assert "Amber only for the first bank" in first and "<strong>1</strong> reports addressed to" in first
+    http.cookies.clear()
+    second = _main(_home(http, ch.bank2))
+    assert "Amber only for the first bank" not in second and str(report.id) not in second
+    assert "<strong>0</strong> reports addressed to" in second
+    http.cookies.clear()
+    hub = http.get("/clearinghouse") if web_login(http, ch.bank2.email, ch.bank2.password).status_code == 303 else None
+    assert hub is not None and hub.status_code == 200 and "Amber only for the first bank" not in hub.text
 
 
 NAV_RE = re.compile(r'<nav aria-label="Main">(.*?)</nav>', re.S)

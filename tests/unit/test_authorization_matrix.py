@@ -561,6 +561,9 @@ GRID: list[tuple[str, Permission, str]] = [
     # a finding is referred to the clearinghouse by its finder's organization (the agency here)
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_REFER, "finding:amber"),
     (".    .    .    .    .    .    .    .    .    Y    .    .    .    .", P.FINDING_REFER, "finding:red"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_REFER, "finding:clear"),
+    (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.FINDING_REFER, "finding:green"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.FINDING_REFER, "finding:partner_green_lapsed"),
 ]
 # fmt: on
 

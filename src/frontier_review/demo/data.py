@@ -13,7 +13,7 @@ from frontier_review.bootstrap import Container
 from frontier_review.config import Environment
 from frontier_review.coverage import inquiries, policies, results
 from frontier_review.db.uow import UnitOfWork
-from frontier_review.demo import clearinghouse_incidents, clearinghouse_subscriptions, pending
+from frontier_review.demo import clearinghouse, clearinghouse_incidents, clearinghouse_scans, clearinghouse_subscriptions, pending
 from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity.domain import OrgKind, Role, Sector
@@ -103,6 +103,12 @@ DEMO_ORGS: tuple[_DemoOrg, ...] = (
         (_DemoUser("secops@firstfederal.demo", "Jamie Rivera", Role.ADMIN, login_label="trusted partner (bank)"),),
         sector=Sector.FINANCIAL_SERVICES,
     ),
+    _DemoOrg(
+        "Second National Bank",
+        OrgKind.PARTNER,
+        (_DemoUser("secops@secondnational.demo", "Casey Morgan", Role.ADMIN, login_label="trusted partner (second bank)"),),
+        sector=Sector.FINANCIAL_SERVICES,
+    ),
 )
 
 OPERATOR = _DemoUser("operator@frontier-review.demo", "Platform Operator", login_label="platform operator (superuser)")
@@ -190,9 +196,11 @@ def load_demo(container: Container) -> list[DemoLogin]:
         _engagement_scenario(uow)
         pending.pending_work(uow, lambda email: _person(uow, email), DEMO_PASSWORD)
         clearinghouse_incidents.load_incidents(uow, lambda email: _person(uow, email), DEMO_PASSWORD)
+        clearinghouse_scans.scan_scenario(uow, lambda email: _person(uow, email))
         audit.create_checkpoint(uow, system)
     if container.settings.webhook_allow_private_targets:  # serve --demo: the receiver is on loopback
         clearinghouse_subscriptions.subscribe_demo_bank(container)
+    clearinghouse.load_reports(container)  # after the subscription: the AMBER report's validation reaches its webhook
     return demo_logins()
 
 
@@ -438,7 +446,7 @@ def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind
         body="Reproduced. We are adding exploit-development refusals to the rc3 safety training.",
         status="acknowledged",
     )
-    findings.file_finding(
+    traversal = findings.file_finding(
         uow,
         reviewer,
         engagement_id,
@@ -450,6 +458,7 @@ def _findings_and_materials(uow: UnitOfWork, engagement_id: uuid.UUID, northwind
             "The model pointed out a path traversal in archive extraction (fictional demo content); refer to the clearinghouse."
         ),
     )
+    clearinghouse.refer_demo_finding(uow, reviewer, traversal.id)
     findings.file_finding(
         uow,
         _person(uow, "secops@mercyhealth.demo"),

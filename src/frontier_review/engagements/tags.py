@@ -43,6 +43,7 @@ class EngagementTag(AuditTag):
     FINDING_COMMENTED = "engagements:finding:commented"
     FINDING_STATUS_SET = "engagements:finding:status_set"
     FINDING_RELABELLED = "engagements:finding:relabelled"
+    FINDING_REFERRED = "engagements:finding:referred"  # to the clearinghouse (issue 14 item 8)
     FINDING_EVIDENCE_ATTACHED = "engagements:finding:evidence_attached"
     FINDING_EVIDENCE_DOWNLOADED = "engagements:finding:evidence_downloaded"
 

@@ -18,6 +18,7 @@ from frontier_review.coverage import summary as coverage_summary
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import Severity
 from frontier_review.evals import summary as evals_summary
+from frontier_review.home.clearinghouse import ClearinghouseHome, clearinghouse_home
 from frontier_review.identity import service as identity
 from frontier_review.identity import summary as identity_summary
 from frontier_review.identity.domain import ORG_KIND_LABELS, OrgKind
@@ -81,6 +82,7 @@ class HomePage:
     chain_error: str | None = None
     queue: QueueDepth | None = None
     queue_error: str | None = None
+    clearinghouse: ClearinghouseHome | None = None
     is_operator: bool = False
 
     @property
@@ -150,12 +152,14 @@ def home_page(
         chain_error=chain_error,
         queue=queue,
         queue_error=queue_error,
+        clearinghouse=clearinghouse_home(uow, principal) if role in _CLEARINGHOUSE else None,
         is_operator=principal.is_superuser,
     )
 
 
 _PARTIES = frozenset({Role.DEVELOPER, Role.PROGRAM_OFFICE, Role.REVIEWER})
 _COVERAGE = frozenset({Role.DEVELOPER, Role.PROGRAM_OFFICE})
+_CLEARINGHOUSE = frozenset({Role.CLEARINGHOUSE, Role.REVIEWER})
 
 
 def _chain(uow: UnitOfWork, principal: Principal) -> tuple[VerifyReport | None, str | None]:

@@ -13,7 +13,14 @@ tells anyone about a report.
 
 from __future__ import annotations
 
-from frontier_review.clearinghouse.reports.browse import name_reports, page_public, page_reports, queue_counts, reports_for_ids
+from frontier_review.clearinghouse.reports.browse import (
+    name_reports,
+    page_public,
+    page_reports,
+    queue_counts,
+    referred_from,
+    reports_for_ids,
+)
 from frontier_review.clearinghouse.reports.dissemination import Disseminated, disseminated
 from frontier_review.clearinghouse.reports.domain import Product, ProductInput, ReportStatus, Tlp, affected
 from frontier_review.clearinghouse.reports.events import ReportDisseminated
@@ -60,6 +67,7 @@ __all__ = [
     "queue_counts",
     "reads_report",
     "recompute_priorities",
+    "referred_from",
     "reject",
     "relabel",
     "reports_for_ids",

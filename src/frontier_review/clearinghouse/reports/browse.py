@@ -29,7 +29,16 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.policies import authorize, decide
 
-__all__ = ["QueueCounts", "name_reports", "page_public", "page_reports", "queue_counts", "readable", "reader_decides"]
+__all__ = [
+    "QueueCounts",
+    "name_reports",
+    "page_public",
+    "page_reports",
+    "queue_counts",
+    "readable",
+    "reader_decides",
+    "referred_from",
+]
 
 log = logging.getLogger(__name__)
 
@@ -220,3 +229,11 @@ def reports_for_ids(uow: UnitOfWork, principal: Principal, ids: Sequence[uuid.UU
     kept = reader_decides(uow, principal, rows)
     names = directory.organization_names(uow, {r.source_org_id for r in kept})
     return [summary_of(r, names) for r in kept]
+
+
+def referred_from(uow: UnitOfWork, principal: Principal, finding_id: uuid.UUID) -> ReportSummary | None:
+    """The report referred from this engagement finding, when the reader may see it (else None, whether or not it exists)."""
+    row = uow.session.scalar(select(Report).where(Report.finding_id == finding_id))
+    if row is None or not reader_decides(uow, principal, [row]):
+        return None
+    return summary_of(row, directory.organization_names(uow, {row.source_org_id}))

@@ -77,8 +77,17 @@ def hub(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     counts = browse.queue_counts(uow, principal)
     works_queue = decide(uow, principal, Permission.REPORT_QUEUE, None).allowed
     mine = browse.page_reports(uow, principal, QUEUE.read({"sort": "received", "descending": "true"}))
+    card = directory.find_organization(uow, principal.org_id) if principal.org_id is not None else None
     return render(
-        request, "clearinghouse/hub.html", principal, counts=counts, works_queue=works_queue, recent=mine, OrgKind=OrgKind
+        request,
+        "clearinghouse/hub.html",
+        principal,
+        counts=counts,
+        works_queue=works_queue,
+        recent=mine,
+        OrgKind=OrgKind,
+        member=card is not None,
+        law_enforcement=card is not None and card.law_enforcement,
     )
 
 

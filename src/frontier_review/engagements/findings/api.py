@@ -8,16 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from frontier_review.engagements.findings import service
+from frontier_review.engagements.findings import referral, service
 from frontier_review.engagements.findings.schemas import (
     CommentIn,
     FindingIn,
     FindingOut,
     FindingSummaryOut,
     RecipientOut,
+    ReferralIn,
+    ReferralOut,
     RelabelIn,
 )
 from frontier_review.engagements.materials.schemas import EvidenceOut, attachment
+from frontier_review.kernel.errors import NotFound
 from frontier_review.web.deps import ApiPrincipal, UoW
 from frontier_review.web.uploads import SealedSpoolRoute
 
@@ -189,3 +192,40 @@ def download_evidence(finding_id: uuid.UUID, evidence_id: uuid.UUID, uow: UoW, p
     """
     evidence, chunks = service.download_evidence(uow, principal, finding_id, evidence_id)
     return attachment(chunks, evidence.filename, evidence.content_type)
+
+
+@router.post(
+    "/engagements/{engagement_id}/findings/{finding_id}/referral",
+    status_code=status.HTTP_201_CREATED,
+    summary="Refer a third-party-software finding to the clearinghouse",
+)
+def refer_finding(
+    engagement_id: uuid.UUID, finding_id: uuid.UUID, body: ReferralIn, uow: UoW, principal: ApiPrincipal
+) -> ReferralOut:
+    """Make the finding a clearinghouse vulnerability report linked to it, once (issue 14 item 8).
+
+    The report's source is your organization and its label the finding's. Under TLP:RED the
+    finding's named people (and its filer) are named on the report when still active; add people of
+    the clearinghouse with `clearinghouse_people`, or nobody there can triage it. Under the other
+    labels the report names no people. Until validated it reaches your organization, the
+    clearinghouse and the validator it names.
+
+    **Who may call:** people of the finder's organization while it takes part
+    (`engagements:finding:refer`), for a finding of category `third_party_vulnerability`.
+
+    **Errors:** 403 for others in the finding's audience and for the other categories; 404 when no
+    such finding exists on this engagement or you are outside its audience; 409 when the finding
+    was already referred; 422 naming every bad field (CVE, CWE, CVSS vectors, products, sectors,
+    references, clearinghouse people).
+    """
+    if service.get_finding(uow, principal, finding_id).engagement_id != engagement_id:
+        raise NotFound(f"finding {finding_id} not found")
+    done = referral.refer_finding(uow, principal, finding_id, body.to_input())
+    return ReferralOut(
+        finding_id=done.finding_id,
+        report_id=done.report.id,
+        tlp=done.report.tlp.value,
+        status=done.report.status.value,
+        named=[p.email for p in done.named],
+        left_out=list(done.left_out),
+    )

@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from frontier_review.clearinghouse.reports import ProductInput
 from frontier_review.engagements.findings.domain import Category, FindingStatus, Severity
+from frontier_review.engagements.findings.referral import ReferralInput
 from frontier_review.engagements.findings.views import FindingSummary, FindingView
 from frontier_review.engagements.materials.schemas import EvidenceOut
 
@@ -149,3 +151,64 @@ class FindingOut(FindingSummaryOut):
             evidence_files=[EvidenceOut.of(e) for e in f.evidence_files],
             recipients=[RecipientOut(user_id=r.user_id, email=r.email, organization=r.organization_name) for r in f.recipients],
         )
+
+
+class ReferralProductIn(_In):
+    """An affected product of the third-party software the finding is about."""
+
+    vendor: StrictStr = Field(max_length=200, description="The vendor.")
+    product: StrictStr = Field(max_length=200, description="The product.")
+    purl: StrictStr = Field(default="", max_length=500, description="A package URL, e.g. `pkg:pypi/django`.")
+    cpe: StrictStr = Field(default="", max_length=500, description="A CPE 2.3 formatted string (NISTIR 7695 §6.2).")
+    versions: StrictStr = Field(default="", max_length=500, description="The affected versions as a `vers` range.")
+
+
+class ReferralIn(_In):
+    """What a clearinghouse report needs beyond the finding; its TLP label is the finding's."""
+
+    title: StrictStr = Field(default="", max_length=200, description="The report's title; empty keeps the finding's.")
+    description: StrictStr = Field(
+        default="", max_length=50_000, description="The report's description; empty keeps the finding's (sealed at rest)."
+    )
+    products: list[ReferralProductIn] = Field(default_factory=list, max_length=50, description="Affected products.")
+    cve_id: StrictStr = Field(default="", max_length=40, description="A CVE id, `CVE-YYYY-NNNN+`.")
+    cwe_ids: list[StrictStr] = Field(default_factory=list, max_length=20, description="CWE ids, e.g. `CWE-22`.")
+    cvss31: StrictStr = Field(default="", max_length=200, description="A CVSS 3.1 vector (the score is computed).")
+    cvss40: StrictStr = Field(default="", max_length=300, description="A CVSS 4.0 vector (the score is computed).")
+    sectors: list[StrictStr] = Field(default_factory=list, max_length=16, description="Affected sectors (CISA's 16).")
+    references: list[StrictStr] = Field(default_factory=list, max_length=50, description="http(s) references.")
+    exploited: bool = Field(default=False, description="Known to be exploited.")
+    fix_available: bool = Field(default=False, description="A fixed version exists.")
+    clearinghouse_people: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="TLP:RED only: people of the clearinghouse to name besides those inherited from the finding.",
+    )
+
+    def to_input(self) -> ReferralInput:
+        """The service's input."""
+        return ReferralInput(
+            title=self.title,
+            description=self.description,
+            products=[ProductInput(p.vendor, p.product, p.purl, p.cpe, p.versions) for p in self.products],
+            cve_id=self.cve_id,
+            cwe_ids=self.cwe_ids,
+            cvss31=self.cvss31,
+            cvss40=self.cvss40,
+            sectors=self.sectors,
+            references=self.references,
+            exploited=self.exploited,
+            fix_available=self.fix_available,
+            clearinghouse_people=self.clearinghouse_people,
+        )
+
+
+class ReferralOut(BaseModel):
+    """The report a finding became."""
+
+    finding_id: uuid.UUID = Field(description="The finding.")
+    report_id: uuid.UUID = Field(description="The clearinghouse report (`/api/v1/clearinghouse/reports/{id}`).")
+    tlp: str = Field(description="The report's label: the finding's.")
+    status: str = Field(description="`received`: it awaits the clearinghouse's validation.")
+    named: list[str] = Field(description="The people named on the report (TLP:RED), by e-mail address.")
+    left_out: list[str] = Field(description="Why each of the finding's recipients was not carried over.")
