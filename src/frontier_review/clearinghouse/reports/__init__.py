@@ -18,6 +18,14 @@ from frontier_review.clearinghouse.reports.dissemination import Disseminated, di
 from frontier_review.clearinghouse.reports.domain import Product, ProductInput, ReportStatus, Tlp, affected
 from frontier_review.clearinghouse.reports.events import ReportDisseminated
 from frontier_review.clearinghouse.reports.kev import KevImport, import_kev, recompute_priorities
+from frontier_review.clearinghouse.reports.patching import (  # clearinghouse — patches
+    ReportFacts,
+    facts_for,
+    find_readable_ref,
+    readable_ref,
+    report_is_open,
+    set_fix_available,
+)
 from frontier_review.clearinghouse.reports.policy import ReportRef, reads_report
 from frontier_review.clearinghouse.reports.service import Referral, ReportInput, get_report, submit, update_report
 from frontier_review.clearinghouse.reports.views import ReportSummary, ReportView
@@ -66,4 +74,11 @@ __all__ = [
     "submit",
     "update_report",
     "validate",
+    # clearinghouse — patches
+    "ReportFacts",
+    "facts_for",
+    "find_readable_ref",
+    "readable_ref",
+    "report_is_open",
+    "set_fix_available",
 ]
