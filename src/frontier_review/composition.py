@@ -25,7 +25,7 @@ from frontier_review.clearinghouse.incidents import browse as incident_browse
 from frontier_review.clearinghouse.incidents import orm as incidents_orm
 from frontier_review.clearinghouse.incidents.policy import RULES as INCIDENT_RULES
 from frontier_review.clearinghouse.patches import orm as patches_orm  # clearinghouse — patches
-from frontier_review.clearinghouse.patches.on_reports import on_report_disseminated as distribute_patches  # clearinghouse — patches
+from frontier_review.clearinghouse.patches.on_reports import on_report_disseminated as distribute_patches
 from frontier_review.clearinghouse.patches.policy import RULES as PATCH_RULES  # clearinghouse — patches
 from frontier_review.clearinghouse.reports import browse as report_browse
 from frontier_review.clearinghouse.reports import orm as reports_orm

@@ -53,9 +53,7 @@ class PatchDistributionEvent(Base):
     __tablename__ = "patch_distribution_events"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    record_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("patch_distributions.id", ondelete="CASCADE"), index=True
-    )
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patch_distributions.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_state: Mapped[str] = mapped_column(String(16))

@@ -45,15 +45,8 @@ FIX_NOT_FOUND = "fix {} not found"
 NO_RECORD = "your organization has no patch distribution record for this report"
 
 
-def _event(
-    uow: UnitOfWork, row: PatchDistribution, actor: str, from_state: str | None, to_state: str, note: str = ""
-) -> None:
-    last = (
-        uow.session.scalar(
-            select(func.max(PatchDistributionEvent.seq)).where(PatchDistributionEvent.record_id == row.id)
-        )
-        or 0
-    )
+def _event(uow: UnitOfWork, row: PatchDistribution, actor: str, from_state: str | None, to_state: str, note: str = "") -> None:
+    last = uow.session.scalar(select(func.max(PatchDistributionEvent.seq)).where(PatchDistributionEvent.record_id == row.id)) or 0
     uow.session.add(
         PatchDistributionEvent(
             id=new_id(),
@@ -103,9 +96,7 @@ def distribute(uow: UnitOfWork, report_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
     candidates = subscriptions.matching_organizations(uow, notice) | facts.ref.recipient_orgs
     if not candidates:
         return ()
-    existing = set(
-        uow.session.scalars(select(PatchDistribution.organization_id).where(PatchDistribution.report_id == report_id))
-    )
+    existing = set(uow.session.scalars(select(PatchDistribution.organization_id).where(PatchDistribution.report_id == report_id)))
     now = uow.clock.now()
     created: list[uuid.UUID] = []
     for card in sorted(directory.list_organizations(uow, ids=candidates), key=lambda c: c.name.lower()):
@@ -247,7 +238,12 @@ def edit_fix(
     row.version += 1
     uow.session.flush()
     audit.record(
-        uow, principal, PatchTag.FIX_EDITED, target_type="report", target_id=report_id, details={"fix": str(fix_id), "changed": changed}
+        uow,
+        principal,
+        PatchTag.FIX_EDITED,
+        target_type="report",
+        target_id=report_id,
+        details={"fix": str(fix_id), "changed": changed},
     )
     return fix_view(row)
 
@@ -262,7 +258,12 @@ def get_distribution(uow: UnitOfWork, principal: Principal, report_id: uuid.UUID
     view = distribution_view(uow, principal, ref)
     if view.records is not None:
         audit.record(
-            uow, principal, PatchTag.DISTRIBUTION_READ, target_type="report", target_id=report_id, details={"records": len(view.records)}
+            uow,
+            principal,
+            PatchTag.DISTRIBUTION_READ,
+            target_type="report",
+            target_id=report_id,
+            details={"records": len(view.records)},
         )
     return view
 

@@ -132,6 +132,7 @@ class ExposureRow:
 
 
 def fix_view(row: ReportFix) -> FixView:
+    """The fix as readers see it."""
     return FixView(
         row.id,
         row.report_id,
@@ -194,6 +195,7 @@ def record_views(uow: UnitOfWork, rows: Sequence[PatchDistribution]) -> list[Rec
 
 
 def list_fix_views(uow: UnitOfWork, report_id: uuid.UUID) -> tuple[FixView, ...]:
+    """The report's fixes, oldest release first."""
     rows = uow.session.scalars(
         select(ReportFix).where(ReportFix.report_id == report_id).order_by(ReportFix.released_on, ReportFix.added_at)
     )
@@ -210,13 +212,9 @@ def distribution_view(uow: UnitOfWork, principal: Principal, ref: ReportRef) -> 
     records: tuple[RecordView, ...] | None = None
     counts: dict[DistributionState, int] | None = None
     own: RecordView | None = None
-    all_rows = list(
-        uow.session.scalars(select(PatchDistribution).where(PatchDistribution.report_id == ref.id))
-    )
+    all_rows = list(uow.session.scalars(select(PatchDistribution).where(PatchDistribution.report_id == ref.id)))
     if may(Permission.DISTRIBUTION_READ_ALL):
-        records = tuple(
-            sorted(record_views(uow, all_rows), key=lambda v: (not v.exposed, v.organization_name.lower()))
-        )
+        records = tuple(sorted(record_views(uow, all_rows), key=lambda v: (not v.exposed, v.organization_name.lower())))
     if may(Permission.DISTRIBUTION_READ_COUNTS):
         counts = dict.fromkeys(DistributionState, 0)
         for r in all_rows:

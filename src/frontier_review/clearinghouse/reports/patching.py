@@ -118,6 +118,4 @@ def facts_for(uow: UnitOfWork, principal: Principal) -> list[ReportFacts]:
         if p.cpe:
             cpes[p.report_id].append(p.cpe)
     names = directory.organization_names(uow, {r.source_org_id for r in rows})
-    return [
-        ReportFacts(summary_of(r, names), tuple(purls[r.id]), tuple(cpes[r.id]), refs[r.id].recipient_orgs) for r in rows
-    ]
+    return [ReportFacts(summary_of(r, names), tuple(purls[r.id]), tuple(cpes[r.id]), refs[r.id].recipient_orgs) for r in rows]

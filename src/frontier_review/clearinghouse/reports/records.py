@@ -110,9 +110,7 @@ def apply_fields(uow: UnitOfWork, principal: Principal, row: Report, s: Submissi
     row.ai_assisted = s.ai.assisted_exploitability
     row.exploited = s.exploited
     # Whether a fix exists is decided by the fixes the patches slice records (``patching.set_fix_available``),
-    # never typed in with the report: a new report has none.
-    if row.fix_available is None:
-        row.fix_available = False
+    # never typed in with the report: a new report has none (the column's default), an edit keeps it.
     uow.session.execute(sa_delete(ReportProduct).where(ReportProduct.report_id == row.id))
     for i, p in enumerate(s.products):
         uow.session.add(

@@ -39,7 +39,5 @@ def matching_organizations(uow: UnitOfWork, notice: ReportNotice, *, ignore_mini
 
 def organization_criteria(uow: UnitOfWork, org_id: uuid.UUID) -> list[Criteria]:
     """The organization's active subscriptions' criteria, minimum priority set aside (exposure, not notice)."""
-    rows = uow.session.scalars(
-        select(Subscription).where(Subscription.organization_id == org_id, Subscription.active.is_(True))
-    )
+    rows = uow.session.scalars(select(Subscription).where(Subscription.organization_id == org_id, Subscription.active.is_(True)))
     return [replace(criteria_of(r), min_score=0.0) for r in rows]
