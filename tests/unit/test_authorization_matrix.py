@@ -41,9 +41,9 @@ from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.clearinghouse.incidents.policy import IncidentRef, Referral
 from frontier_review.clearinghouse.incidents.policy import Relabel as IncidentRelabel
+from frontier_review.clearinghouse.patches.policy import RecordRef
 from frontier_review.clearinghouse.reports.policy import Relabel as ReportRelabel
 from frontier_review.clearinghouse.reports.policy import ReportRef
-from frontier_review.clearinghouse.patches.policy import RecordRef
 from frontier_review.clearinghouse.scans.policy import OverlapRef, ScanRef
 from frontier_review.clearinghouse.subscriptions.policy import RULES as SUBSCRIPTION_RULES
 from frontier_review.clearinghouse.subscriptions.policy import SubscriberRef, SubscriptionRef
