@@ -24,6 +24,8 @@ from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.clearinghouse.incidents import api as incidents_api
 from frontier_review.clearinghouse.incidents import web as incidents_web
+from frontier_review.clearinghouse.patches import api as patches_api  # clearinghouse — patches
+from frontier_review.clearinghouse.patches import web as patches_web  # clearinghouse — patches
 from frontier_review.clearinghouse.reports import api as reports_api
 from frontier_review.clearinghouse.reports import web as reports_web
 from frontier_review.clearinghouse.scans import routes as scans_routes
@@ -132,6 +134,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     api.include_router(subscriptions_api.router)
     api.include_router(incidents_api.router)
     api.include_router(reports_api.router)  # clearinghouse: reports
+    api.include_router(patches_api.router)  # clearinghouse — patches
 
     @api.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -151,6 +154,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     app.include_router(subscriptions_web.router)
     app.include_router(incidents_web.router)
     app.include_router(reports_web.router)  # clearinghouse: reports and the hub
+    app.include_router(patches_web.router)  # clearinghouse — patches: exposure board, fix and own-record forms
     app.include_router(scans_routes.router)  # clearinghouse: scans (its API under /api/v1, its pages)
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -24,6 +24,9 @@ from frontier_review.bootstrap import Container, Wiring
 from frontier_review.clearinghouse.incidents import browse as incident_browse
 from frontier_review.clearinghouse.incidents import orm as incidents_orm
 from frontier_review.clearinghouse.incidents.policy import RULES as INCIDENT_RULES
+from frontier_review.clearinghouse.patches import orm as patches_orm  # clearinghouse — patches
+from frontier_review.clearinghouse.patches.on_reports import on_report_disseminated as distribute_patches
+from frontier_review.clearinghouse.patches.policy import RULES as PATCH_RULES  # clearinghouse — patches
 from frontier_review.clearinghouse.reports import browse as report_browse
 from frontier_review.clearinghouse.reports import orm as reports_orm
 from frontier_review.clearinghouse.reports.events import ReportDisseminated
@@ -79,6 +82,7 @@ ORM_MODULES: tuple[ModuleType, ...] = (
     incidents_orm,
     reports_orm,  # clearinghouse: reports
     scans_orm,
+    patches_orm,  # clearinghouse — patches
 )
 """Every area's tables. ``Base.metadata`` is complete once this module is imported."""
 
@@ -94,6 +98,7 @@ RULES: Mapping[Permission, authz.Rule] = {
     **INCIDENT_RULES,
     **REPORT_RULES,  # clearinghouse: reports
     **SCAN_RULES,
+    **PATCH_RULES,  # clearinghouse — patches
 }
 
 
@@ -121,7 +126,7 @@ WIRING = Wiring(
     handlers={
         VersionStatusChanged: (on_version_status_changed,),
         NameTargets: (answering(TARGET_NAMERS),),
-        ReportDisseminated: (on_report_disseminated,),
+        ReportDisseminated: (on_report_disseminated, distribute_patches),  # clearinghouse — patches: distribute_patches
     },
     task_registrars=(audit_tasks, evals_tasks, engagements_tasks, subscriptions_tasks),
 )

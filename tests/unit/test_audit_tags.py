@@ -24,6 +24,7 @@ TAG_MODULES = {
     "frontier_review.clearinghouse.scans.tags": "clearinghouse",
     "frontier_review.clearinghouse.incidents.tags": "clearinghouse",
     "frontier_review.clearinghouse.subscriptions.tags": "clearinghouse",
+    "frontier_review.clearinghouse.patches.tags": "clearinghouse",
 }
 
 # Values older than the rule: entries, tests and docs/security.md already carry them.

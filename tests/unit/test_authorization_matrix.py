@@ -41,6 +41,7 @@ from frontier_review import composition
 from frontier_review.audit.policy import RULES as AUDIT_RULES
 from frontier_review.clearinghouse.incidents.policy import IncidentRef, Referral
 from frontier_review.clearinghouse.incidents.policy import Relabel as IncidentRelabel
+from frontier_review.clearinghouse.patches.policy import RecordRef
 from frontier_review.clearinghouse.reports.policy import Relabel as ReportRelabel
 from frontier_review.clearinghouse.reports.policy import ReportRef
 from frontier_review.clearinghouse.scans.policy import OverlapRef, ScanRef
@@ -591,6 +592,28 @@ GRID += [
     (".    .    .    .    .    .    .    .    Y    Y    .    .    .    .", P.SCAN_CANCEL, "scan:ag>pa"),
     (".    .    .    .    .    .    .    .    .    .    Y    Y    .    .", P.SCAN_OBJECT, "scan:ag>pa"),
     (".    .    .    .    .    .    .    .    .    .    .    .    Y    Y", P.SCAN_RESOLVE_OVERLAP, "overlap:ag,dev>pa"),
+]
+# fmt: on
+
+# clearinghouse — patches: fixes by the source (the partner) and the clearinghouse; every record for
+# the clearinghouse, counts for the source, its own record for the operator (the developer, a
+# recipient of the AMBER report); a record of an organization outside the audience is nobody's.
+RESOURCES.update(
+    {
+        "record:amber>dev": RecordRef(RESOURCES["report:amber"], ORGS["dev"][0], uuid.UUID(int=0xF1)),  # type: ignore[arg-type]
+        "record:amber>po": RecordRef(RESOURCES["report:amber"], ORGS["po"][0], uuid.UUID(int=0xF2)),  # type: ignore[arg-type]
+    }
+)
+# fmt: off
+GRID += [
+    # su   sys  devA devM devT poAc poAu poM  agA  agM  paA  paM  chA  chM
+    (".    Y    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.FIX_MANAGE, "report:amber"),
+    (".    Y    .    .    .    .    .    .    .    .    .    Y    .    Y", P.FIX_MANAGE, "report:red"),
+    (".    Y    .    .    .    .    .    .    .    .    .    .    Y    Y", P.DISTRIBUTION_READ_ALL, "report:amber"),
+    (".    Y    .    .    .    .    .    .    .    .    Y    Y    Y    Y", P.DISTRIBUTION_READ_COUNTS, "report:amber"),
+    (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.DISTRIBUTION_UPDATE, "record:amber>dev"),
+    (".    .    .    .    .    .    .    .    .    .    .    .    .    .", P.DISTRIBUTION_UPDATE, "record:amber>po"),
+    (".    .    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y    Y", P.EXPOSURE_READ, "none"),
 ]
 # fmt: on
 

@@ -108,3 +108,9 @@ class Permission(StrEnum):
     SCAN_CANCEL = "clearinghouse:scan:cancel"
     SCAN_OBJECT = "clearinghouse:scan:object"
     SCAN_RESOLVE_OVERLAP = "clearinghouse:scan:resolve_overlap"
+    # clearinghouse — patches
+    FIX_MANAGE = "clearinghouse:fix:manage"
+    DISTRIBUTION_READ_ALL = "clearinghouse:distribution:read_all"
+    DISTRIBUTION_READ_COUNTS = "clearinghouse:distribution:read_counts"
+    DISTRIBUTION_UPDATE = "clearinghouse:distribution:update"
+    EXPOSURE_READ = "clearinghouse:exposure:read"

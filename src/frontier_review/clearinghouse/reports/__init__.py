@@ -25,6 +25,14 @@ from frontier_review.clearinghouse.reports.dissemination import Disseminated, di
 from frontier_review.clearinghouse.reports.domain import Product, ProductInput, ReportStatus, Tlp, affected
 from frontier_review.clearinghouse.reports.events import ReportDisseminated
 from frontier_review.clearinghouse.reports.kev import KevImport, import_kev, recompute_priorities
+from frontier_review.clearinghouse.reports.patching import (  # clearinghouse — patches
+    ReportFacts,
+    facts_for,
+    find_readable_ref,
+    readable_ref,
+    report_is_open,
+    set_fix_available,
+)
 from frontier_review.clearinghouse.reports.policy import ReportRef, reads_report
 from frontier_review.clearinghouse.reports.service import Referral, ReportInput, get_report, submit, update_report
 from frontier_review.clearinghouse.reports.views import ReportSummary, ReportView
@@ -46,6 +54,7 @@ __all__ = [
     "ProductInput",
     "Referral",
     "ReportDisseminated",
+    "ReportFacts",
     "ReportInput",
     "ReportRef",
     "ReportStatus",
@@ -57,6 +66,8 @@ __all__ = [
     "affected",
     "disclose",
     "disseminated",
+    "facts_for",
+    "find_readable_ref",
     "get_report",
     "import_kev",
     "merge",
@@ -65,12 +76,15 @@ __all__ = [
     "page_public",
     "page_reports",
     "queue_counts",
+    "readable_ref",
     "reads_report",
     "recompute_priorities",
     "referred_from",
     "reject",
     "relabel",
+    "report_is_open",
     "reports_for_ids",
+    "set_fix_available",
     "submit",
     "update_report",
     "validate",

@@ -109,7 +109,8 @@ def apply_fields(uow: UnitOfWork, principal: Principal, row: Report, s: Submissi
     row.ai_notes = s.ai.notes
     row.ai_assisted = s.ai.assisted_exploitability
     row.exploited = s.exploited
-    row.fix_available = s.fix_available
+    # Whether a fix exists is decided by the fixes the patches slice records (``patching.set_fix_available``),
+    # never typed in with the report: a new report has none (the column's default), an edit keeps it.
     uow.session.execute(sa_delete(ReportProduct).where(ReportProduct.report_id == row.id))
     for i, p in enumerate(s.products):
         uow.session.add(

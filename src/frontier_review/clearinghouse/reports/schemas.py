@@ -52,7 +52,6 @@ class ReportIn(_In):
     ai_notes: StrictStr = Field(default="", max_length=2000, description="How an AI model or agent took part (free text).")
     ai_assisted_exploitability: bool = Field(default=False, description="Exploitation was carried out or shown with an AI model.")
     exploited: bool = Field(default=False, description="Known to be exploited (besides the KEV catalogue).")
-    fix_available: bool = Field(default=False, description="A fixed version exists.")
 
     def to_input(self) -> ReportInput:
         return ReportInput(
@@ -71,7 +70,6 @@ class ReportIn(_In):
             ai_notes=self.ai_notes,
             ai_assisted_exploitability=self.ai_assisted_exploitability,
             exploited=self.exploited,
-            fix_available=self.fix_available,
         )
 
 

@@ -6,6 +6,7 @@ adapts the reports' ``ReportDisseminated`` event to it), and the subscription us
 
 from frontier_review.clearinghouse.subscriptions.domain import Channel, Criteria, ReportNotice, matches
 from frontier_review.clearinghouse.subscriptions.fanout import FanOut, fan_out
+from frontier_review.clearinghouse.subscriptions.matching import matching_organizations, organization_criteria
 from frontier_review.clearinghouse.subscriptions.service import (
     create_subscription,
     delete_subscription,
@@ -33,6 +34,8 @@ __all__ = [
     "list_deliveries",
     "list_subscriptions",
     "matches",
+    "matching_organizations",
+    "organization_criteria",
     "rotate_secret",
     "send_test",
     "update_subscription",

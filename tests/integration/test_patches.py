@@ -1,0 +1,207 @@
+"""Patch distribution through the service, on SQLite and PostgreSQL: fixes and the priority, records
+created once and only for operators in the report's audience, operators updating only their own
+record, who sees what, the exposure board and the board's counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from frontier_review.audit.orm import AuditEntry
+from frontier_review.bootstrap import Container
+from frontier_review.clearinghouse import patches, reports
+from frontier_review.clearinghouse.patches import DistributionState, FixInput
+from frontier_review.clearinghouse.patches.orm import PatchDistribution, ReportFix
+from frontier_review.clearinghouse.subscriptions import service as subscriptions
+from frontier_review.kernel.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from frontier_review.notifications.orm import Notification
+from tests.factories.clearinghouse import World, make_world, submit, validate
+from tests.factories.identity import SYSTEM, Person
+
+FIX = FixInput(fixed_version="2.3.2", released_on="2026-12-01", link="https://vendor.example/advisories/2.3.2", notes="Upgrade.")
+
+
+@pytest.fixture
+def world(container: Container) -> World:
+    w = make_world(container)
+    for org_id in (w.bank_id, w.bank2_id):  # both banks subscribe to their sector
+        with container.uow() as uow:
+            subscriptions.create_subscription(uow, SYSTEM, name="Finance", sectors=["financial_services"], organization_id=org_id)
+    return w
+
+
+def _amber_for_bank(container: Container, world: World) -> reports.ReportView:
+    return submit(container, world.submitter, orgs=[world.bank_id], sectors=["financial_services"])
+
+
+def _add_fix(container: Container, person: Person, report_id: uuid.UUID, fix: FixInput = FIX) -> patches.FixView:
+    with container.uow() as uow:
+        return patches.add_fix(uow, person.principal, report_id, fix)
+
+
+def _records(container: Container, report_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    with container.uow() as uow:
+        rows = uow.session.scalars(sa.select(PatchDistribution).where(PatchDistribution.report_id == report_id))
+        return {r.organization_id: r.state for r in rows}
+
+
+def _notice_kinds(container: Container, person: Person) -> list[str]:
+    with container.uow() as uow:
+        return list(uow.session.scalars(sa.select(Notification.kind).where(Notification.user_id == person.user.id)))
+
+
+def test_first_fix_sets_fix_available_and_recomputes_priority(container: Container, world: World) -> None:
+    view = _amber_for_bank(container, world)
+    assert not view.fix_available
+    fix = _add_fix(container, world.treasury, view.id)
+    assert fix.fixed_version == "2.3.2" and fix.released_on == date(2026, 12, 1)
+    with container.uow() as uow:
+        after = reports.get_report(uow, world.treasury.principal, view.id)
+    assert after.fix_available
+    assert after.priority == round(view.priority - 10, 1)
+    whats = [e.what for e in after.history]
+    assert "fix available changed" in whats and "priority recomputed" in whats
+    _add_fix(container, world.submitter, view.id, FixInput("2.4.0", date(2026, 12, 5), "http://vendor.example/2.4"))
+    with container.uow() as uow:
+        again = reports.get_report(uow, world.treasury.principal, view.id)
+        actions = list(uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id))))
+    assert [e.what for e in again.history].count("fix available changed") == 1
+    assert actions.count("clearinghouse:fix:added") == 2
+    assert actions.count("clearinghouse:report:edited") == 1
+
+
+def test_records_only_for_operators_in_the_audience_and_only_once(container: Container, world: World) -> None:
+    view = _amber_for_bank(container, world)
+    _add_fix(container, world.treasury, view.id)
+    assert _records(container, view.id) == {}  # not disseminated yet: unvalidated
+    validate(container, world, view.id)  # dissemination creates them now that a fix exists
+    # An AMBER report addressed to the first bank: the second bank subscribes to the sector, yet gets nothing.
+    assert _records(container, view.id) == {world.bank_id: "notified"}
+    with container.uow() as uow:
+        assert patches.distribute(uow, view.id) == ()
+    _add_fix(container, world.treasury, view.id, FixInput("2.4.0", "2026-12-05", "https://vendor.example/2.4"))
+    assert _records(container, view.id) == {world.bank_id: "notified"}
+    assert "clearinghouse_patch" in _notice_kinds(container, world.bank)
+    assert "clearinghouse_patch" not in _notice_kinds(container, world.bank2)
+    with container.uow() as uow:
+        for entry in uow.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("clearinghouse:distribution:%"))):
+            assert str(world.bank2_id) not in str(entry.details)
+
+
+def test_green_reaches_every_subscriber_red_none(container: Container, world: World) -> None:
+    green = submit(container, world.submitter, tlp="TLP:GREEN", sectors=["financial_services"])
+    validate(container, world, green.id)
+    _add_fix(container, world.submitter, green.id)
+    assert _records(container, green.id) == {world.bank_id: "notified", world.bank2_id: "notified"}
+    red = submit(
+        container,
+        world.submitter,
+        tlp="TLP:RED",
+        people=[world.treasury.user.id, world.bank.user.id],
+        sectors=["financial_services"],
+        cve="CVE-2026-10002",
+    )
+    validate(container, world, red.id)
+    _add_fix(container, world.treasury, red.id)
+    assert _records(container, red.id) == {}
+
+
+def test_operators_update_only_their_own_record(container: Container, world: World) -> None:
+    view = _amber_for_bank(container, world)
+    validate(container, world, view.id)
+    _add_fix(container, world.treasury, view.id)
+    for outsider in (world.bank2, world.program_office):  # outside the audience: the report does not exist
+        with pytest.raises(NotFound), container.uow() as uow:
+            patches.update_own(uow, outsider.principal, view.id, state="applied")
+    for no_record in (world.treasury, world.submitter):
+        with pytest.raises(NotFound), container.uow() as uow:
+            patches.update_own(uow, no_record.principal, view.id, state="applied")
+    with pytest.raises(ValidationFailed), container.uow() as uow:
+        patches.update_own(uow, world.bank.principal, view.id, state="patched")
+    with container.uow() as uow:
+        record = patches.update_own(uow, world.bank.principal, view.id, state="acknowledged")
+    assert record.state is DistributionState.ACKNOWLEDGED and record.acknowledged_at is not None
+    with container.uow() as uow:
+        record = patches.update_own(uow, world.bank_named.principal, view.id, state="applied", note="rolled out to all branches")
+    assert record.state is DistributionState.APPLIED and not record.exposed
+    assert record.updated_by == world.bank_named.principal.label and record.note == "rolled out to all branches"
+    with pytest.raises(InvalidTransition), container.uow() as uow:
+        patches.update_own(uow, world.bank.principal, view.id, state="not_affected")
+    with container.uow() as uow:  # the patch was rolled back
+        record = patches.update_own(uow, world.bank.principal, view.id, state="acknowledged", note="rolled back")
+    assert record.exposed and record.applied_at is not None
+    assert [s.to_state.value for s in record.steps] == ["notified", "acknowledged", "applied", "acknowledged"]
+
+
+def test_who_sees_what(container: Container, world: World) -> None:
+    view = _amber_for_bank(container, world)
+    validate(container, world, view.id)
+    _add_fix(container, world.treasury, view.id)
+    with container.uow() as uow:
+        ch = patches.get_distribution(uow, world.treasury.principal, view.id)
+        source = patches.get_distribution(uow, world.submitter.principal, view.id)
+        bank = patches.get_distribution(uow, world.bank.principal, view.id)
+    assert ch.records is not None and [r.organization_id for r in ch.records] == [world.bank_id]
+    assert ch.exposed == 1 and ch.may_manage_fixes
+    assert source.records is None and source.counts is not None and source.exposed == 1 and source.own is None
+    assert source.may_manage_fixes
+    assert bank.records is None and bank.counts is None and bank.own is not None and bank.may_update_own
+    assert not bank.may_manage_fixes and len(bank.fixes) == 1
+    for outsider in (world.bank2, world.validator, world.program_office, world.operator):
+        with pytest.raises(NotFound), container.uow() as uow:
+            patches.get_distribution(uow, outsider.principal, view.id)
+        with pytest.raises(NotFound), container.uow() as uow:
+            patches.list_fixes(uow, outsider.principal, view.id)
+    with container.uow() as uow:
+        read = uow.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "clearinghouse:distribution:read")).all()
+    assert [e.actor_label for e in read] == [world.treasury.principal.label]
+
+
+def test_fixes_are_managed_by_the_clearinghouse_and_the_source_only(container: Container, world: World) -> None:
+    view = _amber_for_bank(container, world)
+    validate(container, world, view.id)
+    with pytest.raises(PermissionDenied), container.uow() as uow:
+        patches.add_fix(uow, world.bank.principal, view.id, FIX)
+    with pytest.raises(NotFound), container.uow() as uow:
+        patches.add_fix(uow, world.bank2.principal, view.id, FIX)
+    with pytest.raises(ValidationFailed) as caught, container.uow() as uow:
+        patches.add_fix(uow, world.treasury.principal, view.id, FixInput("", "12/01/2026", "ftp://vendor.example/x"))
+    assert {p.field for p in caught.value.problems} == {"fixed_version", "released_on", "link"}
+    with container.uow() as uow:
+        assert uow.session.scalars(sa.select(ReportFix)).all() == []
+        assert not reports.get_report(uow, world.treasury.principal, view.id).fix_available
+    fix = _add_fix(container, world.submitter, view.id)
+    with container.uow() as uow:
+        edited = patches.edit_fix(
+            uow, world.treasury.principal, view.id, fix.id, FixInput("2.3.3", "2026-12-02", FIX.link), version=fix.version
+        )
+    assert edited.fixed_version == "2.3.3" and edited.version == 2
+    with pytest.raises(NotFound), container.uow() as uow:
+        patches.edit_fix(uow, world.treasury.principal, view.id, uuid.uuid4(), FIX)
+
+
+def test_exposure_board_and_still_exposed_counts(container: Container, world: World) -> None:
+    amber = _amber_for_bank(container, world)
+    validate(container, world, amber.id)
+    _add_fix(container, world.treasury, amber.id)
+    green = submit(container, world.submitter, tlp="TLP:GREEN", sectors=["energy"], cve="CVE-2026-10003")
+    validate(container, world, green.id)
+    with container.uow() as uow:
+        board = patches.exposure(uow, world.bank.principal)
+        other = patches.exposure(uow, world.bank2.principal)
+    assert [r.report.id for r in board] == [amber.id]  # the GREEN energy report matches nothing of the bank
+    assert board[0].own is not None and board[0].exposed and board[0].fixes == 1
+    assert "addressed to you" in board[0].reasons and "sector" in board[0].reasons
+    assert other == []
+    with container.uow() as uow:
+        patches.update_own(uow, world.bank.principal, amber.id, state="applied")
+    with container.uow() as uow:
+        assert not patches.exposure(uow, world.bank.principal)[0].exposed
+        assert patches.still_exposed(uow, world.treasury.principal, [amber.id, green.id]) == {amber.id: 0, green.id: 0}
+        assert patches.still_exposed(uow, world.bank.principal, [amber.id]) == {}
+        assert patches.still_exposed(uow, world.bank2.principal, [amber.id]) == {}
+    with pytest.raises(PermissionDenied), container.uow() as uow:
+        patches.exposure(uow, world.operator.principal)
