@@ -277,7 +277,6 @@ def test_editing_recomputes_priority_and_keeps_history(container: Container, wor
                 cvss31="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
                 sectors=["healthcare_and_public_health"],
                 cvss40="CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N",
-                fix_available=True,  # ignored: fixes decide it (clearinghouse.patches)
             ),
         )
     assert not after.fix_available

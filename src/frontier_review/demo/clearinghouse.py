@@ -11,7 +11,10 @@ its finder would. After First Federal Bank's webhook subscription exists (``serv
 - TLP:AMBER from DHS CISA addressed to First Federal Bank only — validated, so the bank's
   subscription is told (in-app, e-mail, webhook) and Second National Bank learns nothing of it;
 - TLP:AMBER+STRICT from First Federal Bank — received, unvalidated;
-- TLP:RED from Mercy Health System naming the clearinghouse analyst — received, unvalidated.
+- TLP:RED from Mercy Health System naming the clearinghouse analyst — received, unvalidated;
+- patch distribution at every stage: the AMBER report's fix applied by First Federal Bank; a
+  TLP:GREEN payment-library report (both banks subscribe to financial services) whose fix First
+  Federal acknowledged and Second National has not yet (still exposed).
 
 All content is fictional; CVE ids are in a range no real CVE uses here (``CVE-2026-9xxxx``).
 """
@@ -20,7 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from frontier_review.clearinghouse import reports
+from frontier_review.clearinghouse import patches, reports
+from frontier_review.clearinghouse.subscriptions import service as subscriptions
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements.findings import referral
 from frontier_review.identity import directory
@@ -111,7 +115,6 @@ def load_reports(container: Container) -> None:
                 cwe_ids=["CWE-287"],
                 cvss31=V31_CRITICAL,
                 sectors=["energy", "communications"],
-                fix_available=True,
             ),
         )
         _validate(uow, analyst, clear.id)
@@ -187,3 +190,41 @@ def load_reports(container: Container) -> None:
             ),
             recipient_people=[analyst.user_id] if analyst.user_id else [],
         )
+        _patches(uow, analyst, cisa, bank, amber.id)
+
+
+def _patches(uow: UnitOfWork, analyst: Principal, cisa: Principal, bank: Principal, amber_id: uuid.UUID) -> None:
+    """Fixes and their distribution at different stages: applied, acknowledged, still exposed."""
+    second = _person(uow, SECOND_BANK_ADMIN)
+    # Both banks follow financial services; First Federal's webhook subscription exists only where
+    # webhooks to loopback are allowed (serve --demo), so elsewhere it follows in the app only.
+    for admin in (second, bank) if not subscriptions.list_subscriptions(uow, bank) else (second,):
+        subscriptions.create_subscription(
+            uow, admin, name="Financial services", sectors=["financial_services"], channels=["in_app"]
+        )
+    patches.add_fix(
+        uow,
+        analyst,
+        amber_id,
+        patches.FixInput(
+            "4.2.99", "2026-11-20", "https://example.org/django/security/2026-90003", "Rotate session ids at login."
+        ),
+    )
+    patches.update_own(uow, bank, amber_id, state="applied", note="Rolled out to every portal node.")
+    library = reports.submit(
+        uow,
+        cisa,
+        reports.ReportInput(
+            title="Deserialization flaw in a payment-card HSM client library (demo)",
+            description="A crafted key-exchange message runs code in the client (fictional demo content).",
+            tlp="TLP:GREEN",
+            products=[reports.ProductInput("Example", "hsm-client", "pkg:pypi/example-hsm-client", "", "vers:pypi/<2.8.1")],
+            cve_id="CVE-2026-90004",
+            cwe_ids=["CWE-502"],
+            cvss31=V31_HIGH,
+            sectors=["financial_services"],
+        ),
+    )
+    _validate(uow, analyst, library.id)
+    patches.add_fix(uow, cisa, library.id, patches.FixInput("2.8.1", "2026-11-28", "https://example.org/hsm-client/2.8.1"))
+    patches.update_own(uow, bank, library.id, state="acknowledged", note="Scheduled for the next change window.")

@@ -56,7 +56,6 @@ class ReportInput:
     ai_notes: str = ""
     ai_assisted_exploitability: bool = False
     exploited: bool = False
-    fix_available: bool = False
 
     def check(self) -> Submission:
         """Every field checked at once (``ValidationFailed`` naming each bad one)."""
@@ -76,7 +75,6 @@ class ReportInput:
             ai_notes=self.ai_notes,
             ai_assisted_exploitability=self.ai_assisted_exploitability,
             exploited=self.exploited,
-            fix_available=self.fix_available,
         )
 
 

@@ -71,7 +71,6 @@ class ReferralInput:
     sectors: Sequence[str] = ()
     references: Sequence[str] = ()
     exploited: bool = False
-    fix_available: bool = False
     clearinghouse_people: Sequence[uuid.UUID | str] = ()
     """People of the clearinghouse to name as well (TLP:RED only)."""
 
@@ -205,7 +204,6 @@ def _report_input(finding: Finding, description: str, given: ReferralInput) -> r
         sectors=given.sectors,
         references=given.references,
         exploited=given.exploited,
-        fix_available=given.fix_available,
     )
 
 

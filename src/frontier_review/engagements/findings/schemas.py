@@ -178,7 +178,6 @@ class ReferralIn(_In):
     sectors: list[StrictStr] = Field(default_factory=list, max_length=16, description="Affected sectors (CISA's 16).")
     references: list[StrictStr] = Field(default_factory=list, max_length=50, description="http(s) references.")
     exploited: bool = Field(default=False, description="Known to be exploited.")
-    fix_available: bool = Field(default=False, description="A fixed version exists.")
     clearinghouse_people: list[uuid.UUID] = Field(
         default_factory=list,
         max_length=20,
@@ -198,7 +197,6 @@ class ReferralIn(_In):
             sectors=self.sectors,
             references=self.references,
             exploited=self.exploited,
-            fix_available=self.fix_available,
             clearinghouse_people=self.clearinghouse_people,
         )
 

@@ -223,7 +223,6 @@ def refer(
     cvss40: Annotated[str, Form(max_length=300)] = "",
     references: Annotated[str, Form(max_length=20_000)] = "",
     exploited: Annotated[str, Form(max_length=5)] = "",
-    fix_available: Annotated[str, Form(max_length=5)] = "",
     sectors: Annotated[list[str] | None, Form(max_length=16)] = None,
     clearinghouse_people: Annotated[list[str] | None, Form(max_length=20)] = None,
     vendor: Annotated[list[str] | None, Form(max_length=_REFERRAL_ROWS)] = None,
@@ -259,7 +258,6 @@ def refer(
             "sectors": sectors or [],
             "references": _split(references),
             "exploited": bool(exploited),
-            "fix_available": bool(fix_available),
             "clearinghouse_people": clearinghouse_people or [],
         }
     given = _referral_input(typed)
@@ -316,6 +314,5 @@ def _referral_input(typed: dict[str, Any]) -> referral.ReferralInput:
         sectors=_strings(typed.get("sectors")),
         references=_strings(typed.get("references")),
         exploited=bool(typed.get("exploited")),
-        fix_available=bool(typed.get("fix_available")),
         clearinghouse_people=_strings(typed.get("clearinghouse_people")),
     )
