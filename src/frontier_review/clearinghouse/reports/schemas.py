@@ -128,29 +128,29 @@ class RejectIn(_In):
 class FactorOut(BaseModel):
     """One term of the priority's sum."""
 
-    name: str
-    value: str
-    points: float
-    maximum: float
+    name: str = Field(description="The factor (`Severity`, `Known exploitation`, …).")
+    value: str = Field(description="Its input, in words (`CVSS 9.8`).")
+    points: float = Field(description="The points it adds.")
+    maximum: float = Field(description="The most it can add.")
 
 
 class ReportSummaryOut(BaseModel):
     """A report in a list."""
 
-    id: uuid.UUID
-    title: str
-    tlp: str
-    status: str
+    id: uuid.UUID = Field(description="The report's id.")
+    title: str = Field(description="Its title.")
+    tlp: str = Field(description="Its TLP 2.0 label (`TLP:AMBER`).")
+    status: str = Field(description="`received`, `triaged`, `coordinating`, `disclosed`, `rejected` or `duplicate`.")
     validated: bool = Field(description="False: unvalidated, shared only with its source, the clearinghouse and its validator.")
-    source_organization: str
-    cve_id: str | None
+    source_organization: str = Field(description="The organization that submitted it.")
+    cve_id: str | None = Field(description="Its CVE id, if any.")
     cvss_base: float | None = Field(description="The higher of the computed CVSS 3.1 and 4.0 base scores.")
     priority: float = Field(description="The remediation priority, 0–100 (see docs/clearinghouse.md).")
-    band: str
+    band: str = Field(description="The priority's band: `critical`, `high`, `medium` or `low`.")
     factors: list[FactorOut] = Field(description="The terms of the priority's sum.")
-    known_exploited: bool
-    received_at: datetime
-    updated_at: datetime
+    known_exploited: bool = Field(description="Listed in the KEV catalogue, or reported exploited.")
+    received_at: datetime = Field(description="When it was submitted (UTC).")
+    updated_at: datetime = Field(description="When it last changed (UTC).")
 
     @classmethod
     def of(cls, r: ReportSummary) -> ReportSummaryOut:
@@ -175,42 +175,42 @@ class ReportSummaryOut(BaseModel):
 class CvssOut(BaseModel):
     """A CVSS vector with its computed base score and severity."""
 
-    vector: str
-    base_score: float
-    severity: str
+    vector: str = Field(description="The vector as given.")
+    base_score: float = Field(description="The base score computed from it.")
+    severity: str = Field(description="The severity of that score.")
 
 
 class EventOut(BaseModel):
     """One line of a report's history."""
 
-    what: str
-    old: str | None
-    new: str | None
-    actor: str
-    at: datetime
-    related_report_id: uuid.UUID | None
+    what: str = Field(description="What changed.")
+    old: str | None = Field(description="The old value, where it is not confidential.")
+    new: str | None = Field(description="The new value, where it is not confidential.")
+    actor: str = Field(description="Who changed it.")
+    at: datetime = Field(description="When (UTC).")
+    related_report_id: uuid.UUID | None = Field(description="The other report of a merge, when you may read it.")
 
 
 class ReportOut(ReportSummaryOut):
     """A report as you may see it."""
 
-    description: str
-    products: list[ProductIn]
-    cwe_ids: list[str]
-    cvss31: CvssOut | None
-    cvss40: CvssOut | None
-    sectors: list[str]
-    references: list[str]
-    embargo_until: date | None
-    ai_model_version_id: uuid.UUID | None
-    ai_notes: str
-    ai_assisted_exploitability: bool
-    fix_available: bool
-    validator_organization: str | None
-    recipient_orgs: list[uuid.UUID]
-    recipient_people: list[uuid.UUID]
+    description: str = Field(description="The description (sealed at rest).")
+    products: list[ProductIn] = Field(description="The affected products.")
+    cwe_ids: list[str] = Field(description="CWE ids (checked against the CWE catalogue).")
+    cvss31: CvssOut | None = Field(description="The CVSS 3.1 vector and its computed scores.")
+    cvss40: CvssOut | None = Field(description="The CVSS 4.0 vector and its computed scores.")
+    sectors: list[str] = Field(description="The affected critical-infrastructure sectors.")
+    references: list[str] = Field(description="http(s) references.")
+    embargo_until: date | None = Field(description="Not to be published before this date.")
+    ai_model_version_id: uuid.UUID | None = Field(description="The registered model version it was discovered with, if any.")
+    ai_notes: str = Field(description="How AI was involved, in words.")
+    ai_assisted_exploitability: bool = Field(description="Exploitation was carried out or shown with an AI model.")
+    fix_available: bool = Field(description="A fix is recorded (set by the fixes, not typed).")
+    validator_organization: str | None = Field(description="The organization named to validate it.")
+    recipient_orgs: list[uuid.UUID] = Field(description="The organizations it is addressed to (TLP:AMBER, TLP:AMBER+STRICT).")
+    recipient_people: list[uuid.UUID] = Field(description="The people it names (TLP:RED).")
     canonical_id: uuid.UUID | None = Field(description="The canonical report of a duplicate, when you may read it.")
-    history: list[EventOut]
+    history: list[EventOut] = Field(description="Every change, oldest first.")
 
     @classmethod
     def full(cls, r: ReportView) -> ReportOut:
@@ -246,7 +246,7 @@ class ReportOut(ReportSummaryOut):
 class ReportPageOut(BaseModel):
     """A page of reports."""
 
-    items: list[ReportSummaryOut]
+    items: list[ReportSummaryOut] = Field(description="The reports on this page.")
     total: int = Field(description="How many reports you may see match the filters.")
-    page: int
-    per_page: int
+    page: int = Field(description="This page's number (from 1).")
+    per_page: int = Field(description="Reports per page.")
