@@ -43,7 +43,7 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, authorize_visible, decide
+from frontier_review.policies import authorize, authorize_visible, decide, refuse
 from frontier_review.security import addresses
 from frontier_review.security import service as security
 
@@ -195,10 +195,14 @@ def create_subscription(
         The subscription and, with a webhook, its new secret: shown this once.
 
     Raises:
-        PermissionDenied: not an admin of the organization.
+        PermissionDenied: not an admin of the organization, or a person without one.
         ValidationFailed: naming every bad field; a webhook address the policy refuses names the reason.
     """
     org_id = organization_id if organization_id is not None and principal.is_system else principal.org_id
+    if org_id is None and not principal.is_system:
+        # A person without an organization (a platform operator) is refused like any non-admin
+        # (403, audited), not told its input is wrong: there is nothing it could type instead.
+        refuse(uow, principal, Permission.SUBSCRIPTION_CREATE, "subscriptions belong to an organization", ("subscription", "new"))
     if org_id is None:
         raise ValidationFailed("subscriptions belong to an organization", field="organization_id")
     authorize(uow, principal, Permission.SUBSCRIPTION_CREATE, SubscriberRef(org_id))
