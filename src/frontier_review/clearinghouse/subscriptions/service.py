@@ -148,9 +148,19 @@ def _criteria(
     channels: Iterable[str],
     webhook_url: str | None,
 ) -> Criteria:
-    criteria = check_criteria(
-        name=name, sectors=sectors, products=products, min_priority=min_priority, channels=channels, webhook_url=webhook_url
-    )
+    try:
+        criteria = check_criteria(
+            name=name, sectors=sectors, products=products, min_priority=min_priority, channels=channels, webhook_url=webhook_url
+        )
+    except ValidationFailed as exc:
+        # Every problem at once: a forbidden webhook address is named even when another field is wrong.
+        problems = list(exc.problems)
+        if webhook_url and not any(p.field == "webhook_url" for p in problems):
+            try:
+                check_webhook_url(uow, webhook_url.strip())
+            except ValidationFailed as bad_url:
+                problems += bad_url.problems
+        raise ValidationFailed(problems[0].message if problems else str(exc), problems=problems) from None
     if criteria.webhook_url is not None:
         checked = check_webhook_url(uow, criteria.webhook_url)
         criteria = Criteria(**{**criteria.__dict__, "webhook_url": checked})
