@@ -71,8 +71,8 @@ def _ids(world: World, clock: FrozenClock) -> dict[str, str]:
     }
 
 
-REPORT = {"title": "Parser overflow", "description": "Steps.", "tlp": "TLP:GREEN", "cvss31": V31}
-INCIDENT = {
+REPORT: dict[str, object] = {"title": "Parser overflow", "description": "Steps.", "tlp": "TLP:GREEN", "cvss31": V31}
+INCIDENT: dict[str, object] = {
     "title": "VPN intrusion",
     "systems": "VPN",
     "started_at": "{earlier}",
@@ -82,10 +82,10 @@ INCIDENT = {
     "narrative": "It logged in.",
     "tlp": "TLP:GREEN",
 }
-SCAN = {"target_org_id": "{bank2}", "ranges": ["192.0.2.0/24"], "starts_at": "{start}", "ends_at": "{end}"}
-SUBSCRIPTION = {"name": "Banking", "sectors": ["financial_services"]}
-HOOK = {"channels": ["webhook"]}
-PRODUCT = {"vendor": "Acme", "product": "Parser"}
+SCAN: dict[str, object] = {"target_org_id": "{bank2}", "ranges": ["192.0.2.0/24"], "starts_at": "{start}", "ends_at": "{end}"}
+SUBSCRIPTION: dict[str, object] = {"name": "Banking", "sectors": ["financial_services"]}
+HOOK: dict[str, object] = {"channels": ["webhook"]}
+PRODUCT: dict[str, object] = {"vendor": "Acme", "product": "Parser"}
 
 # (path, valid body, what is wrong, the field named)
 CASES: list[tuple[str, dict[str, object], dict[str, object], str]] = [
