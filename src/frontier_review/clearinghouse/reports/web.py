@@ -135,7 +135,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
 
 
-@router.post(_NEW, dependencies=[form_page(_NEW, aliases={"*": "*"})])
+@router.post(_NEW, dependencies=[form_page(_NEW)])  # the service names the form's own fields
 def submit(
     request: Request,
     uow: UoW,

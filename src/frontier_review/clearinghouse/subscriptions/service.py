@@ -43,7 +43,7 @@ from frontier_review.kernel.errors import NotFound, ValidationFailed
 from frontier_review.kernel.ids import new_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
-from frontier_review.policies import authorize, authorize_visible, decide
+from frontier_review.policies import authorize, authorize_visible, decide, refuse
 from frontier_review.security import addresses
 from frontier_review.security import service as security
 
@@ -148,9 +148,19 @@ def _criteria(
     channels: Iterable[str],
     webhook_url: str | None,
 ) -> Criteria:
-    criteria = check_criteria(
-        name=name, sectors=sectors, products=products, min_priority=min_priority, channels=channels, webhook_url=webhook_url
-    )
+    try:
+        criteria = check_criteria(
+            name=name, sectors=sectors, products=products, min_priority=min_priority, channels=channels, webhook_url=webhook_url
+        )
+    except ValidationFailed as exc:
+        # Every problem at once: a forbidden webhook address is named even when another field is wrong.
+        problems = list(exc.problems)
+        if webhook_url and not any(p.field == "webhook_url" for p in problems):
+            try:
+                check_webhook_url(uow, webhook_url.strip())
+            except ValidationFailed as bad_url:
+                problems += bad_url.problems
+        raise ValidationFailed(problems[0].message if problems else str(exc), problems=problems) from None
     if criteria.webhook_url is not None:
         checked = check_webhook_url(uow, criteria.webhook_url)
         criteria = Criteria(**{**criteria.__dict__, "webhook_url": checked})
@@ -195,10 +205,14 @@ def create_subscription(
         The subscription and, with a webhook, its new secret: shown this once.
 
     Raises:
-        PermissionDenied: not an admin of the organization.
+        PermissionDenied: not an admin of the organization, or a person without one.
         ValidationFailed: naming every bad field; a webhook address the policy refuses names the reason.
     """
     org_id = organization_id if organization_id is not None and principal.is_system else principal.org_id
+    if org_id is None and not principal.is_system:
+        # A person without an organization (a platform operator) is refused like any non-admin
+        # (403, audited), not told its input is wrong: there is nothing it could type instead.
+        refuse(uow, principal, Permission.SUBSCRIPTION_CREATE, "subscriptions belong to an organization", ("subscription", "new"))
     if org_id is None:
         raise ValidationFailed("subscriptions belong to an organization", field="organization_id")
     authorize(uow, principal, Permission.SUBSCRIPTION_CREATE, SubscriberRef(org_id))
