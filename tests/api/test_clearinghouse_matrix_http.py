@@ -76,6 +76,7 @@ class Case:
     json: object = None
     sees: frozenset[str] = SIGNED_IN
     anonymous: int = 401
+    no_record: frozenset[str] = frozenset()  # 404 because they have nothing there: not a refusal, not audited
 
 
 R, W, PUT, PATCH, DELETE = "GET", "POST", "PUT", "PATCH", "DELETE"
@@ -100,6 +101,7 @@ SUBSCRIPTION_IN = {
     "channels": ["in_app", "webhook"],
     "webhook_url": WEBHOOK,
 }
+FIX = {"fixed_version": "2.3.3", "released_on": "2026-06-02", "link": "https://example.org/fix-2"}
 KEV = {"catalogVersion": "2026.06.01", "vulnerabilities": [{"cveID": "CVE-2026-10001"}]}
 
 # Ordered: reads first, then changes that leave later rows valid; cancelling and deleting last.
@@ -167,9 +169,22 @@ MATRIX: list[Case] = [
     # --- last: what ends a record ---
     Case(W, f"{API}/scans/{{cancel_{{actor}}}}/cancel", frozenset({"validator"}), sees=SCAN_A),
     Case(DELETE, f"{API}/subscriptions/{{unsubscribe_{{actor}}}}", frozenset({"bank"}), sees=SUBSCRIPTION),
-    # The patches slice (issue 14 item 5: fixes and distribution records, `/clearinghouse/reports/{id}/fixes`,
-    # `/clearinghouse/distributions/...`) is being built in parallel: add its routes HERE when it lands —
-    # test_every_clearinghouse_route_is_in_the_matrix fails until each one has its row.
+    # --- patches: fixes (every reader sees them; the clearinghouse and the source record them) ---
+    Case(R, f"{API}/reports/{{amber}}/fixes", AMBER, sees=AMBER),
+    Case(W, f"{API}/reports/{{amber}}/fixes", CH | {"source"}, json=FIX, sees=AMBER),
+    Case(PUT, f"{API}/reports/{{amber}}/fixes/{{fix_{{actor}}}}", CH | {"source"}, json=FIX, sees=AMBER),
+    # ... the distribution: every reader gets what it may see of it (all records, counts or its own)
+    Case(R, f"{API}/reports/{{amber}}/distribution", AMBER, sees=AMBER),
+    # ... an operator moves its own record; a reader whose organization has none is told so (404, not a refusal)
+    Case(
+        W,
+        f"{API}/reports/{{mine_{{actor}}}}/distribution/mine",
+        BANK,
+        json={"state": "applied"},
+        sees=BANK,
+        no_record=AMBER - BANK,
+    ),
+    Case(R, f"{API}/exposure", MEMBERS),
 ]
 
 
@@ -236,7 +251,7 @@ def test_route_matrix(container: Container, world: World, http: httpx.Client) ->
                 failures.append(f"{actor} {case.method} {case.route}: {got} (expected {expected or '2xx'}) {response.text[:200]}")
             if got >= 400:
                 assert response.headers["content-type"].startswith("application/problem+json"), (actor, case.route)
-            refused += actor not in {ANONYMOUS, DEACTIVATED} and got in {403, 404}
+            refused += actor not in {ANONYMOUS, DEACTIVATED} | case.no_record and got in {403, 404}
     assert not failures, "\n".join(failures)
     assert _denials(container) - before == refused
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from frontier_review.bootstrap import Container
-from frontier_review.clearinghouse import reports
+from frontier_review.clearinghouse import patches, reports
 from frontier_review.clearinghouse.incidents import service as incidents
 from frontier_review.clearinghouse.scans import service as scans
 from frontier_review.clearinghouse.subscriptions import service as subscriptions
@@ -118,6 +118,19 @@ class _Reports:
         with self.c.uow() as uow:
             reports.advance(uow, self.p["analyst"].principal, uuid.UUID(report_id), to="coordinating")
         return report_id
+
+
+def _fix(container: Container, person: Person, report_id: str) -> str:
+    with container.uow() as uow:
+        fix = patches.add_fix(
+            uow, person.principal, uuid.UUID(report_id), patches.FixInput("2.3.2", "2026-06-01", "https://example.org/fix")
+        )
+    return str(fix.id)
+
+
+def _with_fix(container: Container, person: Person, report_id: str) -> str:
+    _fix(container, person, report_id)
+    return report_id
 
 
 def _cidr() -> str:
@@ -227,6 +240,12 @@ def make_world(container: Container, *, webhook: bool = True) -> World:
     _per_actor(w.ids, "inc_refer", clearinghouse, shared, lambda _a: _incident(container, people, orgs["fbi"], to="under_review"))
     reporters = ("bank", "bank_staff", *clearinghouse)
     _per_actor(w.ids, "inc_relabel", reporters, shared, lambda _a: _incident(container, people, orgs["fbi"], to="referred"))
+
+    # Patches: a fix of the AMBER report (so the bank, to which it is addressed, has a record);
+    # a fix for each actor that may correct one; a record for each bank member that may move one.
+    w.ids["fix"] = _fix(container, people["analyst"], amber)
+    _per_actor(w.ids, "fix", ("source", *clearinghouse), w.ids["fix"], lambda a: _fix(container, people[a], amber))
+    _per_actor(w.ids, "mine", ("bank", "bank_staff"), amber, lambda _a: _with_fix(container, people["analyst"], r.make()))
 
     w.ids["subscription"] = _subscription(container, people["bank"], webhook=webhook)
     _per_actor(
