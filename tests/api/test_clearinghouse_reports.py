@@ -206,3 +206,19 @@ def test_clearinghouse_pages_and_confirmed_actions(container: Container, world: 
     with httpx.Client(base_url=base_url, timeout=30) as browser:
         web_login(browser, world.bank2.email, world.bank2.password)
         assert browser.get("/clearinghouse/queue").status_code == 403
+
+
+def test_only_those_who_may_act_get_a_confirmation_page(container: Container, world: World, base_url: str) -> None:
+    """A source or recipient posting Disclose, Reject or Merge is refused at once: no page says what would happen."""
+    view = submit(container, world.submitter, tlp="TLP:GREEN", title="Not theirs to close")
+    other = submit(container, world.submitter, tlp="TLP:GREEN", title="Another one")
+    for person in (world.submitter, world.bank):
+        with httpx.Client(base_url=base_url, timeout=30) as browser:
+            web_login(browser, person.email, person.password)
+            token = csrf_from(browser.get("/clearinghouse").text)
+            for action, data in (("disclose", {}), ("reject", {"reason": "no"}), ("merge", {"into": str(other.id)})):
+                answer = browser.post(f"/clearinghouse/reports/{view.id}/{action}", data={"csrf_token": token, **data})
+                assert 'id="confirm-form"' not in answer.text, (person.email, action)
+                assert answer.status_code in (303, 403), (person.email, action, answer.status_code)
+    with container.uow() as uow:
+        assert reports.get_report(uow, world.treasury.principal, view.id).status.value == "received"

@@ -29,6 +29,7 @@ from frontier_review.clearinghouse.patches.views import (
     list_fix_views,
     record_views,
 )
+from frontier_review.clearinghouse.subscriptions.on_reports import notice_of
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 from frontier_review.kernel.errors import Conflict, NotFound
@@ -81,18 +82,7 @@ def distribute(uow: UnitOfWork, report_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
     facts = reports.disseminated(uow, report_id)
     if not facts.validated or not reports.report_is_open(uow, report_id) or not _has_fix(uow, report_id):
         return ()
-    notice = subscriptions.ReportNotice(
-        report_id=facts.report_id,
-        title=facts.title,
-        label=facts.label,
-        sectors=facts.sectors,
-        purls=facts.purls,
-        cpes=facts.cpes,
-        priority_score=facts.priority_score,
-        priority_band=facts.priority_band,
-        url_path=facts.url_path,
-        validated=facts.validated,
-    )
+    notice = notice_of(facts)
     candidates = subscriptions.matching_organizations(uow, notice) | facts.ref.recipient_orgs
     if not candidates:
         return ()

@@ -22,6 +22,7 @@ from frontier_review.identity import directory
 from frontier_review.identity.domain import OrgKind, Sector
 from frontier_review.kernel.listing import Sort
 from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 from frontier_review.web.confirm import Consequences, ask
 from frontier_review.web.deps import OptionalWebPrincipal, UoW, WebPrincipal, check_csrf
@@ -271,12 +272,23 @@ def validate(
     return RedirectResponse(report_link(report_id), status_code=303)
 
 
+def _ask_if_allowed(
+    may: bool, request: Request, principal: Principal, consequences: Consequences, confirm: str
+) -> Response | None:
+    """The confirmation page, only for whoever may do the action.
+
+    Others go straight to the use case, which refuses (and audits) exactly as without a page.
+    """
+    return ask(request, principal, consequences, confirm) if may else None
+
+
 @router.post(_REPORT + "/disclose", dependencies=[form_page(_REPORT)])
 def disclose(
     report_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, confirm: Annotated[str, Form(max_length=80)] = ""
 ) -> Response:
     view = service.get_report(uow, principal, report_id)
-    asked = ask(
+    asked = _ask_if_allowed(
+        view.may_disclose,
         request,
         principal,
         Consequences(
@@ -309,7 +321,8 @@ def reject(
     confirm: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     view = service.get_report(uow, principal, report_id)
-    asked = ask(
+    asked = _ask_if_allowed(
+        view.may_reject,
         request,
         principal,
         Consequences(
@@ -348,7 +361,8 @@ def merge(
 
         raise ValidationFailed("give the canonical report's id", field="into") from None
     canonical = service.get_report(uow, principal, canonical_id)
-    asked = ask(
+    asked = _ask_if_allowed(
+        view.may_merge,
         request,
         principal,
         Consequences(

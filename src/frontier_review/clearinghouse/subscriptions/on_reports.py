@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import uuid
 
-from frontier_review.clearinghouse.reports.dissemination import disseminated
+from frontier_review.clearinghouse.reports.dissemination import Disseminated, disseminated
 from frontier_review.clearinghouse.reports.events import ReportDisseminated
 from frontier_review.clearinghouse.subscriptions.domain import ReportNotice
 from frontier_review.clearinghouse.subscriptions.fanout import fan_out
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
 
-__all__ = ["on_report_disseminated"]
+__all__ = ["notice_of", "on_report_disseminated"]
+
+
+def notice_of(facts: Disseminated) -> ReportNotice:
+    """What subscriptions match on, from the reports' facts."""
+    return ReportNotice(
+        report_id=facts.report_id,
+        title=facts.title,
+        label=facts.label,
+        sectors=facts.sectors,
+        purls=facts.purls,
+        cpes=facts.cpes,
+        priority_score=facts.priority_score,
+        priority_band=facts.priority_band,
+        url_path=facts.url_path,
+        validated=facts.validated,
+    )
 
 
 def on_report_disseminated(uow: UnitOfWork, event: ReportDisseminated) -> None:
@@ -28,19 +44,4 @@ def on_report_disseminated(uow: UnitOfWork, event: ReportDisseminated) -> None:
         card = directory.find_organization(uow, org_id)
         return card is not None and facts.whole_organization_reads(card.id, card.kind)
 
-    fan_out(
-        uow,
-        ReportNotice(
-            report_id=facts.report_id,
-            title=facts.title,
-            label=facts.label,
-            sectors=facts.sectors,
-            purls=facts.purls,
-            cpes=facts.cpes,
-            priority_score=facts.priority_score,
-            priority_band=facts.priority_band,
-            url_path=facts.url_path,
-            validated=facts.validated,
-        ),
-        may_receive=may_receive,
-    )
+    fan_out(uow, notice_of(facts), may_receive=may_receive)
