@@ -196,7 +196,8 @@ def test_report_form_keeps_indicator_rows_and_the_referral_is_confirmed(
     digest = re.search(r'name="confirm" value="([^"]+)"', asked.text)
     assert digest
     with container.uow() as uow:
-        assert uow.session.get(Incident, uuid.UUID(incident)).status == "under_review"  # nothing before the confirmation
+        row = uow.session.get(Incident, uuid.UUID(incident))
+        assert row is not None and row.status == "under_review"  # nothing before the confirmation
     confirmed = analyst.post(
         link + "/refer",
         data={

@@ -184,11 +184,18 @@ def _clearing(container: Container, analyst: Person, world: World) -> Clearing:
     with container.uow() as uow:
         reports.validate(uow, analyst.principal, report.id, reproduced=True, versions_confirmed=True, notes="Reproduced.")
     with container.uow() as uow:
-        window = {"starts_at": now + timedelta(days=1), "ends_at": now + timedelta(days=3)}
+        starts, ends = now + timedelta(days=1), now + timedelta(days=3)
         scan = scans.register_scan(
-            uow, agency.principal, target_org_id=bank_org.id, ranges=["198.51.100.0/24", "2001:db8:abcd::/48"], **window
+            uow,
+            agency.principal,
+            target_org_id=bank_org.id,
+            ranges=["198.51.100.0/24", "2001:db8:abcd::/48"],
+            starts_at=starts,
+            ends_at=ends,
         )
-        scans.register_scan(uow, analyst.principal, target_org_id=bank_org.id, ranges=["198.51.100.128/25"], **window)
+        scans.register_scan(
+            uow, analyst.principal, target_org_id=bank_org.id, ranges=["198.51.100.128/25"], starts_at=starts, ends_at=ends
+        )
     incident = report_incident(container, bank, orgs=[analyst.principal.org_id] if analyst.principal.org_id else [])
     with container.uow() as uow:
         created = subscriptions.create_subscription(

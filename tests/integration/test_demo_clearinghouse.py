@@ -57,8 +57,10 @@ def test_the_demo_reports_cover_every_label_and_stage(container: Container) -> N
     referred = [r for r in rows if r.finding_id is not None]
     assert len(referred) == 1 and referred[0].tlp == "TLP:GREEN"
     reviewer = _principal(container, "reviewer@cisa.demo")
+    finding_id = referred[0].finding_id
+    assert finding_id is not None
     with container.uow() as uow:
-        assert referral.find_referral(uow, reviewer, referred[0].finding_id) is not None
+        assert referral.find_referral(uow, reviewer, finding_id) is not None
     amber = next(r for r in rows if r.title == demo_ch.AMBER_TITLE)
     with container.sessions() as session:
         deliveries = list(session.scalars(sa.select(SubscriptionDelivery)))

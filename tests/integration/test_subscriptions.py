@@ -25,11 +25,12 @@ from frontier_review.composition import WIRING
 from frontier_review.config import Settings
 from frontier_review.db.uow import UnitOfWorkFactory
 from frontier_review.identity.domain import OrgKind, Role, Sector
+from frontier_review.identity.views import OrganizationView
 from frontier_review.kernel.clock import FrozenClock
 from frontier_review.kernel.errors import NotFound, PermissionDenied, ValidationFailed
 from frontier_review.notifications import service as notifications
 from frontier_review.notifications.orm import OutboundEmail
-from tests.factories.identity import make_org, make_user
+from tests.factories.identity import Person, make_org, make_user
 
 REPLAY_WINDOW = 300
 
@@ -104,12 +105,12 @@ def notice(**changes: object) -> ReportNotice:
     return ReportNotice(**values)  # type: ignore[arg-type]
 
 
-def bank(container: Container) -> tuple[object, object, object]:
+def bank(container: Container) -> tuple[OrganizationView, Person, Person]:
     org = make_org(container, OrgKind.PARTNER, name="First Federal", sector=Sector.FINANCIAL_SERVICES)
     return org, make_user(container, org, role=Role.ADMIN), make_user(container, org)
 
 
-def subscribe(container: Container, admin: object, url: str | None, **changes: object) -> tuple[uuid.UUID, str | None]:
+def subscribe(container: Container, admin: Person, url: str | None, **changes: object) -> tuple[uuid.UUID, str | None]:
     fields: dict[str, object] = {
         "name": "Financial services",
         "sectors": ["financial_services"],
@@ -118,7 +119,7 @@ def subscribe(container: Container, admin: object, url: str | None, **changes: o
     }
     fields.update(changes)
     with container.uow() as uow:
-        created = service.create_subscription(uow, admin.principal, **fields)  # type: ignore[attr-defined, arg-type]
+        created = service.create_subscription(uow, admin.principal, **fields)  # type: ignore[arg-type]
     return created.subscription.id, created.secret
 
 
