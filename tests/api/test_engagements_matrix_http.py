@@ -384,6 +384,9 @@ MATRIX: list[Case] = [
     Case(W, "/api/v1/findings/{green}/evidence", frozenset({"partner_admin"}), files=UPLOAD, hidden=HIDES_GREEN),
     # Only the finder's organization relaxes a label (the partner filed the TLP:GREEN finding).
     Case(W, "/api/v1/findings/{green}/tlp", frozenset({"partner_admin"}), json={"tlp": "TLP:CLEAR"}, hidden=HIDES_GREEN),
+    # Referral to the clearinghouse: these findings are about the model (safeguard bypass), not third-party
+    # software, so nobody refers them; readers are refused (audited), others do not learn they exist.
+    Case(W, "/api/v1/engagements/{eng}/findings/{amber}/referral", NOBODY, json={}, hidden=HIDES_AMBER),
     # Whom a finding may name: only those who may file learn it.
     Case(R, "/api/v1/engagements/{eng}/finding-recipients", PARTICIPANTS),
     Case(R, "/api/v1/engagements/{fed_only}/finding-recipients", AGENCY),

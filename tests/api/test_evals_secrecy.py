@@ -371,6 +371,9 @@ def _route_values(world: World) -> dict[str, list[str]]:
         "b": [ref],
         "policy": [ref, SECRET_POLICY],
         "token": ["x" * 43],  # an invitation link (identity): it shows an organization's name at most
+        # The clearinghouse holds nothing of the benchmark (this world has no clearinghouse records):
+        # its record pages are crawled with ids that exist nowhere, so they answer "not found".
+        **{name: [str(uuid.uuid4())] for name in ("report_id", "scan_id", "incident_id", "subscription_id")},
     }
 
 

@@ -60,7 +60,7 @@ def test_each_role_finds_its_pending_work_on_its_home_page(container: Container,
     expect(engagements.locator("[data-countdown]")).to_have_attribute("data-countdown", ends)
     expect(engagements.get_by_role("link", name=re.compile("^New token"))).to_be_visible()
     expect(engagements.get_by_role("link", name=re.compile("^File finding"))).to_be_visible()
-    expect(page.locator("#clearinghouse")).to_contain_text("Not available yet")
+    expect(page.locator("#clearinghouse")).to_contain_text("From the clearinghouse")
     engagements.get_by_role("link", name=re.compile("^Playground")).click()
     expect(page).to_have_url(re.compile(rf"/engagements/{world.main.engagement.id}/playground$"))
     _sign_out(page)
@@ -84,9 +84,10 @@ def test_each_role_finds_its_pending_work_on_its_home_page(container: Container,
     expect(page.get_by_role("heading", level=1)).to_contain_text("Cyber Command")
     _sign_out(page)
 
-    # The clearinghouse is told plainly that its work is not available yet.
+    # The clearinghouse: its queue counts, with where to work them.
     _sign_in(page, live_url, clearinghouse)
-    expect(page.locator("#clearinghouse")).to_contain_text("Not available yet")
+    expect(page.locator("#clearinghouse")).to_contain_text("Clearinghouse work")
+    expect(page.locator("#clearinghouse").get_by_role("link", name="Priority board")).to_be_visible()
     _sign_out(page)
 
 
