@@ -11,12 +11,15 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from frontier_review.kernel.errors import FieldProblem, ValidationFailed
+
+T = TypeVar("T")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -165,40 +168,34 @@ def check_window(starts_at: datetime | None, ends_at: datetime | None, problems:
     return Window(starts_at, ends_at)
 
 
-def check_ranges(values: Iterable[str], problems: list[FieldProblem]) -> tuple[Network, ...]:
-    """Every range parsed (duplicates dropped, order kept); each bad one noted on ``ranges``."""
-    out: list[Network] = []
+def _check_each(
+    values: Iterable[str], parse: Callable[[str], T], field: str, limit: int, noun: str, problems: list[FieldProblem]
+) -> tuple[T, ...]:
+    """Every value parsed (blanks skipped, duplicates dropped, order kept); each bad one noted on ``field``."""
+    out: list[T] = []
     for raw in values:
         if not raw.strip():
             continue
         try:
-            net = parse_network(raw)
+            parsed = parse(raw)
         except ValueError as exc:
-            problems.append(FieldProblem("ranges", str(exc)))
+            problems.append(FieldProblem(field, str(exc)))
             continue
-        if net not in out:
-            out.append(net)
-    if len(out) > MAX_RANGES:
-        problems.append(FieldProblem("ranges", f"at most {MAX_RANGES} ranges per scan"))
+        if parsed not in out:
+            out.append(parsed)
+    if len(out) > limit:
+        problems.append(FieldProblem(field, f"at most {limit} {noun} per scan"))
     return tuple(out)
+
+
+def check_ranges(values: Iterable[str], problems: list[FieldProblem]) -> tuple[Network, ...]:
+    """Every range parsed (duplicates dropped, order kept); each bad one noted on ``ranges``."""
+    return _check_each(values, parse_network, "ranges", MAX_RANGES, "ranges", problems)
 
 
 def check_domains(values: Iterable[str], problems: list[FieldProblem]) -> tuple[Domain, ...]:
     """Every domain parsed (duplicates dropped, order kept); each bad one noted on ``domains``."""
-    out: list[Domain] = []
-    for raw in values:
-        if not raw.strip():
-            continue
-        try:
-            dom = parse_domain(raw)
-        except ValueError as exc:
-            problems.append(FieldProblem("domains", str(exc)))
-            continue
-        if dom not in out:
-            out.append(dom)
-    if len(out) > MAX_DOMAINS:
-        problems.append(FieldProblem("domains", f"at most {MAX_DOMAINS} domains per scan"))
-    return tuple(out)
+    return _check_each(values, parse_domain, "domains", MAX_DOMAINS, "domains", problems)
 
 
 def split_lines(text: str) -> list[str]:
