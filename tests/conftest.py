@@ -62,6 +62,10 @@ def pg_database(worker_id: str) -> Iterator[str]:
         pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}")
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     try:
+        with admin.connect() as conn:
+            # A throwaway database: a commit need not wait for its WAL to reach the disk. What a
+            # commit makes visible to other sessions is unchanged; only crash durability goes.
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         migrate.upgrade(url)
         yield url
     finally:
@@ -71,11 +75,19 @@ def pg_database(worker_id: str) -> Iterator[str]:
 
 
 def _truncate_postgres(url: str) -> None:
+    """Empty every table and restart its sequences: the state of a freshly migrated database.
+
+    ``DELETE`` in reverse dependency order, not ``TRUNCATE``: a test leaves a few rows in a few
+    of the 60 tables, and ``TRUNCATE`` of 60 tables swaps 60 relation files in each call (about
+    half a second idle and two under load, against tens of milliseconds for the deletes).
+    """
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+            for (sequence,) in conn.execute(sa.text("SELECT sequence_name FROM information_schema.sequences")):
+                conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
             conn.execute(
                 sa.text("INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
                 {"h": GENESIS_HASH},

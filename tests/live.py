@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from fastapi import FastAPI
 
-from frontier_review.asgi import create_asgi
+from frontier_review.asgi import create_app
 from frontier_review.bootstrap import Container
+from frontier_review.gateway.app import GatewayApp, GatewayDispatch
 
 
 def free_port() -> int:
@@ -34,12 +36,45 @@ def closed_port() -> Iterator[int]:
         yield port
 
 
+# Settings that differ in every test and that the app reads only through its container.
+_PER_TEST = frozenset({"data_dir", "database_url", "master_key", "queue_name"})
+_apps: dict[str, FastAPI] = {}
+_serving: set[int] = set()
+
+
+def _app_for(container: Container) -> FastAPI:
+    """An app for ``container``: this process's app for the same settings, or a new one.
+
+    Building the routes is most of the cost of starting a test server (FastAPI analyses every
+    route's signature for each app). The app reaches its container only through ``app.state``
+    (see ``asgi.create_app``), so tests with the same settings share one app, each with its own
+    container and gateway set on it; every other setting, and the session secret, is part of the
+    key. An app that is serving already (a test running two servers) is not shared.
+    """
+    key = container.settings.model_dump_json(exclude=set(_PER_TEST)) + container.session_secret
+    app = _apps.get(key)
+    if app is None or id(app) in _serving:
+        app = create_app(container)
+        _apps.setdefault(key, app)
+    else:
+        app.state.container = container
+        app.state.gateway = GatewayApp(container)
+    return app
+
+
 @contextmanager
 def serve(container: Container) -> Iterator[str]:
     """Serve ``container``'s app on 127.0.0.1 and yield its base URL."""
     port = free_port()
+    app = _app_for(container)
+    _serving.add(id(app))
     config = uvicorn.Config(
-        create_asgi(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on", server_header=False
+        GatewayDispatch(app, app.state.gateway),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        server_header=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
@@ -54,3 +89,4 @@ def serve(container: Container) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        _serving.discard(id(app))

@@ -97,15 +97,21 @@ def _render_error(request: Request, status: int, detail: str) -> Response:
 
 
 def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per area's routers
-    """Build the ASGI application around ``container``."""
+    """Build the ASGI application around ``container``.
+
+    Requests reach the container (and the gateway built on it) only through ``app.state``; the
+    rest of the app depends on the settings that configure its middleware. The test server
+    relies on that to serve one app per process, with each test's container set on it, because
+    building the routes is most of the cost of starting a server.
+    """
     settings = container.settings
     passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones
     gateway = GatewayApp(container)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        await gateway.aclose()
+        await app.state.gateway.aclose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -167,7 +173,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], summary="Readiness: the database (and Redis, when configured) answer")
-    def readyz() -> JSONResponse:
+    def readyz(request: Request) -> JSONResponse:
         """For readiness probes: whether this process can serve requests now. No authentication.
 
         Answers 200 with `status` `ready`, or `degraded` when Redis is configured but unreachable
@@ -176,6 +182,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
         """
         # Only the database decides readiness: without Redis, requests still work (sign-in rate
         # limits fail open, jobs wait), and draining every web process at once would not help.
+        container = request.app.state.container
         database_ok = container.database_ready()
         checks = {"database": "ok" if database_ok else "unreachable or not migrated"}
         redis_ok = container.redis_ready()

@@ -21,6 +21,7 @@ content-length bodies, keep-alive, and gzip or deflate should a server compress 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
 import ssl
@@ -240,6 +241,12 @@ class UpstreamResponse:
         return self._conn.headers.get(name)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The system's trust store, loaded once per process (loading it takes about 0.1 s)."""
+    return ssl.create_default_context()
+
+
 class Upstreams:
     """The gateway's connections to upstreams: one pool per process, used from the serving loop."""
 
@@ -248,7 +255,7 @@ class Upstreams:
         self._timeout = timeout_seconds
         self._idle: dict[Origin, list[_Connection]] = {}
         self._dns: dict[tuple[str, int], tuple[float, list[str]]] = {}
-        self._tls = ssl.create_default_context()
+        self._tls = _tls_context()
 
     async def close(self) -> None:
         for conns in self._idle.values():
