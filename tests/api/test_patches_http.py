@@ -65,9 +65,9 @@ def test_fixes_records_and_the_operators_own_update(container: Container, world:
     assert applied.json()["state"] == "applied" and applied.json()["next_states"] == ["acknowledged"]
     assert_problem(http.post(url + "/distribution/mine", json={"state": "not_affected"}, headers=bank), 409)
 
-    board = http.get("/api/v1/clearinghouse/exposure", headers=bank).json()
-    assert [(b["report_id"], b["exposed"], b["own"]["state"]) for b in board] == [(str(view.id), False, "applied")]
-    assert http.get("/api/v1/clearinghouse/exposure", headers=bank2).json() == []
+    board = http.get("/api/v1/clearinghouse/exposure", headers=bank).json()["items"]
+    assert [(b["report_id"], b["exposed"], b["record"]["state"]) for b in board] == [(str(view.id), False, "applied")]
+    assert http.get("/api/v1/clearinghouse/exposure", headers=bank2).json()["items"] == []
 
 
 def test_pages_show_each_reader_its_part(container: Container, world: World, base_url: str) -> None:

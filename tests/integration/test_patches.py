@@ -16,7 +16,9 @@ from frontier_review.clearinghouse import patches, reports
 from frontier_review.clearinghouse.patches import DistributionState, FixInput
 from frontier_review.clearinghouse.patches.orm import PatchDistribution, ReportFix
 from frontier_review.clearinghouse.subscriptions import service as subscriptions
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from frontier_review.kernel.listing import ListQuery
 from frontier_review.notifications.orm import Notification
 from tests.factories.clearinghouse import World, make_world, submit, validate
 from tests.factories.identity import SYSTEM, Person
@@ -51,6 +53,10 @@ def _records(container: Container, report_id: uuid.UUID) -> dict[uuid.UUID, str]
 def _notice_kinds(container: Container, person: Person) -> list[str]:
     with container.uow() as uow:
         return list(uow.session.scalars(sa.select(Notification.kind).where(Notification.user_id == person.user.id)))
+
+
+def _board(uow: UnitOfWork, person: Person, query: ListQuery = ListQuery()) -> list[patches.ExposureRow]:
+    return list(patches.page_exposure(uow, person.principal, query).rows)
 
 
 def test_first_fix_sets_fix_available_and_recomputes_priority(container: Container, world: World) -> None:
@@ -190,18 +196,18 @@ def test_exposure_board_and_still_exposed_counts(container: Container, world: Wo
     green = submit(container, world.submitter, tlp="TLP:GREEN", sectors=["energy"], cve="CVE-2026-10003")
     validate(container, world, green.id)
     with container.uow() as uow:
-        board = patches.exposure(uow, world.bank.principal)
-        other = patches.exposure(uow, world.bank2.principal)
+        board = _board(uow, world.bank)
+        other = _board(uow, world.bank2)
     assert [r.report.id for r in board] == [amber.id]  # the GREEN energy report matches nothing of the bank
-    assert board[0].own is not None and board[0].exposed and board[0].fixes == 1
+    assert board[0].record.organization_id == world.bank_id and board[0].exposed and board[0].fixes == 1
     assert "addressed to you" in board[0].reasons and "sector" in board[0].reasons
     assert other == []
     with container.uow() as uow:
         patches.update_own(uow, world.bank.principal, amber.id, state="applied")
     with container.uow() as uow:
-        assert not patches.exposure(uow, world.bank.principal)[0].exposed
+        assert not _board(uow, world.bank)[0].exposed
         assert patches.still_exposed(uow, world.treasury.principal, [amber.id, green.id]) == {amber.id: 0, green.id: 0}
         assert patches.still_exposed(uow, world.bank.principal, [amber.id]) == {}
         assert patches.still_exposed(uow, world.bank2.principal, [amber.id]) == {}
     with pytest.raises(PermissionDenied), container.uow() as uow:
-        patches.exposure(uow, world.operator.principal)
+        _board(uow, world.operator)
