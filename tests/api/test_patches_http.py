@@ -1,6 +1,7 @@
 """Patch distribution over real HTTP on loopback: fixes and records through the API (problem+json,
 404 for a hidden report), the operator's own update, the exposure board, and the pages: the report's
-section as each reader sees it, the board's counts, a refused fix form shown again."""
+section as each reader sees it, the board's counts, a refused fix form shown again; the exposure board
+paged (API and page), each reader its own records, the clearinghouse every operator's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import httpx
 import pytest
 
 from frontier_review.bootstrap import Container
+from frontier_review.clearinghouse import patches
+from frontier_review.clearinghouse.patches import FixInput
 from frontier_review.clearinghouse.subscriptions import service as subscriptions
 from tests.api.helpers import assert_problem, bearer, csrf_from, web_login
 from tests.factories.clearinghouse import World, make_world, submit, validate
@@ -65,9 +68,9 @@ def test_fixes_records_and_the_operators_own_update(container: Container, world:
     assert applied.json()["state"] == "applied" and applied.json()["next_states"] == ["acknowledged"]
     assert_problem(http.post(url + "/distribution/mine", json={"state": "not_affected"}, headers=bank), 409)
 
-    board = http.get("/api/v1/clearinghouse/exposure", headers=bank).json()
-    assert [(b["report_id"], b["exposed"], b["own"]["state"]) for b in board] == [(str(view.id), False, "applied")]
-    assert http.get("/api/v1/clearinghouse/exposure", headers=bank2).json() == []
+    board = http.get("/api/v1/clearinghouse/exposure", headers=bank).json()["items"]
+    assert [(b["report_id"], b["exposed"], b["record"]["state"]) for b in board] == [(str(view.id), False, "applied")]
+    assert http.get("/api/v1/clearinghouse/exposure", headers=bank2).json()["items"] == []
 
 
 def test_pages_show_each_reader_its_part(container: Container, world: World, base_url: str) -> None:
@@ -110,3 +113,35 @@ def test_pages_show_each_reader_its_part(container: Container, world: World, bas
     with client(world.bank2) as bank2:
         assert bank2.get(page).status_code == 404
         assert view.title not in bank2.get("/clearinghouse/exposure").text
+
+
+def test_the_exposure_board_pages_over_http(container: Container, world: World, http: httpx.Client, base_url: str) -> None:
+    views = [
+        submit(container, world.submitter, tlp="TLP:GREEN", sectors=["financial_services"], cve=f"CVE-2026-3000{i}")
+        for i in range(3)
+    ]
+    for view in views:
+        validate(container, world, view.id)
+        with container.uow() as uow:
+            patches.add_fix(uow, world.treasury.principal, view.id, FixInput(**FIX))
+    api = "/api/v1/clearinghouse/exposure"
+    bank = _token(container, world.bank)
+    first = http.get(api, params={"per_page": 2}, headers=bank).json()
+    second = http.get(api, params={"per_page": 2, "page": 2}, headers=bank).json()
+    assert (first["total"], first["exposed"], len(first["items"]), len(second["items"])) == (3, 3, 2, 1)
+    ids = [i["report_id"] for i in first["items"] + second["items"]]
+    assert sorted(ids) == sorted(str(v.id) for v in views)
+    assert {i["operator_id"] for i in first["items"]} == {str(world.bank_id)}
+    assert_problem(http.get(api, params={"sort": "secret"}, headers=bank), 422)
+    assert_problem(http.get(api, params={"per_page": 501}, headers=bank), 422)
+    house = http.get(api, params={"exposed": "true"}, headers=_token(container, world.treasury)).json()
+    assert house["total"] == 6 and {i["operator"] for i in house["items"]} == {"First Federal", "Second National"}
+
+    with httpx.Client(base_url=base_url, timeout=30) as c:
+        assert web_login(c, world.treasury.email, world.treasury.password).status_code == 303
+        page = c.get("/clearinghouse/exposure", params={"sort": "operator", "show": "exposed"}).text
+        assert "6 records, 6 still exposed." in page and ">Operator" in page and "Second National" in page
+    with httpx.Client(base_url=base_url, timeout=30) as c:
+        assert web_login(c, world.bank.email, world.bank.password).status_code == 303
+        page = c.get("/clearinghouse/exposure", params={"sort": "nonsense", "page": "x"}).text
+        assert "3 reports, 3 still exposed." in page and ">Operator" not in page and "Second National" not in page

@@ -419,6 +419,7 @@ def test_the_clearinghouse_and_the_sign_in_page(site: Site, contexts: Callable[[
         "/clearinghouse/incidents/new",
         f"/clearinghouse/incidents/{c.incident}",
         "/clearinghouse/subscriptions",
+        "/clearinghouse/exposure",
     ):
         visit.page_at(path)
     bank = _visit(site, contexts, c.bank)
@@ -430,6 +431,8 @@ def test_the_clearinghouse_and_the_sign_in_page(site: Site, contexts: Callable[[
         f"/clearinghouse/incidents/{c.incident}",
         "/clearinghouse/subscriptions",
         f"/clearinghouse/subscriptions/{c.subscription}",
+        f"/clearinghouse/subscriptions/{c.subscription}/edit",
+        "/clearinghouse/exposure",
     ):
         bank.page_at(path)
     visit.problems += bank.problems

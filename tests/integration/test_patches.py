@@ -1,6 +1,7 @@
 """Patch distribution through the service, on SQLite and PostgreSQL: fixes and the priority, records
 created once and only for operators in the report's audience, operators updating only their own
-record, who sees what, the exposure board and the board's counts."""
+record, who sees what, the exposure board (paged, sorted and filtered in SQL, equal to the rules) and the
+priority board's counts."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ from frontier_review.bootstrap import Container
 from frontier_review.clearinghouse import patches, reports
 from frontier_review.clearinghouse.patches import DistributionState, FixInput
 from frontier_review.clearinghouse.patches.orm import PatchDistribution, ReportFix
+from frontier_review.clearinghouse.patches.policy import RecordRef
 from frontier_review.clearinghouse.subscriptions import service as subscriptions
+from frontier_review.db.uow import UnitOfWork
 from frontier_review.kernel.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from frontier_review.kernel.listing import ListQuery, Sort
+from frontier_review.kernel.permissions import Permission
 from frontier_review.notifications.orm import Notification
+from frontier_review.policies import decide
 from tests.factories.clearinghouse import World, make_world, submit, validate
 from tests.factories.identity import SYSTEM, Person
 
@@ -51,6 +57,10 @@ def _records(container: Container, report_id: uuid.UUID) -> dict[uuid.UUID, str]
 def _notice_kinds(container: Container, person: Person) -> list[str]:
     with container.uow() as uow:
         return list(uow.session.scalars(sa.select(Notification.kind).where(Notification.user_id == person.user.id)))
+
+
+def _board(uow: UnitOfWork, person: Person, query: ListQuery = ListQuery()) -> list[patches.ExposureRow]:
+    return list(patches.page_exposure(uow, person.principal, query).rows)
 
 
 def test_first_fix_sets_fix_available_and_recomputes_priority(container: Container, world: World) -> None:
@@ -190,18 +200,92 @@ def test_exposure_board_and_still_exposed_counts(container: Container, world: Wo
     green = submit(container, world.submitter, tlp="TLP:GREEN", sectors=["energy"], cve="CVE-2026-10003")
     validate(container, world, green.id)
     with container.uow() as uow:
-        board = patches.exposure(uow, world.bank.principal)
-        other = patches.exposure(uow, world.bank2.principal)
+        board = _board(uow, world.bank)
+        other = _board(uow, world.bank2)
     assert [r.report.id for r in board] == [amber.id]  # the GREEN energy report matches nothing of the bank
-    assert board[0].own is not None and board[0].exposed and board[0].fixes == 1
+    assert board[0].record.organization_id == world.bank_id and board[0].exposed and board[0].fixes == 1
     assert "addressed to you" in board[0].reasons and "sector" in board[0].reasons
     assert other == []
     with container.uow() as uow:
         patches.update_own(uow, world.bank.principal, amber.id, state="applied")
     with container.uow() as uow:
-        assert not patches.exposure(uow, world.bank.principal)[0].exposed
+        assert not _board(uow, world.bank)[0].exposed
         assert patches.still_exposed(uow, world.treasury.principal, [amber.id, green.id]) == {amber.id: 0, green.id: 0}
         assert patches.still_exposed(uow, world.bank.principal, [amber.id]) == {}
         assert patches.still_exposed(uow, world.bank2.principal, [amber.id]) == {}
     with pytest.raises(PermissionDenied), container.uow() as uow:
-        patches.exposure(uow, world.operator.principal)
+        _board(uow, world.operator)
+
+
+def _records_the_rules_admit(container: Container, person: Person) -> set[uuid.UUID]:
+    """Every record ``person`` may see by the pure rules, asked one by one (what the board's SQL must equal)."""
+    with container.uow() as uow:
+        seen = set()
+        for row in uow.session.scalars(sa.select(PatchDistribution)):
+            ref = reports.find_readable_ref(uow, person.principal, row.report_id)
+            if ref is None:
+                continue
+            every = decide(uow, person.principal, Permission.DISTRIBUTION_READ_ALL, ref).allowed
+            own = decide(uow, person.principal, Permission.DISTRIBUTION_UPDATE, RecordRef(ref, row.organization_id, row.id))
+            if every or own.allowed:
+                seen.add(row.id)
+        return seen
+
+
+def test_exposure_board_pages_sorts_and_filters_in_sql(container: Container, world: World) -> None:
+    low = "CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N"
+    finance = ["financial_services"]
+    top = submit(container, world.submitter, tlp="TLP:GREEN", sectors=finance, cve="CVE-2026-20001", exploited=True)
+    mid = _amber_for_bank(container, world)
+    bottom = submit(container, world.submitter, tlp="TLP:GREEN", sectors=finance, cve="CVE-2026-20003", cvss31=low)
+    red = submit(
+        container, world.submitter, tlp="TLP:RED", people=[world.treasury.user.id, world.bank.user.id], cve="CVE-2026-20004"
+    )
+    for view in (top, mid, bottom, red):
+        validate(container, world, view.id)
+        _add_fix(container, world.treasury, view.id)
+    assert top.priority > mid.priority > bottom.priority
+
+    # The bank: three records (none for RED, named people only), two to a page, highest priority first.
+    with container.uow() as uow:
+        first = patches.page_exposure(uow, world.bank.principal, ListQuery(per_page=2))
+        second = patches.page_exposure(uow, world.bank.principal, ListQuery(page=2, per_page=2))
+        past_the_end = patches.page_exposure(uow, world.bank.principal, ListQuery(page=9, per_page=2))
+    assert (first.rows.total, first.rows.pages, first.exposed, first.every_operator) == (3, 2, 3, False)
+    assert [r.report.id for r in first.rows] == [top.id, mid.id]
+    assert [r.report.id for r in second.rows] == [bottom.id] and second.rows.first == 3
+    assert past_the_end.rows.page == 2 and [r.report.id for r in past_the_end.rows] == [bottom.id]
+    assert all(r.record.organization_id == world.bank_id and r.reasons for r in [*first.rows, *second.rows])
+
+    with container.uow() as uow:
+        patches.update_own(uow, world.bank.principal, top.id, state="applied")
+    with container.uow() as uow:
+        board = patches.page_exposure(uow, world.bank.principal, ListQuery())
+        still = patches.page_exposure(uow, world.bank.principal, ListQuery(filters={"show": "exposed"}))
+        found = patches.page_exposure(uow, world.bank.principal, ListQuery(search="cve-2026-20003"))
+        by_state = patches.page_exposure(uow, world.bank.principal, ListQuery(sort=Sort("state", descending=True)))
+    assert (board.rows.total, board.exposed) == (3, 2)
+    assert [r.report.id for r in still.rows] == [mid.id, bottom.id] and still.rows.total == 2
+    assert [r.report.id for r in found.rows] == [bottom.id]
+    assert by_state.rows.items[0].report.id == top.id  # applied comes after notified in the workflow's order
+
+    # The clearinghouse: a row per report and operator, by operator name; no reasons on others' records.
+    with container.uow() as uow:
+        house = patches.page_exposure(uow, world.treasury.principal, ListQuery(sort=Sort("operator"), per_page=500))
+    assert house.every_operator and house.rows.total == 5 and house.exposed == 4
+    names = [r.record.organization_name for r in house.rows]
+    assert names == sorted(names, key=str.lower) and all(r.reasons == () for r in house.rows)
+
+    # The second bank sees its own two GREEN records, never the AMBER one.
+    with container.uow() as uow:
+        other = patches.page_exposure(uow, world.bank2.principal, ListQuery())
+    assert {r.report.id for r in other.rows} == {top.id, bottom.id}
+    assert {r.record.organization_id for r in other.rows} == {world.bank2_id}
+
+    # The board's SQL admits exactly what the rules admit, for every reader with an organization.
+    for person in (world.treasury, world.submitter, world.bank, world.bank_named, world.bank2, world.validator):
+        with container.uow() as uow:
+            rows = patches.page_exposure(uow, person.principal, ListQuery(per_page=500)).rows
+        assert {r.record.id for r in rows} == _records_the_rules_admit(container, person), person.email
+    with pytest.raises(ValidationFailed), container.uow() as uow:
+        patches.page_exposure(uow, world.bank.principal, ListQuery(sort=Sort("secret_column")))

@@ -7,11 +7,13 @@ exactly like a missing one, and so do its fixes and its distribution.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from frontier_review.clearinghouse.patches import browse, service
-from frontier_review.clearinghouse.patches.schemas import DistributionOut, ExposureOut, FixIn, FixOut, OwnRecordIn, RecordOut
+from frontier_review.clearinghouse.patches.schemas import DistributionOut, ExposurePageOut, FixIn, FixOut, OwnRecordIn, RecordOut
+from frontier_review.kernel.listing import MAX_PER_PAGE, ListQuery, Sort
 from frontier_review.web.deps import ApiPrincipal, UoW
 
 router = APIRouter(prefix="/clearinghouse", tags=["clearinghouse"])
@@ -76,13 +78,32 @@ def update_own(report_id: uuid.UUID, body: OwnRecordIn, uow: UoW, principal: Api
     return RecordOut.of(service.update_own(uow, principal, report_id, state=body.state, note=body.note, version=body.version))
 
 
-@router.get("/exposure", summary="Your organization's exposure board")
-def exposure(uow: UoW, principal: ApiPrincipal) -> list[ExposureOut]:
-    """The reports affecting your organization, highest priority first, with your patch status.
+@router.get("/exposure", summary="The exposure board: who is still exposed")
+def exposure(
+    uow: UoW,
+    principal: ApiPrincipal,
+    sort: Annotated[Literal["priority", "title", "state", "updated", "operator"], Query(description="Order.")] = "priority",
+    descending: bool = True,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+    q: Annotated[str, Query(max_length=200, description="Part of the report's title or CVE id.")] = "",
+    exposed: Annotated[bool, Query(description="Only records still exposed (notified or acknowledged).")] = False,
+) -> ExposurePageOut:
+    """Distribution records, one per report and operator, highest priority first, with the report.
 
-    A report affects it when it is addressed to it, or its sectors or products match one of its
-    subscriptions (whatever their minimum priority), among the reports you may read.
+    Your organization's own records (the clearinghouse: every operator's), of the reports you may
+    read. A record exists once a disseminated report with a fix affects the operator: addressed to
+    it, or matching its subscriptions' sectors or products (whatever their minimum priority).
 
     **Who may call:** any member of an organization (`clearinghouse:exposure:read`).
+
+    **Errors:** 422 for a bad parameter.
     """
-    return [ExposureOut.of(r) for r in browse.exposure(uow, principal)]
+    query = ListQuery(
+        sort=Sort(sort, descending=descending),
+        page=page,
+        per_page=per_page,
+        search=q,
+        filters={"show": "exposed"} if exposed else {},
+    )
+    return ExposurePageOut.of(browse.page_exposure(uow, principal, query))

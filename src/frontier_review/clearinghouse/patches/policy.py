@@ -8,7 +8,9 @@ there is nothing, not even a record's existence.
 * The clearinghouse sees every record of a report; the source sees counts by state; an operator
   sees and updates its own organization's record only, and only while it may read the report.
   Nobody else learns that a record exists.
-* The exposure board is any member organization's own.
+* The exposure board: any member organization has one; it lists the records its reader may see by
+  the rules above (:func:`sees_every_operator`: the clearinghouse every operator's, anyone else its
+  own organization's), of reports the reader may read.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from frontier_review.kernel.decision import Allowed, Decision, Denied
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import OrgKind, Principal
 
-__all__ = ["RULES", "RecordRef"]
+__all__ = ["RULES", "RecordRef", "sees_every_operator"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,15 @@ def _source(p: Principal, ref: ReportRef) -> bool:
     return p.user_id is not None and p.is_member_of(ref.source_org_id)
 
 
+def sees_every_operator(p: Principal) -> bool:
+    """Whether ``p`` sees every operator's records of the reports it reads (the clearinghouse, the platform).
+
+    Everyone else sees at most its own organization's record. The exposure board states this as
+    SQL; :func:`can_read_all_records` is the rule, asked again of every row it shows.
+    """
+    return p.is_system or _clearinghouse(p)
+
+
 def can_manage_fixes(p: Principal, ref: ReportRef, now: datetime) -> Decision:
     """The clearinghouse and the report's source add and edit its fixes (the platform too, for the demo)."""
     read = can_read_report(p, ref, now)
@@ -66,7 +77,7 @@ def can_read_all_records(p: Principal, ref: ReportRef, now: datetime) -> Decisio
     read = can_read_report(p, ref, now)
     if not read.allowed:
         return read
-    if p.is_system or _clearinghouse(p):
+    if sees_every_operator(p):
         return Allowed("clearinghouse member")
     return Denied("only the clearinghouse sees every operator's patch status")
 

@@ -8,9 +8,16 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from frontier_review.clearinghouse.patches.domain import DistributionState, FixInput
-from frontier_review.clearinghouse.patches.views import DistributionView, ExposureRow, FixView, RecordView, StepView
+from frontier_review.clearinghouse.patches.views import (
+    DistributionView,
+    ExposureBoard,
+    ExposureRow,
+    FixView,
+    RecordView,
+    StepView,
+)
 
-__all__ = ["DistributionOut", "ExposureOut", "FixIn", "FixOut", "OwnRecordIn", "RecordOut"]
+__all__ = ["DistributionOut", "ExposureOut", "ExposurePageOut", "FixIn", "FixOut", "OwnRecordIn", "RecordOut"]
 
 
 class FixIn(BaseModel):
@@ -130,7 +137,7 @@ class OwnRecordIn(BaseModel):
 
 
 class ExposureOut(BaseModel):
-    """A report affecting your organization, with your own patch status."""
+    """One operator's distribution record of one report on the exposure board, with the report."""
 
     report_id: uuid.UUID = Field(description="The report.")
     title: str = Field(description="Its title.")
@@ -139,10 +146,15 @@ class ExposureOut(BaseModel):
     priority: float = Field(description="Its remediation priority, 0–100.")
     band: str = Field(description="The priority's band.")
     factors: dict[str, float] = Field(description="The priority's factors and their points.")
-    reasons: list[str] = Field(description="Why it affects you: `addressed to you`, `sector`, `product`, `patch distribution`.")
+    operator_id: uuid.UUID = Field(description="The operator the record is for (yours, unless you are the clearinghouse).")
+    operator: str = Field(description="The operator's name.")
+    reasons: list[str] = Field(
+        description="Why it affects your organization: `addressed to you`, `sector`, `product`, else `patch distribution`;"
+        " empty on another operator's record."
+    )
     fixes: int = Field(description="How many fixes are recorded.")
-    exposed: bool = Field(description="Still exposed (no record saying applied or not affected).")
-    own: RecordOut | None = Field(description="Your organization's record, once the report has a fix.")
+    exposed: bool = Field(description="Still exposed: the record is notified or acknowledged.")
+    record: RecordOut = Field(description="The distribution record.")
 
     @classmethod
     def of(cls, row: ExposureRow) -> ExposureOut:
@@ -155,8 +167,31 @@ class ExposureOut(BaseModel):
             priority=r.priority,
             band=r.band.value,
             factors={f.name: f.points for f in r.factors},
+            operator_id=row.record.organization_id,
+            operator=row.record.organization_name,
             reasons=list(row.reasons),
             fixes=row.fixes,
             exposed=row.exposed,
-            own=RecordOut.of(row.own) if row.own else None,
+            record=RecordOut.of(row.record),
+        )
+
+
+class ExposurePageOut(BaseModel):
+    """A page of the exposure board."""
+
+    items: list[ExposureOut] = Field(description="The records of this page.")
+    total: int = Field(description="How many records match, on every page.")
+    exposed: int = Field(description="How many of the records (the search applied, `exposed` not) are still exposed.")
+    page: int = Field(description="This page's number (1-based).")
+    per_page: int = Field(description="Records per page.")
+
+    @classmethod
+    def of(cls, board: ExposureBoard) -> ExposurePageOut:
+        rows = board.rows
+        return cls(
+            items=[ExposureOut.of(r) for r in rows],
+            total=rows.total,
+            exposed=board.exposed,
+            page=rows.page,
+            per_page=rows.per_page,
         )

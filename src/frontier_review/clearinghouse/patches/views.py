@@ -21,12 +21,14 @@ from frontier_review.clearinghouse.patches.policy import RecordRef
 from frontier_review.clearinghouse.reports import ReportRef, ReportSummary
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.identity import directory
+from frontier_review.kernel.listing import Page
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 
 __all__ = [
     "DistributionView",
+    "ExposureBoard",
     "ExposureRow",
     "FixView",
     "RecordView",
@@ -118,17 +120,38 @@ class DistributionView:
 
 @dataclass(frozen=True)
 class ExposureRow:
-    """A report on an operator's exposure board: why it is there, its fixes and the operator's own status."""
+    """One operator's record of one report on the exposure board, with the report, its fixes and why it is there.
+
+    ``reasons`` are given for the reader's own organization's records only (``addressed to you``,
+    ``sector``, ``product``, else ``patch distribution``): another operator's subscriptions are
+    its own business, the clearinghouse included.
+    """
 
     report: ReportSummary
+    record: RecordView
     reasons: tuple[str, ...]
     fixes: int
-    own: RecordView | None
 
     @property
     def exposed(self) -> bool:
-        """Still exposed: no record saying otherwise (applied or not affected)."""
-        return self.own is None or self.own.exposed
+        """Still exposed: notified or acknowledged (not applied, not "not affected")."""
+        return self.record.exposed
+
+
+@dataclass(frozen=True)
+class ExposureBoard:
+    """A page of the exposure board and what its count line says.
+
+    Attributes:
+        rows: The page of records (report × operator), highest priority first by default.
+        exposed: How many records of the whole list are still exposed (the search applied, the
+            "still exposed only" filter not), for "12 reports, 3 still exposed".
+        every_operator: The reader sees every operator's records (the clearinghouse), not only its own.
+    """
+
+    rows: Page[ExposureRow]
+    exposed: int
+    every_operator: bool
 
 
 def fix_view(row: ReportFix) -> FixView:

@@ -1,72 +1,88 @@
-"""Pages of patch distribution: the exposure board, the report page's section and its two forms.
+"""Pages of patch distribution: the exposure board, and the two forms of the report page's section.
 
-The report page and the priority board are the reports slice's routes; this slice adds to them
-through two template functions (:func:`section_for` and :func:`exposed_for`, installed in the
-templates' globals when this module is imported) so neither slice imports the other's web layer.
-Each opens its own read-only unit of work, as the page header's unread count does, and records
-nothing: the page around it already read (and audited) the report. Every change goes through
-the service, which authorizes again; a refused form is shown again on the report page.
+The report page and the priority board are the reports slice's routes; they call this slice's
+reads (``browse.section``, ``browse.still_exposed``) in their own unit of work and hand the result
+to the templates. Every change goes through the service, which authorizes again; a refused form is
+shown again on the report page.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from typing import Annotated, Any
+from dataclasses import replace
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontier_review.clearinghouse.patches import browse, service
 from frontier_review.clearinghouse.patches.domain import FixInput
-from frontier_review.clearinghouse.patches.views import DistributionView
-from frontier_review.kernel.principal import Principal
+from frontier_review.clearinghouse.patches.policy import sees_every_operator
+from frontier_review.clearinghouse.patches.views import ExposureBoard, ExposureRow
 from frontier_review.web.deps import UoW, WebPrincipal, check_csrf
 from frontier_review.web.forms import form_page
-from frontier_review.web.templating import flash, render, templates
+from frontier_review.web.tables import Column, Filter, Table, TableView, table_view
+from frontier_review.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 _REPORT = "/clearinghouse/reports/{report_id}"
+
+# An operator's own board: one row per report (its own record of it).
+OWN_BOARD = Table(
+    id="exposure",
+    caption="Reports affecting your organization",
+    columns=(
+        Column("Priority", "priority", descending_first=True, numeric=True),
+        Column("Report", "title"),
+        Column("Your patch status", "state"),
+        Column("Updated", "updated", descending_first=True),
+    ),
+    default_sort=browse.EXPOSURE_SORT,
+    noun=("report", "reports"),
+    search_label="Title or CVE",
+    filters=(Filter("show", "Show", choices=(("exposed", "still exposed only"),), any_label="every record"),),
+)
+# The clearinghouse's: one row per report and operator.
+EVERY_BOARD = replace(
+    OWN_BOARD,
+    caption="Affected operators' patch status",
+    columns=(
+        Column("Priority", "priority", descending_first=True, numeric=True),
+        Column("Report", "title"),
+        Column("Operator", "operator"),
+        Column("Patch status", "state"),
+        Column("Updated", "updated", descending_first=True),
+    ),
+    noun=("record", "records"),
+)
 
 
 def _link(report_id: uuid.UUID) -> str:
     return f"/clearinghouse/reports/{report_id}#patches"
 
 
-def section_for(request: Request, principal: Principal | None, report_id: uuid.UUID) -> DistributionView | None:
-    """The report page's "Patch distribution" section for this reader (None: nothing to show)."""
-    if principal is None:
-        return None
-    with request.app.state.container.uow() as uow:
-        return browse.section(uow, principal, report_id)
-
-
-def exposed_for(request: Request, principal: Principal | None, rows: Iterable[Any]) -> dict[uuid.UUID, int]:
-    """The priority board's "still exposed" count per report, where the reader sees every record."""
-    if principal is None:
-        return {}
-    with request.app.state.container.uow() as uow:
-        return browse.still_exposed(uow, principal, [r.id for r in rows])
-
-
-templates.env.globals["patch_section"] = section_for
-templates.env.globals["still_exposed"] = exposed_for
+def count_text(view: TableView[ExposureRow], exposed: int) -> str:
+    """The board's count line: "3 reports, 1 still exposed", "51–100 of 120 records, 80 still exposed"."""
+    one, many = view.table.noun
+    page, total = view.page, view.page.total
+    shown = f"{total} {one if total == 1 else many}" if page.pages == 1 else f"{page.first}–{page.last} of {total} {many}"
+    return f"{shown}, {exposed} still exposed."
 
 
 @router.get("/clearinghouse/exposure", response_class=HTMLResponse)
 def exposure(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
-    """The organization's exposure board: reports affecting it, by priority, with its own patch status."""
-    rows = browse.exposure(uow, principal)
-    wanted = request.query_params.get("show", "")
-    shown = [r for r in rows if r.exposed] if wanted == "exposed" else rows
+    """The exposure board: the organization's records by priority (the clearinghouse: every operator's)."""
+    table = EVERY_BOARD if sees_every_operator(principal) else OWN_BOARD
+    query = table.read(request.query_params)
+    board: ExposureBoard = browse.page_exposure(uow, principal, query)
+    view = table_view(request, table, board.rows, query)
     return render(
         request,
         "clearinghouse/exposure.html",
         principal,
-        rows=shown,
-        total=len(rows),
-        exposed=sum(r.exposed for r in rows),
-        show=wanted,
+        table=view,
+        every=board.every_operator,
+        count=count_text(view, board.exposed),
     )
 
 
@@ -100,4 +116,4 @@ def update_own(
     return RedirectResponse(_link(report_id), status_code=303)
 
 
-__all__ = ["exposed_for", "router", "section_for"]
+__all__ = ["EVERY_BOARD", "OWN_BOARD", "count_text", "router"]

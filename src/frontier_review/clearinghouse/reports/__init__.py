@@ -30,6 +30,8 @@ from frontier_review.clearinghouse.reports.patching import (  # clearinghouse â€
     facts_for,
     find_readable_ref,
     readable_ref,
+    readable_refs,
+    readable_reports,
     report_is_open,
     set_fix_available,
 )
@@ -77,6 +79,8 @@ __all__ = [
     "page_reports",
     "queue_counts",
     "readable_ref",
+    "readable_refs",
+    "readable_reports",
     "reads_report",
     "recompute_priorities",
     "referred_from",

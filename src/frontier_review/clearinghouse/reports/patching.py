@@ -1,5 +1,10 @@
 """What the patches slice asks of reports: readability, the fix-available input, exposure facts.
 
+The exposure board is sorted, filtered and paged in SQL over distribution records joined to the
+reports the reader may read (:func:`readable_reports`, the audience as a subquery, so the patches
+slice never names this slice's tables); the rows of each page are then asked of the rule itself
+(:func:`facts_for`).
+
 Patch distribution (``clearinghouse.patches``) owns fixes and distribution records; whether a fix
 exists is one of the priority formula's inputs, so the reports slice keeps that input and recomputes
 the priority itself (:func:`set_fix_available`), with history and audit like every other input
@@ -10,13 +15,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, select
 
 from frontier_review.audit import service as audit
 from frontier_review.clearinghouse.reports import records
-from frontier_review.clearinghouse.reports.browse import readable, reader_decides
+from frontier_review.clearinghouse.reports.browse import readable
 from frontier_review.clearinghouse.reports.orm import Report, ReportProduct
 from frontier_review.clearinghouse.reports.policy import ReportRef
 from frontier_review.clearinghouse.reports.tags import ClearinghouseTag
@@ -28,17 +34,31 @@ from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.policies import decide
 
-__all__ = ["ReportFacts", "facts_for", "find_readable_ref", "readable_ref", "report_is_open", "set_fix_available"]
+__all__ = [
+    "ReportFacts",
+    "facts_for",
+    "find_readable_ref",
+    "readable_ref",
+    "readable_refs",
+    "readable_reports",
+    "report_is_open",
+    "set_fix_available",
+]
 
 
 @dataclass(frozen=True)
 class ReportFacts:
-    """A report the reader may see, with what an exposure match needs (products and recipients)."""
+    """A report the reader may see, with what an exposure match needs (products and recipients) and the rules' view."""
 
     summary: ReportSummary
     purls: tuple[str, ...]
     cpes: tuple[str, ...]
-    recipient_orgs: frozenset[uuid.UUID]
+    ref: ReportRef
+
+    @property
+    def recipient_orgs(self) -> frozenset[uuid.UUID]:
+        """The organizations the report is addressed to."""
+        return self.ref.recipient_orgs
 
 
 def readable_ref(uow: UnitOfWork, principal: Principal, report_id: uuid.UUID) -> ReportRef:
@@ -100,16 +120,47 @@ def set_fix_available(uow: UnitOfWork, principal: Principal, report_id: uuid.UUI
     return True
 
 
-def facts_for(uow: UnitOfWork, principal: Principal) -> list[ReportFacts]:
-    """Every report the reader may see, with its products and recipients (three queries in all).
+def readable_reports(principal: Principal) -> Subquery:
+    """The reports the reader may see, as a subquery another slice joins its rows to (sorting and paging in SQL).
 
-    The exposure board matches them against the reader's organization's subscriptions; the set is
-    the reader's own audience (``browse.readable``, checked again by the rule), never wider.
+    Columns: ``id``, ``title``, ``cve_id``, ``priority_score``, ``received_at``. The condition is
+    ``browse.readable``, held equal to the rule by the tests; whoever shows a row still asks the
+    rule (:func:`facts_for`), so were they ever to drift a row would go missing, never appear.
     """
-    rows = reader_decides(uow, principal, list(uow.session.scalars(select(Report).where(readable(principal)))))
-    if not rows:
-        return []
+    return (
+        select(Report.id, Report.title, Report.cve_id, Report.priority_score, Report.received_at)
+        .where(readable(principal))
+        .subquery("readable_reports")
+    )
+
+
+def _readable_rows(
+    uow: UnitOfWork, principal: Principal, report_ids: Iterable[uuid.UUID]
+) -> tuple[list[Report], dict[uuid.UUID, ReportRef]]:
+    """These reports' rows the rule lets the reader read, with their refs (three queries; nothing recorded)."""
+    wanted = list(set(report_ids))
+    if not wanted:
+        return [], {}
+    rows = list(uow.session.scalars(select(Report).where(Report.id.in_(wanted))))
     refs = load_refs(uow, rows)
+    now = uow.clock.now()
+    kept = [r for r in rows if decide(uow, principal, Permission.REPORT_READ, refs[r.id], now).allowed]
+    return kept, {r.id: refs[r.id] for r in kept}
+
+
+def readable_refs(uow: UnitOfWork, principal: Principal, report_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ReportRef]:
+    """Those of these reports the reader may read, as the rules see them (three queries; nothing recorded)."""
+    return _readable_rows(uow, principal, report_ids)[1]
+
+
+def facts_for(uow: UnitOfWork, principal: Principal, report_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ReportFacts]:
+    """Those of these reports the reader may see (the rule decides), with products, recipients and refs.
+
+    A bounded number of queries whatever the number of ids: the exposure board asks it for one page.
+    """
+    rows, refs = _readable_rows(uow, principal, report_ids)
+    if not rows:
+        return {}
     purls: dict[uuid.UUID, list[str]] = defaultdict(list)
     cpes: dict[uuid.UUID, list[str]] = defaultdict(list)
     for p in uow.session.scalars(select(ReportProduct).where(ReportProduct.report_id.in_([r.id for r in rows]))):
@@ -118,4 +169,4 @@ def facts_for(uow: UnitOfWork, principal: Principal) -> list[ReportFacts]:
         if p.cpe:
             cpes[p.report_id].append(p.cpe)
     names = directory.organization_names(uow, {r.source_org_id for r in rows})
-    return [ReportFacts(summary_of(r, names), tuple(purls[r.id]), tuple(cpes[r.id]), refs[r.id].recipient_orgs) for r in rows]
+    return {r.id: ReportFacts(summary_of(r, names), tuple(purls[r.id]), tuple(cpes[r.id]), refs[r.id]) for r in rows}

@@ -1,6 +1,9 @@
 """Web pages of the clearinghouse: hub, submission, triage queue, priority board, report, public page.
 
-The report page carries its actions; the public page lists validated TLP:CLEAR reports.
+The report page carries its actions; the public page lists validated TLP:CLEAR reports. The
+report page's "Patch distribution" section and the priority board's "still exposed" counts are the
+patches slice's reads, called here in the route's own unit of work (one per request), so the
+templates only draw what they are given.
 
 Every list and count comes from ``browse`` (the report's TLP audience); every action calls the
 service, which authorizes again. Irreversible actions (disclose, reject, merge) go through the
@@ -15,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from frontier_review.clearinghouse import patches
 from frontier_review.clearinghouse.reports import browse, service, workflow
 from frontier_review.clearinghouse.reports.domain import ProductInput, ReportStatus, Tlp, report_link
 from frontier_review.clearinghouse.reports.service import ReportInput
@@ -96,15 +100,18 @@ def hub(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
 def queue(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     query = QUEUE.read(request.query_params)
     listing = table_view(request, QUEUE, browse.page_queue(uow, principal, query), query)
-    return render(request, "clearinghouse/queue.html", principal, listing=listing, board=False)
+    return render(request, "clearinghouse/queue.html", principal, listing=listing, board=False, exposed={})
 
 
 @router.get("/clearinghouse/board", response_class=HTMLResponse)
 def board(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
     """The priority board: open reports ranked by the formula, with the factors next to each number."""
     query = QUEUE.read({**request.query_params, "status": request.query_params.get("status") or "open"})
-    listing = table_view(request, QUEUE, browse.page_queue(uow, principal, query), query)
-    return render(request, "clearinghouse/queue.html", principal, listing=listing, board=True)
+    page = browse.page_queue(uow, principal, query)
+    listing = table_view(request, QUEUE, page, query)
+    # Only where the reader sees every record (the clearinghouse); left out, not zero, elsewhere.
+    exposed = patches.still_exposed(uow, principal, [r.id for r in page])
+    return render(request, "clearinghouse/queue.html", principal, listing=listing, board=True, exposed=exposed)
 
 
 @router.get("/clearinghouse/public", response_class=HTMLResponse)
@@ -206,6 +213,7 @@ def report_page(report_id: uuid.UUID, request: Request, uow: UoW, principal: Web
         orgs=[(str(o.id), o.name) for o in orgs],
         validators=[(str(o.id), o.name) for o in orgs if o.id != view.source_org_id],
         named_orgs=[str(n.id) for n in view.recipient_orgs],
+        distribution=patches.section(uow, principal, report_id),
     )
 
 

@@ -260,13 +260,24 @@ def list_subscriptions(uow: UnitOfWork, principal: Principal) -> list[Subscripti
     return [_view(uow, r) for r in rows if decide(uow, principal, Permission.SUBSCRIPTION_READ, ref_of(r)).allowed]
 
 
-def get_subscription(uow: UnitOfWork, principal: Principal, subscription_id: uuid.UUID) -> SubscriptionView:
+def get_subscription(
+    uow: UnitOfWork, principal: Principal, subscription_id: uuid.UUID, *, to_change: bool = False
+) -> SubscriptionView:
     """One subscription of the principal's organization.
+
+    Args:
+        uow: the unit of work.
+        principal: a member of the subscribing organization.
+        subscription_id: the subscription.
+        to_change: the caller means to change it (the edit form): refused as the change itself
+            would be (:func:`update_subscription`), so a form is never shown to whoever may not send it.
 
     Raises:
         NotFound: no such subscription, or another organization's (the same answer).
+        PermissionDenied: with ``to_change``, a member who is not an admin (audited).
     """
-    return _view(uow, _get_row(uow, principal, subscription_id, Permission.SUBSCRIPTION_READ))
+    permission = Permission.SUBSCRIPTION_MANAGE if to_change else Permission.SUBSCRIPTION_READ
+    return _view(uow, _get_row(uow, principal, subscription_id, permission))
 
 
 def update_subscription(

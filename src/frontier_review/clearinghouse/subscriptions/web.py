@@ -1,9 +1,10 @@
 """Web pages of subscriptions under ``/clearinghouse/subscriptions``.
 
 The organization's subscriptions and the form to add one (admins); a subscription's page with its
-delivery log, test, rotation and deletion; for the clearinghouse, the delivery-status table of
-every subscriber. A new or rotated secret is shown on the answer to the POST itself, once, never
-through a redirect or the session.
+delivery log, test, rotation and deletion, and its edit form (admins; the same use case as the
+API's ``PUT``); for the clearinghouse, the delivery-status table of every subscriber. A new or
+rotated secret is shown on the answer to the POST itself, once, never through a redirect or the
+session.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from frontier_review.web.templating import flash, render
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 _INDEX = "/clearinghouse/subscriptions"
 _ONE = "/clearinghouse/subscriptions/{subscription_id}"
+_EDIT = _ONE + "/edit"
+_SECTORS = [(s.value, s.label) for s in Sector]
+_CHANNELS = [(c.value, c.label) for c in Channel]
 
 STATUS_TABLE = Table(
     id="subscribers",
@@ -73,9 +77,9 @@ def index(request: Request, uow: UoW, principal: WebPrincipal) -> Response:
         principal,
         subscriptions=service.list_subscriptions(uow, principal),
         may_create=_may_create(uow, principal),
-        sectors=[(s.value, s.label) for s in Sector],
-        channels=[(c.value, c.label) for c in Channel],
         table=table,
+        sectors=_SECTORS,
+        channels=_CHANNELS,
     )
 
 
@@ -145,6 +149,55 @@ def subscription_page(subscription_id: uuid.UUID, request: Request, uow: UoW, pr
         deliveries=deliveries,
         manage=manage,
     )
+
+
+@router.get(_EDIT, response_class=HTMLResponse)
+def edit_page(subscription_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal) -> Response:
+    """The subscription's form, filled in: its organization's admins only (403 for members, 404 for anyone else)."""
+    sub = service.get_subscription(uow, principal, subscription_id, to_change=True)
+    return render(
+        request,
+        "clearinghouse/subscription_edit.html",
+        principal,
+        sub=sub,
+        # The score as typed (60, not 60.0); 0 is the empty field the create form starts with.
+        min_priority=f"{sub.min_score:g}" if sub.min_score else "",
+        sectors=_SECTORS,
+        channels=_CHANNELS,
+    )
+
+
+@router.post(_EDIT, dependencies=[form_page(_EDIT)])
+def update(
+    subscription_id: uuid.UUID,
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    name: Annotated[str, Form(max_length=120)],
+    sectors: Annotated[list[str] | None, Form(max_length=16)] = None,
+    products: Annotated[str, Form(max_length=10_000)] = "",
+    min_priority: Annotated[str, Form(max_length=20)] = "",
+    channels: Annotated[list[str] | None, Form(max_length=3)] = None,
+    webhook_url: Annotated[str, Form(max_length=2000)] = "",
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Save the changes (the API's PUT use case); adding a webhook shows its new secret this once."""
+    changed = service.update_subscription(
+        uow,
+        principal,
+        subscription_id,
+        name=name,
+        sectors=sectors or [],
+        products=products.splitlines(),
+        min_priority=min_priority,
+        channels=channels or [],
+        webhook_url=webhook_url or None,
+        active=bool(active),  # an unticked checkbox sends nothing: paused
+    )
+    if changed.secret is None:
+        flash(request, "Subscription saved." if changed.subscription.active else "Subscription saved and paused.", "success")
+        return RedirectResponse(f"{_INDEX}/{subscription_id}", status_code=303)
+    return _secret_page(request, principal, changed, "changed")
 
 
 @router.post(_ONE + "/secret", dependencies=[back_to(_ONE)])
