@@ -180,7 +180,7 @@ def test_sigkill_mid_storm_loses_no_acknowledged_write(live: Container, tmp_path
     refs = {uuid.UUID(call.removeprefix("req_")) for call in calls}
     with container.sessions() as session:
         rows = session.execute(sa.select(AccessLog.ref, AccessLog.audit_entry_id).where(AccessLog.ref.in_(refs)))
-        logged = {ref: entry for ref, entry in rows}
+        logged = {row.ref: row.audit_entry_id for row in rows}
     assert set(logged) == refs, "a gateway call that got its response is missing from the access log"
     assert all(entry is not None for entry in logged.values()), "a gateway call was not chained into the audit log"
     verified = run_cli(container, "audit", "verify", "--calls", "0")
