@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "admin": ("frontier_review.cli.admin", "Operator commands: first superuser, organizations, users, tokens."),
     "audit": ("frontier_review.cli.audit", "The tamper-evident audit log."),
     "keys": ("frontier_review.cli.keys", "Master keys of the envelope encryption."),
+    "backup": ("frontier_review.cli.backup", "Back up and restore the whole instance: database, master keys, audit witness."),
     "registry": ("frontier_review.cli.registry", "Registered models and release candidates."),
     "policy": ("frontier_review.cli.policy", "Coverage policies as code (TOML; see docs/policies.md)."),
     "coverage": ("frontier_review.cli.coverage", "Coverage determinations."),

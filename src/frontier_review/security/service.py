@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,7 @@ __all__ = [
     "ensure_signing_key",
     "find_signing_key",
     "forget_data_keys",
+    "key_samples",
     "newest_data_key",
     "open_field",
     "public_key_id",
@@ -187,6 +189,22 @@ def trusted_public_keys(session: Session, keyring: KeySource) -> dict[str, Ed255
 def _wraps_anything(session: Session, keyring: KeySource) -> bool:
     held = list(keyring.current().keys)
     return session.scalar(select(DataKey.id).where(DataKey.master_key_id.in_(held)).limit(1)) is not None
+
+
+def key_samples(session: Session) -> list[tuple[str, uuid.UUID, bytes]]:
+    """One wrapped data key per master key in use: (master key id, data key id, wrapped key).
+
+    A backup keeps these so that a restore can prove, before it changes anything, that the
+    master keys it will run with open the backed-up data.
+    """
+    samples = []
+    # One query per master key (there are a handful); PostgreSQL has no min() over uuid.
+    for master_id in session.scalars(select(DataKey.master_key_id).distinct().order_by(DataKey.master_key_id)):
+        row = session.execute(
+            select(DataKey.id, DataKey.wrapped_key).where(DataKey.master_key_id == master_id).order_by(DataKey.id).limit(1)
+        ).one()
+        samples.append((master_id, row.id, bytes(row.wrapped_key)))
+    return samples
 
 
 def count_keys_by_master(session: Session) -> dict[str, int]:
