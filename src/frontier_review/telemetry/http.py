@@ -7,6 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from frontier_review.telemetry.context import current_request_id
 from frontier_review.telemetry.logs import ACCESS_LOGGER
 from frontier_review.telemetry.metrics import METHODS, Metrics
 
@@ -71,5 +72,11 @@ class HttpTelemetryMiddleware:
                 method,
                 route,
                 status,
-                extra={"method": method, "route": route, "status": status, "duration_ms": round(seconds * 1000, 2)},
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "request_id": current_request_id() or "-",
+                },
             )
