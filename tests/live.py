@@ -7,11 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from frontier_review.asgi import create_asgi
 from frontier_review.bootstrap import Container
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 
 def free_port() -> int:
@@ -35,12 +39,11 @@ def closed_port() -> Iterator[int]:
 
 
 @contextmanager
-def serve(container: Container) -> Iterator[str]:
-    """Serve ``container``'s app on 127.0.0.1 and yield its base URL."""
+def serve(container: Container, *, span_exporter: SpanExporter | None = None) -> Iterator[str]:
+    """Serve ``container``'s app on 127.0.0.1 and yield its base URL (traced to ``span_exporter`` if given)."""
     port = free_port()
-    config = uvicorn.Config(
-        create_asgi(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on", server_header=False
-    )
+    app = create_asgi(container, span_exporter=span_exporter)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", server_header=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

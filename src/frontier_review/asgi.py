@@ -42,7 +42,8 @@ from frontier_review.engagements import web as engagements_web
 from frontier_review.engagements.access import recorder as access_log
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
-from frontier_review.gateway.app import GatewayApp, GatewayDispatch
+from frontier_review.gateway.app import GatewayApp
+from frontier_review.gateway.dispatch import GatewayDispatch
 from frontier_review.home import web as home_web
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import directory

@@ -471,10 +471,7 @@ def published_checkpoints(uow: UnitOfWork, *, limit: int = 100) -> dict[str, Any
 
 
 def last_checkpoint_at(uow: UnitOfWork) -> datetime | None:
-    """When the latest checkpoint was signed, or ``None`` before the first (for monitoring).
-
-    Reads no entry and names nothing; one indexed query (the newest ``seq``).
-    """
+    """When the latest checkpoint was signed, or ``None`` before the first (monitoring; one indexed query)."""
     return uow.session.scalar(select(AuditCheckpoint.created_at).order_by(AuditCheckpoint.seq.desc()).limit(1))
 
 

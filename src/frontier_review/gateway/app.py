@@ -16,7 +16,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -149,12 +148,8 @@ class _Call:
         self._watched = False
         self._disconnect: asyncio.Task[None] | None = None
         self.revoked_token = ""
-        # What the metrics count once the call ends: its final status and outcome, the time spent
-        # waiting on the upstream (not the gateway's own) and the tokens metered.
-        self.status = 0
-        self.outcome = "unknown"
-        self.upstream_seconds = 0.0
-        self.tokens = (0, 0)
+        # For the metrics: the final status and outcome, the upstream's share of the time, the tokens.
+        self.status, self.outcome, self.upstream_seconds, self.tokens = 0, "unknown", 0.0, (0, 0)
 
     # -- the access log -------------------------------------------------------------------
 
@@ -502,17 +497,3 @@ class _Call:
             return outcome, b"data: [DONE]\n\n"
         failed = errors.upstream_failed("the model's server broke off its answer")
         return (outcome if outcome != "ok" else "upstream_interrupted"), responses.error_event(failed, self.request_id)
-
-
-class GatewayDispatch:
-    """Outermost middleware: gateway paths go straight to the gateway, past the web stack."""
-
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], gateway: GatewayApp) -> None:
-        self.app = app
-        self.gateway = gateway
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PREFIX + "/"):
-            await self.gateway(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
