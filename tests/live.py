@@ -7,13 +7,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
 
-from frontier_review.asgi import create_app
+from frontier_review.asgi import attach, create_app
 from frontier_review.bootstrap import Container
-from frontier_review.gateway.app import GatewayApp, GatewayDispatch
+from frontier_review.gateway.dispatch import GatewayDispatch
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 
 def free_port() -> int:
@@ -42,31 +46,33 @@ _apps: dict[str, FastAPI] = {}
 _serving: set[int] = set()
 
 
-def _app_for(container: Container) -> FastAPI:
+def _app_for(container: Container, span_exporter: SpanExporter | None) -> FastAPI:
     """An app for ``container``: this process's app for the same settings, or a new one.
 
     Building the routes is most of the cost of starting a test server (FastAPI analyses every
     route's signature for each app). The app reaches its container only through ``app.state``
-    (see ``asgi.create_app``), so tests with the same settings share one app, each with its own
-    container and gateway set on it; every other setting, and the session secret, is part of the
-    key. An app that is serving already (a test running two servers) is not shared.
+    (``asgi.attach``), so tests with the same settings share one app, each attaching its own
+    container; every other setting, and the session secret, is part of the key. Not shared: an
+    app that is serving already (a test running two servers) and a traced app (its tracing is
+    bound to one container's engine).
     """
+    if span_exporter is not None or container.settings.otel_exporter_otlp_endpoint:
+        return create_app(container, span_exporter=span_exporter)
     key = container.settings.model_dump_json(exclude=set(_PER_TEST)) + container.session_secret
     app = _apps.get(key)
     if app is None or id(app) in _serving:
         app = create_app(container)
         _apps.setdefault(key, app)
     else:
-        app.state.container = container
-        app.state.gateway = GatewayApp(container)
+        attach(app, container)
     return app
 
 
 @contextmanager
-def serve(container: Container) -> Iterator[str]:
-    """Serve ``container``'s app on 127.0.0.1 and yield its base URL."""
+def serve(container: Container, *, span_exporter: SpanExporter | None = None) -> Iterator[str]:
+    """Serve ``container``'s app on 127.0.0.1 and yield its base URL (traced to ``span_exporter`` if given)."""
     port = free_port()
-    app = _app_for(container)
+    app = _app_for(container, span_exporter)
     _serving.add(id(app))
     config = uvicorn.Config(
         GatewayDispatch(app, app.state.gateway),

@@ -9,9 +9,10 @@ middleware) stays in ``frontier_review.web`` and names no area; what it needs fr
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -20,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from frontier_review import __version__
 from frontier_review.audit import api as audit_api
+from frontier_review.audit import service as audit_service
 from frontier_review.audit import web as audit_web
 from frontier_review.bootstrap import Container
 from frontier_review.clearinghouse.incidents import api as incidents_api
@@ -37,24 +39,34 @@ from frontier_review.coverage import web as coverage_web
 from frontier_review.db.uow import UnitOfWork
 from frontier_review.engagements import api as engagements_api
 from frontier_review.engagements import web as engagements_web
+from frontier_review.engagements.access import recorder as access_log
 from frontier_review.evals import api as evals_api
 from frontier_review.evals import web as evals_web
-from frontier_review.gateway.app import GatewayApp, GatewayDispatch
+from frontier_review.gateway.app import GatewayApp
+from frontier_review.gateway.dispatch import GatewayDispatch
 from frontier_review.home import web as home_web
 from frontier_review.identity import api as identity_api
 from frontier_review.identity import directory
 from frontier_review.identity import service as identity
 from frontier_review.identity import web as identity_web
+from frontier_review.jobs.queue import queue_stats
 from frontier_review.kernel.principal import Principal
 from frontier_review.notifications import service as notifications
 from frontier_review.notifications import web as notifications_web
 from frontier_review.registry import api as registry_api
 from frontier_review.registry import web as registry_web
 from frontier_review.security import passwords
+from frontier_review.telemetry import metrics as telemetry_metrics
+from frontier_review.telemetry import tracing
+from frontier_review.telemetry.http import HttpTelemetryMiddleware
+from frontier_review.telemetry.metrics import Reading
 from frontier_review.web import problems
 from frontier_review.web.deps import WebHooks, web_principal_optional
 from frontier_review.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from frontier_review.web.templating import render
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 SESSION_COOKIE = "fr_session"
 
@@ -96,24 +108,101 @@ def _render_error(request: Request, status: int, detail: str) -> Response:
     return render(request, "error.html", principal, status_code=status, title=title, detail=detail)
 
 
-def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per area's routers
+def _queue_probe(container: Container) -> Iterator[Reading]:
+    stats = queue_stats(container.jobs.huey)
+    yield Reading("fr_jobs_queued", "Jobs waiting in the queue to be run.", stats.depth)
+    yield Reading("fr_jobs_scheduled", "Jobs scheduled to run later (delays, retries' back-off).", stats.scheduled)
+    yield Reading(
+        "fr_jobs_oldest_age_seconds",
+        "How long the next job to run has waited in the queue (absent when none waits).",
+        stats.oldest_age_seconds,
+    )
+
+
+def _audit_probe(container: Container) -> Iterator[Reading]:
+    with container.uow() as uow:
+        backlog = access_log.unchained_backlog(uow)
+        checkpoint = audit_service.last_checkpoint_at(uow)
+    now = container.clock.now()
+    yield Reading("fr_audit_unchained_access_log_rows", "Access-log rows not yet folded into the audit chain.", backlog.rows)
+    yield Reading(
+        "fr_audit_oldest_unchained_seconds",
+        "Age of the oldest access-log row not yet chained (absent when none waits).",
+        (now - backlog.oldest_at).total_seconds() if backlog.oldest_at is not None else None,
+    )
+    yield Reading(
+        "fr_audit_seconds_since_checkpoint",
+        "Seconds since the latest signed audit checkpoint (absent before the first).",
+        (now - checkpoint).total_seconds() if checkpoint is not None else None,
+    )
+
+
+def _pool_probe(container: Container) -> Iterator[Reading]:
+    pool = container.engine.pool
+    size = getattr(pool, "size", None)
+    kept = float(size()) if callable(size) else None
+    yield Reading("fr_db_pool_size", "Connections the database pool keeps (per process).", kept)
+    yield Reading("fr_build_info", "The running version (always 1).", 1.0, {"version": __version__})
+
+
+def _install_probes(container: Container) -> None:
+    """What /metrics reads at each scrape: cheap queries, whatever process answers the scrape."""
+    metrics = container.metrics
+    metrics.add_probe("jobs", lambda: _queue_probe(container))
+    metrics.add_probe("audit", lambda: _audit_probe(container))
+    metrics.add_probe("database_pool", lambda: _pool_probe(container))
+
+
+def _metrics_route(app: FastAPI) -> None:
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics, for a scraper presenting ``Bearer <FR_METRICS_TOKEN>``.
+
+        Without the token, with a wrong one, or when none is configured: the same 401, so that
+        nothing tells whether metrics are on.
+        """
+        container: Container = request.app.state.container
+        if not telemetry_metrics.authorized(container.settings, request.headers.get("authorization")):
+            detail = "send the metrics token as 'Authorization: Bearer …'"
+            response = problems.problem(401, code="not_authenticated", detail=detail)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="frontier-review-metrics"'
+            return response
+        return Response(container.metrics.render(), media_type=telemetry_metrics.CONTENT_TYPE)
+
+
+def attach(app: FastAPI, container: Container) -> None:
+    """Serve ``container`` with ``app``: its gateway, and the probes /metrics reads at each scrape."""
+    app.state.container = container
+    app.state.gateway = GatewayApp(container)
+    _install_probes(container)
+
+
+def create_app(container: Container, *, span_exporter: SpanExporter | None = None) -> FastAPI:  # noqa: PLR0915 - one line per area's routers
     """Build the ASGI application around ``container``.
 
-    Requests reach the container (and the gateway built on it) only through ``app.state``; the
-    rest of the app depends on the settings that configure its middleware. The test server
-    relies on that to serve one app per process, with each test's container set on it, because
-    building the routes is most of the cost of starting a server.
+    Traces are exported when ``FR_OTEL_EXPORTER_OTLP_ENDPOINT`` is set, or to ``span_exporter``
+    (tests hand an in-memory one).
+
+    Requests reach the container (its gateway and its metrics) only through ``app.state``, set by
+    :func:`attach`; the rest of the app depends on the settings that configure its middleware and
+    tracing. The test server relies on that to serve one app per process, attaching each test's
+    container to it, because building the routes is most of the cost of starting a server.
     """
     settings = container.settings
     passwords.dummy_hash()  # computed once now, so the first unknown-user login costs no more than later ones
-    gateway = GatewayApp(container)
+    shutdown_tracing: list[Callable[[], None]] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await app.state.gateway.aclose()
+        for shutdown in shutdown_tracing:
+            shutdown()  # flushes the spans still batched
 
     app = FastAPI(
+        # FastAPI's built-in telemetry would start as soon as any global tracer provider exists and
+        # would send exception messages as log records; tracing is telemetry.tracing's, explicitly.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         lifespan=lifespan,
         title="Frontier Review API",
         version=__version__,
@@ -126,8 +215,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
         docs_url=None,
         redoc_url=None,
     )
-    app.state.container = container
-    app.state.gateway = gateway
+    attach(app, container)
     app.state.web_hooks = WEB_HOOKS
 
     api = APIRouter(prefix="/api/v1")
@@ -198,8 +286,13 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     app.mount("/static", StaticFiles(directory=str(files("frontier_review.web") / "static")), name="static")
 
     problems.install(app, _render_error)
+    _metrics_route(app)
+    shutdown = tracing.instrument(app, container.engine, settings, exporter=span_exporter)
+    if shutdown is not None:
+        shutdown_tracing.append(shutdown)
 
-    # Outermost last: request id, then security headers, body limit, and sessions innermost.
+    # Outermost last: request id, then metrics and the access log, security headers, body limit,
+    # and sessions innermost.
     app.add_middleware(
         SessionMiddleware,
         secret_key=container.session_secret,
@@ -210,14 +303,15 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     )
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.artifact_max_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(HttpTelemetryMiddleware, metrics=lambda: app.state.container.metrics)
     app.add_middleware(RequestIdMiddleware)
     return app
 
 
-def create_asgi(container: Container) -> GatewayDispatch:
+def create_asgi(container: Container, *, span_exporter: SpanExporter | None = None) -> GatewayDispatch:
     """What servers run: gateway paths go straight to the gateway, everything else to the web app.
 
     The gateway has its own auth, errors and limits, and none of the web stack's per-request work.
     """
-    app = create_app(container)
+    app = create_app(container, span_exporter=span_exporter)
     return GatewayDispatch(app, app.state.gateway)

@@ -28,6 +28,7 @@ from frontier_review.security.ratelimit import LoginRateLimit
 
 if TYPE_CHECKING:
     from frontier_review.jobs.queue import JobQueue
+    from frontier_review.telemetry.metrics import Metrics
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ class Container:
         from frontier_review.jobs.queue import build_queue
 
         return build_queue(self.settings, self.job_context(), self.wiring.task_registrars)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This process's Prometheus metrics (built by the first server component that counts)."""
+        from frontier_review.telemetry.metrics import Metrics
+
+        metrics = Metrics()
+        metrics.watch_pool(self.engine)
+        return metrics
 
     def redis_ready(self) -> bool | None:
         """True/False when Redis is configured and answers or not; None when it is not used."""

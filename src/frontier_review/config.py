@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +84,33 @@ class Settings(BaseSettings):
         default=None,
         description="Comma-separated proxy addresses whose X-Forwarded-For is believed (for the audit log's client IP).",
     )
+
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus presents to /metrics (at least 32 characters); unset: /metrics answers 401.",
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="OTLP/HTTP collector (http://collector:4318) that traces are exported to; unset: no tracing.",
+    )
+    otel_service_name: str = Field(default="frontier-review", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (generate one with `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("otel_exporter_otlp_endpoint", mode="before")
+    @classmethod
+    def _empty_endpoint(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod

@@ -15,6 +15,11 @@ user's transcripts do show the markers, so the same search would catch a leak.
 Classified values are searched the same way: the classified run's own score and stderr, a
 distinctive classified result recorded for the version and for a reference model, and the
 threshold of a classified policy. Their positive control: cleared staff read each of them.
+
+Operability outputs are searched too (issue 13 item 2): the Prometheus scrape at ``/metrics``,
+every log line as the server writes it (JSON, with request ids) and every trace span the app
+made during the crawl (an in-memory exporter) must show no marker, no classified value, no
+token, password or configured secret, and not the title of a TLP:AMBER finding.
 """
 
 from __future__ import annotations
@@ -47,12 +52,15 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import SecretStr
 
 import frontier_review.evals.logfile  # noqa: F401 - teaches zipfile to read Inspect's Zstandard members
 from frontier_review.asgi import create_app
 from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.composition import Base
+from frontier_review.config import Settings
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.engagements.findings import service as findings
 from frontier_review.engagements.materials import service as artifacts
@@ -64,12 +72,13 @@ from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.jobs.queue import start_embedded_consumer
 from frontier_review.kernel.principal import Principal
 from frontier_review.mockllm import serve_fake
+from frontier_review.telemetry.logs import JsonFormatter, RequestIdFilter
 from tests.api.helpers import bearer, csrf_from, web_login
 from tests.factories.coverage import make_version, publish_reference
 from tests.factories.engagements import make_engagement
 from tests.factories.evals import allow_classified
 from tests.factories.identity import Person, api_token, make_org, make_superuser, make_user
-from tests.live import free_port
+from tests.live import free_port, serve
 from tests.unit.test_benchmark_package import MANIFEST
 
 pytestmark = pytest.mark.slow
@@ -105,6 +114,24 @@ UNCLEARED = (
 LINKS_RE = re.compile(r'(?:href|hx-get)="(/[^"]*)"')
 MAX_LINKS_PER_PRINCIPAL = 300
 TIMINGS_RE = re.compile(r'"[a-z_]*_seconds":\s*[-+.\deE]+')
+METRICS_TOKEN = "e1-metrics-token-" + "m" * 32
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+@pytest.fixture
+def base_url(container: Container, spans: InMemorySpanExporter) -> Iterator[str]:
+    """The live server, every request and statement of it traced to ``spans``."""
+    with serve(container, span_exporter=spans) as url:
+        yield url
 
 
 @dataclass
@@ -193,6 +220,7 @@ class World:
     artifact_id: uuid.UUID
     finding_id: uuid.UUID
     evidence_id: uuid.UUID
+    restricted_title: str = ""
     runs: dict[str, uuid.UUID] = field(default_factory=dict)
     determination_ids: list[uuid.UUID] = field(default_factory=list)
 
@@ -266,6 +294,16 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
         evidence = findings.attach_evidence(
             uow, setup.reviewer.principal, finding.id, filename="e.txt", content_type="text/plain", stream=[b"y"]
         )
+        restricted = findings.file_finding(
+            uow,
+            setup.reviewer.principal,
+            engagement.id,
+            title=f"amber-title-{uuid.uuid4().hex}",  # not the markers: its audience reads it in pages
+            category="other",
+            severity="high",
+            description="Only the engagement's parties with a need to know read this.",
+            tlp="TLP:AMBER",
+        )
     return World(
         director=director,
         people=people,
@@ -277,6 +315,7 @@ def _world(container: Container, tmp_path: Path, fake_url: str, m: Markers) -> W
         artifact_id=artifact.id,
         finding_id=finding.id,
         evidence_id=evidence.id,
+        restricted_title=restricted.title,
     )
 
 
@@ -529,19 +568,72 @@ def _stored_leaks(m: Markers, container: Container, tmp_path: Path, *, known: st
 # The test ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def _json_log_lines() -> Iterator[io.StringIO]:
+    """Every log record of this process, written as the server writes it (JSON with request ids)."""
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield sink
+    finally:
+        root.removeHandler(handler)
+
+
+def _span_text(spans: InMemorySpanExporter) -> tuple[str, int]:
+    """Every finished span's name, attributes and events' attributes, and how many spans."""
+    finished = spans.get_finished_spans()
+    lines = []
+    for span in finished:
+        events = [(e.name, dict(e.attributes or {})) for e in span.events]
+        lines.append(f"{span.name} {dict(span.attributes or {})} {events} {span.status.description or ''}")
+    return "\n".join(lines), len(finished)
+
+
+def _assert_operability_outputs_hold_nothing(
+    m: Markers, world: World, secrets: dict[str, str], metrics: str, logs: str, traces: str
+) -> None:
+    """No marker, classified value, token, secret or TLP:AMBER title in the scrape, the logs or the spans."""
+    for name, text in (("/metrics", metrics), ("the JSON log lines", logs), ("the trace spans", traces)):
+        assert not m.found_in(text, formatted=False), f"{name} show a marker: …{m.context(text)}…"
+        assert world.restricted_title not in text, f"{name} show a TLP:AMBER finding's title"
+        shown = [what for what, secret in secrets.items() if secret and secret in text]
+        assert not shown, f"{name} show {shown}"
+
+
 def test_uncleared_users_developers_and_logs_never_see_items_or_outputs(
-    container: Container, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    container: Container,
+    base_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    spans: InMemorySpanExporter,
+    settings: Settings,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every level, every logger, every thread of this process
     caplog.set_level(logging.INFO, logger="httpcore")  # the test clients' connection chatter
     m = Markers()
     crawl = Crawl(m)
     runner_log = tmp_path / "runner-output.log"
+    secrets: dict[str, str] = {
+        "the metrics token": METRICS_TOKEN,
+        "the session secret": container.session_secret,
+        "the master key": (settings.master_key or SecretStr("")).get_secret_value(),
+        "the target's API key": "sk-test-e1",
+    }
     with ExitStack() as stack:
         stack.enter_context(_capture_runner_output(monkeypatch, runner_log))
+        json_logs = stack.enter_context(_json_log_lines())
 
         def client(person: Person | None = None, *, token: bool = False) -> httpx.Client:
-            headers = bearer(api_token(container, person)) if person is not None and token else None
+            issued = api_token(container, person) if person is not None and token else None
+            if issued is not None and person is not None:
+                secrets[f"{person.email}'s API token"] = issued
+                secrets[f"{person.email}'s password"] = person.password
+            headers = bearer(issued) if issued is not None else None
             c = stack.enter_context(httpx.Client(base_url=base_url, timeout=30, follow_redirects=False, headers=headers))
             if person is not None and not token:
                 assert web_login(c, person.email, person.password).status_code == 303, person.email
@@ -592,6 +684,22 @@ def test_uncleared_users_developers_and_logs_never_see_items_or_outputs(
             assert f"classified {what}" in m.found_in(shown.text), (what, url, shown.text[:2000])
         run_page = director_web.get(f"/evals/runs/{world.runs['classified']}")
         assert "classified run score" in m.found_in(run_page.text)
+
+        # The operability outputs, after everything above was served: the scrape, the logs, the spans.
+        scraped = httpx.get(f"{base_url}/metrics", headers=bearer(METRICS_TOKEN), timeout=30)
+        assert scraped.status_code == 200, scraped.text
+        metrics_text = scraped.text
+        session_cookies = [c.value for c in director_web.cookies.jar if c.value]
+        secrets.update({f"a session cookie ({i})": v for i, v in enumerate(session_cookies)})
+    log_lines = json_logs.getvalue()
+    span_text, span_count = _span_text(spans)
+    # Not vacuous: each output saw the crawl (route templates, request ids, SQL statements).
+    assert 'fr_http_requests_total{method="GET",route="/evals/runs/{run_id}"' in metrics_text
+    assert metrics_text.count("fr_http_requests_total{") >= 30
+    access_lines = [json.loads(line) for line in log_lines.splitlines() if '"logger": "frontier_review.access"' in line]
+    assert len(access_lines) >= crawl.fetched / 2 and all(line.get("request_id") for line in access_lines)
+    assert span_count >= crawl.fetched and "GET /evals/runs/{run_id}" in span_text and "db.statement" in span_text
+    _assert_operability_outputs_hold_nothing(m, world, secrets, metrics_text, log_lines, span_text)
 
     assert not crawl.leaks, f"{len(crawl.leaks)} responses show item text or model output:\n" + "\n".join(crawl.leaks[:40])
     _assert_not_vacuous(crawl, plan, crawl_seconds)

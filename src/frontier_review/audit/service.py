@@ -52,6 +52,7 @@ __all__ = [
     "append_many",
     "checkpoint_if_due",
     "create_checkpoint",
+    "last_checkpoint_at",
     "list_checkpoints",
     "lock_chain",
     "published_checkpoints",
@@ -467,6 +468,11 @@ def published_checkpoints(uow: UnitOfWork, *, limit: int = 100) -> dict[str, Any
         raise ValidationFailed(f"limit must be between 1 and {PUBLISHED_LIMIT}", field="limit")
     rows = uow.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(limit))
     return {"type": CHECKPOINTS_DOCUMENT_TYPE, "checkpoints": [_document(cp) for cp in rows]}
+
+
+def last_checkpoint_at(uow: UnitOfWork) -> datetime | None:
+    """When the latest checkpoint was signed, or ``None`` before the first (monitoring; one indexed query)."""
+    return uow.session.scalar(select(AuditCheckpoint.created_at).order_by(AuditCheckpoint.seq.desc()).limit(1))
 
 
 def list_checkpoints(uow: UnitOfWork, principal: Principal, *, limit: int = 50) -> list[CheckpointInfo]:

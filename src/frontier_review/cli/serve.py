@@ -76,6 +76,7 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
     from frontier_review.db import migrate
     from frontier_review.demo import data as demo_data
     from frontier_review.jobs.queue import start_embedded_consumer
+    from frontier_review.telemetry.logs import configure_logging
 
     if demo and os.environ.get("FR_ENV", "dev") != "prod":
         # The demo engagement's upstream is the local model on loopback.
@@ -83,6 +84,7 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
         os.environ.setdefault("FR_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")  # the demo's webhook receiver
     c = container()
     settings = c.settings
+    log_config = configure_logging(settings)  # JSON lines on stderr (FR_LOG_FORMAT), uvicorn's included
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
     if demo and demo_data.database_is_empty(c):
@@ -109,7 +111,11 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
             create_asgi(c),
             host=bind_host,
             port=bind_port,
-            log_level="info",
+            log_config=log_config,
+            log_level=settings.log_level,
+            # uvicorn's access log names raw paths (invitation tokens among them); the app logs
+            # each request with its route template and request id instead (telemetry.http).
+            access_log=False,
             server_header=False,
             # Only a configured proxy may tell us the client's address (it lands in audit entries).
             proxy_headers=bool(settings.trusted_proxies),
@@ -145,8 +151,10 @@ def _start_demo_receiver(c: Container) -> DemoReceiver | None:
 def worker(workers: int) -> None:
     """Run a job consumer (jobs come from Redis when FR_REDIS_URL is set, else the SQLite queue)."""
     from frontier_review.jobs.queue import run_worker
+    from frontier_review.telemetry.logs import configure_logging
 
     c = container()
+    configure_logging(c.settings)
     storage = "redis" if c.settings.redis_url else f"sqlite {c.settings.data_dir / 'jobs.db'}"
     echo(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
     run_worker(c.jobs.huey, workers=workers)

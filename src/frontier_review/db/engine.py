@@ -17,7 +17,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     request that only reads never holds SQLite's single write lock.
     """
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    # hide_parameters: a database error's text (logged, and recorded on a trace span) names the
+    # statement but never its bound values, which may be tokens' digests or sealed fields.
+    kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         engine = create_engine(url, **kwargs)

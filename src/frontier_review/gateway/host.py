@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from frontier_review.config import Settings
 from frontier_review.db.uow import UnitOfWorkFactory
 from frontier_review.kernel.clock import Clock
+from frontier_review.telemetry.metrics import Metrics
 
 
 class GatewayHost(Protocol):
@@ -25,3 +26,6 @@ class GatewayHost(Protocol):
 
     @property
     def uow(self) -> UnitOfWorkFactory: ...
+
+    @property
+    def metrics(self) -> Metrics: ...

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: security headers and the request-body size limit."""
+"""Pure ASGI middleware: security headers, the request-body size limit and the request id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ import json
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontier_review.telemetry.context import (
+    REQUEST_ID_HEADER,
+    accept_request_id,
+    bind_request_id,
+    current_request_id,
+)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -71,6 +78,7 @@ def _problem_413(limit: int) -> tuple[dict[str, Any], bytes]:
             "title": "Request body too large",
             "status": 413,
             "detail": f"the request body exceeds the limit of {limit} bytes",
+            **({"request_id": request_id} if (request_id := current_request_id()) else {}),
         }
     ).encode()
     start = {
@@ -149,7 +157,12 @@ class BodySizeLimitMiddleware:
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (echoed as ``X-Request-ID``) that audit entries record."""
+    """Gives each request an id: a sane incoming ``X-Request-ID`` (from a proxy), or a new one.
+
+    The id is echoed as ``X-Request-ID``, recorded in audit entries (``details.request``), written
+    on every log line of the request and named in problem documents (``request_id``), so one id
+    ties a user's error report to the logs and the audit log.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -158,14 +171,18 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        import uuid
-
-        request_id = uuid.uuid4().hex
+        incoming = next((value for name, value in scope.get("headers", []) if name == REQUEST_ID_HEADER), None)
+        request_id = accept_request_id(incoming)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER]
+                message["headers"] = [*headers, (REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
+        # Not reset on the way out: Starlette's handler of unexpected errors runs outside every
+        # middleware and must still name the id (its log line, its problem document). Each request
+        # runs in a task of its own, whose context ends with it.
+        bind_request_id(request_id)
         await self.app(scope, receive, send_with_id)

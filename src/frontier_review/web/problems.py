@@ -36,6 +36,7 @@ from frontier_review.kernel.errors import (
     ValidationFailed,
 )
 from frontier_review.kernel.keys import UnknownMasterKey
+from frontier_review.telemetry.context import current_request_id
 from frontier_review.web import forms
 from frontier_review.web.forms import safe_path
 
@@ -122,7 +123,7 @@ def is_api(request: Request) -> bool:
 
 
 def problem(status: int, *, code: str, detail: str, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document, naming the request's id (an extension member, §3.2)."""
     body = {
         "type": f"urn:frontier-review:problem:{code}",
         "title": TITLES.get(status, "Error"),
@@ -130,6 +131,9 @@ def problem(status: int, *, code: str, detail: str, **extra: Any) -> JSONRespons
         "detail": detail,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from frontier_review.audit import service as audit
@@ -283,6 +283,25 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
 def in_flight_grace(settings: Settings) -> timedelta:
     """How long a row may stay in flight: the longest call the gateway allows, and a margin."""
     return timedelta(seconds=settings.gateway_upstream_timeout_seconds + 60)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Access-log rows not yet folded into the audit chain (for monitoring)."""
+
+    rows: int
+    oldest_at: datetime | None
+
+
+def unchained_backlog(uow: UnitOfWork) -> Backlog:
+    """How many access-log rows wait for the chainer, and since when.
+
+    One query, on the ``ix_access_log_unchained`` index.
+    """
+    rows, oldest = uow.session.execute(
+        select(func.count(), func.min(AccessLog.at)).where(AccessLog.audit_entry_id.is_(None))
+    ).one()
+    return Backlog(rows=int(rows), oldest_at=oldest)
 
 
 def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: int = CHAIN_BATCH) -> int:
