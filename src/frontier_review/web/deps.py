@@ -16,6 +16,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.kernel.errors import NotAuthenticated, PermissionDenied
@@ -144,16 +145,21 @@ async def api_principal(
     request: Request, uow: UoW, _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None
 ) -> Principal:
     """API caller: a bearer token, or the browser session (with CSRF for changes)."""
+    # This dependency is async only to read a form's CSRF field. Its database work runs in a
+    # worker thread like every sync route's: on the event loop, a token lookup (which writes the
+    # token's last use) waiting for a lock held by another request, whose commit itself needs the
+    # event loop, would stall every request of the process (until SQLite's busy timeout; for
+    # ever on PostgreSQL, where both wait on the token's row).
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise NotAuthenticated("use 'Authorization: Bearer frt_…'")
-        principal = web_hooks(request).principal_for_token(uow, value.strip())
+        principal = await run_in_threadpool(web_hooks(request).principal_for_token, uow, value.strip())
         if principal is None:
             raise NotAuthenticated("the API token is invalid, expired or revoked")
         return principal
-    principal = _session_principal(request, uow)
+    principal = await run_in_threadpool(_session_principal, request, uow)
     if principal is None:
         raise NotAuthenticated("authentication required: send an API token as 'Authorization: Bearer frt_…'")
     await check_csrf(request)
