@@ -16,6 +16,7 @@ from importlib.resources import files
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from starlette.middleware.sessions import SessionMiddleware
 
 from frontier_review import __version__
@@ -51,12 +52,21 @@ from frontier_review.notifications import web as notifications_web
 from frontier_review.registry import api as registry_api
 from frontier_review.registry import web as registry_web
 from frontier_review.security import passwords
-from frontier_review.web import problems
+from frontier_review.web import openapi, problems
 from frontier_review.web.deps import WebHooks, web_principal_optional
 from frontier_review.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from frontier_review.web.templating import render
 
 SESSION_COOKIE = "fr_session"
+
+
+class Readiness(BaseModel):
+    """What a readiness probe is told (``/readyz``)."""
+
+    status: str = Field(description="`ready`, `degraded` (Redis is configured but unreachable) or `unavailable`.")
+    database: str = Field(description="`ok`, or why the database cannot serve.")
+    redis: str | None = Field(default=None, description="`ok` or `unreachable`; absent when Redis is not configured.")
+
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Frontier Review API</title>
@@ -166,7 +176,15 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
         """For liveness probes: answers `{"status": "ok"}` whenever the process serves requests. No authentication."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: the database (and Redis, when configured) answer")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: the database (and Redis, when configured) answer",
+        responses={
+            200: {"model": Readiness},
+            503: {"description": "Not ready: the database is unreachable or not migrated.", "model": Readiness},
+        },
+    )
     def readyz() -> JSONResponse:
         """For readiness probes: whether this process can serve requests now. No authentication.
 
@@ -191,6 +209,7 @@ def create_app(container: Container) -> FastAPI:  # noqa: PLR0915 - one line per
     app.mount("/static", StaticFiles(directory=str(files("frontier_review.web") / "static")), name="static")
 
     problems.install(app, _render_error)
+    openapi.install(app)  # every operation's problem answers, read off its route
 
     # Outermost last: request id, then security headers, body limit, and sessions innermost.
     app.add_middleware(

@@ -64,7 +64,7 @@ TomlBody = Annotated[str, Depends(_toml_body)]
     status_code=status.HTTP_201_CREATED,
     summary="Publish a policy (TOML body)",
     openapi_extra={"requestBody": {"content": TOML, "required": True}},
-    responses={200: {"description": "Already published with the same content."}},
+    responses={200: {"model": PolicyOut, "description": "Already published with the same content."}},
 )
 def publish_policy(response: Response, uow: UoW, principal: ApiPrincipal, source: TomlBody) -> PolicyOut:
     """Publish a coverage policy file; a published `identifier@version` never changes.

@@ -139,6 +139,10 @@ def _session_principal(request: Request, uow: UnitOfWork) -> Principal | None:
 # Declares the bearer scheme in the OpenAPI document (Swagger's "Authorize" button); the
 # header itself is parsed below so that a malformed one is refused rather than ignored.
 _bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="frt_…", description="A personal API token from your account page.")
+# Public routes that check credentials when presented name this scheme instead; the OpenAPI
+# document (web/openapi.py) turns it into an optional HTTPBearer.
+OPTIONAL_BEARER = "OptionalHTTPBearer"
+_optional_bearer_scheme = HTTPBearer(auto_error=False, scheme_name=OPTIONAL_BEARER)
 
 
 async def api_principal(
@@ -166,6 +170,21 @@ async def api_principal(
     return principal
 
 
+async def api_principal_optional(
+    request: Request,
+    uow: UoW,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer_scheme)] = None,
+) -> Principal | None:
+    """API caller of a public route, or ``None`` for the public.
+
+    Presented credentials are checked as by :func:`api_principal`: a bad token is refused, never
+    taken for the public.
+    """
+    if request.headers.get("authorization") or current_session_key(request):
+        return await api_principal(request, uow)
+    return None
+
+
 def web_principal_optional(request: Request, uow: UoW) -> Principal | None:
     """The signed-in browser user, or ``None`` for pages anyone may see."""
     return _session_principal(request, uow)
@@ -181,5 +200,6 @@ def web_principal(request: Request, uow: UoW) -> Principal:
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+OptionalApiPrincipal = Annotated[Principal | None, Depends(api_principal_optional)]
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
 OptionalWebPrincipal = Annotated[Principal | None, Depends(web_principal_optional)]

@@ -8,6 +8,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from frontier_review.web.problems import instance_of
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -64,13 +66,15 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _problem_413(limit: int) -> tuple[dict[str, Any], bytes]:
+def _problem_413(limit: int, path: str) -> tuple[dict[str, Any], bytes]:
+    # The same shape as web.problems.problem() (the OpenAPI document's Problem schema).
     body = json.dumps(
         {
             "type": "urn:frontier-review:problem:body_too_large",
             "title": "Request body too large",
             "status": 413,
             "detail": f"the request body exceeds the limit of {limit} bytes",
+            "instance": instance_of(path),
         }
     ).encode()
     start = {
@@ -108,7 +112,7 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = limit + 1
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await self._refuse(send, limit, scope["path"])
                     return
         received = 0
         exceeded = False
@@ -131,7 +135,7 @@ class BodySizeLimitMiddleware:
             if exceeded:
                 if not refused and not started:
                     refused = True
-                    await self._refuse(send, limit)
+                    await self._refuse(send, limit, scope["path"])
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -140,10 +144,10 @@ class BodySizeLimitMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if exceeded and not refused and not started:
-            await self._refuse(send, limit)
+            await self._refuse(send, limit, scope["path"])
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        start, body = _problem_413(limit)
+    async def _refuse(self, send: Send, limit: int, path: str) -> None:
+        start, body = _problem_413(limit, path)
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
