@@ -83,6 +83,9 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
         os.environ.setdefault("FR_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")  # the demo's webhook receiver
     c = container()
     settings = c.settings
+    # A database a newer release migrated is refused (exit 2); an older one is migrated here,
+    # unless --no-migrate (then it is served as it is, as before).
+    migrate.refuse_newer_database(settings.resolved_database_url)
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
     if demo and demo_data.database_is_empty(c):
@@ -144,9 +147,11 @@ def _start_demo_receiver(c: Container) -> DemoReceiver | None:
 @handle_errors
 def worker(workers: int) -> None:
     """Run a job consumer (jobs come from Redis when FR_REDIS_URL is set, else the SQLite queue)."""
+    from frontier_review.db import migrate
     from frontier_review.jobs.queue import run_worker
 
     c = container()
+    migrate.refuse_newer_database(c.settings.resolved_database_url)  # exit 2; an older database is served as is
     storage = "redis" if c.settings.redis_url else f"sqlite {c.settings.data_dir / 'jobs.db'}"
     echo(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
     run_worker(c.jobs.huey, workers=workers)
