@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from starlette.middleware.sessions import SessionMiddleware
 
 from frontier_review import __version__
@@ -60,7 +61,7 @@ from frontier_review.telemetry import metrics as telemetry_metrics
 from frontier_review.telemetry import tracing
 from frontier_review.telemetry.http import HttpTelemetryMiddleware
 from frontier_review.telemetry.metrics import Reading
-from frontier_review.web import problems
+from frontier_review.web import openapi, problems
 from frontier_review.web.deps import WebHooks, web_principal_optional
 from frontier_review.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from frontier_review.web.templating import render
@@ -69,6 +70,15 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
 SESSION_COOKIE = "fr_session"
+
+
+class Readiness(BaseModel):
+    """What a readiness probe is told (``/readyz``)."""
+
+    status: str = Field(description="`ready`, `degraded` (Redis is configured but unreachable) or `unavailable`.")
+    database: str = Field(description="`ok`, or why the database cannot serve.")
+    redis: str | None = Field(default=None, description="`ok` or `unreachable`; absent when Redis is not configured.")
+
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Frontier Review API</title>
@@ -164,7 +174,7 @@ def _metrics_route(app: FastAPI) -> None:
         container: Container = request.app.state.container
         if not telemetry_metrics.authorized(container.settings, request.headers.get("authorization")):
             detail = "send the metrics token as 'Authorization: Bearer …'"
-            response = problems.problem(401, code="not_authenticated", detail=detail)
+            response = problems.problem(401, code="not_authenticated", detail=detail, instance=request.url.path)
             response.headers["WWW-Authenticate"] = 'Bearer realm="frontier-review-metrics"'
             return response
         return Response(container.metrics.render(), media_type=telemetry_metrics.CONTENT_TYPE)
@@ -260,7 +270,15 @@ def create_app(container: Container, *, span_exporter: SpanExporter | None = Non
         """For liveness probes: answers `{"status": "ok"}` whenever the process serves requests. No authentication."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], summary="Readiness: the database (and Redis, when configured) answer")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: the database (and Redis, when configured) answer",
+        responses={
+            200: {"model": Readiness},
+            503: {"description": "Not ready: the database is unreachable or not migrated.", "model": Readiness},
+        },
+    )
     def readyz(request: Request) -> JSONResponse:
         """For readiness probes: whether this process can serve requests now. No authentication.
 
@@ -290,6 +308,7 @@ def create_app(container: Container, *, span_exporter: SpanExporter | None = Non
     shutdown = tracing.instrument(app, container.engine, settings, exporter=span_exporter)
     if shutdown is not None:
         shutdown_tracing.append(shutdown)
+    openapi.install(app)  # every operation's problem answers, read off its route
 
     # Outermost last: request id, then metrics and the access log, security headers, body limit,
     # and sessions innermost.

@@ -120,6 +120,17 @@ def make_superuser(container: Container, *, email: str = "root@example.org") -> 
     return Person(user=user, principal=principal_of(container, user.id))
 
 
+def person_by_email(container: Container, email: str, *, password: str = PASSWORD) -> Person:
+    """An existing account (a demo login, say) as a :class:`Person`."""
+    from frontier_review.identity import directory
+
+    with container.uow() as uow:
+        found = directory.find_person_by_email(uow, email)
+        assert found is not None, email
+        user = service.get_user(uow, SYSTEM, found.id)
+    return Person(user=user, principal=principal_of(container, user.id), password=password)
+
+
 def principal_of(container: Container, user_id: uuid.UUID) -> Principal:
     with container.uow() as uow:
         user = service.get_user(uow, SYSTEM, user_id)

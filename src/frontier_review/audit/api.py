@@ -110,6 +110,7 @@ def list_checkpoints(
 
 @router.post(
     "/checkpoints",
+    status_code=status.HTTP_201_CREATED,
     summary="Sign a checkpoint now",
     responses={204: {"description": "Nothing new since the last checkpoint."}},
 )
@@ -143,7 +144,12 @@ def public_keys(uow: UoW, principal: ApiPrincipal) -> list[PublicKeyOut]:
     return [PublicKeyOut(key_id=kid, public_key=raw) for kid, raw in service.signing_public_keys(uow, principal).items()]
 
 
-@router.get("/export", summary="Export entries as JSON Lines", response_class=StreamingResponse)
+@router.get(
+    "/export",
+    summary="Export entries as JSON Lines",
+    response_class=StreamingResponse,
+    responses={200: {"description": "One entry per line.", "content": {"application/jsonl": {"schema": {"type": "string"}}}}},
+)
 def export(
     request: Request,
     uow: UoW,

@@ -165,9 +165,10 @@ def _exit_for(exc: Exception) -> Exit | None:
     from sqlalchemy.exc import OperationalError
 
     from frontier_review.config import ConfigurationError
+    from frontier_review.db.migrate import DatabaseNewerThanCode
     from frontier_review.security import envelope
 
-    if isinstance(exc, ConfigurationError):
+    if isinstance(exc, ConfigurationError | DatabaseNewerThanCode):
         message, code = str(exc), 2
     elif isinstance(exc, PydanticValidationError):
         problems = "; ".join(f"FR_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())

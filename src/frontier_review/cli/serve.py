@@ -85,6 +85,9 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
     c = container()
     settings = c.settings
     log_config = configure_logging(settings)  # JSON lines on stderr (FR_LOG_FORMAT), uvicorn's included
+    # A database a newer release migrated is refused (exit 2); an older one is migrated here,
+    # unless --no-migrate (then it is served as it is, as before).
+    migrate.refuse_newer_database(settings.resolved_database_url)
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
     if demo and demo_data.database_is_empty(c):
@@ -150,11 +153,13 @@ def _start_demo_receiver(c: Container) -> DemoReceiver | None:
 @handle_errors
 def worker(workers: int) -> None:
     """Run a job consumer (jobs come from Redis when FR_REDIS_URL is set, else the SQLite queue)."""
+    from frontier_review.db import migrate
     from frontier_review.jobs.queue import run_worker
     from frontier_review.telemetry.logs import configure_logging
 
     c = container()
     configure_logging(c.settings)
+    migrate.refuse_newer_database(c.settings.resolved_database_url)  # exit 2; an older database is served as is
     storage = "redis" if c.settings.redis_url else f"sqlite {c.settings.data_dir / 'jobs.db'}"
     echo(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
     run_worker(c.jobs.huey, workers=workers)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from frontier_review.coverage import determinations, inquiries, policies, results
 from frontier_review.coverage.inquiries import InquiryStatus
@@ -46,14 +47,26 @@ def list_policies(uow: UoW, principal: ApiPrincipal) -> list[PolicyOut]:
     return [PolicyOut.of(p) for p in policies.list_policies(uow, principal)]
 
 
+async def _toml_body(request: Request) -> str:
+    # Only the body is read on the event loop; the routes are sync, so their database work runs
+    # in a worker thread (see ``web.deps.api_principal``).
+    try:
+        return (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("the policy file must be UTF-8 text", field="body") from exc
+
+
+TomlBody = Annotated[str, Depends(_toml_body)]
+
+
 @router.post(
     "/policies",
     status_code=status.HTTP_201_CREATED,
     summary="Publish a policy (TOML body)",
     openapi_extra={"requestBody": {"content": TOML, "required": True}},
-    responses={200: {"description": "Already published with the same content."}},
+    responses={200: {"model": PolicyOut, "description": "Already published with the same content."}},
 )
-async def publish_policy(request: Request, response: Response, uow: UoW, principal: ApiPrincipal) -> PolicyOut:
+def publish_policy(response: Response, uow: UoW, principal: ApiPrincipal, source: TomlBody) -> PolicyOut:
     """Publish a coverage policy file; a published `identifier@version` never changes.
 
     Send the TOML file (UTF-8) as the body, with `Content-Type: application/toml`.
@@ -67,17 +80,10 @@ async def publish_policy(request: Request, response: Response, uow: UoW, princip
     different content (publish a new version instead); 422 listing each problem of an invalid
     file with its line and field.
     """
-    view, created = policies.publish_policy(uow, principal, await _toml_body(request))
+    view, created = policies.publish_policy(uow, principal, source)
     if not created:
         response.status_code = status.HTTP_200_OK
     return PolicyOut.of(view)
-
-
-async def _toml_body(request: Request) -> str:
-    try:
-        return (await request.body()).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed("the policy file must be UTF-8 text", field="body") from exc
 
 
 @router.post(
@@ -85,7 +91,7 @@ async def _toml_body(request: Request) -> str:
     summary="Validate a policy file without publishing it",
     openapi_extra={"requestBody": {"content": TOML, "required": True}},
 )
-async def validate_policy(request: Request, uow: UoW, principal: ApiPrincipal) -> dict[str, object]:
+def validate_policy(uow: UoW, principal: ApiPrincipal, source: TomlBody) -> dict[str, object]:
     """Check a policy file against this instance (its format and the benchmarks it names); nothing is stored.
 
     **Who may call:** any signed-in user or API token.
@@ -96,7 +102,7 @@ async def validate_policy(request: Request, uow: UoW, principal: ApiPrincipal) -
     classified that reads a classified benchmark.
     """
     del principal  # any signed-in user may check a file; nothing is stored
-    policy = policies.validate_policy(uow, await _toml_body(request))
+    policy = policies.validate_policy(uow, source)
     return {"valid": True, "ref": policy.ref, "classified": policy.classified, "criteria": [c.name for c in policy.criteria()]}
 
 

@@ -113,10 +113,16 @@ def _inquiry_page(
 
 
 @router.post("/inquiries/{inquiry_id}/attach-results", dependencies=[form_page(_INQUIRY)])
-async def attach_results(request: Request, uow: UoW, principal: WebPrincipal, inquiry_id: uuid.UUID) -> Response:
-    form = await request.form()
+def attach_results(
+    request: Request,
+    uow: UoW,
+    principal: WebPrincipal,
+    inquiry_id: uuid.UUID,
+    result_ids: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    # Sync (its database work in a worker thread, never on the event loop: see web.deps.api_principal).
     try:
-        ids = [uuid.UUID(str(v)) for v in form.getlist("result_ids")]
+        ids = [uuid.UUID(v) for v in result_ids or []]
     except ValueError:
         ids = []
     return _inquiry_action(
@@ -363,7 +369,7 @@ def policy_list(request: Request, uow: UoW, principal: WebPrincipal) -> Response
 
 # Every problem of a policy file (with its line) is shown next to the source it is in.
 @router.post("/policies", response_class=HTMLResponse, dependencies=[form_page("/coverage/policies", aliases={"*": "source"})])
-async def publish(
+def publish(  # sync: its database work runs in a worker thread, never on the event loop
     request: Request,
     uow: UoW,
     principal: WebPrincipal,
@@ -373,7 +379,7 @@ async def publish(
 ) -> Response:
     text = source
     if upload is not None and upload.filename:
-        raw = await upload.read(MAX_POLICY_BYTES + 1)
+        raw = upload.file.read(MAX_POLICY_BYTES + 1)
         if len(raw) > MAX_POLICY_BYTES:
             raise ValidationFailed("the policy file is too large", field="upload")
         text = raw.decode("utf-8", "replace")

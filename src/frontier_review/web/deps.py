@@ -16,6 +16,7 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.kernel.errors import NotAuthenticated, PermissionDenied
@@ -138,26 +139,50 @@ def _session_principal(request: Request, uow: UnitOfWork) -> Principal | None:
 # Declares the bearer scheme in the OpenAPI document (Swagger's "Authorize" button); the
 # header itself is parsed below so that a malformed one is refused rather than ignored.
 _bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="frt_…", description="A personal API token from your account page.")
+# Public routes that check credentials when presented name this scheme instead; the OpenAPI
+# document (web/openapi.py) turns it into an optional HTTPBearer.
+OPTIONAL_BEARER = "OptionalHTTPBearer"
+_optional_bearer_scheme = HTTPBearer(auto_error=False, scheme_name=OPTIONAL_BEARER)
 
 
 async def api_principal(
     request: Request, uow: UoW, _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None
 ) -> Principal:
     """API caller: a bearer token, or the browser session (with CSRF for changes)."""
+    # This dependency is async only to read a form's CSRF field. Its database work runs in a
+    # worker thread like every sync route's: on the event loop, a token lookup (which writes the
+    # token's last use) waiting for a lock held by another request, whose commit itself needs the
+    # event loop, would stall every request of the process (until SQLite's busy timeout; for
+    # ever on PostgreSQL, where both wait on the token's row).
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, value = auth.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise NotAuthenticated("use 'Authorization: Bearer frt_…'")
-        principal = web_hooks(request).principal_for_token(uow, value.strip())
+        principal = await run_in_threadpool(web_hooks(request).principal_for_token, uow, value.strip())
         if principal is None:
             raise NotAuthenticated("the API token is invalid, expired or revoked")
         return principal
-    principal = _session_principal(request, uow)
+    principal = await run_in_threadpool(_session_principal, request, uow)
     if principal is None:
         raise NotAuthenticated("authentication required: send an API token as 'Authorization: Bearer frt_…'")
     await check_csrf(request)
     return principal
+
+
+async def api_principal_optional(
+    request: Request,
+    uow: UoW,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer_scheme)] = None,
+) -> Principal | None:
+    """API caller of a public route, or ``None`` for the public.
+
+    Presented credentials are checked as by :func:`api_principal`: a bad token is refused, never
+    taken for the public.
+    """
+    if request.headers.get("authorization") or current_session_key(request):
+        return await api_principal(request, uow)
+    return None
 
 
 def web_principal_optional(request: Request, uow: UoW) -> Principal | None:
@@ -175,5 +200,6 @@ def web_principal(request: Request, uow: UoW) -> Principal:
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+OptionalApiPrincipal = Annotated[Principal | None, Depends(api_principal_optional)]
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
 OptionalWebPrincipal = Annotated[Principal | None, Depends(web_principal_optional)]

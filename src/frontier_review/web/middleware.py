@@ -14,6 +14,7 @@ from frontier_review.telemetry.context import (
     bind_request_id,
     current_request_id,
 )
+from frontier_review.web.problems import instance_of
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -71,7 +72,8 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _problem_413(limit: int) -> tuple[dict[str, Any], bytes]:
+def _problem_413(limit: int, path: str) -> tuple[dict[str, Any], bytes]:
+    # The same shape as web.problems.problem() (the OpenAPI document's Problem schema).
     body = json.dumps(
         {
             "type": "urn:frontier-review:problem:body_too_large",
@@ -79,6 +81,7 @@ def _problem_413(limit: int) -> tuple[dict[str, Any], bytes]:
             "status": 413,
             "detail": f"the request body exceeds the limit of {limit} bytes",
             **({"request_id": request_id} if (request_id := current_request_id()) else {}),
+            "instance": instance_of(path),
         }
     ).encode()
     start = {
@@ -116,7 +119,7 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = limit + 1
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await self._refuse(send, limit, scope["path"])
                     return
         received = 0
         exceeded = False
@@ -139,7 +142,7 @@ class BodySizeLimitMiddleware:
             if exceeded:
                 if not refused and not started:
                     refused = True
-                    await self._refuse(send, limit)
+                    await self._refuse(send, limit, scope["path"])
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -148,10 +151,10 @@ class BodySizeLimitMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if exceeded and not refused and not started:
-            await self._refuse(send, limit)
+            await self._refuse(send, limit, scope["path"])
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        start, body = _problem_413(limit)
+    async def _refuse(self, send: Send, limit: int, path: str) -> None:
+        start, body = _problem_413(limit, path)
         await send(start)
         await send({"type": "http.response.body", "body": body})
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,7 +41,18 @@ from frontier_review.telemetry.context import current_request_id
 from frontier_review.web import forms
 from frontier_review.web.forms import safe_path
 
-__all__ = ["LoginRequired", "back_to", "flash", "install", "is_api", "problem", "safe_path", "status_for", "validation_errors"]
+__all__ = [
+    "LoginRequired",
+    "back_to",
+    "flash",
+    "install",
+    "instance_of",
+    "is_api",
+    "problem",
+    "safe_path",
+    "status_for",
+    "validation_errors",
+]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +120,12 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
+def _path(request: Request) -> str:
+    # The path as received: ``request.url`` is re-parsed, which drops tabs and line breaks.
+    path: str = request.scope["path"]
+    return path
+
+
 def status_for(exc: DomainError) -> int:
     """The HTTP status of a domain error (the nearest mapped class; 400 for any other)."""
     for cls in type(exc).__mro__:
@@ -117,18 +135,31 @@ def status_for(exc: DomainError) -> int:
 
 
 def is_api(request: Request) -> bool:
-    """True for API and health-probe requests, which get problem documents instead of HTML pages."""
+    """True for API, well-known and health-probe requests, which get problem documents instead of HTML pages."""
     path = request.url.path
-    return path.startswith("/api/") or path in {"/healthz", "/readyz"}
+    return path.startswith(("/api/", "/.well-known/")) or path in {"/healthz", "/readyz"}
 
 
-def problem(status: int, *, code: str, detail: str, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem document, naming the request's id (an extension member, §3.2)."""
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": everything else is percent-encoded
+
+
+def instance_of(path: str) -> str:
+    """A problem's ``instance``: the request's path, percent-encoded so it is a URI reference."""
+    return quote(path, safe=_PATH_SAFE)
+
+
+def problem(status: int, *, code: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem document; ``instance`` is the request's path (see :func:`instance_of`).
+
+    The request's id rides along as an extension member (§3.2). Its shape is documented as ``Problem`` in the OpenAPI document (``web/openapi.py``): a new
+    field must be added there too.
+    """
     body = {
         "type": f"urn:frontier-review:problem:{code}",
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
+        "instance": instance_of(instance),
     }
     body.update({k: v for k, v in extra.items() if v is not None})
     request_id = current_request_id()
@@ -203,7 +234,7 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         if isinstance(exc, ValidationFailed) and exc.problems:
             errors = [{"field": p.field, "message": p.message} for p in exc.problems]
         field = exc.field if isinstance(exc, Conflict) else None
-        response = problem(status, code=exc.code, detail=exc.message, errors=errors, field=field)
+        response = problem(status, code=exc.code, detail=exc.message, instance=_path(request), errors=errors, field=field)
         if isinstance(exc, NotAuthenticated):
             response.headers["WWW-Authenticate"] = 'Bearer realm="frontier-review"'
         if isinstance(exc, TooManyAttempts):
@@ -222,13 +253,18 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
             ]
             shown = await _show_form_again(request, problems, detail, 422)
             return shown if shown is not None else render_error(request, 422, detail)
-        return problem(422, code="validation_failed", detail=detail, errors=errors)
+        return problem(422, code="validation_failed", detail=detail, instance=_path(request), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if not is_api(request):
             return render_error(request, exc.status_code, str(exc.detail))
-        return problem(exc.status_code, code=f"http_{exc.status_code}", detail=str(exc.detail))
+        if exc.status_code == 400:
+            # Invalid input like malformed JSON (request_validation): one 422 for every unreadable body.
+            detail = f"body: {exc.detail}"
+            errors = [{"field": "body", "message": str(exc.detail)}]
+            return problem(422, code="validation_failed", detail=detail, instance=_path(request), errors=errors)
+        return problem(exc.status_code, code=f"http_{exc.status_code}", detail=str(exc.detail), instance=_path(request))
 
     @app.exception_handler(UnknownMasterKey)
     async def keys_unavailable(request: Request, exc: UnknownMasterKey) -> Response:
@@ -236,7 +272,7 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         detail = "the server cannot open its encryption keys; an operator must check its master key configuration"
         if not is_api(request):
             return render_error(request, 503, detail)
-        return problem(503, code="keys_unavailable", detail=detail)
+        return problem(503, code="keys_unavailable", detail=detail, instance=_path(request))
 
     @app.exception_handler(LoginRequired)
     async def login_required(_request: Request, exc: LoginRequired) -> Response:
@@ -247,4 +283,4 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         if not is_api(request):
             return render_error(request, 500, "Something went wrong on our side; the error was logged.")
-        return problem(500, code="internal", detail="internal error; it was logged")
+        return problem(500, code="internal", detail="internal error; it was logged", instance=_path(request))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Query, status
 
 from frontier_review.clearinghouse.reports import browse, kev, service, workflow
 from frontier_review.clearinghouse.reports.schemas import (
@@ -27,27 +27,16 @@ from frontier_review.clearinghouse.reports.schemas import (
     ValidatorIn,
 )
 from frontier_review.kernel.listing import ListQuery, Sort
-from frontier_review.kernel.principal import Principal
-from frontier_review.web.deps import ApiPrincipal, UoW, api_principal, current_session_key
+from frontier_review.web.deps import ApiPrincipal, OptionalApiPrincipal, UoW
 
 router = APIRouter(prefix="/clearinghouse", tags=["clearinghouse"])
 _ID = "/reports/{report_id}"
 
 
-async def _caller(request: Request, uow: UoW) -> Principal | None:
-    """The caller when it presents credentials (a token or a session), else None: the public."""
-    if request.headers.get("authorization") or current_session_key(request):
-        return await api_principal(request, uow)
-    return None
-
-
-MaybePrincipal = Annotated[Principal | None, Depends(_caller)]
-
-
 @router.get("/reports", summary="List the vulnerability reports you may see")
 def list_reports(
     uow: UoW,
-    principal: MaybePrincipal,
+    principal: OptionalApiPrincipal,
     sort: Annotated[str, Query(max_length=20, description="priority, received, updated, title, status, tlp or cve")] = "priority",
     descending: bool = True,
     page: Annotated[int, Query(ge=1)] = 1,
@@ -90,7 +79,7 @@ def submit(body: SubmitIn, uow: UoW, principal: ApiPrincipal) -> ReportOut:
 
 
 @router.get(_ID, summary="Get a vulnerability report")
-def get_report(report_id: uuid.UUID, uow: UoW, principal: MaybePrincipal) -> ReportOut:
+def get_report(report_id: uuid.UUID, uow: UoW, principal: OptionalApiPrincipal) -> ReportOut:
     """One report with its computed scores, priority factors and history; each read is audited.
 
     **Who may call:** its TLP audience (`clearinghouse:report:read`); without credentials,

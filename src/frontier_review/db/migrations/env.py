@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from frontier_review.composition import Base
 from frontier_review.db.engine import make_engine
+from frontier_review.db.retired import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,  # retired columns may remain until a contract migration drops them
     )
 
 

@@ -19,7 +19,7 @@ from frontier_review.engagements.findings.schemas import (
     ReferralOut,
     RelabelIn,
 )
-from frontier_review.engagements.materials.schemas import EvidenceOut, attachment
+from frontier_review.engagements.materials.schemas import DOWNLOAD, EvidenceOut, attachment
 from frontier_review.kernel.errors import NotFound
 from frontier_review.web.deps import ApiPrincipal, UoW
 from frontier_review.web.uploads import SealedSpoolRoute
@@ -180,7 +180,10 @@ def attach_evidence(
 
 
 @router.get(
-    "/findings/{finding_id}/evidence/{evidence_id}", summary="Download an evidence file", response_class=StreamingResponse
+    "/findings/{finding_id}/evidence/{evidence_id}",
+    summary="Download an evidence file",
+    response_class=StreamingResponse,
+    responses=DOWNLOAD,
 )
 def download_evidence(finding_id: uuid.UUID, evidence_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> StreamingResponse:
     """An evidence file's content; every download is recorded in the audit log.

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from frontier_review.engagements.materials import service
-from frontier_review.engagements.materials.schemas import ArtifactOut, attachment
+from frontier_review.engagements.materials.schemas import DOWNLOAD, ArtifactOut, attachment
 from frontier_review.web.deps import ApiPrincipal, UoW
 from frontier_review.web.uploads import SealedSpoolRoute
 
@@ -77,6 +77,7 @@ def upload_artifact(
     "/engagements/{engagement_id}/artifacts/{artifact_id}/download",
     summary="Download an artifact (participants, during the window)",
     response_class=StreamingResponse,
+    responses=DOWNLOAD,
 )
 def download_artifact(engagement_id: uuid.UUID, artifact_id: uuid.UUID, uow: UoW, principal: ApiPrincipal) -> StreamingResponse:
     """The artifact's content. Every download is recorded with a per-recipient fingerprint.

@@ -50,6 +50,15 @@ class EvidenceOut(BaseModel):
         return cls(**{f: getattr(e, f) for f in cls.model_fields})
 
 
+DOWNLOAD: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "The file, with the media type it was uploaded with.",
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+"""The documented answer of a download route (``responses=DOWNLOAD``): any media type, as uploaded."""
+
+
 def attachment(chunks: Iterator[bytes], filename: str, content_type: str, **headers: str) -> StreamingResponse:
     """A file download that is never cached, named ``filename`` whatever characters it has."""
     # RFC 6266: an ASCII fallback and the exact name, percent-encoded.
