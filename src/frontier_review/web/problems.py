@@ -151,8 +151,8 @@ def instance_of(path: str) -> str:
 def problem(status: int, *, code: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
     """An RFC 9457 problem document; ``instance`` is the request's path (see :func:`instance_of`).
 
-    The request's id rides along as an extension member (§3.2). Its shape is documented as ``Problem`` in the OpenAPI document (``web/openapi.py``): a new
-    field must be added there too.
+    The request's id rides along as an extension member (§3.2). Its shape is documented as
+    ``Problem`` in the OpenAPI document (``web/openapi.py``): a new field must be added there too.
     """
     body = {
         "type": f"urn:frontier-review:problem:{code}",
