@@ -38,6 +38,7 @@ from frontier_review.kernel.errors import (
 )
 from frontier_review.kernel.keys import UnknownMasterKey
 from frontier_review.telemetry.context import current_request_id
+from frontier_review.telemetry.http import route_template
 from frontier_review.web import forms
 from frontier_review.web.forms import safe_path
 
@@ -268,7 +269,8 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
 
     @app.exception_handler(UnknownMasterKey)
     async def keys_unavailable(request: Request, exc: UnknownMasterKey) -> Response:
-        log.error("master key unavailable on %s: %s", request.url.path, exc)
+        # The route's template, never the path: some paths carry a token (an invitation's).
+        log.error("master key unavailable on %s: %s", route_template(request.scope), exc)
         detail = "the server cannot open its encryption keys; an operator must check its master key configuration"
         if not is_api(request):
             return render_error(request, 503, detail)
@@ -280,7 +282,7 @@ def install(app: FastAPI, render_error: Callable[[Request, int, str], Response])
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.error("unhandled error on %s %s", request.method, route_template(request.scope), exc_info=exc)
         if not is_api(request):
             return render_error(request, 500, "Something went wrong on our side; the error was logged.")
         return problem(500, code="internal", detail="internal error; it was logged", instance=_path(request))
