@@ -33,6 +33,15 @@ def _cli(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(autouse=True)
+def _revision_restored(container: Container) -> Iterator[None]:
+    """The migrated revision is put back: the PostgreSQL database is the worker's for later tests."""
+    with container.engine.connect() as conn:
+        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    yield
+    _set_revision(container, revision)
+
+
 def _set_revision(container: Container, revision: str) -> None:
     with container.engine.begin() as conn:
         conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": revision})

@@ -84,10 +84,10 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
         os.environ.setdefault("FR_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")  # the demo's webhook receiver
     c = container()
     settings = c.settings
-    log_config = configure_logging(settings)  # JSON lines on stderr (FR_LOG_FORMAT), uvicorn's included
-    # A database a newer release migrated is refused (exit 2); an older one is migrated here,
-    # unless --no-migrate (then it is served as it is, as before).
+    # A database a newer release migrated is refused (exit 2, one line: before logging is set up);
+    # an older one is migrated here, unless --no-migrate (then it is served as it is, as before).
     migrate.refuse_newer_database(settings.resolved_database_url)
+    log_config = configure_logging(settings)  # JSON lines on stderr (FR_LOG_FORMAT), uvicorn's included
     if migrate_first:
         migrate.upgrade(settings.resolved_database_url)
     if demo and demo_data.database_is_empty(c):
@@ -158,8 +158,8 @@ def worker(workers: int) -> None:
     from frontier_review.telemetry.logs import configure_logging
 
     c = container()
-    configure_logging(c.settings)
     migrate.refuse_newer_database(c.settings.resolved_database_url)  # exit 2; an older database is served as is
+    configure_logging(c.settings)
     storage = "redis" if c.settings.redis_url else f"sqlite {c.settings.data_dir / 'jobs.db'}"
     echo(f"worker consuming queue {c.settings.queue_name!r} from {storage}")
     run_worker(c.jobs.huey, workers=workers)
