@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,11 +47,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database(worker_id: str) -> Iterator[str]:
-    """A migrated PostgreSQL database private to this xdist worker."""
+@contextmanager
+def new_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; unreachable fails under ``CI=true``."""
     admin_url = _psycopg(PG_URL)
-    name = f"fr_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -60,18 +61,28 @@ def pg_database(worker_id: str) -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"PostgreSQL at {PG_URL} is unreachable under CI=true: {exc.orig}")
         pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}")
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     try:
-        with admin.connect() as conn:
-            # A throwaway database: a commit need not wait for its WAL to reach the disk. What a
-            # commit makes visible to other sessions is unchanged; only crash durability goes.
-            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-        migrate.upgrade(url)
-        yield url
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database(worker_id: str) -> Iterator[str]:
+    """A migrated PostgreSQL database private to this xdist worker."""
+    with new_postgres_database(f"fr_test_{worker_id}") as url:
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                # A throwaway database: a commit need not wait for its WAL to reach the disk. What
+                # a commit makes visible to other sessions is unchanged; only crash durability goes.
+                conn.execute(sa.text(f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" SET synchronous_commit = off'))
+        finally:
+            engine.dispose()
+        migrate.upgrade(url)
+        yield url
 
 
 def _truncate_postgres(url: str) -> None:

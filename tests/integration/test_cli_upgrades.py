@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from frontier_review.bootstrap import Container
 from frontier_review.db import migrate
 from tests.cli import cli_env
-from tests.conftest import IN_CI, PG_URL
+from tests.conftest import new_postgres_database
 from tests.live import closed_port
 
 NEWER = "9999_from_a_newer_release"
@@ -87,23 +86,8 @@ def test_upgrade_sql_prints_only_the_range_asked_for(container: Container) -> No
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
     """A new, empty PostgreSQL database (no migrations applied)."""
-    admin_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"fr_sql_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL at {PG_URL} is unreachable under CI=true: {exc.orig}")
-        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}")
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database("fr_sql") as url:
+        yield url
 
 
 @pytest.mark.postgres
