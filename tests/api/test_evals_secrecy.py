@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import fastapi.routing
 import httpx
@@ -144,6 +144,9 @@ class Markers:
 
     tag: str = field(default_factory=lambda: uuid.uuid4().hex)
     classified: dict[str, float] = field(default_factory=dict)  # what → value
+    _compiled: dict[tuple[bool, tuple[tuple[str, float], ...]], dict[str, re.Pattern[str]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def of(self, kind: str) -> str:
         return f"e1-{kind}-{self.tag}"
@@ -152,19 +155,33 @@ class Markers:
         assert value is not None, what
         self.classified[what] = value
 
+    def _forms(self, value: float, *, formatted: bool) -> set[str]:
+        return {repr(value), f"{value:g}"} | ({f"{value:.3f}"} if formatted else set())
+
     def _patterns(self, *, formatted: bool) -> dict[str, re.Pattern[str]]:
         """A value as stored (repr), as shown (``%.3f``) or abbreviated (``%g``), not inside a
         longer number (a timestamp's seconds, say). Log lines are searched for the exact forms
         only: they carry timings such as ``0.732s`` that would match a three-decimal form."""
-        out = {}
-        for what, value in self.classified.items():
-            forms = {repr(value), f"{value:g}"} | ({f"{value:.3f}"} if formatted else set())
-            out[what] = re.compile(r"(?<![\d.])(?:" + "|".join(re.escape(f) for f in sorted(forms)) + r")(?!\d)")
-        return out
+        key = (formatted, tuple(sorted(self.classified.items())))
+        if key not in self._compiled:  # every response is searched: compile once
+            self._compiled[key] = {
+                what: re.compile(
+                    r"(?<![\d.])(?:" + "|".join(re.escape(f) for f in sorted(self._forms(v, formatted=formatted))) + r")(?!\d)"
+                )
+                for what, v in self.classified.items()
+            }
+        return self._compiled[key]
 
     def found_in(self, text: str, *, formatted: bool = True) -> list[str]:
         """The kinds of marker in ``text`` (the bare tag catches a partial quote)."""
-        found = [f"classified {what}" for what, pattern in self._patterns(formatted=formatted).items() if pattern.search(text)]
+        patterns = self._patterns(formatted=formatted)
+        # A plain substring search first: the regular expression's look-behind makes it scan
+        # slowly, and most responses hold none of the forms at all.
+        found = [
+            f"classified {what}"
+            for what, value in self.classified.items()
+            if any(f in text for f in self._forms(value, formatted=formatted)) and patterns[what].search(text)
+        ]
         if self.tag in text:
             found += [k for k in KINDS if self.of(k) in text] or ["part of a marker"]
         return found
@@ -479,6 +496,19 @@ def _plan(container: Container, world: World) -> list[tuple[str, list[str]]]:
     return plan
 
 
+# A link that differs from one already followed only in these values shows the same rows (a
+# table's sort order) or the same empty kind of page (the scan calendar's month, in a world with
+# no scans): following each of them spent half the crawl on sort orders and months.
+SAME_ROWS = re.compile(r"(?:\w+_)?(?:sort|dir)|start")
+
+
+def _link_key(url: str) -> str:
+    """What makes a link show other rows than another: its path and query, sort orders left out."""
+    parts = urlsplit(url)
+    query = sorted((k, "*" if SAME_ROWS.fullmatch(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True))
+    return f"{parts.path}?{urlencode(query)}"
+
+
 def _links(page: str) -> list[str]:
     out = []
     for raw in LINKS_RE.findall(page):
@@ -495,9 +525,9 @@ def _crawl(who: Visitor, plan: list[tuple[str, list[str]]], crawl: Crawl) -> Non
     def visit(route: str, url: str) -> None:
         response = who.web.get(url)
         crawl.check(who.name, "session", route, response)
-        seen.add(url)
+        seen.add(_link_key(url))
         if response.status_code == 200 and response.headers.get("content-type", "").startswith("text/html"):
-            pending.extend(link for link in _links(response.text) if link not in seen)
+            pending.extend(link for link in _links(response.text) if _link_key(link) not in seen)
 
     for route, urls in [*plan, *((u.split("?")[0], [u]) for u in EXTRA_URLS)]:
         for url in urls:
@@ -507,7 +537,7 @@ def _crawl(who: Visitor, plan: list[tuple[str, list[str]]], crawl: Crawl) -> Non
     followed = 0
     while pending and followed < MAX_LINKS_PER_PRINCIPAL:
         url = pending.pop()
-        if url in seen:
+        if _link_key(url) in seen:
             continue
         followed += 1
         visit(f"link {urlsplit(url).path}", url)
