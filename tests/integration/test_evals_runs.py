@@ -303,7 +303,7 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
         return proc
 
     try:
-        with serve_fake(letter="B", text="7", latency=0.4) as base_url:
+        with serve_fake(letter="B", text="7", latency=0.2) as base_url:
             director, _developer, _version = _setup(container, tmp_path, base_url)
             run = queue_run(container, director.principal, "atlas-rc1", max_connections=1, max_retries=0, timeout_seconds=20)
             first = start_worker()

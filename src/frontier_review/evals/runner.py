@@ -202,6 +202,16 @@ def _all_failed(log: Any) -> str:
     return f"every sample failed; the first: {first} (cleared staff see each error in the transcripts)"
 
 
+def _client_args(model: str) -> dict[str, Any]:
+    """Arguments for the provider's SDK client.
+
+    Inspect retries a failed request ``max_retries`` times itself; the OpenAI SDK would retry each
+    of those twice more, with back-off, so a run against a target that is down made nine attempts
+    per sample where it asked for three.
+    """
+    return {"max_retries": 0} if model.startswith("openai-api/") else {}
+
+
 def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: PLR0915 - load, evaluate, record
     """Run attempt ``attempt`` of the run, if it is still this attempt's, and record its outcome."""
     started = time.monotonic()
@@ -240,11 +250,14 @@ def run(run_id: uuid.UUID, attempt: int, context: JobContext) -> int:  # noqa: P
             from inspect_ai.model import get_model
 
             # Explicit URL and key: the grader may live on another server than the target.
-            grader_model = get_model(grader[0].model, base_url=grader[1], api_key=grader[2] or "no-key")
+            grader_model = get_model(
+                grader[0].model, base_url=grader[1], api_key=grader[2] or "no-key", **_client_args(grader[0].model)
+            )
         logs = inspect_eval(
             build_task(manifest, samples, grader_model),
             model=target.model,
             model_base_url=base_url,
+            model_args=_client_args(target.model),
             log_dir=str(log_dir),
             display="none",
             max_connections=settings[0],
