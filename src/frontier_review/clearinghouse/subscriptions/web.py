@@ -10,10 +10,11 @@ session.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from frontier_review.clearinghouse.subscriptions import browse, service, webhooks
 from frontier_review.clearinghouse.subscriptions.domain import Channel
@@ -96,29 +97,38 @@ def _secret_page(request: Request, principal: Principal, created: CreatedSubscri
     )
 
 
+class SubscriptionForm(BaseModel):
+    """The fields of the create and edit forms (products one per line; the checkboxes may be absent)."""
+
+    name: str = Field(max_length=120)
+    sectors: list[str] = Field(default_factory=list, max_length=16)
+    products: str = Field(default="", max_length=10_000)
+    min_priority: str = Field(default="", max_length=20)
+    channels: list[str] = Field(default_factory=list, max_length=3)
+    webhook_url: str = Field(default="", max_length=2000)
+
+    def use_case_fields(self) -> dict[str, Any]:
+        """The keyword arguments the service's create and update use cases take."""
+        return {
+            "name": self.name,
+            "sectors": self.sectors,
+            "products": self.products.splitlines(),
+            "min_priority": self.min_priority,
+            "channels": self.channels,
+            "webhook_url": self.webhook_url or None,
+        }
+
+
+class EditForm(SubscriptionForm):
+    """The edit form adds the Active checkbox (unticked, it sends nothing: paused)."""
+
+    active: str = Field(default="", max_length=5)
+
+
 @router.post(_INDEX, dependencies=[form_page(_INDEX)])
-def create(
-    request: Request,
-    uow: UoW,
-    principal: WebPrincipal,
-    name: Annotated[str, Form(max_length=120)],
-    sectors: Annotated[list[str] | None, Form(max_length=16)] = None,
-    products: Annotated[str, Form(max_length=10_000)] = "",
-    min_priority: Annotated[str, Form(max_length=20)] = "",
-    channels: Annotated[list[str] | None, Form(max_length=3)] = None,
-    webhook_url: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
+def create(request: Request, uow: UoW, principal: WebPrincipal, form: Annotated[SubscriptionForm, Form()]) -> Response:
     """Create the subscription; with a webhook, the answer shows its secret this once."""
-    created = service.create_subscription(
-        uow,
-        principal,
-        name=name,
-        sectors=sectors or [],
-        products=products.splitlines(),
-        min_priority=min_priority,
-        channels=channels or [],
-        webhook_url=webhook_url or None,
-    )
+    created = service.create_subscription(uow, principal, **form.use_case_fields())
     if created.secret is None:
         flash(request, "Subscription created.", "success")
         return RedirectResponse(f"{_INDEX}/{created.subscription.id}", status_code=303)
@@ -169,31 +179,10 @@ def edit_page(subscription_id: uuid.UUID, request: Request, uow: UoW, principal:
 
 @router.post(_EDIT, dependencies=[form_page(_EDIT)])
 def update(
-    subscription_id: uuid.UUID,
-    request: Request,
-    uow: UoW,
-    principal: WebPrincipal,
-    name: Annotated[str, Form(max_length=120)],
-    sectors: Annotated[list[str] | None, Form(max_length=16)] = None,
-    products: Annotated[str, Form(max_length=10_000)] = "",
-    min_priority: Annotated[str, Form(max_length=20)] = "",
-    channels: Annotated[list[str] | None, Form(max_length=3)] = None,
-    webhook_url: Annotated[str, Form(max_length=2000)] = "",
-    active: Annotated[str, Form(max_length=5)] = "",
+    subscription_id: uuid.UUID, request: Request, uow: UoW, principal: WebPrincipal, form: Annotated[EditForm, Form()]
 ) -> Response:
     """Save the changes (the API's PUT use case); adding a webhook shows its new secret this once."""
-    changed = service.update_subscription(
-        uow,
-        principal,
-        subscription_id,
-        name=name,
-        sectors=sectors or [],
-        products=products.splitlines(),
-        min_priority=min_priority,
-        channels=channels or [],
-        webhook_url=webhook_url or None,
-        active=bool(active),  # an unticked checkbox sends nothing: paused
-    )
+    changed = service.update_subscription(uow, principal, subscription_id, **form.use_case_fields(), active=bool(form.active))
     if changed.secret is None:
         flash(request, "Subscription saved." if changed.subscription.active else "Subscription saved and paused.", "success")
         return RedirectResponse(f"{_INDEX}/{subscription_id}", status_code=303)
