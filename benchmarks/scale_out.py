@@ -48,8 +48,10 @@ def _rss_mib(server: Server) -> tuple[float, float]:
     return process.memory_info().rss / 2**20, children / 2**20
 
 
-async def _load(urls: list[str], path: str, headers: dict[str, str], body: bytes | None, seconds: float, concurrency: int) -> str:
-    """``concurrency`` callers in a loop for ``seconds``, spread over ``urls``; requests/s and latency."""
+async def _load(
+    urls: list[str], path: str, headers: dict[str, str], body: bytes | None, seconds: float, concurrency: int
+) -> tuple[int, str]:
+    """``concurrency`` callers in a loop for ``seconds``, spread over ``urls``: requests answered, and a summary."""
     latencies: list[float] = []
     failures = 0
     deadline = time.monotonic() + seconds
@@ -72,7 +74,29 @@ async def _load(urls: list[str], path: str, headers: dict[str, str], body: bytes
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99)] * 1000
-    return f"{len(latencies) / seconds:7.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  failures {failures}"
+    return len(latencies), f"{len(latencies) / seconds:7.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  failures {failures}"
+
+
+def _cpu_seconds(servers: list[Server]) -> float:
+    """User and system CPU time the processes (and their children) have used so far."""
+    total = 0.0
+    for server in servers:
+        process = psutil.Process(server.process.pid)
+        for each in [process, *process.children(recursive=True)]:
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _phase(
+    servers: list[Server], urls: list[str], path: str, headers: dict[str, str], body: bytes | None, args: argparse.Namespace
+) -> str:
+    """One load phase, and the CPU the serve processes spent per request (steadier than req/s on a busy machine)."""
+    asyncio.run(_load(urls, path, headers, body, 3.0, args.concurrency))  # warm-up, not counted
+    before = _cpu_seconds(servers)
+    count, figures = asyncio.run(_load(urls, path, headers, body, args.seconds, args.concurrency))
+    spent = _cpu_seconds(servers) - before
+    return f"{figures}  serve CPU {spent / max(count, 1) * 1000:5.2f} ms/request"
 
 
 def main() -> None:
@@ -129,11 +153,9 @@ def main() -> None:
         gateway = {"Authorization": f"Bearer {access.token}", "Content-Type": "application/json"}
         call = f'{{"model": "{access.model}", "messages": [{{"role": "user", "content": "Which line?"}}]}}'.encode()
         phases = {
-            "API read, one serve": asyncio.run(_load(urls[:1], "/api/v1/users/me", api, None, args.seconds, args.concurrency)),
-            "API read, both serves": asyncio.run(_load(urls, "/api/v1/users/me", api, None, args.seconds, args.concurrency)),
-            "gateway call, both serves": asyncio.run(
-                _load(urls, "/gateway/v1/chat/completions", gateway, call, args.seconds, args.concurrency)
-            ),
+            "API read, one serve": _phase(servers[:1], urls[:1], "/api/v1/users/me", api, None, args),
+            "API read, both serves": _phase(servers, urls, "/api/v1/users/me", api, None, args),
+            "gateway call, both serves": _phase(servers, urls, "/gateway/v1/chat/completions", gateway, call, args),
         }
         loaded = {s.name: _rss_mib(s) for s in servers + workers}
         engine = create_engine(database_url)
