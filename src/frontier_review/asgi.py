@@ -331,6 +331,11 @@ def create_asgi(container: Container, *, span_exporter: SpanExporter | None = No
     """What servers run: gateway paths go straight to the gateway, everything else to the web app.
 
     The gateway has its own auth, errors and limits, and none of the web stack's per-request work.
+
+    The job queue is built now, not on first use: building it installs the dispatchers that
+    enqueue work a request commits (a webhook delivery), so a web process that had not yet
+    touched the queue would otherwise leave that work to the next minute's sweeper.
     """
+    container.jobs  # noqa: B018 - built for its side effect (see above)
     app = create_app(container, span_exporter=span_exporter)
     return GatewayDispatch(app, app.state.gateway)

@@ -18,6 +18,11 @@ from frontier_review.kernel.clock import FrozenClock
 from tests.factories.identity import SYSTEM, make_org
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"webhook_allow_private_targets": True})  # a webhook on loopback
+
+
 @pytest.fixture(params=["sqlite-queue", pytest.param("redis-queue", marks=pytest.mark.redis)])
 def queued_container(request: pytest.FixtureRequest, settings: Settings, clock: FrozenClock) -> Iterator[Container]:
     if request.param == "redis-queue":
@@ -74,3 +79,55 @@ def test_periodic_checkpoint_is_due_every_minute_and_signs_per_interval(queued_c
     assert run() is None  # not due yet (the job allows half a minute of slack for its own timing)
     clock.advance(timedelta(seconds=1))
     assert run() == 3  # signs the tip: org 1, the first checkpoint's own entry, org 2
+
+
+def test_each_periodic_task_is_enqueued_once_a_minute_whatever_the_number_of_workers(queued_container: Container) -> None:
+    """Every consumer's scheduler wakes each minute; only the first to claim the minute enqueues."""
+    from datetime import datetime
+    from threading import Event
+
+    from frontier_review.jobs.queue import OncePerMinuteScheduler
+
+    huey = queued_container.jobs.huey
+    schedulers = [OncePerMinuteScheduler(huey, Event(), 1, True) for _ in range(3)]  # three workers
+    periodic = sorted(t.name for t in huey.read_periodic(datetime(2026, 6, 2, 12, 7)))
+    assert periodic  # housekeeping, checkpoints, sweepers
+
+    def enqueued() -> list[str]:
+        return sorted(t.name for t in huey.pending())
+
+    for scheduler in schedulers:
+        scheduler.enqueue_periodic_tasks(datetime(2026, 6, 2, 12, 7, 5))
+    assert enqueued() == periodic
+    for scheduler in schedulers:  # later in the same minute (another worker's offset): nothing more
+        scheduler.enqueue_periodic_tasks(datetime(2026, 6, 2, 12, 7, 59))
+    assert enqueued() == periodic
+    for scheduler in reversed(schedulers):  # the next minute: once more
+        scheduler.enqueue_periodic_tasks(datetime(2026, 6, 2, 12, 8, 1))
+    assert enqueued() == sorted(periodic * 2)
+
+
+def test_a_web_process_enqueues_a_webhook_as_its_request_commits(container: Container) -> None:
+    """``create_asgi`` builds the queue, so a delivery a request writes is queued at once, not left to the sweeper."""
+    from frontier_review.asgi import create_asgi
+    from frontier_review.clearinghouse.subscriptions import service as subscriptions
+    from frontier_review.clearinghouse.subscriptions.tasks import DELIVER_TASK
+    from frontier_review.identity.domain import Role, Sector
+    from tests.factories.identity import make_user
+
+    bank = make_org(container, OrgKind.PARTNER, sector=Sector.FINANCIAL_SERVICES)
+    admin = make_user(container, bank, role=Role.ADMIN)
+    create_asgi(container)
+    with container.uow() as uow:
+        created = subscriptions.create_subscription(
+            uow,
+            admin.principal,
+            name="Ours",
+            sectors=["financial_services"],
+            channels=["webhook"],
+            webhook_url="http://127.0.0.1:9/h",
+        )
+    with container.uow() as uow:
+        delivery = subscriptions.send_test(uow, admin.principal, created.subscription.id)
+    pending = container.jobs.huey.pending()
+    assert [(t.name, t.args) for t in pending] == [(DELIVER_TASK, (str(delivery.id),))]

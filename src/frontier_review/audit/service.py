@@ -415,9 +415,9 @@ def signing_public_keys(uow: UnitOfWork, principal: Principal) -> dict[str, str]
 def create_checkpoint(uow: UnitOfWork, principal: Principal) -> CheckpointInfo | None:
     """Sign the chain's current tip; returns None when nothing new was appended since the last one."""
     authorize(uow, principal, Permission.AUDIT_CHECKPOINT, None)
-    key = security.ensure_signing_key(uow)
     session = uow.session
-    head = _lock_head(session)
+    head = _lock_head(session)  # first: two processes signing at once then agree on one signing key
+    key = security.ensure_signing_key(uow)
     if head.last_seq == 0:
         return None
     latest = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
@@ -485,6 +485,7 @@ def list_checkpoints(uow: UnitOfWork, principal: Principal, *, limit: int = 50) 
 def checkpoint_if_due(uow: UnitOfWork, principal: Principal, *, every: timedelta) -> CheckpointInfo | None:
     """Sign a checkpoint when the latest one is older than ``every`` (the periodic job)."""
     authorize(uow, principal, Permission.AUDIT_CHECKPOINT, None)
+    _lock_head(uow.session)  # before reading: of two runs at once (two workers), the second sees the first's
     latest = uow.session.scalar(select(func.max(AuditCheckpoint.created_at)))
     # The job wakes on whole minutes, a moment after the previous run stamped its checkpoint;
     # half a minute of slack keeps the cadence at N minutes rather than N + 1.

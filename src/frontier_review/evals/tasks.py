@@ -139,8 +139,9 @@ def _watch(ctx: JobContext, run_id: uuid.UUID, attempt: int, child: subprocess.P
 def register(huey: Huey, ctx: JobContext) -> dict[str, TaskWrapper]:
     """Register the run job and the sweeper (every minute, and once when a consumer starts)."""
 
-    def run_job(run_id: str) -> str:
-        return execute(ctx, uuid.UUID(run_id))
+    def run_job(run_id: str) -> None:
+        # The final status is in the run's row; returned, huey would keep it in the result store unread.
+        execute(ctx, uuid.UUID(run_id))
 
     run_task = huey.task(name=RUN_TASK)(run_job)
 

@@ -10,13 +10,15 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey import signals as huey_signals
 from huey.api import Result, Task, TaskWrapper
 from huey.constants import EmptyData
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler
+from huey.storage import RedisStorage, SqliteStorage
 
 from frontier_review.config import Settings
 from frontier_review.jobs.context import JobContext, TaskRegistrar
@@ -108,7 +110,55 @@ def build_queue(settings: Settings, context: JobContext, registrars: Iterable[Ta
     return queue
 
 
-class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+# Each consumer's scheduler enqueues every periodic task once a minute. With several workers the
+# first scheduler to claim a (task, minute) enqueues it and the others skip it, so a periodic job
+# runs once a minute whatever the number of workers (huey alone would run it once per worker).
+PERIODIC_CLAIM = "fr:periodic:"
+PERIODIC_CLAIM_TTL = 3600  # seconds a Redis claim is kept: long past its minute, then gone by itself
+
+
+def claim_periodic(huey: Huey, task_name: str, at: datetime) -> bool:
+    """Claim ``task_name``'s run for the minute of ``at``; True for the first claimant only.
+
+    In the queue's own storage, so every consumer of the queue sees the claim: one atomic
+    ``SET NX`` in Redis, an insert into huey's key-value table in the SQLite file.
+    """
+    minute = at.strftime("%Y-%m-%dT%H:%M")
+    key = f"{PERIODIC_CLAIM}{task_name}:{minute}"
+    storage = huey.storage
+    if isinstance(storage, RedisStorage):
+        # Beside the queue's other keys, named after the queue (FR_QUEUE_NAME), as the quota and rate-limit counters are.
+        return bool(storage.conn.set(f"{huey.name}:{key}", b"1", nx=True, ex=PERIODIC_CLAIM_TTL))
+    claimed = bool(storage.put_if_empty(key, b"1"))
+    if claimed and isinstance(storage, SqliteStorage):  # forget this task's older claims (no TTL in SQLite)
+        storage.sql(
+            "DELETE FROM kv WHERE queue = ? AND key LIKE ? AND key < ?",
+            (storage.name, f"{PERIODIC_CLAIM}{task_name}:%", key),
+            commit=True,
+        )
+    return claimed
+
+
+class OncePerMinuteScheduler(Scheduler):  # type: ignore[misc]
+    """Huey's scheduler, enqueueing a periodic task only when it wins the minute's claim."""
+
+    def enqueue_periodic_tasks(self, now: datetime | None) -> None:
+        at = now or datetime.now(UTC).replace(tzinfo=None)  # the queue keeps UTC (utc=True)
+        for task in self.huey.read_periodic(at):
+            try:
+                if claim_periodic(self.huey, task.name, at):
+                    self.huey.enqueue(task)
+            except Exception:  # as huey does: a failed enqueue is logged, the scheduler goes on
+                log.exception("could not enqueue periodic task %s", task.name)
+
+
+class WorkerConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer with the once-per-minute scheduler (``worker``)."""
+
+    scheduler_class = OncePerMinuteScheduler
+
+
+class EmbeddedConsumer(WorkerConsumer):
     """A consumer running inside another server: the host process owns the signals."""
 
     def _set_signal_handlers(self) -> None:
@@ -126,5 +176,5 @@ def start_embedded_consumer(huey: Huey, *, workers: int = 1) -> EmbeddedConsumer
 
 def run_worker(huey: Huey, *, workers: int = 1) -> None:
     """Run a standalone consumer in the foreground until it is signalled (``worker``)."""
-    consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY)
+    consumer = WorkerConsumer(huey, workers=workers, worker_type="thread", periodic=True, max_delay=MAX_POLL_DELAY)
     consumer.run()

@@ -28,11 +28,12 @@ SWEEP_TASK = "clearinghouse.subscriptions.sweep"
 def register(huey: Huey, ctx: JobContext) -> dict[str, TaskWrapper]:
     """Register the delivery task and the sweeper; install the dispatcher for this engine."""
 
-    def deliver(delivery_id: str) -> str:
+    def deliver(delivery_id: str) -> None:
+        # Returns nothing: huey would keep a returned value in the queue's result store (Redis)
+        # until someone read it, and nobody does; the outcome is in the delivery log.
         outcome = delivery.attempt(ctx.uow, uuid.UUID(delivery_id))
         if outcome.retry_in is not None:
             deliver_task.schedule((delivery_id,), delay=max(1.0, outcome.retry_in.total_seconds()))
-        return outcome.state
 
     deliver_task = huey.task(name=DELIVER_TASK)(deliver)
 

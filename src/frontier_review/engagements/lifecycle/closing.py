@@ -68,8 +68,13 @@ def sweep(uow: UnitOfWork) -> int:
     """
     changed = 0
     now = uow.clock.now()
+    # Two sweeps may overlap (one per worker when a run outlasts its minute): each takes the rows
+    # it reads, and skips the rows the other holds, so a transition is recorded (and told) once.
+    # PostgreSQL only; SQLite has one writer at a time anyway.
     for row in uow.session.scalars(
-        select(Engagement).where(Engagement.state.in_([EngagementState.OFFERED.value, EngagementState.ACTIVE.value]))
+        select(Engagement)
+        .where(Engagement.state.in_([EngagementState.OFFERED.value, EngagementState.ACTIVE.value]))
+        .with_for_update(skip_locked=True)
     ):
         state, reason = effective_state(
             EngagementState(row.state),
