@@ -52,9 +52,9 @@ def test_the_sweep_records_a_window_opening_once(container: Container, clock: Fr
     assert _recorded(container)[1]["window_started"] == before
 
 
+# PostgreSQL only: SQLite has no row locks (one writer at a time, so two sweeps never overlap).
+@pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 def test_a_sweep_skips_an_engagement_another_sweep_holds(container: Container, clock: FrozenClock) -> None:
-    if container.settings.is_sqlite:
-        pytest.skip("SQLite has no row locks: one writer at a time, so two sweeps never overlap")
     setup = make_engagement(container, start=clock.now() + timedelta(hours=1))
     clock.advance(timedelta(hours=2))
     swept: list[int] = []
