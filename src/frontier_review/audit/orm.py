@@ -39,6 +39,9 @@ class AuditEntry(Base):
     )
 
 
+HEAD_ID = 1  # the id of the chain head's single row
+
+
 class AuditChainHead(Base):
     """Single row (id 1) holding the chain's tip; updating it first serialises writers."""
 
