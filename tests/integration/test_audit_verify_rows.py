@@ -1,7 +1,9 @@
 """Verification over a few thousand bulk-written entries, on SQLite and PostgreSQL (issue 13 item 8).
 
-The full check reads plain rows and hashes them on a fast path; an entry the fast path does not
-accept is read again as an ORM object and judged the exact way. Here each log, intact or
+The full check reads plain rows and hashes them on a fast path (details as stored when they are
+in the canonical spelling, as ``CanonicalJSON`` stores them; decoded and encoded again when not, as
+in a log written before it); an entry the fast path does not accept is read again as an ORM object
+and judged the exact way. Here each log, intact or
 tampered with in the middle, gets the same report from the fast path as from the exact path
 alone (the reader for a database without a fast form), and the fast path does the work: the
 exact path reads only the entries it is handed.
@@ -121,6 +123,14 @@ def _respell_details(container: Container) -> None:
         conn.execute(sa.text("UPDATE audit_entries SET details = :d WHERE seq = :s"), {"d": respelled, "s": MIDDLE})
 
 
+def _legacy_spelling(container: Container) -> None:
+    """Every entry's details as SQLAlchemy's JSON type stored them before ``CanonicalJSON``: a log written before."""
+    with container.engine.begin() as conn:
+        stored = conn.execute(sa.text("SELECT seq, details FROM audit_entries")).all()
+        respelled = [{"s": seq, "d": json.dumps(d if isinstance(d, dict) else json.loads(d))} for seq, d in stored]
+        conn.execute(sa.text("UPDATE audit_entries SET details = :d WHERE seq = :s"), respelled)
+
+
 def _move_time(container: Container) -> None:
     with container.sessions() as session, session.begin():
         row = session.get(AuditEntry, MIDDLE)
@@ -132,6 +142,7 @@ TAMPERINGS: dict[str, tuple[Callable[[Container], None], int | None, str]] = {
     "nothing": (lambda container: None, None, ""),
     "details edited": (_edit_details, MIDDLE, "edited"),
     "details respelled (same values)": (_respell_details, None, ""),
+    "every entry in json.dumps' spelling (written before)": (_legacy_spelling, None, ""),
     "time moved by a microsecond": (_move_time, MIDDLE, "edited"),
     "label edited": (_sql("UPDATE audit_entries SET actor_label = 'nobody' WHERE seq = :seq"), MIDDLE, "edited"),
     # SQLite keeps the text it is given; PostgreSQL keeps only the value, so there it is the details' spelling.
@@ -179,5 +190,25 @@ def test_the_fast_path_reports_what_the_exact_path_reports(
         assert fast.entries == MIDDLE - 1
     # Only the tampered entry, if any, reached the exact path: the fast path checked the rest.
     assert set(exact_reads) <= {MIDDLE, MIDDLE + 1}, exact_reads
-    if tampering == "nothing":
+    if tampering in {"nothing", "every entry in json.dumps' spelling (written before)"}:
         assert exact_reads == []
+
+
+def test_details_are_stored_in_the_spelling_the_hash_covers(container: Container) -> None:
+    """Sorted keys and no spaces, so the full check hashes them as stored; non-ASCII text escaped."""
+    with container.uow() as uow:
+        audit.append(
+            uow,
+            actor_label="ann@example.org",
+            actor_user_id=None,
+            actor_org_id=None,
+            action=GatewayTag.CALL,
+            details={"b": 1, "a": "zoë", "c": [1.5, None, {"y": True, "x": 'q"uote'}]},
+        )
+    with container.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT CAST(details AS TEXT) FROM audit_entries")).scalar_one()
+    assert stored == '{"a":"zo\\u00eb","b":1,"c":[1.5,null,{"x":"q\\"uote","y":true}]}'
+    with container.uow() as uow:
+        entry = uow.session.scalars(sa.select(AuditEntry)).one()
+        assert entry.details == {"a": "zoë", "b": 1, "c": [1.5, None, {"x": 'q"uote', "y": True}]}
+    assert _fast(container).ok

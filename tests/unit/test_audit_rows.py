@@ -83,8 +83,18 @@ def sqlite_time(value: datetime) -> str:
     return stored.replace(" ", "T") + "Z"
 
 
+def stored_spelling(details: Any) -> str:
+    """Details as ``orm.CanonicalJSON`` stores them."""
+    return json.dumps(details, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def legacy_spelling(details: Any) -> str:
+    """Details as SQLAlchemy's JSON type stored them before ``CanonicalJSON``."""
+    return json.dumps(details)
+
+
 def as_row(stored: StoredEntry, details_text: str | None = None) -> list[Any]:
-    """The row the verifier's SELECT returns for ``stored`` (details as SQLAlchemy writes them, by default)."""
+    """The row the verifier's SELECT returns for ``stored`` (details as ``CanonicalJSON`` stores them, by default)."""
     f = stored.fields
     return [
         f.seq,
@@ -98,7 +108,7 @@ def as_row(stored: StoredEntry, details_text: str | None = None) -> list[Any]:
         f.target_type,
         f.target_id,
         f.reason,
-        json.dumps(dict(f.details)) if details_text is None else details_text,
+        stored_spelling(dict(f.details)) if details_text is None else details_text,
         f.prev_hash,
         stored.hash,
     ]
@@ -134,7 +144,8 @@ def spellings(details: dict[str, Any]) -> list[str]:
     """The same details in the JSON spellings a database may hold them in."""
     backwards = dict(reversed(list(details.items())))
     return [
-        json.dumps(details),  # SQLAlchemy's default: ASCII escapes, ", " and ": "
+        stored_spelling(details),
+        legacy_spelling(details),  # ASCII escapes, ", " and ": "
         json.dumps(details, ensure_ascii=False),
         json.dumps(backwards, separators=(",", ":")),
         json.dumps(details, indent=2),
@@ -152,6 +163,11 @@ def test_row_text_is_the_exact_paths_text_byte_for_byte(values: dict[str, Any], 
         fast = rows.row_text(as_row(stored, text)).encode("utf-8")
         assert fast == exact
         assert hashlib.sha256(fast).hexdigest() == stored.hash
+    # Taken as stored, the canonical spelling is the exact text; CanonicalJSON's is, for ASCII text.
+    canonical = canonical_json(dict(f.details)).decode()
+    assert rows.row_text(as_row(stored, canonical), details_as_stored=True).encode("utf-8") == exact
+    if canonical.isascii():
+        assert rows.row_text(as_row(stored), details_as_stored=True).encode("utf-8") == exact
 
 
 def test_row_text_of_a_documented_entry() -> None:
@@ -205,6 +221,18 @@ def _id_dashed(table: list[list[Any]], i: int, _: Any) -> None:
     table[i][1] = str(uuid.UUID(table[i][1]))
 
 
+def _details_text_edited(table: list[list[Any]], i: int, edit: tuple[int, int, str]) -> None:
+    """A character of the stored text replaced, removed or added, wherever: structure, keys, values."""
+    at, length, text = edit
+    stored = table[i][11]
+    at %= len(stored) + 1
+    table[i][11] = stored[:at] + text + stored[at + length :]
+
+
+def _details_in_legacy_spelling(table: list[list[Any]], i: int, _: Any) -> None:
+    table[i][11] = legacy_spelling(json.loads(table[i][11]))
+
+
 def _time_plus_a_microsecond(table: list[list[Any]], i: int, _: Any) -> None:
     at = datetime.fromisoformat(table[i][2].removesuffix("Z")) + timedelta(microseconds=1)
     table[i][2] = at.isoformat(timespec="microseconds") + "Z"
@@ -236,6 +264,15 @@ TAMPERINGS: dict[str, tuple[Tamper, st.SearchStrategy[Any]]] = {
     "reason": (_set(10), OPTIONAL_TEXT),
     "details": (_set(11), DETAILS.map(json.dumps)),
     "details respelled": (_details_respelled, st.none()),
+    "details in the legacy spelling": (_details_in_legacy_spelling, st.none()),
+    "details text edited": (
+        _details_text_edited,
+        st.tuples(
+            st.integers(min_value=0),
+            st.integers(min_value=0, max_value=2),
+            st.sampled_from([*'{}[],:" \\u0aZ', "", ',"id":', "\\u00e9"]),
+        ),
+    ),
     "details with trailing text": (_details_trailing, st.sampled_from([" ", "\n", "x", "{}", ' "a"'])),
     "id in upper case": (_id_upper_case, st.none()),
     "id with dashes": (_id_dashed, st.none()),

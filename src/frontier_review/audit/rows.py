@@ -4,16 +4,23 @@ Verifying a log of millions of entries is dominated by what is done per entry. T
 (:func:`~frontier_review.audit.domain.entry_problem`) builds an ORM object, an ``EntryFields``
 and a dict per entry and hands the dict to ``json.dumps``: about 50 µs an entry. Here the
 canonical JSON is written straight from the columns' text, and only the ``details`` object
-goes through the JSON encoder, so an entry costs a few microseconds.
+goes through the JSON decoder and encoder — or not even that, when it is stored in the
+canonical spelling already (as entries are since ``orm.CanonicalJSON``): a few µs an entry.
 
 The fast path may only ever *accept* an entry. Every piece it writes is a JSON token (strings
 through the JSON string encoder, ``details`` through the encoder with the canonical settings),
 so when its bytes hash to the stored hash they are the bytes the entry was hashed from, and the
-exact path, which reads the same values, writes them too. Anything else — a hash that differs, a
-link or sequence number out of place, a value in an unexpected form (an upper-case UUID, a
-timestamp with an offset, a stray byte string) — is handed to ``exact``, which reads that entry
-the exact way, and :func:`~frontier_review.audit.domain.entry_problem` decides. So the report,
-its messages and where it stops are the exact path's, entry for entry.
+exact path, which reads the same values, writes them too. Details taken as stored are no token
+of ours, but the rest is: the text before them ends with the top-level key ``"details":`` and
+the text after them starts with the top-level key ``"id"``, each of which the hashed text holds
+once, so equal bytes put the stored details exactly where the hashed details were: the same
+canonical text, which the exact path decodes and encodes back to itself.
+
+Anything else — a hash that differs, a link or sequence number out of place, a value in an
+unexpected form (an upper-case UUID, a timestamp with an offset, a stray byte string) — is
+handed to ``exact``, which reads that entry the exact way, and
+:func:`~frontier_review.audit.domain.entry_problem` decides. So the report, its messages and
+where it stops are the exact path's, entry for entry.
 """
 
 from __future__ import annotations
@@ -130,13 +137,14 @@ def _tail(key: tuple[Any, ...]) -> tuple[str, str, str]:
     return tail
 
 
-def row_text(row: Row) -> str:
+def row_text(row: Row, *, details_as_stored: bool = False) -> str:
     """``prev_hash``, a newline and the canonical JSON of the entry in ``row``: the text its hash covers.
 
     Equal, character for character, to what ``entry_hash`` hashes for the same entry whenever
     the row's values are in the forms ``ROW_COLUMNS`` names (the tests hold them equal); the
     caller checks ``prev_hash``, which is written as it is (the chain's walk compares it with the
-    previous entry's hash before it asks for the text). Raises
+    previous entry's hash before it asks for the text). With ``details_as_stored``, the stored
+    details text goes in as it is, which is the canonical text only if it was stored so. Raises
     ``TypeError``, ``ValueError``, ``AttributeError`` … when a value is in no form it writes.
     """
     seq, ident, at, label, user, org, action, outcome, ttype, tid, reason, details, prev, _ = row
@@ -148,7 +156,8 @@ def row_text(row: Row) -> str:
     outcome_prev, reason_seq, target = _TAILS.get(tail_key) or _tail(tail_key)
     # The keys in sorted order, as canonical_json writes them.
     return (
-        f'{prev}\n{head}{_details(details)},"id":{_uuid(ident)},"occurred_at":{encode_basestring(at)}'
+        f'{prev}\n{head}{details if details_as_stored else _details(details)},"id":{_uuid(ident)},'
+        f'"occurred_at":{encode_basestring(at)}'
         f"{outcome_prev}{prev}{reason_seq}{seq}{target}"
     )
 
@@ -168,11 +177,17 @@ def walk_rows(walk: ChainWalk, batches: Iterable[Sequence[Row]], exact: Callable
             for row in batch:
                 seq, stored = row[0], row[13]
                 try:
-                    accepted = (
-                        seq == expected_seq
-                        and row[12] == expected_prev
-                        and digest(row_text(row).encode("utf-8")).hexdigest() == stored
-                    )
+                    accepted = seq == expected_seq and row[12] == expected_prev
+                    if accepted:
+                        # Details in the canonical spelling are hashed as they are; json.dumps'
+                        # spelling (": ", and so entries written before CanonicalJSON) and non-ASCII
+                        # text (stored as \u escapes, written raw) would differ, so are re-encoded.
+                        spelling = row[11]
+                        accepted = (
+                            '": ' not in spelling
+                            and "\\u" not in spelling
+                            and digest(row_text(row, details_as_stored=True).encode("utf-8")).hexdigest() == stored
+                        ) or digest(row_text(row).encode("utf-8")).hexdigest() == stored
                 except _FAST_PATH_ERRORS:
                     accepted = False
                 if not accepted:
