@@ -23,6 +23,7 @@ __all__ = [
     "AnchorError",
     "AnchorPoint",
     "AnchorRecord",
+    "ChainWalk",
     "CheckpointRecord",
     "EntryFields",
     "Outcome",
@@ -33,10 +34,13 @@ __all__ = [
     "checkpoint_document",
     "checkpoint_message",
     "entry_hash",
+    "entry_problem",
+    "finish_report",
     "format_instant",
     "parse_anchor_document",
     "parse_expectation",
     "verify_chain",
+    "wanted_seqs",
 ]
 
 GENESIS_HASH = "0" * 64
@@ -192,6 +196,52 @@ class VerifyReport:
         self.problems.append(message)
 
 
+def entry_problem(stored: StoredEntry, expected_seq: int, expected_prev: str) -> str | None:
+    """What is wrong with ``stored`` where the chain expects entry ``expected_seq`` after ``expected_prev``."""
+    f = stored.fields
+    label = f"entry #{f.seq} ({f.id}, {f.action})"
+    if f.seq != expected_seq:
+        return f"{label}: expected entry #{expected_seq} here — an entry was deleted or inserted before it"
+    if f.prev_hash != expected_prev:
+        return f"{label}: link to the previous entry is broken — entries were deleted, inserted or reordered"
+    if entry_hash(f) != stored.hash:
+        return f"{label}: content does not match its hash — the entry was edited"
+    return None
+
+
+class ChainWalk:
+    """Where a walk along the chain stands: the entry expected next, and the hashes it must keep.
+
+    Only the hashes of the entries named by checkpoints and anchors are kept (``wanted``), so a
+    walk over millions of entries holds a handful of hashes, not one per entry.
+    """
+
+    def __init__(self, *, start_seq: int, start_hash: str, wanted: Iterable[int]) -> None:
+        self.next_seq = start_seq + 1
+        self.prev_hash = start_hash
+        self.entries = 0
+        self.wanted = frozenset(wanted)
+        self.kept: dict[int, str] = {start_seq: start_hash} if start_seq else {}
+        self.problem: tuple[int, str] | None = None  # the first broken entry: its seq and what is wrong
+
+    def step(self, stored: StoredEntry) -> bool:
+        """Take ``stored`` as the next entry; False (and the walk ends) when it is broken."""
+        problem = entry_problem(stored, self.next_seq, self.prev_hash)
+        if problem is not None:
+            self.problem = (stored.fields.seq, problem)
+            return False
+        self.passed(stored.fields.seq, stored.hash)
+        return True
+
+    def passed(self, seq: int, digest: str) -> None:
+        """Entry ``seq`` (the one expected) checked out with hash ``digest``."""
+        if seq in self.wanted:
+            self.kept[seq] = digest
+        self.entries += 1
+        self.prev_hash = digest
+        self.next_seq = seq + 1
+
+
 def verify_chain(
     entries: Iterable[StoredEntry],
     *,
@@ -211,34 +261,35 @@ def verify_chain(
     outside the database; they catch a tail truncated together with the head row and the
     database's own checkpoints, which nothing stored in the database can reveal.
     """
-    report = VerifyReport()
-    expected_seq = start_seq + 1
-    expected_prev = start_hash
-    hashes_by_seq: dict[int, str] = {}
+    checkpoints, anchors = list(checkpoints), list(anchors)
+    walk = ChainWalk(start_seq=start_seq, start_hash=start_hash, wanted=wanted_seqs(checkpoints, anchors))
     for stored in entries:
-        f = stored.fields
-        label = f"entry #{f.seq} ({f.id}, {f.action})"
-        if f.seq != expected_seq:
-            report.fail(f.seq, f"{label}: expected entry #{expected_seq} here — an entry was deleted or inserted before it")
+        if not walk.step(stored):
             break
-        if f.prev_hash != expected_prev:
-            report.fail(f.seq, f"{label}: link to the previous entry is broken — entries were deleted, inserted or reordered")
-            break
-        if entry_hash(f) != stored.hash:
-            report.fail(f.seq, f"{label}: content does not match its hash — the entry was edited")
-            break
-        report.entries += 1
-        hashes_by_seq[f.seq] = stored.hash
-        expected_prev = stored.hash
-        expected_seq += 1
-    report.last_seq = expected_seq - 1
-    report.last_hash = expected_prev
+    return finish_report(walk, head_seq=head_seq, head_hash=head_hash, checkpoints=checkpoints, anchors=anchors)
+
+
+def wanted_seqs(checkpoints: Iterable[CheckpointRecord], anchors: Iterable[AnchorRecord]) -> set[int]:
+    """The entries whose hashes the checkpoints and anchors are compared with."""
+    return {cp.seq for cp in checkpoints} | {a.seq for a in anchors}
+
+
+def finish_report(
+    walk: ChainWalk,
+    *,
+    head_seq: int,
+    head_hash: str,
+    checkpoints: Iterable[CheckpointRecord],
+    anchors: Iterable[AnchorRecord],
+) -> VerifyReport:
+    """The report of a finished walk: its first broken entry, then the head, checkpoints and anchors."""
+    report = VerifyReport(entries=walk.entries, last_seq=walk.next_seq - 1, last_hash=walk.prev_hash)
+    if walk.problem is not None:
+        report.fail(*walk.problem)
     if report.ok:
         _check_head(report, head_seq, head_hash)
-    if start_seq:
-        hashes_by_seq[start_seq] = start_hash
-    _check_checkpoints(report, checkpoints, hashes_by_seq)
-    _check_anchors(report, anchors, hashes_by_seq)
+    _check_checkpoints(report, checkpoints, walk.kept)
+    _check_anchors(report, anchors, walk.kept)
     return report
 
 

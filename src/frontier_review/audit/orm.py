@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Dialect, Index, Integer, LargeBinary, String, Text, TypeDecorator, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontier_review.db.base import Base, UTCDateTime
+
+
+class CanonicalJSON(TypeDecorator[dict[str, Any]]):
+    """JSON written in the spelling an entry's hash covers: sorted keys, no spaces (but ASCII).
+
+    Read back as any JSON is. Verification hashes details stored so as they are, without decoding
+    and encoding them again (``rows.py``); ``json.dumps``' spelling, which entries written before
+    this type have, or non-ASCII text (escaped here, raw in the hashed text) is re-encoded. ASCII
+    keeps every database encoding able to store the text.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        del dialect
+
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+        return process
 
 
 class AuditEntry(Base):
@@ -28,7 +52,7 @@ class AuditEntry(Base):
     target_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     target_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(CanonicalJSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -37,6 +61,9 @@ class AuditEntry(Base):
         Index("ix_audit_entries_actor_org_id", "actor_org_id"),
         Index("ix_audit_entries_occurred_at", "occurred_at"),
     )
+
+
+HEAD_ID = 1  # the id of the chain head's single row
 
 
 class AuditChainHead(Base):

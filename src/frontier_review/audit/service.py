@@ -5,40 +5,33 @@ from __future__ import annotations
 import base64
 import functools
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from frontier_review.audit import witness
 from frontier_review.audit.domain import (
     CHECKPOINTS_DOCUMENT_TYPE,
     GENESIS_HASH,
-    AnchorPoint,
-    AnchorRecord,
-    CheckpointRecord,
     EntryFields,
     Outcome,
-    StoredEntry,
     VerifyReport,
     check_details,
     checkpoint_document,
     checkpoint_message,
     entry_hash,
-    verify_chain,
 )
-from frontier_review.audit.orm import AuditChainHead, AuditCheckpoint, AuditEntry
+from frontier_review.audit.orm import HEAD_ID, AuditChainHead, AuditCheckpoint, AuditEntry
 from frontier_review.audit.tags import AuditLogTag
+from frontier_review.audit.verifying import iter_entries, stored_entry, verify_log
 from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.ids import new_id
-from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.kernel.tags import AuditTag
@@ -52,19 +45,18 @@ __all__ = [
     "append_many",
     "checkpoint_if_due",
     "create_checkpoint",
+    "iter_entries",
     "last_checkpoint_at",
     "list_checkpoints",
     "lock_chain",
     "published_checkpoints",
     "record",
     "signing_public_keys",
+    "stored_entry",
     "verify",
     "verify_log",
     "write_denials",
 ]
-
-
-HEAD_ID = 1
 
 
 def _lock_head(session: Session) -> AuditChainHead:
@@ -252,127 +244,6 @@ def write_denials(uow: UnitOfWork, denials: Sequence[PendingDenial]) -> None:
             target_id=denial.target_id,
             reason=denial.reason,
         )
-
-
-def stored_entry(row: AuditEntry) -> StoredEntry:
-    """An entry as verification and export read it."""
-    return StoredEntry(
-        fields=EntryFields(
-            seq=row.seq,
-            id=row.id,
-            occurred_at=row.occurred_at,
-            actor_label=row.actor_label,
-            actor_user_id=row.actor_user_id,
-            actor_org_id=row.actor_org_id,
-            action=row.action,
-            outcome=row.outcome,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            reason=row.reason,
-            details=row.details,
-            prev_hash=row.prev_hash,
-        ),
-        hash=row.hash,
-    )
-
-
-def iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditEntry]:
-    """Entries in batches of a thousand, so a long log never sits in memory at once."""
-    yield from session.scalars(stmt.execution_options(yield_per=1000))
-
-
-def _checkpoint_record(cp: AuditCheckpoint, keys: Mapping[str, Ed25519PublicKey]) -> CheckpointRecord:
-    public = keys.get(cp.key_id)
-    valid = False
-    if public is not None:
-        try:
-            public.verify(cp.signature, checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, cp.key_id))
-            valid = True
-        except InvalidSignature:
-            valid = False
-    return CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid)
-
-
-def _checkpoint_records(session: Session, keys: Mapping[str, Ed25519PublicKey]) -> list[CheckpointRecord]:
-    return [_checkpoint_record(cp, keys) for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))]
-
-
-def _latest_checkpoints_to_anchor(session: Session, keys: Mapping[str, Ed25519PublicKey]) -> list[CheckpointRecord]:
-    """Newest checkpoints back to (and including) the first whose signature verifies, in seq order."""
-    found: list[CheckpointRecord] = []
-    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).execution_options(yield_per=100)):
-        found.append(_checkpoint_record(cp, keys))
-        if found[-1].signature_valid:
-            break
-    return found[::-1]
-
-
-def _anchor_record(anchor: AnchorPoint, keys: Mapping[str, Ed25519PublicKey]) -> AnchorRecord:
-    valid: bool | None = None
-    if anchor.signature is not None and anchor.key_id is not None and anchor.created_at is not None:
-        public = keys.get(anchor.key_id)
-        valid = False
-        if public is not None:
-            try:
-                message = checkpoint_message(anchor.seq, anchor.entry_hash, anchor.created_at, anchor.key_id)
-                public.verify(anchor.signature, message)
-                valid = True
-            except InvalidSignature:
-                valid = False
-    return AnchorRecord(anchor.seq, anchor.entry_hash, anchor.origin, valid)
-
-
-def verify_log(
-    session: Session,
-    keyring: KeySource,
-    *,
-    trusted_keys: Mapping[str, Ed25519PublicKey] | None = None,
-    tail_only: bool = False,
-    anchors: Sequence[AnchorPoint] = (),
-) -> VerifyReport:
-    """Verify the chain, the head row and every checkpoint signature, and optionally ``anchors``.
-
-    Anchors are checkpoints the verifier kept outside the database. Signatures count only under
-    ``trusted_keys`` (public keys kept outside the database), or by default under instance keys
-    whose private half opens with our master key. With ``tail_only``, hashing starts at the
-    latest checkpoint whose signature verifies: quick enough for a page view, and still anchored
-    in a signature. Anchors always get the full check (an anchor may sit anywhere in the log).
-    """
-    if anchors:
-        tail_only = False
-    head = session.get(AuditChainHead, HEAD_ID)
-    keys = trusted_keys if trusted_keys is not None else security.trusted_public_keys(session, keyring)
-    anchor_records = [_anchor_record(a, keys) for a in anchors]
-    checkpoints = _latest_checkpoints_to_anchor(session, keys) if tail_only else _checkpoint_records(session, keys)
-    start_seq, start_hash = 0, GENESIS_HASH
-    if tail_only:
-        anchor = next((cp for cp in reversed(checkpoints) if cp.signature_valid), None)
-        if anchor is None:  # nothing verifies: fall back to the full check, which reports everything
-            checkpoints = _checkpoint_records(session, keys)
-        else:
-            start_seq, start_hash = anchor.seq, anchor.entry_hash
-            anchored = session.get(AuditEntry, anchor.seq)
-            if (
-                anchored is None
-                or stored_entry(anchored).hash != anchor.entry_hash
-                or entry_hash(stored_entry(anchored).fields) != anchored.hash
-            ):
-                report = VerifyReport()
-                report.fail(anchor.seq, f"entry #{anchor.seq} no longer matches its signed checkpoint — the log was rewritten")
-                return report
-    stmt = select(AuditEntry).where(AuditEntry.seq > start_seq).order_by(AuditEntry.seq)
-    entries = (stored_entry(row) for row in iter_entries(session, stmt))
-    report = verify_chain(
-        entries,
-        head_seq=head.last_seq if head else 0,
-        head_hash=head.last_hash if head else GENESIS_HASH,
-        checkpoints=checkpoints,
-        start_seq=start_seq,
-        start_hash=start_hash,
-        anchors=anchor_records,
-    )
-    report.from_seq = start_seq
-    return report
 
 
 @dataclass(frozen=True)
