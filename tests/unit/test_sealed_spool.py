@@ -46,7 +46,9 @@ def test_a_changed_block_fails_the_read(tmp_path: Path) -> None:
     spool.seek(0)
     raw = spool._file
     raw.seek(10)
-    raw.write(b"\x00")
+    byte = raw.read(1)[0]
+    raw.seek(10)
+    raw.write(bytes([byte ^ 0xFF]))  # flipped: writing a fixed byte left it unchanged one time in 256
     raw.seek(0)
     with pytest.raises(InvalidTag):
         spool.read()
