@@ -93,16 +93,24 @@ def legacy_spelling(details: Any) -> str:
     return json.dumps(details)
 
 
-def as_row(stored: StoredEntry, details_text: str | None = None) -> list[Any]:
-    """The row the verifier's SELECT returns for ``stored`` (details as ``CanonicalJSON`` stores them, by default)."""
+def as_row(stored: StoredEntry, details_text: str | None = None, *, dashed: bool = False) -> list[Any]:
+    """The row the verifier's SELECT returns for ``stored``.
+
+    Details as ``CanonicalJSON`` stores them unless ``details_text`` is given; UUIDs as SQLite
+    stores them, or ``dashed`` as PostgreSQL writes them.
+    """
     f = stored.fields
+
+    def text(value: uuid.UUID | None) -> str | None:
+        return None if value is None else str(value) if dashed else value.hex
+
     return [
         f.seq,
-        f.id.hex,
+        text(f.id),
         sqlite_time(f.occurred_at),
         f.actor_label,
-        f.actor_user_id.hex if f.actor_user_id else None,
-        f.actor_org_id.hex if f.actor_org_id else None,
+        text(f.actor_user_id),
+        text(f.actor_org_id),
         f.action,
         f.outcome,
         f.target_type,
@@ -160,9 +168,10 @@ def test_row_text_is_the_exact_paths_text_byte_for_byte(values: dict[str, Any], 
     stored = StoredEntry(f, entry_hash(f))
     exact = f"{prev}\n".encode("ascii") + canonical_json(f.canonical())
     for text in spellings(dict(f.details)):
-        fast = rows.row_text(as_row(stored, text)).encode("utf-8")
-        assert fast == exact
-        assert hashlib.sha256(fast).hexdigest() == stored.hash
+        for dashed in (False, True):
+            fast = rows.row_text(as_row(stored, text, dashed=dashed)).encode("utf-8")
+            assert fast == exact
+            assert hashlib.sha256(fast).hexdigest() == stored.hash
     # Taken as stored, the canonical spelling is the exact text; CanonicalJSON's is, for ASCII text.
     canonical = canonical_json(dict(f.details)).decode()
     assert rows.row_text(as_row(stored, canonical), details_as_stored=True).encode("utf-8") == exact
@@ -215,6 +224,10 @@ def _details_trailing(table: list[list[Any]], i: int, text: str) -> None:
 
 def _id_upper_case(table: list[list[Any]], i: int, _: Any) -> None:
     table[i][1] = table[i][1].upper()
+
+
+def _id_hex(table: list[list[Any]], i: int, _: Any) -> None:
+    table[i][1] = uuid.UUID(table[i][1]).hex
 
 
 def _id_dashed(table: list[list[Any]], i: int, _: Any) -> None:
@@ -276,6 +289,7 @@ TAMPERINGS: dict[str, tuple[Tamper, st.SearchStrategy[Any]]] = {
     "details with trailing text": (_details_trailing, st.sampled_from([" ", "\n", "x", "{}", ' "a"'])),
     "id in upper case": (_id_upper_case, st.none()),
     "id with dashes": (_id_dashed, st.none()),
+    "id as hexadecimal digits": (_id_hex, st.none()),
     "prev_hash": (_set(12), st.from_regex(r"[0-9a-f]{64}", fullmatch=True)),
     "hash": (_set(13), st.from_regex(r"[0-9a-f]{64}", fullmatch=True)),
     "deleted": (_deleted, st.none()),
@@ -299,7 +313,8 @@ def outcome(run: Callable[[], VerifyReport]) -> VerifyReport | type[BaseExceptio
 @settings(max_examples=400)
 def test_walk_over_rows_reports_what_verify_chain_reports(entries: list[dict[str, Any]], name: str, data: st.DataObject) -> None:
     original = chain(entries)
-    table = [as_row(stored) for stored in original]
+    dashed = data.draw(st.booleans())  # PostgreSQL's form of UUIDs, or SQLite's
+    table = [as_row(stored, dashed=dashed) for stored in original]
     tamper, values = TAMPERINGS[name]
     tamper(table, data.draw(st.integers(min_value=0, max_value=len(table) - 1)), data.draw(values))
     signed_at = data.draw(st.integers(min_value=1, max_value=len(original)))

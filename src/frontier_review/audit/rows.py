@@ -38,7 +38,7 @@ __all__ = ["ROW_COLUMNS", "Row", "row_text", "walk_rows"]
 #: What each row holds, in order (the reader's SELECT produces exactly this).
 ROW_COLUMNS = (
     "seq",  # int
-    "id",  # 32 lower-case hexadecimal digits, no dashes
+    "id",  # the UUID's text (36 characters, as str() writes it) or its 32 hexadecimal digits
     "occurred_at",  # "YYYY-MM-DDTHH:MM:SS.ffffffZ" in UTC
     "actor_label",
     "actor_user_id",  # as id, or None
@@ -95,10 +95,12 @@ def _details(text: str) -> str:
     return "".join(_encode(value, 0))
 
 
-def _uuid(hex32: str | None) -> str:
-    if hex32 is None:
+def _uuid(text: str | None) -> str:
+    if text is None:
         return "null"
-    return encode_basestring(f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}")
+    if len(text) == 36:  # PostgreSQL's text form, which is str()'s
+        return encode_basestring(text)
+    return encode_basestring(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")  # SQLite's
 
 
 def _text(value: str | None) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Text, and_, case, cast, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from frontier_review.audit.domain import (
@@ -119,16 +119,16 @@ def _anchor_record(anchor: AnchorPoint, keys: Mapping[str, Ed25519PublicKey]) ->
 def _row_columns(dialect: str) -> list[ColumnElement[Any]] | None:
     """The SELECT list producing rows in :data:`rows.ROW_COLUMNS`' forms, or None for another database.
 
-    UUIDs as 32 hexadecimal digits (SQLite stores them so; PostgreSQL's text form without its
-    dashes) and the time already in the canonical text form where the database can write it
-    (SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC; PostgreSQL formats it with
-    ``to_char``). Anything else comes back as ``NULL``, which the fast path hands to the exact
-    path: SQLite values that are not 26 characters of text, years before 1000.
+    UUIDs as text (SQLite stores 32 hexadecimal digits; PostgreSQL writes the dashed form) and
+    the time already in the canonical text form (SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` in
+    UTC, which needs a ``T`` and a ``Z``; PostgreSQL formats it with ``to_char``). Anything else
+    comes back as ``NULL``, which the fast path hands to the exact path: SQLite values that are
+    not 26 characters of text, years before 1000.
     """
     c = AuditEntry.__table__.c
     if dialect == "sqlite":
 
-        def hex32(col: ColumnElement[Any]) -> ColumnElement[Any]:
+        def uuid_text(col: ColumnElement[Any]) -> ColumnElement[Any]:
             return type_coerce(col, Text)
 
         stored_at = type_coerce(c.occurred_at, Text)
@@ -138,21 +138,22 @@ def _row_columns(dialect: str) -> list[ColumnElement[Any]] | None:
         details: ColumnElement[str] = type_coerce(c.details, Text)
     elif dialect == "postgresql":
 
-        def hex32(col: ColumnElement[Any]) -> ColumnElement[Any]:
-            return func.replace(cast(col, Text), "-", "")
+        def uuid_text(col: ColumnElement[Any]) -> ColumnElement[Any]:
+            return cast(col, Text)
 
-        in_utc = func.timezone("UTC", c.occurred_at)
-        at = case((func.date_part("year", in_utc) >= 1000, func.to_char(in_utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))
+        year_1000: ColumnElement[Any] = literal_column("TIMESTAMPTZ '1000-01-01 00:00:00+00'")
+        in_utc = func.to_char(func.timezone("UTC", c.occurred_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        at = case((c.occurred_at >= year_1000, in_utc))
         details = cast(c.details, Text)
     else:  # pragma: no cover - the platform runs on SQLite and PostgreSQL
         return None
     return [
         c.seq,
-        hex32(c.id),
+        uuid_text(c.id),
         at,
         c.actor_label,
-        hex32(c.actor_user_id),
-        hex32(c.actor_org_id),
+        uuid_text(c.actor_user_id),
+        uuid_text(c.actor_org_id),
         c.action,
         c.outcome,
         c.target_type,
