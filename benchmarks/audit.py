@@ -44,6 +44,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.databases import scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 ENTRY_POINT = Path(sys.executable).with_name("frontier-review")
@@ -222,23 +224,7 @@ def time_cli(data_dir: Path, database_url: str, empty: tuple[Path, str], runs: i
 
 def _database(stack: ExitStack, target: str, data_dir: Path) -> str:
     """A URL for a new, empty database: a file in ``data_dir``, or a new database on ``target``'s server."""
-    if target == "sqlite":
-        return f"sqlite+pysqlite:///{data_dir / 'frontier.db'}"
-    import sqlalchemy as sa
-
-    admin_url = target.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"bench_audit_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    stack.callback(drop)
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    return scratch_database(stack, None if target == "sqlite" else target, data_dir / "frontier.db", prefix="bench_audit")
 
 
 def _load() -> str:

@@ -39,8 +39,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
+from benchmarks.databases import scratch_database
 from frontier_review.audit import browse
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
@@ -217,21 +217,7 @@ def main() -> None:
 
     with ExitStack() as stack:
         data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fr-audit-bench-")))
-        database_url = f"sqlite+pysqlite:///{data / 'frontier.db'}"
-        if args.postgres:
-            admin_url = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-            name = f"fr_audit_bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-            def drop() -> None:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
-
-            stack.callback(drop)
-            database_url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+        database_url = scratch_database(stack, args.postgres, data / "frontier.db", prefix="fr_audit_bench")
         env = {
             **os.environ,
             "FR_ENV": "dev",

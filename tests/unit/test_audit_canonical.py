@@ -44,26 +44,30 @@ def test_canonical_json_refuses_non_finite_numbers(bad: float) -> None:
         canonical_json({"x": bad})
 
 
+# The entry whose hash the formula test spells out (test_audit_rows reads it back from a row).
+DOCUMENTED_ENTRY = EntryFields(
+    seq=7,
+    id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    occurred_at=datetime(2026, 6, 2, 14, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2))),
+    actor_label="ann@example.org",
+    actor_user_id=uuid.UUID(int=1),
+    actor_org_id=None,
+    action="identity:user:created",
+    outcome="success",
+    target_type="user",
+    target_id="u-1",
+    reason=None,
+    details={"email": "bob@example.org"},
+    prev_hash="ab" * 32,
+)
+
+
 # entry_hash ----------------------------------------------------------------------------
 
 
 def test_entry_hash_follows_the_documented_formula() -> None:
     """SHA-256(prev_hash || "\\n" || canonical JSON), so anyone can recompute it from an export."""
-    f = EntryFields(
-        seq=7,
-        id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
-        occurred_at=datetime(2026, 6, 2, 14, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2))),
-        actor_label="ann@example.org",
-        actor_user_id=uuid.UUID(int=1),
-        actor_org_id=None,
-        action="identity:user:created",
-        outcome="success",
-        target_type="user",
-        target_id="u-1",
-        reason=None,
-        details={"email": "bob@example.org"},
-        prev_hash="ab" * 32,
-    )
+    f = DOCUMENTED_ENTRY
     expected_json = (
         '{"action":"identity:user:created",'
         '"actor":{"label":"ann@example.org","org_id":null,"user_id":"00000000-0000-0000-0000-000000000001"},'

@@ -34,6 +34,7 @@ from frontier_review.audit.domain import (
     verify_chain,
     wanted_seqs,
 )
+from tests.unit.test_audit_canonical import DOCUMENTED_ENTRY
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)  # lone surrogates are refused on the way in
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT
@@ -181,21 +182,7 @@ def test_row_text_is_the_exact_paths_text_byte_for_byte(values: dict[str, Any], 
 
 def test_row_text_of_a_documented_entry() -> None:
     """The expected text of test_audit_canonical's formula test, from the row a database returns."""
-    f = EntryFields(
-        seq=7,
-        id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
-        occurred_at=datetime(2026, 6, 2, 14, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2))),
-        actor_label="ann@example.org",
-        actor_user_id=uuid.UUID(int=1),
-        actor_org_id=None,
-        action="identity:user:created",
-        outcome="success",
-        target_type="user",
-        target_id="u-1",
-        reason=None,
-        details={"email": "bob@example.org"},
-        prev_hash="ab" * 32,
-    )
+    f = DOCUMENTED_ENTRY
     row = as_row(StoredEntry(f, entry_hash(f)))
     assert row[1:3] == ["12345678123456781234567812345678", "2026-06-02T12:30:15.123456Z"]
     assert rows.row_text(row) == "ab" * 32 + "\n" + canonical_json(f.canonical()).decode()
