@@ -75,15 +75,21 @@ def iter_entries(session: Session, stmt: Select[AuditEntry]) -> Iterator[AuditEn
     yield from session.scalars(stmt.execution_options(yield_per=1000))
 
 
+def _signed(keys: Mapping[str, Ed25519PublicKey], key_id: str, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` over ``message`` verifies under the trusted key ``key_id`` (False for an unknown key)."""
+    public = keys.get(key_id)
+    if public is None:
+        return False
+    try:
+        public.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def _checkpoint_record(cp: AuditCheckpoint, keys: Mapping[str, Ed25519PublicKey]) -> CheckpointRecord:
-    public = keys.get(cp.key_id)
-    valid = False
-    if public is not None:
-        try:
-            public.verify(cp.signature, checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, cp.key_id))
-            valid = True
-        except InvalidSignature:
-            valid = False
+    message = checkpoint_message(cp.seq, cp.entry_hash, cp.created_at, cp.key_id)
+    valid = _signed(keys, cp.key_id, message, cp.signature)
     return CheckpointRecord(id=cp.id, seq=cp.seq, entry_hash=cp.entry_hash, signature_valid=valid)
 
 
@@ -102,17 +108,10 @@ def _latest_checkpoints_to_anchor(session: Session, keys: Mapping[str, Ed25519Pu
 
 
 def _anchor_record(anchor: AnchorPoint, keys: Mapping[str, Ed25519PublicKey]) -> AnchorRecord:
-    valid: bool | None = None
+    valid: bool | None = None  # an anchor kept without its signature: nothing to check
     if anchor.signature is not None and anchor.key_id is not None and anchor.created_at is not None:
-        public = keys.get(anchor.key_id)
-        valid = False
-        if public is not None:
-            try:
-                message = checkpoint_message(anchor.seq, anchor.entry_hash, anchor.created_at, anchor.key_id)
-                public.verify(anchor.signature, message)
-                valid = True
-            except InvalidSignature:
-                valid = False
+        message = checkpoint_message(anchor.seq, anchor.entry_hash, anchor.created_at, anchor.key_id)
+        valid = _signed(keys, anchor.key_id, message, anchor.signature)
     return AnchorRecord(anchor.seq, anchor.entry_hash, anchor.origin, valid)
 
 
