@@ -19,6 +19,7 @@ def cli_env(container: Container, **overrides: str) -> dict[str, str]:
             "FR_DATA_DIR": str(s.data_dir),
             "FR_DATABASE_URL": s.resolved_database_url,
             "FR_SESSION_SECRET": s.session_secret.get_secret_value(),
+            "FR_GATEWAY_SHED_LAG_MS": str(s.gateway_shed_lag_ms),  # off in tests, as in-process (conftest)
             "COLUMNS": "200",
         }
     )

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     )
     gateway_upstream_timeout_seconds: float = Field(default=300.0, gt=0, le=3600)
     gateway_max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest gateway request body (the prompt).")
+    gateway_shed_lag_ms: float = Field(
+        default=100.0,
+        ge=0,
+        description="Shed new gateway calls (503, retry-after) while the event loop lags more than this; 0 never sheds.",
+    )
     artifact_max_bytes: int = Field(default=100 * 1024 * 1024, gt=0, description="Largest artifact or evidence upload.")
     smtp_url: str | None = Field(
         default=None,

@@ -33,31 +33,49 @@ class PreparedSelect:
         self._sql = str(compiled)
         self._order = list(compiled.positiontup or ()) if compiled.positional else None
         self._bind = _bind_processors(compiled, dialect)
-        # Built at the first row: some drivers' processors need the column's type code.
-        self._result: list[Processor] | None = None
+        self._result: list[Processor] | None = None  # built at the first row (see _processors)
 
     def first(self, params: Mapping[str, Any], connection: Any = None) -> tuple[Any, ...] | None:
         """The first row, on ``connection`` (a DBAPI connection the caller holds) or a pooled one."""
-        bind = self._bind
-        # Values of the statement's own (a literal in a comparison, a LIMIT) and the caller's.
-        values = {name: (bind[name](v) if name in bind else v) for name, v in self._compiled.construct_params(params).items()}
         raw = connection if connection is not None else self._engine.raw_connection()
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute(self._sql, _arguments(values, self._order))
+                cursor.execute(self._sql, self._arguments(params))
                 row = cursor.fetchone()
                 if row is not None and self._result is None:
-                    dialect = self._engine.dialect
-                    self._result = [
-                        column.type.dialect_impl(dialect).result_processor(dialect, description[1])
-                        for column, description in zip(self._columns, cursor.description, strict=True)
-                    ]
+                    self._result = self._processors(cursor.description)
             finally:
                 cursor.close()
         finally:
             if connection is None:
                 raw.close()  # back to the pool, which ends the driver's transaction (reset on return)
+        return self._converted(row)
+
+    async def first_on(self, connection: Any, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """:meth:`first` on an asynchronous driver connection (psycopg's ``AsyncConnection``)."""
+        async with connection.cursor() as cursor:
+            await cursor.execute(self._sql, self._arguments(params))
+            row = await cursor.fetchone()
+            if row is not None and self._result is None:
+                self._result = self._processors(cursor.description)
+        return self._converted(row)
+
+    def _arguments(self, params: Mapping[str, Any]) -> Any:
+        bind = self._bind
+        # Values of the statement's own (a literal in a comparison, a LIMIT) and the caller's.
+        values = {name: (bind[name](v) if name in bind else v) for name, v in self._compiled.construct_params(params).items()}
+        return _arguments(values, self._order)
+
+    def _processors(self, description: Any) -> list[Processor]:
+        # Built at the first row: some drivers' processors need the column's type code.
+        dialect = self._engine.dialect
+        return [
+            column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+            for column, described in zip(self._columns, description, strict=True)
+        ]
+
+    def _converted(self, row: Any) -> tuple[Any, ...] | None:
         if row is None:
             return None
         assert self._result is not None

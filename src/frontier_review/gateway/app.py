@@ -42,6 +42,7 @@ from frontier_review.engagements.access.recorder import (
 )
 from frontier_review.gateway import errors, plumbing, responses, validation
 from frontier_review.gateway.host import GatewayHost
+from frontier_review.gateway.overload import LoadShedder
 from frontier_review.gateway.plumbing import PREFIX, Receive, Scope, Send
 from frontier_review.gateway.proxy import (
     StreamCut,
@@ -71,15 +72,15 @@ class GatewayApp:
         plumbing.quiet_uvicorn_access_log()
         settings = container.settings
         self.max_body = settings.gateway_max_body_bytes
-        self.inline_reads = settings.is_sqlite
         self.quotas = QuotaCounter(settings)
         self.upstreams = Upstreams(
             allow_private=settings.gateway_allow_private_upstreams, timeout_seconds=settings.gateway_upstream_timeout_seconds
         )
         self.cache = upstream_store.UpstreamCache()
         self.contexts = ContextLoader(container.engine)
-        self.watch = Watch(self.contexts.load, container.clock.now)
+        self.watch = Watch(self.contexts.fetch, container.clock.now)
         self.refusals = RefusalTally()
+        self.shedder = LoadShedder(settings.gateway_shed_lag_ms)
         self.metrics = container.metrics
         self._recorder: AccessRecorder | None = None
         self._chainer: Chainer | None = None
@@ -92,10 +93,11 @@ class GatewayApp:
         return self._recorder
 
     async def aclose(self) -> None:
+        await self.shedder.aclose()
         await self.watch.aclose()
         await self.upstreams.close()
         await self.quotas.close()
-        self.contexts.close()
+        await self.contexts.aclose()
         if self._recorder is not None:
             self._recorder.close()
         if self._chainer is not None:
@@ -110,6 +112,8 @@ class GatewayApp:
             await call.refuse(send, errors.GatewayError(status, f"no such gateway route: {scope['method']} {scope['path']}"))
             return
         try:
+            if self.shedder.overloaded():  # past saturation: turned away before any work (``overload``)
+                raise errors.overloaded(self.shedder.retry_after_ms())
             await call.run(receive, send)
         except errors.GatewayError as exc:
             await call.refuse(send, exc)
@@ -244,6 +248,8 @@ class _Call:
         headers = [(b"x-request-id", self.request_id.encode())]
         if exc.retry_after is not None:
             headers.append((b"retry-after", str(exc.retry_after).encode()))
+        if exc.retry_after_ms is not None:
+            headers.append((b"retry-after-ms", str(exc.retry_after_ms).encode()))
         await plumbing.send_body(
             send, exc.status, exc.body(self.request_id if exc.status >= 500 or exc.log_detail else None), headers
         )
@@ -292,13 +298,7 @@ class _Call:
         if token is None or not looks_like_token(token, "frg"):
             raise errors.unauthenticated()
         loop = asyncio.get_running_loop()
-        digest = digest_token(token)
-        if self.app.inline_reads:
-            # SQLite answers from this process's memory in a fraction of a millisecond, holding the
-            # GIL throughout: a thread hop would only add latency and queueing.
-            ctx = self.app.contexts.load_inline(digest)
-        else:
-            ctx = await loop.run_in_executor(None, self.app.contexts.load, digest)
+        ctx = await self.app.contexts.fetch(digest_token(token))
         if ctx is None:
             raise errors.unauthenticated("this gateway token is unknown or revoked")
         if ctx.token_revoked:  # tallied under the token's id (see ``refuse``), not given a row: no caller

@@ -21,6 +21,7 @@ class GatewayError(Exception):
     param: str | None = None
     retry_after: int | None = None
     log_detail: str | None = None
+    retry_after_ms: int | None = None  # finer than ``retry_after``; the OpenAI SDK reads it first
 
     @property
     def outcome(self) -> str:
@@ -49,6 +50,18 @@ def bad_request(message: str, param: str | None = None) -> GatewayError:
 def quota(message: str, code: str, *, retry_after: int | None = None) -> GatewayError:
     """429: a quota is spent; ``retry_after`` (seconds) becomes the ``Retry-After`` header."""
     return GatewayError(429, message, "rate_limit_error", code, retry_after=retry_after)
+
+
+def overloaded(retry_after_ms: int) -> GatewayError:
+    """503: this gateway process is past saturation and sheds new calls (``gateway.overload``)."""
+    return GatewayError(
+        503,
+        "the gateway is busy; try again shortly",
+        "service_unavailable",
+        "overloaded",
+        retry_after=max(1, -(-retry_after_ms // 1000)),
+        retry_after_ms=retry_after_ms,
+    )
 
 
 def upstream_failed(message: str, status: int = 502) -> GatewayError:

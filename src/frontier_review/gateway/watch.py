@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -49,7 +49,7 @@ class Watch:
     """The calls in flight in this process, and the task that re-checks them."""
 
     def __init__(
-        self, load: Callable[[str], CallContext | None], now: Callable[[], datetime], interval: float = INTERVAL
+        self, load: Callable[[str], Awaitable[CallContext | None]], now: Callable[[], datetime], interval: float = INTERVAL
     ) -> None:
         self._load = load
         self._now = now
@@ -81,7 +81,6 @@ class Watch:
                 call.cut(refusal)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while self._calls:
             await asyncio.sleep(self._interval)
             by_token: dict[str, list[Cuttable]] = {}
@@ -90,7 +89,7 @@ class Watch:
                     by_token.setdefault(call.ctx.token_digest, []).append(call)
             for digest, calls in by_token.items():
                 try:
-                    fresh = await loop.run_in_executor(None, self._load, digest)
+                    fresh = await self._load(digest)
                 except Exception:  # the database is away: keep the calls, try again next interval
                     log.exception("re-checking gateway calls in flight failed")
                     continue

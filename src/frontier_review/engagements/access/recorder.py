@@ -179,6 +179,9 @@ class AccessRecorder:
         self._insert = PreparedWrite(engine, insert(AccessLog), COLUMNS)
         self._outcome = PreparedWrite(engine, _OUTCOME_UPDATE, OUTCOME_COLUMNS)
         self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+        # The writer thread's own connection, held between batches: the pool's checkout (with
+        # PostgreSQL's pre-ping round trip) and reset cost more than a small batch's INSERT.
+        self._raw: Any = None
         self._thread = threading.Thread(target=self._run, name="access-recorder", daemon=True)
         self._thread.start()
 
@@ -212,6 +215,7 @@ class AccessRecorder:
                 first = _FLUSH
             if first is None:
                 self._write_safely([], outcomes)
+                self._release_connection()
                 return
             batch = [] if first is _FLUSH else [first]
             while len(batch) < BATCH:
@@ -255,20 +259,33 @@ class AccessRecorder:
                 if outcomes:
                     uow.session.connection().execute(_OUTCOME_UPDATE, _outcome_rows(outcomes, sealed))
             return
-        # The common case, on the calls' path: prepared statements on the driver connection.
-        raw = self._engine.raw_connection()
-        try:
-            cursor = raw.cursor()
+        # The common case, on the calls' path: prepared statements on the writer's own connection.
+        for attempt in (1, 2):
+            fresh = self._raw is None
+            raw = self._raw = self._raw or self._engine.raw_connection()
             try:
-                if rows:
-                    self._insert.execute(cursor, _rows(rows, {}))
-                if outcomes:
-                    self._outcome.execute(cursor, _outcome_rows(outcomes, {}))
-            finally:
-                cursor.close()
-            raw.commit()
-        finally:
-            raw.close()  # back to the pool, which rolls back whatever did not commit
+                cursor = raw.cursor()
+                try:
+                    if rows:
+                        self._insert.execute(cursor, _rows(rows, {}))
+                    if outcomes:
+                        self._outcome.execute(cursor, _outcome_rows(outcomes, {}))
+                finally:
+                    cursor.close()
+                raw.commit()
+                return
+            except Exception as exc:
+                self._raw = None
+                raw.invalidate()  # closed, never handed to anyone else
+                # A connection held since the last batch may have died meanwhile (the server
+                # restarted): one more try on a new one. A fresh connection's failure is real.
+                if fresh or attempt == 2 or not isinstance(exc, self._engine.dialect.loaded_dbapi.OperationalError):
+                    raise
+
+    def _release_connection(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
 
 
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
