@@ -361,7 +361,7 @@ def _tokens_and_keys(cluster: Cluster, world: World, a: httpx.Client, b: httpx.C
 
     gateway_id, gateway = world.reviewer_gateway
     first = _call(b, gateway, world.model)
-    assert first.status_code == 200 and "first upstream" in first.text  # B now holds the opened upstream
+    assert first.status_code == 200 and "first upstream" in first.text, first.text  # B now holds the opened upstream
     rotated = cluster.cli("keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
     settings = cluster.container.settings

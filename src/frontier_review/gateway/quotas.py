@@ -19,15 +19,17 @@ so each of its steps is atomic by construction.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol, cast
 
 from frontier_review.config import Settings
 from frontier_review.engagements.lifecycle.domain import Quotas
 from frontier_review.gateway import errors
+from frontier_review.gateway.resp import PipelinedRedis, RedisReplyError
 
 DAY = 86_400
 MINUTE_TTL = 120  # a minute's counter outlives its minute, so clock skew between processes is harmless
@@ -138,34 +140,34 @@ return {0, grant}
 
 
 class RedisCounters:
-    """Counters in Redis, shared by every gateway process."""
+    """Counters in Redis, shared by every gateway process, over one pipelined connection (``resp``)."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        from redis.asyncio import Redis
-
-        # redis-py's asyncio pool raises (rather than waits) past its size: size it for every
-        # concurrent call one gateway process may hold.
-        self._redis = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1, max_connections=1024)
+        self._redis = PipelinedRedis(url)
         self._prefix = prefix
-        self._admit: Any = self._redis.register_script(ADMIT_SCRIPT)  # EVALSHA, loading the script once
+        self._sha = hashlib.sha1(ADMIT_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
     async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
         p = self._prefix
-        verdict, granted = await self._admit(
-            keys=[p + minute_key, p + day_key, p + tokens_key],
-            args=[MINUTE_TTL, DAY_TTL, limits.per_minute, limits.per_day, limits.tokens_per_day, limits.wanted, limits.least],
-        )
-        return int(verdict), int(granted)
+        keys = (p + minute_key, p + day_key, p + tokens_key)
+        args = (MINUTE_TTL, DAY_TTL, limits.per_minute, limits.per_day, limits.tokens_per_day, limits.wanted, limits.least)
+        try:
+            reply = await self._redis.call("EVALSHA", self._sha, 3, *keys, *args)
+        except RedisReplyError as exc:
+            if not str(exc).startswith("NOSCRIPT"):
+                raise
+            # Not loaded yet (a new or restarted server): EVAL sends the script, which Redis then keeps.
+            reply = await self._redis.call("EVAL", ADMIT_SCRIPT, 3, *keys, *args)
+        assert isinstance(reply, list)
+        verdict, granted = reply
+        return int(cast(int, verdict)), int(cast(int, granted))
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
         key = self._prefix + tokens_key
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incrby(key, tokens)
-            pipe.expire(key, DAY_TTL, nx=True)
-            await pipe.execute()
+        await self._redis.pipeline(("INCRBY", key, tokens), ("EXPIRE", key, DAY_TTL, "NX"))
 
     async def close(self) -> None:
-        await self._redis.aclose()  # type: ignore[attr-defined]  # redis-py 5+; the stubs predate it
+        await self._redis.aclose()
 
 
 @dataclass(frozen=True)

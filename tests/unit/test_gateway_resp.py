@@ -1,0 +1,162 @@
+"""The gateway's pipelined Redis connection: RESP2 parsing, and behaviour against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+import redis
+import uvloop
+from hypothesis import given
+from hypothesis import strategies as st
+
+from frontier_review.gateway.quotas import Limits, RedisCounters
+from frontier_review.gateway.resp import PipelinedRedis, RedisReplyError, _Incomplete, _Protocol, encode, parse
+
+# -- parsing -----------------------------------------------------------------------------------
+
+replies = st.recursive(
+    st.none() | st.integers(-(2**63), 2**63 - 1) | st.binary(max_size=40),
+    lambda inner: st.lists(inner, max_size=5),
+    max_leaves=20,
+)
+
+
+def wire(reply: Any) -> bytes:
+    """How Redis sends ``reply`` (RESP2)."""
+    if reply is None:
+        return b"$-1\r\n"
+    if isinstance(reply, int):
+        return b":%d\r\n" % reply
+    if isinstance(reply, bytes):
+        return b"$%d\r\n%s\r\n" % (len(reply), reply)
+    return b"*%d\r\n" % len(reply) + b"".join(wire(item) for item in reply)
+
+
+@given(st.lists(replies, min_size=1, max_size=6), st.data())
+def test_replies_split_anywhere_reach_their_callers_in_order(sent: list[Any], data: st.DataObject) -> None:
+    async def scenario() -> list[Any]:
+        protocol = _Protocol()
+        loop = asyncio.get_running_loop()
+        waiters = [loop.create_future() for _ in sent]
+        protocol.waiting.extend(waiters)
+        stream = b"".join(wire(r) for r in sent)
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+        for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+            protocol.data_received(stream[start:end])
+        assert not protocol.buffer and not protocol.waiting
+        return [w.result() for w in waiters]
+
+    assert asyncio.run(scenario()) == sent
+
+
+def test_status_error_and_incomplete_replies() -> None:
+    assert parse(b"+OK\r\n") == (b"OK", 5)
+    error, used = parse(b"-NOSCRIPT No matching script\r\n:1\r\n")
+    assert isinstance(error, RedisReplyError) and str(error).startswith("NOSCRIPT") and used == 30
+    for partial in (b"", b":12", b"$5\r\nabc", b"*2\r\n:1\r\n", b"*1\r\n$3\r\nab"):
+        with pytest.raises(_Incomplete):
+            parse(partial)
+    assert encode("SET", b"k", 12) == b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\n12\r\n"
+
+
+def test_a_reply_out_of_step_fails_every_waiting_command() -> None:
+    async def scenario() -> None:
+        protocol = _Protocol()
+        waiters = [asyncio.get_running_loop().create_future() for _ in range(2)]
+        protocol.waiting.extend(waiters)
+        protocol.data_received(b"?what\r\n")
+        assert protocol.closed
+        for waiter in waiters:
+            with pytest.raises(ConnectionError, match="unexpected reply"):
+                waiter.result()
+
+    asyncio.run(scenario())
+
+
+# -- against the real server -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def prefix(redis_url: str) -> Any:
+    name = f"fr-test-resp-{uuid.uuid4().hex[:8]}:"
+    yield name
+    with redis.Redis.from_url(redis_url) as client:
+        for key in client.scan_iter(f"{name}*"):
+            client.delete(key)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])  # servers run on uvloop
+def test_many_concurrent_commands_share_one_connection(run: Any, redis_url: str, prefix: str) -> None:
+    async def scenario() -> None:
+        client = PipelinedRedis(redis_url)
+        try:
+            counts = await asyncio.gather(*(client.call("INCR", prefix + "n") for _ in range(500)))
+            assert sorted(counts) == list(range(1, 501))  # type: ignore[type-var]
+            assert await client.pipeline(("SET", prefix + "s", "v"), ("GET", prefix + "s"), ("GET", prefix + "none")) == [
+                b"OK",
+                b"v",
+                None,
+            ]
+            with pytest.raises(RedisReplyError, match=r"WRONGTYPE|not an integer"):
+                await client.call("INCR", prefix + "s")
+            assert await client.call("GET", prefix + "n") == b"500"  # the connection is still in step
+        finally:
+            await client.aclose()
+
+    run(scenario())
+
+
+@pytest.mark.redis
+def test_a_killed_connection_fails_its_commands_and_the_next_one_reconnects(redis_url: str, prefix: str) -> None:
+    async def scenario() -> None:
+        client = PipelinedRedis(redis_url)
+        try:
+            await client.call("CLIENT", "SETNAME", prefix.rstrip(":"))
+            with redis.Redis.from_url(redis_url) as admin:
+                killed = [c for c in admin.client_list() if c.get("name") == prefix.rstrip(":")]
+                assert len(killed) == 1
+                admin.execute_command("CLIENT", "KILL", "ID", killed[0]["id"])
+            await asyncio.sleep(0.05)
+            assert await client.call("INCR", prefix + "after") == 1  # a new connection
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.redis
+def test_admission_loads_its_script_after_the_server_forgot_it(redis_url: str, prefix: str) -> None:
+    async def scenario() -> None:
+        counters = RedisCounters(redis_url, prefix)
+        limits = Limits(per_minute=10, per_day=100, tokens_per_day=1000, wanted=30, least=1)
+        try:
+            with redis.Redis.from_url(redis_url) as admin:
+                admin.script_flush()
+            assert await counters.admit("m", "d", "t", limits) == (0, 30)
+            with redis.Redis.from_url(redis_url) as admin:
+                assert admin.execute_command("SCRIPT", "EXISTS", counters._sha) == [1]  # EVAL kept it for the next EVALSHA
+            assert await counters.admit("m", "d", "t", limits) == (0, 30)
+            await counters.add_tokens("t", -50)
+            with redis.Redis.from_url(redis_url) as admin:
+                assert int(admin.get(prefix + "t") or 0) == 10
+                assert 0 < admin.ttl(prefix + "t") <= 86_400 + 3600
+        finally:
+            await counters.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_unreachable_server_raises_at_once() -> None:
+    from tests.live import closed_port
+
+    async def scenario(port: int) -> None:
+        client = PipelinedRedis(f"redis://127.0.0.1:{port}/0")
+        with pytest.raises(ConnectionRefusedError):
+            await client.call("PING")
+
+    with closed_port() as port:
+        asyncio.run(scenario(port))
