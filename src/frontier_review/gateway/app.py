@@ -37,9 +37,9 @@ from frontier_review.engagements.access.recorder import (
     AccessRecord,
     AccessRecorder,
     Chainer,
-    RefusalTally,
     in_flight_grace,
 )
+from frontier_review.engagements.access.refusals import RefusalTally
 from frontier_review.gateway import errors, plumbing, responses, validation
 from frontier_review.gateway.host import GatewayHost
 from frontier_review.gateway.overload import LoadShedder
