@@ -328,7 +328,11 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
         assert finished.attempts == 2
         assert finished.samples_done == 12
         with container.sessions() as session:
-            actions = list(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.startswith("evals:run"))))
+            actions = list(
+                session.scalars(
+                    sa.select(AuditEntry.action).where(AuditEntry.action.startswith("evals:run")).order_by(AuditEntry.seq)
+                )
+            )
         assert "evals:run:requeued" in actions
         assert actions.count("evals:run:succeeded") == 1
     finally:

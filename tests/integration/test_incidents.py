@@ -96,7 +96,9 @@ def test_a_report_is_stored_with_normalised_indicators_and_audited(container: Co
     assert view.status is IncidentStatus.RECEIVED
     with container.uow() as uow:
         service.get_incident(uow, world.analyst.principal, view.id)
-        actions = list(uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id))))
+        actions = list(
+            uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id)).order_by(AuditEntry.seq))
+        )
         sealed = uow.session.scalar(sa.select(Incident.narrative_sealed).where(Incident.id == view.id))
     assert actions == ["clearinghouse:incident:reported", "clearinghouse:incident:viewed"]
     assert sealed is not None and b"exfiltrated" not in sealed
@@ -192,7 +194,9 @@ def test_referral_acknowledgement_and_notices_follow_the_label(container: Contai
     audience = {p.user.id for n, p in world.readers().items() if n in NEED_TO_KNOW}
     with container.uow() as uow:
         noticed = set(uow.session.scalars(sa.select(Notification.user_id).where(Notification.link == incident_link(view.id))))
-        actions = list(uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id))))
+        actions = list(
+            uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id)).order_by(AuditEntry.seq))
+        )
     assert noticed, "the audience is told"
     assert noticed <= audience
     assert world.deactivated.user.id not in noticed and world.outsider.user.id not in noticed

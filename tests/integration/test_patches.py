@@ -77,7 +77,9 @@ def test_first_fix_sets_fix_available_and_recomputes_priority(container: Contain
     _add_fix(container, world.submitter, view.id, FixInput("2.4.0", date(2026, 12, 5), "http://vendor.example/2.4"))
     with container.uow() as uow:
         again = reports.get_report(uow, world.treasury.principal, view.id)
-        actions = list(uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id))))
+        actions = list(
+            uow.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.target_id == str(view.id)).order_by(AuditEntry.seq))
+        )
     assert [e.what for e in again.history].count("fix available changed") == 1
     assert actions.count("clearinghouse:fix:added") == 2
     assert actions.count("clearinghouse:report:edited") == 1
