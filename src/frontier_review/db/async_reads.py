@@ -47,6 +47,7 @@ class AsyncReads:
         self._idle: list[Any] = []
         self._open = 0
         self._waiters: deque[asyncio.Future[Any]] = deque()
+        self._closing: set[asyncio.Task[None]] = set()  # held so a close is never collected half-way
         self._closed = False
 
     async def first(self, statement: PreparedSelect, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -114,7 +115,9 @@ class AsyncReads:
 
     def _discard(self, connection: Any) -> None:
         self._open -= 1
-        asyncio.get_running_loop().create_task(_close(connection))
+        task = asyncio.get_running_loop().create_task(_close(connection))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
         self._wake_one()
 
     def _discard_idle(self) -> None:
