@@ -110,6 +110,45 @@ def test_many_concurrent_commands_share_one_connection(run: Any, redis_url: str,
     run(scenario())
 
 
+class _CountingTransport:
+    """A transport's stand-in that counts the writes and passes everything on."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+        self.real.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
+def test_commands_issued_in_one_turn_of_the_loop_leave_in_one_write(run: Any, redis_url: str, prefix: str) -> None:
+    async def scenario() -> None:
+        client = PipelinedRedis(redis_url)
+        try:
+            await client.call("PING")  # connected
+            conn = client._conn
+            assert conn is not None and conn.transport is not None
+            counting = _CountingTransport(conn.transport)
+            conn.transport = counting  # type: ignore[assignment]
+            writes = counting.writes
+            counts = await asyncio.gather(*(client.call("INCR", prefix + "w") for _ in range(50)))
+            assert sorted(counts) == list(range(1, 51))  # type: ignore[type-var]
+            assert len(writes) == 1, len(writes)
+            assert writes[0].count(b"INCR") == 50
+            assert await client.call("GET", prefix + "w") == b"50"  # a later turn: its own write
+            assert len(writes) == 2
+        finally:
+            await client.aclose()
+
+    run(scenario())
+
+
 @pytest.mark.redis
 def test_a_killed_connection_fails_its_commands_and_the_next_one_reconnects(redis_url: str, prefix: str) -> None:
     async def scenario() -> None:

@@ -4,9 +4,10 @@ Every gateway call runs one or two Redis commands (``quotas``). Through redis-py
 client each cost about 0.25 ms of the serving process's CPU (its pool checkout and release, its
 command packing, retry and parsing layers) — at concurrency 64 that was a third of the process's
 budget per call (docs/performance.md). Here every command of the process goes over one
-connection as soon as it is issued, without waiting for earlier replies, and Redis's replies,
-which come back in order, are matched to their callers first-in first-out: a few microseconds of
-work per command, and one write and one read for many concurrent calls.
+connection without waiting for earlier replies (the commands issued in one turn of the event
+loop leave in one write), and Redis's replies, which come back in order, are matched to their
+callers first-in first-out: a few microseconds of work per command, and one write and one read
+for many concurrent calls.
 
 What it covers is what the counters need: commands of bytes, strings and integers; integer,
 status, bulk string, array and error replies. Anything else stays with redis-py.
@@ -84,6 +85,24 @@ class _Protocol(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self.outgoing: list[bytes] = []  # commands issued in this turn of the event loop
+
+    def send(self, data: bytes) -> None:
+        """Queue ``data`` for the write at the end of this turn of the event loop.
+
+        Every command issued while the loop runs one batch of ready callbacks (at concurrency
+        64, many calls' admissions) leaves in one write: a write to a loopback socket costs a
+        system call that wakes Redis, and on a 2-core machine those calls were a large share
+        of the gateway's time (docs/performance.md).
+        """
+        if not self.outgoing:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self.outgoing.append(data)
+
+    def flush(self) -> None:
+        data, self.outgoing = b"".join(self.outgoing), []
+        if data and not self.closed and self.transport is not None:
+            self.transport.write(data)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio.Transport instances
@@ -113,6 +132,7 @@ class _Protocol(asyncio.Protocol):
 
     def fail(self, exc: BaseException) -> None:
         self.closed = True
+        self.outgoing = []
         if self.transport is not None:
             self.transport.abort()
         while self.waiting:
@@ -152,8 +172,7 @@ class PipelinedRedis:
         loop = asyncio.get_running_loop()
         waiters: list[asyncio.Future[Reply]] = [loop.create_future() for _ in commands]
         conn.waiting.extend(waiters)
-        assert conn.transport is not None
-        conn.transport.write(b"".join(encode(*command) for command in commands))
+        conn.send(b"".join(encode(*command) for command in commands))
         try:
             async with asyncio.timeout(self._timeout):
                 return [await waiter for waiter in waiters]
