@@ -46,6 +46,51 @@ def test_fetch_returns_what_load_returns_and_sees_a_revocation_at_once(container
     asyncio.run(scenario())
 
 
+def test_calls_of_one_turn_are_read_together_each_getting_its_own_context(container: Container) -> None:
+    """On PostgreSQL the fetches of one turn of the event loop share one statement (``BATCH_QUERY``);
+    each call still gets exactly the context its own read would give, unknown and revoked tokens
+    included, and a revocation committed between two turns holds for the second."""
+    setup = make_engagement(container)
+    tokens = [gateway_token(container, setup.reviewer, setup) for _ in range(3)]
+    with container.uow() as uow:
+        partner = service.issue_token(uow, setup.agency_admin.principal, setup.engagement.id, name="admin").plaintext
+    digests = [digest_token(t) for t in [*tokens, partner]] + [digest_token("frg_nothing_here")]
+    loader = ContextLoader(container.engine)
+    statements: list[int] = []
+
+    async def scenario() -> None:
+        try:
+            if not container.settings.is_sqlite:
+                assert loader._batch is not None
+                original = AsyncReads.rows
+
+                async def counted(self: AsyncReads, statement: Any, params: Any) -> Any:
+                    statements.append(len(params["digests"]))
+                    return await original(self, statement, params)
+
+                AsyncReads.rows = counted  # type: ignore[method-assign]
+            try:
+                asked = [*digests, digests[0], digests[3]]  # a digest asked twice gets its context twice
+                got = await asyncio.gather(*(loader.fetch(d) for d in asked))
+                assert got == [loader.load(d) for d in asked]
+                assert got[4] is None and got[0] is not None and got[3] is not None
+                assert got[0].access.user_id == setup.reviewer.user.id
+                assert got[3].access.user_id == setup.agency_admin.user.id
+                with container.uow() as uow:
+                    service.revoke_token(uow, setup.reviewer.principal, got[1].token_id)
+                again = await asyncio.gather(*(loader.fetch(d) for d in digests[:3]))
+                assert [c.token_revoked if c else None for c in again] == [False, True, False]
+            finally:
+                if not container.settings.is_sqlite:
+                    AsyncReads.rows = original  # type: ignore[method-assign]
+        finally:
+            await loader.aclose()
+
+    asyncio.run(scenario())
+    if not container.settings.is_sqlite:
+        assert statements == [len(digests), 3]  # one statement per turn, each digest once
+
+
 def _postgres(container: Container) -> None:
     if container.settings.is_sqlite:
         pytest.fail("this test is parametrized to PostgreSQL only")

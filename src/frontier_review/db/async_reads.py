@@ -19,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
 from frontier_review.db.prepared import PreparedSelect
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Enough for one process's reads at concurrency 256: each read holds its connection for about
 # one round trip (a fraction of a millisecond), so a few connections keep up.
 SIZE = 8
@@ -52,10 +53,17 @@ class AsyncReads:
 
     async def first(self, statement: PreparedSelect, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The statement's first row; one retry on a new connection if the first one fails."""
+        return await self._run(lambda connection: statement.first_on(connection, params))
+
+    async def rows(self, statement: PreparedSelect, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of the statement; one retry on a new connection if the first one fails."""
+        return await self._run(lambda connection: statement.rows_on(connection, params))
+
+    async def _run(self, read: Callable[[Any], Awaitable[T]]) -> T:
         for attempt in (1, 2):
             connection = await self._acquire()
             try:
-                row = await statement.first_on(connection, params)
+                result = await read(connection)
             except self._psycopg.OperationalError:
                 self._discard(connection)
                 self._discard_idle()  # they are likely as dead as this one
@@ -66,7 +74,7 @@ class AsyncReads:
                 self._discard(connection)
                 raise
             self._release(connection)
-            return row
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acquire(self) -> Any:

@@ -21,7 +21,7 @@ Processor = Callable[[Any], Any] | None
 
 
 class PreparedSelect:
-    """A SELECT returning at most one row of plain Python values."""
+    """A SELECT returning rows of plain Python values: the first (``first``), or all (``rows_on``)."""
 
     def __init__(self, engine: Engine, statement: Select[Any, *tuple[Any, ...]]) -> None:
         dialect = engine.dialect
@@ -60,6 +60,15 @@ class PreparedSelect:
             if row is not None and self._result is None:
                 self._result = self._processors(cursor.description)
         return self._converted(row)
+
+    async def rows_on(self, connection: Any, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row, on an asynchronous driver connection (psycopg's ``AsyncConnection``)."""
+        async with connection.cursor() as cursor:
+            await cursor.execute(self._sql, self._arguments(params))
+            rows = await cursor.fetchall()
+            if rows and self._result is None:
+                self._result = self._processors(cursor.description)
+        return [row for row in map(self._converted, rows) if row is not None]
 
     def _arguments(self, params: Mapping[str, Any]) -> Any:
         bind = self._bind
