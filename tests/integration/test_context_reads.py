@@ -76,8 +76,10 @@ def test_calls_of_one_turn_are_read_together_each_getting_its_own_context(contai
                 assert got[4] is None and got[0] is not None and got[3] is not None
                 assert got[0].access.user_id == setup.reviewer.user.id
                 assert got[3].access.user_id == setup.agency_admin.user.id
+                second = got[1]
+                assert second is not None
                 with container.uow() as uow:
-                    service.revoke_token(uow, setup.reviewer.principal, got[1].token_id)
+                    service.revoke_token(uow, setup.reviewer.principal, second.token_id)
                 again = await asyncio.gather(*(loader.fetch(d) for d in digests[:3]))
                 assert [c.token_revoked if c else None for c in again] == [False, True, False]
             finally:
