@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from frontier_review.audit.orm import AuditEntry
 from frontier_review.bootstrap import Container
 from frontier_review.composition import Base, build_container
 from frontier_review.config import Settings
@@ -161,13 +162,22 @@ def test_a_busy_instance_restores_whole_on_a_fresh_data_directory(
     manifest = json.loads((backup / "manifest.json").read_text())
     assert {f["path"] for f in manifest["files"]} == {manifest["database"]["file"], "keys.enc", "audit-witness.jsonl"}
     assert manifest["schema_revision"] and manifest["key_samples"]
+    # The backed-up instance records the backup, after its snapshot, naming no path or passphrase.
+    with container.sessions() as session:
+        created = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "security:backup:created")).one()
+    assert created.actor_label == "system:backup-create"
+    assert created.details["rows"] == sum(manifest["database"]["row_counts"].values())
+    assert created.details["master_keys"] is True and created.details["backend"] == manifest["database"]["backend"]
+    assert PASSPHRASE not in json.dumps(created.details) and str(backup) not in json.dumps(created.details)
 
     target = fresh[0]
     restored = run_cli(container, "backup", "restore", str(backup), "--passphrase-file", str(secret), env=target.env(container))
     assert "master key file written" in _ok(restored)
 
     counts = _counts(target.database_url)
-    assert counts == manifest["database"]["row_counts"]
+    expected = dict(manifest["database"]["row_counts"])
+    expected["audit_entries"] += 1  # the restore's own entry, appended to the chain it brought back
+    assert counts == expected
     assert set(Base.metadata.tables) <= set(counts)  # every table of the models was counted
     assert counts["sealed_chunks"] >= 2 and counts["audit_checkpoints"] >= 1 and counts["findings"] >= 4
     assert counts["incidents"] >= 1 and counts["reports"] >= 1
@@ -180,6 +190,11 @@ def test_a_busy_instance_restores_whole_on_a_fresh_data_directory(
             reviewer = principal_of(again, sealed.reviewer_id)
             got = artifacts.download_artifact(uow, reviewer, sealed.engagement_id, sealed.artifact_id)
         assert b"".join(got.chunks) == ARTIFACT
+        with again.sessions() as session:
+            last = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+        assert last.action == "security:backup:restored" and last.actor_label == "system:backup-restore"
+        assert last.details["backup_created_at"] == manifest["created_at"] and last.details["forced"] is False
+        assert "upgraded_from" not in last.details
     finally:
         again.close()
     witness = target.data_dir / "witness" / "audit-checkpoints.jsonl"

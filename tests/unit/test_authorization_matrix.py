@@ -365,6 +365,7 @@ GRID: list[tuple[str, Permission, str]] = [
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.AUDIT_READ_ORG, "org_id:none"),
 
     ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.KEYS_ROTATE, "none"),
+    ("Y    Y    .    .    .    .    .    .    .    .    .    .    .    .", P.BACKUP, "none"),
 
     # registry and coverage
     (".    .    Y    Y    Y    .    .    .    .    .    .    .    .    .", P.REGISTRY_MODEL_CREATE, "org_id:dev"),

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from frontier_review.cli.common import Group, echo, fail, handle_errors
+from frontier_review.cli.common import Group, container, echo, fail, handle_errors
+from frontier_review.kernel.permissions import Permission
+from frontier_review.kernel.principal import Principal
+from frontier_review.security.tags import SecurityTag
+
+if TYPE_CHECKING:
+    from frontier_review.ops.manifest import Manifest
 
 app = Group(no_args_is_help=True)  # its help is in cli.main.GROUPS
 
@@ -20,6 +27,17 @@ _PASSPHRASE_FILE = click.option(
 def _from_file(path: Path) -> str:
     lines = path.read_text(encoding="utf-8").splitlines()
     return lines[0] if lines else ""
+
+
+def _described(manifest: Manifest, *, keys: bool) -> dict[str, Any]:
+    """What the audit entry says of a backup: no path, no passphrase, no key."""
+    return {
+        "backup_created_at": manifest.created_at.isoformat(),
+        "backend": manifest.backend,
+        "schema_revision": manifest.schema_revision,
+        "rows": sum(manifest.row_counts.values()),
+        "master_keys": keys,
+    }
 
 
 @app.command("create")
@@ -39,9 +57,14 @@ def create(directory: Path, without_keys: bool, passphrase_file: Path | None) ->
     """
     from datetime import UTC, datetime
 
-    from frontier_review.config import load_settings
+    from frontier_review.audit import service as audit
     from frontier_review.ops import create_backup
+    from frontier_review.policies import authorize
 
+    c = container()
+    system = Principal.system("backup-create")
+    with c.uow() as uow:
+        authorize(uow, system, Permission.BACKUP, None)
     passphrase: str | None = None
     if not without_keys:
         passphrase = (
@@ -49,9 +72,12 @@ def create(directory: Path, without_keys: bool, passphrase_file: Path | None) ->
             if passphrase_file
             else click.prompt("Backup passphrase (seals the master keys)", hide_input=True, confirmation_prompt=True, err=True)
         )
-    manifest = create_backup(load_settings(), directory, passphrase=passphrase, now=datetime.now(UTC))
+    manifest = create_backup(c.settings, directory, passphrase=passphrase, now=datetime.now(UTC))
     rows = sum(manifest.row_counts.values())
     keys = "master keys sealed under the passphrase" if manifest.keys_file else "master keys left out (--without-keys)"
+    # Recorded in the instance backed up, after its snapshot: the log says when each backup was taken.
+    with c.uow() as uow:
+        audit.record(uow, system, SecurityTag.BACKUP_CREATED, details=_described(manifest, keys=manifest.keys_file is not None))
     echo(f"backup written to {directory}: {manifest.backend} schema {manifest.schema_revision}, {rows} rows, {keys}")
 
 
@@ -67,8 +93,10 @@ def restore(directory: Path, force: bool, passphrase_file: Path | None) -> None:
     schema revision (never newer than this release), the passphrase and that the master keys
     open the backed-up data, and that the target is empty (unless --force). Stop every server first.
     """
+    from frontier_review.audit import service as audit
     from frontier_review.config import load_settings
     from frontier_review.ops import BackupKeysRefused, restore_backup
+    from frontier_review.policies import authorize
 
     def passphrase() -> str:
         if passphrase_file is not None:
@@ -81,6 +109,15 @@ def restore(directory: Path, force: bool, passphrase_file: Path | None) -> None:
     except BackupKeysRefused as exc:
         raise fail(exc.message, 2) from None
     manifest = report.manifest
+    # Recorded in the restored instance, continuing the chain the backup carried.
+    c = container()
+    system = Principal.system("backup-restore")
+    with c.uow() as uow:
+        authorize(uow, system, Permission.BACKUP, None)
+        details = {**_described(manifest, keys=report.key_file_written is not None), "forced": force}
+        if report.upgraded_from:
+            details["upgraded_from"] = report.upgraded_from
+        audit.record(uow, system, SecurityTag.BACKUP_RESTORED, details=details)
     echo(f"restored the {manifest.backend} backup of {manifest.created_at.isoformat()} (schema {manifest.schema_revision})")
     if report.upgraded_from:
         echo(f"migrated the schema from {report.upgraded_from} to this release's")

@@ -1,4 +1,7 @@
-"""What key management records in the audit log (the ``keys`` CLI; values never change once entries carry them)."""
+"""What key management and backups record in the audit log (the ``keys`` and ``backup`` CLIs).
+
+Values never change once entries carry them.
+"""
 
 from __future__ import annotations
 
@@ -13,3 +16,5 @@ class SecurityTag(AuditTag):
     KEYS_STAGED = "security:keys:staged"
     KEYS_ROTATED = "security:keys:rotated"
     KEYS_RETIRED = "security:keys:retired"
+    BACKUP_CREATED = "security:backup:created"
+    BACKUP_RESTORED = "security:backup:restored"
