@@ -142,6 +142,7 @@ class ContextLoader:
         self._reads: AsyncReads | None = None
         self._pending: dict[str, list[asyncio.Future[CallContext | None]]] = {}
         self._reading: set[asyncio.Task[None]] = set()  # held so a batch is never collected half-way
+        self._closed = False
 
     def load(self, digest: str) -> CallContext | None:
         """The context for a token digest; None when no such token exists (a revoked one says so)."""
@@ -177,6 +178,11 @@ class ContextLoader:
 
     def _read_pending(self) -> None:
         pending, self._pending = self._pending, {}
+        if self._closed:  # asked just as the server shut down: those calls end unanswered
+            for futures in pending.values():
+                for future in futures:
+                    future.cancel()
+            return
         digests = list(pending)
         for start in range(0, len(digests), BATCH):
             chunk = {digest: pending[digest] for digest in digests[start : start + BATCH]}
@@ -215,6 +221,7 @@ class ContextLoader:
 
     async def aclose(self) -> None:
         """Close the loader's own connections, if it opened any."""
+        self._closed = True
         for task in list(self._reading):
             task.cancel()
         if self._reading:
