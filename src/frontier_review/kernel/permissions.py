@@ -35,7 +35,7 @@ class Permission(StrEnum):
     AUDIT_EXPORT = "audit:log:export"
     # security
     KEYS_ROTATE = "security:keys:rotate"
-    BACKUP = "security:backup"  # back up or restore the whole instance (the `backup` CLI)
+    BACKUP = "security:backup:manage"  # back up or restore the whole instance (the `backup` CLI)
     # registry
     REGISTRY_MODEL_CREATE = "registry:model:create"
     REGISTRY_MODEL_READ = "registry:model:read"
