@@ -99,26 +99,24 @@ def _engagement_joins(query: Select[Any]) -> Select[Any]:
     )
 
 
+def _by_token(*extra: Any) -> Select[Any]:
+    """The gateway's columns (then ``extra``) for tokens, before the WHERE that picks them."""
+    return _engagement_joins(
+        select(*(column.label(name) for name, column in _TOKEN_FIELDS.items()), *_COLUMNS, *extra)
+        .join(User, User.id == GatewayToken.user_id)
+        .join(Organization, Organization.id == User.organization_id)
+        .join(Engagement, Engagement.id == GatewayToken.engagement_id)
+    )
+
+
 # The gateway's query, by token digest: one round trip per call.
-QUERY = _engagement_joins(
-    select(*(column.label(name) for name, column in _TOKEN_FIELDS.items()), *_COLUMNS)
-    .join(User, User.id == GatewayToken.user_id)
-    .join(Organization, Organization.id == User.organization_id)
-    .join(Engagement, Engagement.id == GatewayToken.engagement_id)
-).where(GatewayToken.token_digest == bindparam("digest"))
+QUERY = _by_token().where(GatewayToken.token_digest == bindparam("digest"))
 
 # The gateway's query on PostgreSQL: the calls that arrived in one turn of the event loop, read
 # together (``ContextLoader.fetch``); each row names its digest last.
-BATCH_QUERY = _engagement_joins(
-    select(
-        *(column.label(name) for name, column in _TOKEN_FIELDS.items()),
-        *_COLUMNS,
-        GatewayToken.token_digest.label("digest"),
-    )
-    .join(User, User.id == GatewayToken.user_id)
-    .join(Organization, Organization.id == User.organization_id)
-    .join(Engagement, Engagement.id == GatewayToken.engagement_id)
-).where(GatewayToken.token_digest == any_(bindparam("digests", type_=ARRAY(String))))
+BATCH_QUERY = _by_token(GatewayToken.token_digest.label("digest")).where(
+    GatewayToken.token_digest == any_(bindparam("digests", type_=ARRAY(String)))
+)
 BATCH = 256  # digests per statement at most
 
 # The same facts for a signed-in person on one engagement (artifact downloads, filings).
@@ -196,18 +194,14 @@ class ContextLoader:
             if self._reads is None:
                 self._reads = AsyncReads(self._engine)
             rows = await self._reads.rows(self._batch, {"digests": list(waiters)})
-        except BaseException as exc:  # every call of the batch fails as its own read would have
-            for futures in waiters.values():
-                for future in futures:
-                    if future.done():
-                        continue
-                    if isinstance(exc, Exception):
-                        future.set_exception(exc)
-                    else:
-                        future.cancel()  # the loader is closing
-            if not isinstance(exc, Exception):
-                raise
+        except Exception as exc:  # every call of the batch fails as its own read would have
+            for future in _waiting(waiters):
+                future.set_exception(exc)
             return
+        except BaseException:  # the loader is closing
+            for future in _waiting(waiters):
+                future.cancel()
+            raise
         found = {row[-1]: row[:-1] for row in rows}
         for digest, futures in waiters.items():
             context = self._context(found.get(digest), digest)
@@ -232,6 +226,11 @@ class ContextLoader:
         if self._reads is not None:
             await self._reads.aclose()
             self._reads = None
+
+
+def _waiting(waiters: dict[str, list[asyncio.Future[CallContext | None]]]) -> list[asyncio.Future[CallContext | None]]:
+    """The calls of a batch still waiting for their context (one that was cut meanwhile is not)."""
+    return [future for futures in waiters.values() for future in futures if not future.done()]
 
 
 def get_access_context(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> AccessContext:
