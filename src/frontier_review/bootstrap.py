@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from frontier_review.config import ConfigurationError, Environment, Settings, check_production_ready
+from frontier_review.db.changes import RedisGeneration, announce_changes
 from frontier_review.db.engine import make_engine, make_session_factory
 from frontier_review.db.uow import DenialWriter, Handlers, Rules, UnitOfWorkFactory
 from frontier_review.jobs.context import JobContext, TaskRegistrar
@@ -39,6 +40,8 @@ class Wiring:
     denial_writer: DenialWriter
     handlers: Handlers = field(default_factory=dict)
     task_registrars: Sequence[TaskRegistrar] = ()
+    # The tables that decide gateway access: their committed changes are announced (``db.changes``).
+    access_tables: frozenset[str] = frozenset()
 
 
 def _session_secret(settings: Settings) -> str:
@@ -66,6 +69,10 @@ class Container:
         self.keyring = KeyringSource(self.settings)
         self.engine: Engine = make_engine(self.settings.resolved_database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self._generation: RedisGeneration | None = None
+        if self.settings.redis_url and self.wiring.access_tables:  # the gateways reuse contexts only with Redis
+            self._generation = RedisGeneration(self.settings.redis_url, self.settings.access_generation_key)
+            announce_changes(self.engine, self.wiring.access_tables, self._generation.bump)
         self.uow = UnitOfWorkFactory(
             self.sessions,
             clock=self.clock,
@@ -131,3 +138,5 @@ class Container:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._generation is not None:
+            self._generation.close()

@@ -44,6 +44,7 @@ from frontier_review.coverage import orm as coverage_orm
 from frontier_review.coverage.policy import RULES as COVERAGE_RULES
 from frontier_review.db.base import Base
 from frontier_review.engagements import orm as engagements_orm
+from frontier_review.engagements.access.context import ACCESS_TABLES
 from frontier_review.engagements.findings import browse as finding_browse
 from frontier_review.engagements.lifecycle import browse as engagement_browse
 from frontier_review.engagements.lifecycle.closing import on_version_status_changed
@@ -129,6 +130,7 @@ WIRING = Wiring(
         ReportDisseminated: (on_report_disseminated, distribute_patches),  # clearinghouse — patches: distribute_patches
     },
     task_registrars=(audit_tasks, evals_tasks, engagements_tasks, subscriptions_tasks),
+    access_tables=ACCESS_TABLES,
 )
 
 

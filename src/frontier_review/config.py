@@ -156,6 +156,11 @@ class Settings(BaseSettings):
         return self.env is Environment.PROD
 
     @property
+    def access_generation_key(self) -> str:
+        """The Redis counter every committed change to who may call the gateway moves (``db.changes``)."""
+        return f"{self.queue_name}:gateway:access-generation"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 

@@ -28,6 +28,7 @@ from frontier_review.gateway.quotas import (
     MemoryCounters,
     QuotaCounter,
     RedisCounters,
+    StaleContext,
 )
 
 NOW = datetime(2026, 6, 2, 12, 0, 30, tzinfo=UTC)
@@ -168,25 +169,54 @@ LOOSE = Limits(per_minute=MANY, per_day=MANY, tokens_per_day=MANY, wanted=0, lea
 @pytest.mark.anyio
 async def test_memory_entries_past_their_expiry_are_forgotten(fake_time: FakeTime) -> None:
     store = MemoryCounters()
-    assert await store.admit("m", "d", "t", LOOSE) == (ADMITTED, 0)
+    assert await store.admit("m", "d", "t", LOOSE, None) == (ADMITTED, 0, None)
     await store.add_tokens("t", 50)
     tight = Limits(per_minute=2, per_day=2, tokens_per_day=50, wanted=0, least=0)
-    assert await store.admit("m", "d", "t", tight) == (OUT_OF_TOKENS, 0)  # two this minute, 50 of 50 tokens used
+    assert await store.admit("m", "d", "t", tight, None) == (OUT_OF_TOKENS, 0, None)  # two this minute, 50 of 50 tokens used
     fake_time.now += MINUTE_TTL
-    assert await store.admit("m", "d", "t", tight) == (OVER_DAY, 0)  # the minute's counter expired, the day's did not
+    assert await store.admit("m", "d", "t", tight, None) == (OVER_DAY, 0, None)  # the minute's counter expired, the day's did not
     fake_time.now += DAY_TTL
-    assert await store.admit("m", "d", "t", tight) == (ADMITTED, 0)  # the day's counters and tokens expired too
+    assert await store.admit("m", "d", "t", tight, None) == (ADMITTED, 0, None)  # the day's counters and tokens expired too
 
 
 @pytest.mark.anyio
 async def test_memory_forgets_finished_windows(fake_time: FakeTime) -> None:
     """Counters of past minutes and days do not pile up in a long-running process."""
     store = MemoryCounters()
-    await store.admit("m1", "d1", "t1", LOOSE)
+    await store.admit("m1", "d1", "t1", LOOSE, None)
     await store.add_tokens("t1", 5)
     fake_time.now += DAY_TTL
-    await store.admit("m2", "d2", "t2", LOOSE)
+    await store.admit("m2", "d2", "t2", LOOSE, None)
     assert sorted(store._values) == ["d2", "m2"]
+
+
+# the access generation (reused contexts, ``gateway.recent``) -------------------------------------
+
+
+@pytest.mark.redis
+@pytest.mark.anyio
+async def test_a_stale_access_generation_is_refused_and_nothing_is_counted(redis_settings: Settings) -> None:
+    counter = QuotaCounter(redis_settings)
+    limits = Quotas(requests_per_day=3, tokens_per_day=MANY, requests_per_minute=MANY)
+    try:
+        assert (await counter.admit(ALICE, limits, NOW)).generation == 0  # never moved yet
+        assert (await counter.admit(ALICE, limits, NOW, generation=0)).generation == 0
+        with redis.Redis.from_url(str(redis_settings.redis_url)) as client:
+            client.incr(redis_settings.access_generation_key)  # a change was committed meanwhile
+        with pytest.raises(StaleContext) as stale:
+            await counter.admit(ALICE, limits, NOW, generation=0)
+        assert stale.value.generation == 1
+        assert (await counter.admit(ALICE, limits, NOW, generation=1)).generation == 1  # the third of the day
+        assert await attempt(counter, limits) == RATE  # the fourth: the stale attempt was not counted
+    finally:
+        await counter.close()
+
+
+@pytest.mark.anyio
+async def test_without_redis_there_is_no_access_generation(bare_settings: Settings) -> None:
+    counter = QuotaCounter(bare_settings)
+    assert not counter.shared
+    assert (await counter.admit(ALICE, Quotas(MANY, MANY, MANY), NOW)).generation is None
 
 
 # reservations (item 10) on both stores --------------------------------------------------------

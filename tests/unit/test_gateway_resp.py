@@ -170,15 +170,15 @@ def test_a_killed_connection_fails_its_commands_and_the_next_one_reconnects(redi
 @pytest.mark.redis
 def test_admission_loads_its_script_after_the_server_forgot_it(redis_url: str, prefix: str) -> None:
     async def scenario() -> None:
-        counters = RedisCounters(redis_url, prefix)
+        counters = RedisCounters(redis_url, prefix, prefix + "access-generation")
         limits = Limits(per_minute=10, per_day=100, tokens_per_day=1000, wanted=30, least=1)
         try:
             with redis.Redis.from_url(redis_url) as admin:
                 admin.script_flush()
-            assert await counters.admit("m", "d", "t", limits) == (0, 30)
+            assert await counters.admit("m", "d", "t", limits, None) == (0, 30, 0)
             with redis.Redis.from_url(redis_url) as admin:
                 assert admin.execute_command("SCRIPT", "EXISTS", counters._sha) == [1]  # EVAL kept it for the next EVALSHA
-            assert await counters.admit("m", "d", "t", limits) == (0, 30)
+            assert await counters.admit("m", "d", "t", limits, None) == (0, 30, 0)
             await counters.add_tokens("t", -50)
             with redis.Redis.from_url(redis_url) as admin:
                 assert int(admin.get(prefix + "t") or 0) == 10

@@ -15,6 +15,11 @@ concurrent ones can spend more than the day's budget.
 Admission is one Redis round trip (a Lua script: both request counters and the reservation),
 on every call's path; the in-memory store is a dictionary, touched only from the event loop,
 so each of its steps is atomic by construction.
+
+The same script first checks the *access generation* (``db.changes``) when the call's access
+context was reused rather than read (``gateway.recent``): if anything that decides access was
+committed since that context was read, it answers :data:`STALE` without counting anything, and
+the gateway reads the context again. Every answer names the generation it saw.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ MINUTE_TTL = 120  # a minute's counter outlives its minute, so clock skew betwee
 DAY_TTL = DAY + 3600
 
 # What admission answers, besides the counts.
-ADMITTED, OVER_MINUTE, OVER_DAY, OUT_OF_TOKENS = 0, 1, 2, 3
+ADMITTED, OVER_MINUTE, OVER_DAY, OUT_OF_TOKENS, STALE = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,14 @@ class Limits:
 class CounterStore(Protocol):
     """Where quota counters live: Redis shared by every gateway process, or memory in one process."""
 
-    async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
+    async def admit(
+        self, minute_key: str, day_key: str, tokens_key: str, limits: Limits, expected: int | None
+    ) -> tuple[int, int, int | None]:
         """Count one request under both keys and, if within the limits, reserve tokens.
 
-        Returns (one of ADMITTED, OVER_MINUTE, OVER_DAY, OUT_OF_TOKENS; the tokens reserved).
+        With ``expected``, first check that the access generation is still that (else STALE,
+        nothing counted). Returns (one of ADMITTED, OVER_MINUTE, OVER_DAY, OUT_OF_TOKENS, STALE;
+        the tokens reserved; the access generation, or None where there is none).
         """
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
@@ -89,8 +98,11 @@ class MemoryCounters:
             self._values = {k: v for k, v in self._values.items() if v[1] > now}
             self._next_sweep = now + 60
 
-    async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
-        # No await from here to the end: on the event loop this whole step is atomic.
+    async def admit(
+        self, minute_key: str, day_key: str, tokens_key: str, limits: Limits, expected: int | None
+    ) -> tuple[int, int, int | None]:
+        # No await from here to the end: on the event loop this whole step is atomic. No process
+        # shares this memory, so there is no access generation (and nothing reuses contexts).
         now = time.monotonic()
         self._sweep(now)
         per_minute = self._incr(minute_key, MINUTE_TTL, 1, now)
@@ -98,7 +110,7 @@ class MemoryCounters:
         verdict = _verdict(per_minute, per_day, self._get(tokens_key, now), limits)
         if verdict[0] == ADMITTED and verdict[1]:
             self._incr(tokens_key, DAY_TTL, verdict[1], now)
-        return verdict
+        return (*verdict, None)
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
         self._incr(tokens_key, DAY_TTL, tokens, time.monotonic())
@@ -119,48 +131,57 @@ def _verdict(per_minute: int, per_day: int, used: int, limits: Limits) -> tuple[
     return ADMITTED, min(limits.wanted, left)
 
 
-# KEYS: minute, day, tokens. ARGV: minute ttl, day ttl, per minute, per day, tokens per day,
-# wanted, least. Counting and reserving in one script: no other call can slip in between.
+# KEYS: minute, day, tokens, access generation. ARGV: minute ttl, day ttl, per minute, per day,
+# tokens per day, wanted, least, expected generation ('' when the context was just read).
+# Checking, counting and reserving in one script: no other call or change can slip in between.
 ADMIT_SCRIPT = """
+local g = tonumber(redis.call('GET', KEYS[4]) or '0')
+if ARGV[8] ~= '' and tonumber(ARGV[8]) ~= g then return {4, 0, g} end
 local m = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
 local d = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2], 'NX')
-if m > tonumber(ARGV[3]) then return {1, 0} end
-if d > tonumber(ARGV[4]) then return {2, 0} end
+if m > tonumber(ARGV[3]) then return {1, 0, g} end
+if d > tonumber(ARGV[4]) then return {2, 0, g} end
 local left = tonumber(ARGV[5]) - tonumber(redis.call('GET', KEYS[3]) or '0')
-if left < math.max(tonumber(ARGV[7]), 1) then return {3, 0} end
+if left < math.max(tonumber(ARGV[7]), 1) then return {3, 0, g} end
 local grant = math.min(tonumber(ARGV[6]), left)
 if grant > 0 then
   redis.call('INCRBY', KEYS[3], grant)
   redis.call('EXPIRE', KEYS[3], ARGV[2], 'NX')
 end
-return {0, grant}
+return {0, grant, g}
 """
 
 
 class RedisCounters:
     """Counters in Redis, shared by every gateway process, over one pipelined connection (``resp``)."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, generation_key: str) -> None:
         self._redis = PipelinedRedis(url)
         self._prefix = prefix
+        self._generation_key = generation_key
         self._sha = hashlib.sha1(ADMIT_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
-    async def admit(self, minute_key: str, day_key: str, tokens_key: str, limits: Limits) -> tuple[int, int]:
+    async def admit(
+        self, minute_key: str, day_key: str, tokens_key: str, limits: Limits, expected: int | None
+    ) -> tuple[int, int, int | None]:
         p = self._prefix
-        keys = (p + minute_key, p + day_key, p + tokens_key)
-        args = (MINUTE_TTL, DAY_TTL, limits.per_minute, limits.per_day, limits.tokens_per_day, limits.wanted, limits.least)
+        keys = (p + minute_key, p + day_key, p + tokens_key, self._generation_key)
+        args = (
+            *(MINUTE_TTL, DAY_TTL, limits.per_minute, limits.per_day, limits.tokens_per_day, limits.wanted, limits.least),
+            "" if expected is None else expected,
+        )
         try:
-            reply = await self._redis.call("EVALSHA", self._sha, 3, *keys, *args)
+            reply = await self._redis.call("EVALSHA", self._sha, 4, *keys, *args)
         except RedisReplyError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
             # Not loaded yet (a new or restarted server): EVAL sends the script, which Redis then keeps.
-            reply = await self._redis.call("EVAL", ADMIT_SCRIPT, 3, *keys, *args)
+            reply = await self._redis.call("EVAL", ADMIT_SCRIPT, 4, *keys, *args)
         assert isinstance(reply, list)
-        verdict, granted = reply
-        return int(cast(int, verdict)), int(cast(int, granted))
+        verdict, granted, generation = reply
+        return int(cast(int, verdict)), int(cast(int, granted)), int(cast(int, generation))
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
         key = self._prefix + tokens_key
@@ -177,6 +198,15 @@ class Reservation:
     participant: uuid.UUID
     day: str
     tokens: int
+    generation: int | None = None  # the access generation admission saw (None without Redis)
+
+
+class StaleContext(Exception):
+    """The reused access context predates a committed change: read it again (nothing was counted)."""
+
+    def __init__(self, generation: int) -> None:
+        super().__init__(generation)
+        self.generation = generation
 
 
 class QuotaCounter:
@@ -184,11 +214,21 @@ class QuotaCounter:
 
     def __init__(self, settings: Settings) -> None:
         self._store: CounterStore = (
-            RedisCounters(settings.redis_url, f"{settings.queue_name}:gateway:") if settings.redis_url else MemoryCounters()
+            RedisCounters(settings.redis_url, f"{settings.queue_name}:gateway:", settings.access_generation_key)
+            if settings.redis_url
+            else MemoryCounters()
         )
+        self.shared = settings.redis_url is not None  # counters, and the access generation, shared by every process
 
     async def admit(
-        self, participant: uuid.UUID, quotas: Quotas, now: datetime, *, wanted: int = 0, least: int = 0
+        self,
+        participant: uuid.UUID,
+        quotas: Quotas,
+        now: datetime,
+        *,
+        wanted: int = 0,
+        least: int = 0,
+        generation: int | None = None,
     ) -> Reservation:
         """Count one request and reserve up to ``wanted`` tokens; raise a 429 when a limit is reached.
 
@@ -198,18 +238,25 @@ class QuotaCounter:
             now: The call's instant (its minute and UTC day name the counters).
             wanted: The call's worst case in tokens; the reservation is capped to what is left today.
             least: The fewest tokens the call can be served with (its prompt and one token per choice).
+            generation: The access generation a reused context was stamped with (``gateway.recent``).
 
         Returns:
             The reservation, to settle with :meth:`settle` once the call's real usage is known.
+
+        Raises:
+            StaleContext: ``generation`` is no longer current; nothing was counted.
         """
         day, minute = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m-%dT%H:%M")
         limits = Limits(quotas.requests_per_minute, quotas.requests_per_day, quotas.tokens_per_day, max(wanted, 0), least)
         try:
-            verdict, granted = await self._store.admit(
-                f"rpm:{participant}:{minute}", f"rpd:{participant}:{day}", f"tpd:{participant}:{day}", limits
+            verdict, granted, seen = await self._store.admit(
+                f"rpm:{participant}:{minute}", f"rpd:{participant}:{day}", f"tpd:{participant}:{day}", limits, generation
             )
         except Exception as exc:  # any storage failure: refuse rather than run unmetered
             raise errors.GatewayError(503, "quota counters are unavailable; try again shortly", "service_unavailable") from exc
+        if verdict == STALE:
+            assert seen is not None
+            raise StaleContext(seen)
         if verdict == OVER_MINUTE:
             raise errors.quota(
                 f"over your organization's quota of {quotas.requests_per_minute} requests per minute",
@@ -227,7 +274,7 @@ class QuotaCounter:
             if least > 1:
                 message += "; what is left today is too little for this request"
             raise errors.quota(message, "insufficient_quota", retry_after=_seconds_to_next_day(now))
-        return Reservation(participant, day, granted)
+        return Reservation(participant, day, granted, seen)
 
     async def settle(self, reservation: Reservation, used: int) -> None:
         """Replace a reservation by the tokens really used (giving back the difference)."""

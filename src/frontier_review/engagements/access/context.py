@@ -3,9 +3,10 @@
 Every caller gets the same typed record (:class:`~.domain.AccessContext`) from the same columns,
 in one query: the gateway by token digest on every call (:class:`ContextLoader`, a prepared
 statement; on PostgreSQL the calls of one turn of the event loop share one), services for a
-signed-in principal (:func:`get_access_context`). Nothing that decides access is cached across
-requests, so a revocation, a release or a terms change holds on the very next request in every
-process.
+signed-in principal (:func:`get_access_context`). This loader caches nothing, so a revocation, a
+release or a terms change holds on the very next read in every process. (The gateway on
+PostgreSQL reuses what it read between calls only while nothing in :data:`ACCESS_TABLES` has
+changed since, checked on every call: ``gateway.recent``.)
 
 Deliberate exception: this module's query joins the identity area's ``users`` and
 ``organizations`` and the registry's ``models`` and ``model_versions`` tables directly. The
@@ -20,8 +21,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, exists, func, select
+from sqlalchemy import ARRAY, Select, String, Table, and_, any_, bindparam, exists, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.util import find_tables
 
 from frontier_review.db.async_reads import AsyncReads
 from frontier_review.db.prepared import PreparedSelect
@@ -43,7 +45,7 @@ from frontier_review.identity.orm import Organization, User  # deliberate except
 from frontier_review.kernel.principal import OrgKind, Principal
 from frontier_review.registry.orm import Model, ModelVersion  # deliberate exception: see the module docstring
 
-__all__ = ["BATCH_QUERY", "QUERY", "ContextLoader", "get_access_context"]
+__all__ = ["ACCESS_TABLES", "BATCH_QUERY", "QUERY", "ContextLoader", "get_access_context"]
 
 _revoked_user = exists().where(and_(RevokedUser.engagement_id == Engagement.id, RevokedUser.user_id == User.id))
 _designation = (
@@ -118,6 +120,10 @@ BATCH_QUERY = _by_token(GatewayToken.token_digest.label("digest")).where(
     GatewayToken.token_digest == any_(bindparam("digests", type_=ARRAY(String)))
 )
 BATCH = 256  # digests per statement at most
+
+# Every table the gateway's query reads: a committed write to one of them is announced to the
+# gateways (``db.changes``), which then stop reusing the contexts they read before it.
+ACCESS_TABLES = frozenset(t.name for t in find_tables(QUERY, check_columns=True) if isinstance(t, Table))
 
 # The same facts for a signed-in person on one engagement (artifact downloads, filings).
 PRINCIPAL_QUERY = _engagement_joins(

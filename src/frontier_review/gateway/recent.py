@@ -1,0 +1,90 @@
+"""Access contexts reused between a caller's calls, for as long as nothing that decides them changed.
+
+On PostgreSQL the context read was the largest part of what the gateway adds to a call at
+concurrency 1 (about 1 ms of round trip to a server that had gone idle; docs/performance.md).
+With Redis, which every call already visits to count its quota, a context read for a token is
+reused by the next calls of that token on three conditions:
+
+* **Nothing that decides access was committed since it was read.** Each context is stamped with
+  the *access generation* (a Redis counter that every committed write to the tables the context
+  reads increments before its commit returns: ``db.changes``) as last seen *before* its read
+  started. A call that reuses it sends that stamp with its quota admission, and the admission
+  script refuses to count it when the generation moved (``quotas.STALE``); the call then reads
+  the context again and is decided on that. So once a revocation's request has answered, the
+  next call in every process reads the database, as it would with no reuse.
+* **It is younger than** :data:`REUSE_SECONDS`. This bounds what the generation cannot see: a
+  change written outside the application, or an announcement lost to a Redis failure.
+* **It admitted the call.** A refusal is only ever decided on a context read for that call: a
+  reused context that would refuse is dropped and read again.
+
+Only gateway calls that reach quota admission reuse a context (``/models`` reads afresh), and the
+calls in flight are still re-checked on fresh reads (``watch``). Without Redis, or on SQLite
+(whose read is a fraction of a millisecond in-process), nothing is reused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from frontier_review.engagements.access.context import ContextLoader
+from frontier_review.engagements.access.domain import CallContext
+
+REUSE_SECONDS = 1.0
+LIMIT = 10_000  # tokens remembered at most; past it the oldest half is forgotten
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A context read for an earlier call, and the access generation seen before that read."""
+
+    context: CallContext
+    generation: int
+    until: float  # monotonic seconds
+
+
+class CallContexts:
+    """The gateway's contexts: read by the loader, reused while the access generation holds."""
+
+    def __init__(self, loader: ContextLoader, *, reuse: bool, clock: Callable[[], float] = time.monotonic) -> None:
+        self._loader = loader
+        self._reuse = reuse
+        self._clock = clock
+        self._recent: dict[str, Reused] = {}
+        self._generation: int | None = None  # the latest seen, from any admission's answer
+
+    def observe(self, generation: int | None) -> None:
+        """Note the access generation an admission saw (answers on one connection only grow)."""
+        if generation is not None and (self._generation is None or generation > self._generation):
+            self._generation = generation
+
+    def recent(self, digest: str) -> Reused | None:
+        """The context reused for this token's next call, if one may be."""
+        found = self._recent.get(digest)
+        if found is None:
+            return None
+        if found.until <= self._clock() or (self._generation is not None and found.generation < self._generation):
+            del self._recent[digest]  # too old, or already known to predate a change
+            return None
+        return found
+
+    def forget(self, digest: str) -> None:
+        self._recent.pop(digest, None)
+
+    async def fetch(self, digest: str) -> CallContext | None:
+        """Read the context for a token now, and keep it for reuse.
+
+        The stamp is the generation seen before the read started: every change committed after
+        that moves the generation past it, so a stamp can only be too old (one read more), never
+        too new.
+        """
+        stamp, started = self._generation, self._clock()
+        context = await self._loader.fetch(digest)
+        if self._reuse and stamp is not None and context is not None and not context.token_revoked:
+            if len(self._recent) >= LIMIT:
+                for old in list(self._recent)[: LIMIT // 2]:  # dicts keep insertion order: oldest first
+                    del self._recent[old]
+            self._recent.pop(digest, None)
+            self._recent[digest] = Reused(context, stamp, started + REUSE_SECONDS)
+        return context
