@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -269,8 +270,28 @@ def test_a_failing_grader_fails_the_run_with_a_readable_reason(container: Contai
     assert finished.errors == 5
 
 
-def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Settings, tmp_path: Path) -> None:
-    """E2: kill the worker process (and its runner) mid-run; the next worker re-queues and finishes it."""
+@pytest.fixture(params=["file", pytest.param("redis", marks=pytest.mark.redis)])
+def job_queue(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The job queue: the SQLite file in the data directory, or Redis (a queue name of the test's own)."""
+    if request.param == "file":
+        yield None
+        return
+    url: str = request.getfixturevalue("redis_url")
+    yield url
+    import redis
+
+    queue_name = request.getfixturevalue("settings").queue_name
+    with redis.Redis.from_url(url) as client:  # huey's keys and ours, for this test's queue name only
+        for key in client.scan_iter(f"*{queue_name}*"):
+            client.delete(key)
+
+
+def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Settings, tmp_path: Path, job_queue: str | None) -> None:
+    """E2: kill the worker process (and its runner) mid-run; the next worker re-queues and finishes it.
+
+    On both queues: a job a killed worker had taken from Redis is gone from Redis (huey's pop is
+    not acknowledged), and the run's row in the database is what brings it back.
+    """
     import os
     import signal
     import subprocess
@@ -281,7 +302,7 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
     from frontier_review.kernel.clock import SystemClock
     from tests.cli import cli_env
 
-    container = build_container(settings.model_copy(update={"run_stale_seconds": 3}), clock=SystemClock())
+    container = build_container(settings.model_copy(update={"run_stale_seconds": 3, "redis_url": job_queue}), clock=SystemClock())
     workers: list[subprocess.Popen[bytes]] = []
 
     def start_worker() -> subprocess.Popen[bytes]:
@@ -291,6 +312,7 @@ def test_a_run_whose_worker_is_killed_is_requeued_and_finishes(settings: Setting
             FR_RUN_STALE_SECONDS="3",
             FR_QUEUE_NAME=container.settings.queue_name,
             FR_GATEWAY_ALLOW_PRIVATE_UPSTREAMS="true",
+            **({"FR_REDIS_URL": job_queue} if job_queue else {}),
         )
         proc = subprocess.Popen(
             [sys.executable, "-m", "frontier_review.cli", "worker"],

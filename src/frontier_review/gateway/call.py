@@ -360,8 +360,10 @@ class Call:
         await self.app.recorder.record(record)
         await plumbing.send_json(send, 200, payload, self.request_id)
 
-    async def _open(self, target: UpstreamTarget, forwarded: dict[str, Any]) -> UpstreamResponse:
-        upstream = await self.app.upstreams.open(target, self.path, forwarded)
+    async def _open(self, target: UpstreamTarget, forwarded: dict[str, Any], *, stream: bool) -> UpstreamResponse:
+        # The row is handed to the writer once the request is on its way: the upstream's time
+        # covers the write, and the request does not wait behind the hand-off.
+        upstream = await self.app.upstreams.open(target, self.path, forwarded, on_sent=partial(self._begin, stream=stream))
         if upstream.status != 200:
             detail = await error_message(upstream, target)
             raise errors.upstream_refused(upstream.status, detail, retry_after(upstream))
@@ -373,9 +375,8 @@ class Call:
 
     async def complete(self, send: Send, checked: validation.Checked, forwarded: dict[str, Any], target: UpstreamTarget) -> None:
         assert self.ctx is not None
-        self._begin(stream=False)
         waited = time.perf_counter()
-        upstream = await self._open(target, forwarded)
+        upstream = await self._open(target, forwarded, stream=False)
         try:
             payload = await upstream.json()
         except ValueError:
@@ -410,9 +411,8 @@ class Call:
         request = checked.body
         wants_usage = bool((request.get("stream_options") or {}).get("include_usage"))
         forwarded = {**forwarded, "stream_options": {"include_usage": True}}
-        self._begin(stream=True)
         waited = time.perf_counter()
-        upstream = await self._open(target, forwarded)
+        upstream = await self._open(target, forwarded, stream=True)
         self.upstream_seconds += time.perf_counter() - waited
         try:
             await self._await_written()

@@ -28,7 +28,7 @@ import ssl
 import time
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -271,8 +271,10 @@ class Upstreams:
         elif conn.transport is not None:
             conn.transport.abort()
 
-    async def open(self, target: UpstreamTarget, path: str, body: dict[str, Any]) -> UpstreamResponse:
-        """Send ``body`` to the target; return once the answer's headers are in."""
+    async def open(
+        self, target: UpstreamTarget, path: str, body: dict[str, Any], *, on_sent: Callable[[], None] | None = None
+    ) -> UpstreamResponse:
+        """Send ``body`` to the target (then call ``on_sent``); return once the answer's headers are in."""
         loop = asyncio.get_running_loop()
         origin, request = _request(target, path, json.dumps(body).encode())
         deadline = loop.time() + self._timeout  # one deadline for the whole call, a stream's body included
@@ -281,6 +283,8 @@ class Upstreams:
             async with asyncio.timeout_at(deadline):
                 conn = await self._connection(origin)
                 conn.send(request)
+                if on_sent is not None:
+                    on_sent()
                 await conn.headers_received()
         except TimeoutError:
             self._discard(conn)

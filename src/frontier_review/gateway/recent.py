@@ -52,11 +52,16 @@ class CallContexts:
         self._reuse = reuse
         self._clock = clock
         self._recent: dict[str, Reused] = {}
-        self._generation: int | None = None  # the latest seen, from any admission's answer
+        self._generation: int | None = None  # as the latest admission's answer saw it
 
     def observe(self, generation: int | None) -> None:
-        """Note the access generation an admission saw (answers on one connection only grow)."""
-        if generation is not None and (self._generation is None or generation > self._generation):
+        """Note the access generation an admission saw.
+
+        The answers come back in order on one connection, so the latest is the current value.
+        It is taken even when lower: a Redis that lost the counter (restarted without its
+        data, or evicted it) starts again from 0, and every context stamped before is dropped.
+        """
+        if generation is not None:
             self._generation = generation
 
     def recent(self, digest: str) -> Reused | None:
@@ -64,7 +69,7 @@ class CallContexts:
         found = self._recent.get(digest)
         if found is None:
             return None
-        if found.until <= self._clock() or (self._generation is not None and found.generation < self._generation):
+        if found.until <= self._clock() or found.generation != self._generation:
             del self._recent[digest]  # too old, or already known to predate a change
             return None
         return found
