@@ -278,12 +278,9 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
     serve_env = dict(env)
     if args.profile:
         serve_env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
-    # As `frontier-review serve` runs uvicorn: log level info (access log on), no server
-    # header, no proxy headers; uvicorn picks uvloop and httptools, which are installed.
-    extra = ["--log-level", "info", "--no-server-header", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
-    if args.workers > 1:
-        extra += ["--workers", str(args.workers)]
-    server = _start("gateway", _uvicorn("benchmarks.gateway:gateway_app", port, extra), serve_env, tmp / "gateway.log", stack)
+    # As `frontier-review serve` runs uvicorn, its HTTP protocol included (benchmarks/serve_gateway.py).
+    argv = [sys.executable, "-m", "benchmarks.serve_gateway", str(port), str(args.workers)]
+    server = _start("gateway", argv, serve_env, tmp / "gateway.log", stack)
     site = f"http://127.0.0.1:{port}"
     _wait_ready(server, f"{site}/healthz", 60)
     many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from frontier_review.asgi import attach, create_app
 from frontier_review.bootstrap import Container
 from frontier_review.gateway.dispatch import GatewayDispatch
+from frontier_review.http_protocol import HttpProtocol
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -81,6 +82,7 @@ def serve(container: Container, *, span_exporter: SpanExporter | None = None) ->
         log_level="warning",
         lifespan="on",
         server_header=False,
+        http=HttpProtocol,  # as `frontier-review serve` runs it
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

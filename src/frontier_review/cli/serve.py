@@ -75,6 +75,7 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
     from frontier_review.asgi import create_asgi
     from frontier_review.db import migrate
     from frontier_review.demo import data as demo_data
+    from frontier_review.http_protocol import HttpProtocol
     from frontier_review.jobs.queue import start_embedded_consumer
     from frontier_review.telemetry.logs import configure_logging
 
@@ -120,6 +121,7 @@ def serve(host: str | None, port: int | None, demo: bool, migrate_first: bool, e
             # each request with its route template and request id instead (telemetry.http).
             access_log=False,
             server_header=False,
+            http=HttpProtocol,  # a response's head leaves with its body (frontier_review.http_protocol)
             # Only a configured proxy may tell us the client's address (it lands in audit entries).
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=settings.trusted_proxies or "",
