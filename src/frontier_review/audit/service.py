@@ -31,7 +31,7 @@ from frontier_review.audit.tags import AuditLogTag
 from frontier_review.audit.verifying import iter_entries, stored_entry, verify_log
 from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.kernel.errors import ValidationFailed
-from frontier_review.kernel.ids import new_id
+from frontier_review.kernel.ids import new_id, record_id
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.principal import Principal
 from frontier_review.kernel.tags import AuditTag
@@ -167,7 +167,7 @@ def _append_locked(
     session = uow.session
     fields = EntryFields(
         seq=head.last_seq + 1,
-        id=new_id(),
+        id=record_id(),  # one per entry, many per second from the gateway: no secret
         occurred_at=occurred_at or uow.clock.now(),
         actor_label=actor_label,
         actor_user_id=actor_user_id,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +39,7 @@ from frontier_review.gateway.proxy import (
     scrub,
 )
 from frontier_review.gateway.quotas import Reservation, StaleContext
+from frontier_review.kernel.ids import record_id
 from frontier_review.security.tokens import digest_token, looks_like_token
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Call:
         self.variant: str | None = None
         self.responded = False
         self.now = app.container.clock.now()
-        self.ref = uuid.uuid4()  # the access-log row's ref, and the request id the client sees
+        self.ref = record_id()  # the access-log row's ref, and the request id the client sees (no secret)
         self.request_id = f"req_{self.ref.hex}"
         self.ahead: AccessRecord | None = None  # the row written ahead of a forwarded call
         self.written: asyncio.Future[None] | None = None
