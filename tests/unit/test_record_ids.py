@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import random
 import uuid
 
 from frontier_review.kernel.ids import record_id
@@ -16,6 +17,14 @@ def test_record_ids_are_version_4_uuids_and_do_not_repeat() -> None:
     ids = [record_id() for _ in range(100_000)]
     assert len(set(ids)) == len(ids)
     assert all(i.version == 4 and i.variant == uuid.RFC_4122 for i in ids[:1000])
+
+
+def test_seeding_the_shared_generator_never_repeats_an_id() -> None:
+    """Hypothesis seeds ``random`` for each example, in the same process as a live test server."""
+    random.seed(0)
+    first = record_id()
+    random.seed(0)
+    assert record_id() != first
 
 
 def test_a_forked_child_draws_other_ids_than_its_parent() -> None:
