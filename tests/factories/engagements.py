@@ -13,6 +13,7 @@ from frontier_review.engagements.lifecycle.domain import Materials, Protections,
 from frontier_review.engagements.lifecycle.views import EngagementView
 from frontier_review.identity.domain import OrgKind, Role
 from frontier_review.identity.service import OrganizationView
+from frontier_review.kernel.errors import Conflict
 from tests.factories.coverage import make_version
 from tests.factories.identity import SYSTEM, Person, make_org, make_user
 
@@ -103,9 +104,17 @@ def make_engagement(
         if offer:
             view = service.offer(uow, developer.principal, view.id)
     if offer and accept:
-        with container.uow() as uow:
-            service.accept_terms(uow, agency_admin.principal, view.id, terms_number=1)
-            view = service.accept_terms(uow, partner_admin.principal, view.id, terms_number=1)
+        for attempt in range(3):
+            # Where real workers run (tests/integration/test_scale_out.py), their sweeper may
+            # record the window's start in the same instant: a Conflict, nothing written, try again.
+            try:
+                with container.uow() as uow:
+                    service.accept_terms(uow, agency_admin.principal, view.id, terms_number=1)
+                    view = service.accept_terms(uow, partner_admin.principal, view.id, terms_number=1)
+                break
+            except Conflict:
+                if attempt == 2:
+                    raise
     with container.uow() as uow:
         view = service.get_engagement(uow, developer.principal, view.id)
     return Setup(view, developer, agency, agency_admin, reviewer, partner, partner_admin, partner_reviewer, program_office)

@@ -68,3 +68,27 @@ def test_a_sweep_skips_an_engagement_another_sweep_holds(container: Container, c
     assert not waited and swept == [0]  # skipped: neither waited for nor recorded twice
     assert _sweep(container) == 1  # the next minute's sweep records it
     assert _recorded(container)[0][ACTIVE] == 1
+
+
+def test_a_change_racing_the_sweep_is_a_conflict_and_writes_nothing(container: Container, clock: FrozenClock) -> None:
+    """Accepting terms while the sweep records the window's start: a 409-style Conflict, not a crash.
+
+    The acceptance loaded the engagement before the sweep committed; its write then finds the
+    row's version moved. Nothing of it is kept, and trying again succeeds.
+    """
+    from frontier_review import engagements as service
+    from frontier_review.engagements.lifecycle.orm import Participant
+    from frontier_review.kernel.errors import Conflict
+
+    setup = make_engagement(container, start=clock.now() + timedelta(minutes=5), accept=False)
+    clock.advance(timedelta(minutes=6))
+    with pytest.raises(Conflict, match="changed by someone else"), container.uow() as uow:
+        held = uow.session.get(Engagement, setup.engagement.id)  # read before the sweep commits (and kept)
+        assert held is not None and _sweep(container) == 1
+        service.accept_terms(uow, setup.agency_admin.principal, setup.engagement.id, terms_number=1)
+    with container.sessions() as session:
+        accepted = session.scalars(sa.select(Participant.accepted_terms).where(Participant.engagement_id == setup.engagement.id))
+        assert set(accepted) == {None}
+    with container.uow() as uow:
+        view = service.accept_terms(uow, setup.agency_admin.principal, setup.engagement.id, terms_number=1)
+    assert view.id == setup.engagement.id

@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from frontier_review.kernel.authz import Rule
 from frontier_review.kernel.clock import Clock
+from frontier_review.kernel.errors import Conflict
 from frontier_review.kernel.keys import KeySource
 from frontier_review.kernel.permissions import Permission
 from frontier_review.kernel.tags import AuditTag
@@ -90,8 +92,6 @@ class UnitOfWork:
         """
         from sqlalchemy.exc import IntegrityError
 
-        from frontier_review.kernel.errors import Conflict
-
         try:
             with self.session.begin_nested():
                 self.session.flush()
@@ -143,6 +143,10 @@ class UnitOfWorkFactory:
             uow.session.close()
             if uow.denials:
                 self._write_denials_after_rollback(uow, exc)
+            if isinstance(exc, StaleDataError):
+                # A versioned row (an engagement) changed under this transaction: another request
+                # or the sweeper got there first. Nothing was written; the caller may try again.
+                raise Conflict("this record was changed by someone else at the same moment; reload it and try again") from exc
             raise
         else:
             uow.session.close()
