@@ -56,11 +56,10 @@ class GatewayApp:
             allow_private=settings.gateway_allow_private_upstreams, timeout_seconds=settings.gateway_upstream_timeout_seconds
         )
         self.cache = upstream_store.UpstreamCache()
-        loader = ContextLoader(container.engine)
-        self.loader = loader
+        self.loader = ContextLoader(container.engine)
         # Reuse between calls needs the access generation in Redis; on SQLite a read costs less.
-        self.contexts = CallContexts(loader, reuse=self.quotas.shared and container.engine.dialect.name != "sqlite")
-        self.watch = Watch(loader.fetch, container.clock.now)  # calls in flight: always a fresh read
+        self.contexts = CallContexts(self.loader, reuse=self.quotas.shared and container.engine.dialect.name != "sqlite")
+        self.watch = Watch(self.loader.fetch, container.clock.now)  # calls in flight: always a fresh read
         self.refusals = RefusalTally()
         self.shedder = LoadShedder(settings.gateway_shed_lag_ms)
         self.metrics = container.metrics
