@@ -3,12 +3,14 @@
 A local OpenAI-compatible upstream (the package's fake model, ``frontier_review.mockllm``, with
 its benchmark preset, in its own uvicorn process: raw ASGI on uvloop and httptools) answers every
 chat completion after a fixed latency (20 ms by default), streaming or not, with usage. Three
-targets are measured with the same load generator (asyncio on uvloop, one pooled aiohttp client),
-at concurrency 1, 64 and 256, streaming and not:
+targets are measured with the same load generator (asyncio on uvloop, one keep-alive connection per
+caller, responses parsed by httptools: ``benchmarks/loadgen.py``; ``--client aiohttp`` uses
+aiohttp's client instead, as runs before session 13 did), at concurrency 1, 64 and 256, streaming
+and not:
 
   direct:   the upstream itself (the baseline);
   gateway:  Frontier Review's ``/gateway/v1`` in its own uvicorn process, built like
-            ``frontier-review serve`` (the whole web app, uvloop + httptools, access log on),
+            ``frontier-review serve`` (the whole web app, uvloop + httptools, its HTTP protocol, no access log),
             with a fresh data directory and database, and one engagement set up as people set
             one up: the operator with the CLI, everyone else through the server's REST API
             (``benchmarks/scenario.py``); authentication, window, quotas (set high, still
@@ -36,6 +38,7 @@ import argparse
 import asyncio
 import base64
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -58,6 +61,11 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is on the path, the repository is not
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.loadgen import Answer, Caller  # noqa: E402
+
 LITELLM = "litellm[proxy]==1.108.0"
 CACHE = Path.home() / ".cache" / "frontier-review-bench"  # the benchmark's own venvs, outside the repository
 LITELLM_VENV = CACHE / "litellm-venv"
@@ -205,6 +213,19 @@ def _wait_ready(server: Server, url: str, timeout: float, headers: dict[str, str
     raise RuntimeError(f"{server.name} did not answer {url} within {timeout:.0f} s:\n{server.tail()}")
 
 
+def _share_accepts(env: dict[str, str], workers: int) -> None:
+    """Several server processes on one listening socket: each takes one new connection at a time.
+
+    Without it libuv (under uvloop) accepts every pending connection in a loop, so the process
+    that wakes first takes a burst of connections whole; with a fixed set of keep-alive callers
+    one process then served most of the calls for the whole cell (0.83 of a core against 0.19,
+    measured) and the other sat idle. ``UV_TCP_SINGLE_ACCEPT`` is libuv's switch for exactly
+    this, as Node's cluster uses it; both proxies get it, so neither is measured on a lopsided
+    split (docs/performance.md, "Session 13")."""
+    if workers > 1:
+        env["UV_TCP_SINGLE_ACCEPT"] = "1"
+
+
 def _uvicorn(factory: str, port: int, extra: list[str]) -> list[str]:
     argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(ROOT)]
     return [*argv, "--host", "127.0.0.1", "--port", str(port), *extra]
@@ -256,7 +277,6 @@ class Target:
 def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tmp: Path, stack: ExitStack) -> Target:
     """Prepare a fresh instance with the CLI, serve the app in its own process, then set the
     engagement up through that server's REST API (``benchmarks/scenario.py``)."""
-    sys.path.insert(0, str(ROOT))
     from benchmarks.scenario import prepare_instance, set_up_engagement
 
     data_dir = tmp / "data"
@@ -276,6 +296,7 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
 
     port = _free_port()
     serve_env = dict(env)
+    _share_accepts(serve_env, args.workers)
     if args.profile:
         serve_env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
     # As `frontier-review serve` runs uvicorn, its HTTP protocol included (benchmarks/serve_gateway.py).
@@ -335,6 +356,7 @@ def start_litellm(args: argparse.Namespace, upstream: str, tmp: Path, stack: Exi
     config.write_text(json.dumps({"model_list": [model], "general_settings": {"master_key": LITELLM_KEY}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FR_", "OPENAI_", "LITELLM_", "DATABASE_URL"))}
     env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_TELEMETRY="False", DISABLE_ADMIN_UI="True", NO_PROXY="*")
+    _share_accepts(env, args.workers)
     port = _free_port()
     argv = [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--num_workers", str(args.workers)]
     server = _start("LiteLLM", argv, env, tmp / "litellm.log", stack)
@@ -399,35 +421,32 @@ def _body(model: str, stream: bool) -> bytes:
     return json.dumps(request).encode()
 
 
-async def _call(session: aiohttp.ClientSession, target: Target, body: bytes, stream: bool) -> str | float | None:
+async def _post_aiohttp(session: aiohttp.ClientSession, target: Target, body: bytes) -> Answer:
+    async with session.post(target.url, data=body, headers=target.headers) as response:
+        return Answer(response.status, await response.read(), _retry_after(response.headers))
+
+
+async def _call(post: Callable[[], Awaitable[Answer]], stream: bool) -> str | float | None:
     """One request, read to the end and checked: None when it is a good answer, the seconds to
     wait when the proxy shed it (429 or 503 with ``retry-after-ms`` or ``retry-after``, which the
     OpenAI SDK honours the same way), else the problem."""
     try:
-        async with session.post(target.url, data=body, headers=target.headers) as response:
-            if response.status in (429, 503) and (delay := _retry_after(response.headers)) is not None:
-                await response.read()
-                return delay
-            if response.status != 200:
-                return f"HTTP {response.status}: {(await response.text())[:300]}"
-            if not stream:
-                payload = await response.read()
-                return None if b'"choices"' in payload else f"no choices in {payload[:200]!r}"
-            chunks, usage, done = 0, False, False
-            async for line in response.content:
-                if not line.startswith(b"data:"):
-                    continue
-                data = line[5:].strip()
-                if data == b"[DONE]":
-                    done = True
-                else:
-                    chunks += 1
-                    usage = usage or b'"prompt_tokens"' in data
-            if done and usage and chunks >= 3:
-                return None
-            return f"incomplete stream: {chunks} chunks, usage {usage}, [DONE] {done}"
+        answer = await post()
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         return f"{type(exc).__name__}: {exc}"
+    payload = answer.body
+    if answer.status in (429, 503) and answer.retry_after is not None:
+        return answer.retry_after
+    if answer.status != 200:
+        return f"HTTP {answer.status}: {payload[:300].decode(errors='replace')}"
+    if not stream:
+        return None if b'"choices"' in payload else f"no choices in {payload[:200]!r}"
+    done = payload.rstrip().endswith(b"data: [DONE]")
+    chunks = payload.count(b"\ndata:") + payload.startswith(b"data:") - done
+    usage = b'"prompt_tokens"' in payload
+    if done and usage and chunks >= 3:
+        return None
+    return f"incomplete stream: {chunks} chunks, usage {usage}, [DONE] {done}"
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -438,14 +457,14 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-async def measure(target: Target, *, stream: bool, concurrency: int, warmup: float, duration: float) -> Cell:
+async def measure(
+    target: Target, *, stream: bool, concurrency: int, warmup: float, duration: float, client: str = "light"
+) -> Cell:
     """``concurrency`` callers in a loop: a warm-up of at least ``warmup`` seconds and until every
     caller has had an answer (a slow proxy's first answers at high concurrency come late, all
     together), unrecorded; then ``duration`` seconds recorded."""
     cell = Cell()
     body = _body(target.model, stream)
-    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=None)
-    timeout = aiohttp.ClientTimeout(total=300)
     window = [math.inf, math.inf]  # start and end, set once warm
     answered = 0
     warm = asyncio.Event()
@@ -461,11 +480,11 @@ async def measure(target: Target, *, stream: bool, concurrency: int, warmup: flo
         cpu.append(_tree_cpu(target.server))
         cell.client_cpu = (time.process_time() - client) / duration
 
-    async def caller(session: aiohttp.ClientSession) -> None:
+    async def caller(post: Callable[[], Awaitable[Answer]]) -> None:
         nonlocal answered
         first = True
         while (began := time.perf_counter()) < window[1]:
-            problem = await _call(session, target, body, stream)
+            problem = await _call(post, stream)
             ended = time.perf_counter()
             if first:
                 first, answered = False, answered + 1
@@ -482,12 +501,35 @@ async def measure(target: Target, *, stream: bool, concurrency: int, warmup: flo
                 cell.errors += 1
                 cell.first_error = cell.first_error or ("" if began >= window[0] else "(warm-up) ") + problem
 
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout, skip_auto_headers=("User-Agent",)) as session:
-        await asyncio.gather(mark(), *(caller(session) for _ in range(concurrency)))
+    await _drive(target, body, concurrency, client, caller, mark())
     cell.seconds = duration
     if len(cpu) == 2 and cpu[0] is not None and cpu[1] is not None:
         cell.cpu_seconds = cpu[1] - cpu[0]
     return cell
+
+
+async def _drive(
+    target: Target,
+    body: bytes,
+    concurrency: int,
+    client: str,
+    caller: Callable[[Callable[[], Awaitable[Answer]]], Awaitable[None]],
+    mark: Awaitable[None],
+) -> None:
+    """Run ``concurrency`` callers beside ``mark``, each posting ``body`` with the chosen client."""
+    if client == "aiohttp":
+        connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=None)
+        timeout = aiohttp.ClientTimeout(total=300)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, skip_auto_headers=("User-Agent",)) as session:
+            post = functools.partial(_post_aiohttp, session, target, body)
+            await asyncio.gather(mark, *(caller(post) for _ in range(concurrency)))
+        return
+    callers = [Caller(target.url, target.headers, body) for _ in range(concurrency)]
+    try:
+        await asyncio.gather(mark, *(caller(one.post) for one in callers))
+    finally:
+        for one in callers:
+            one.close()
 
 
 Results = dict[tuple[bool, int, str], Cell]
@@ -512,7 +554,9 @@ async def run_all(targets: list[Target], args: argparse.Namespace) -> Results:
     for stream in (False, True):
         for concurrency in args.concurrency:
             for target in targets:
-                cell = await measure(target, stream=stream, concurrency=concurrency, warmup=args.warmup, duration=args.duration)
+                cell = await measure(
+                    target, stream=stream, concurrency=concurrency, warmup=args.warmup, duration=args.duration, client=args.client
+                )
                 cell.busy_after = await settle(target.server)
                 results[stream, concurrency, target.name] = cell
                 mode = "stream" if stream else "json"
@@ -664,6 +708,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=8.0, help="Recorded seconds per measurement.")
     parser.add_argument("--quick", action="store_true", help="1 s warm-up and 3 s per measurement.")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument(
+        "--client",
+        choices=("light", "aiohttp"),
+        default="light",
+        help="The load generator: httptools over asyncio (default; benchmarks/loadgen.py) or aiohttp's client.",
+    )
     parser.add_argument("--workers", type=int, default=1, help="Server processes for the gateway and for LiteLLM.")
     parser.add_argument("--database-url", help="A PostgreSQL server; a fresh database is created there and dropped after.")
     parser.add_argument("--redis-url", help="Quota counters in Redis (FR_REDIS_URL) instead of process memory.")
