@@ -25,6 +25,12 @@ ends with ``[DONE]`` after its usage chunk); failures are counted, never timed.
 
     .venv/bin/python benchmarks/gateway.py [--quick] [--workers 2] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
+``--workers N`` starts N server processes of each proxy, each on a port of its own, and the
+callers take them in turn, as a load balancer in front of several ``serve`` processes would
+(the deployment docs' shape); ``--shared-socket`` has the N processes share one port instead
+(uvicorn's ``--workers``, LiteLLM's ``--num_workers``), where the kernel decides which process
+takes each connection.
+
 ``--database-url`` names a PostgreSQL server: a fresh database is created on it and dropped at
 the end. ``--py-spy FILE`` samples the gateway's threads with py-spy (installed into a venv of its
 own on first use) and writes their stacks there, one line per distinct stack with its count;
@@ -213,17 +219,18 @@ def _wait_ready(server: Server, url: str, timeout: float, headers: dict[str, str
     raise RuntimeError(f"{server.name} did not answer {url} within {timeout:.0f} s:\n{server.tail()}")
 
 
-def _share_accepts(env: dict[str, str], workers: int) -> None:
-    """Several server processes on one listening socket: each takes one new connection at a time.
+def _share_accepts(env: dict[str, str]) -> None:
+    """Several server processes on one listening socket (``--shared-socket``): each takes one new
+    connection at a time.
 
     Without it libuv (under uvloop) accepts every pending connection in a loop, so the process
     that wakes first takes a burst of connections whole; with a fixed set of keep-alive callers
     one process then served most of the calls for the whole cell (0.83 of a core against 0.19,
-    measured) and the other sat idle. ``UV_TCP_SINGLE_ACCEPT`` is libuv's switch for exactly
-    this, as Node's cluster uses it; both proxies get it, so neither is measured on a lopsided
-    split (docs/performance.md, "Session 13")."""
-    if workers > 1:
-        env["UV_TCP_SINGLE_ACCEPT"] = "1"
+    measured) and the other sat idle. ``UV_TCP_SINGLE_ACCEPT`` is libuv's switch for this, as
+    Node's cluster uses it; it narrows the split but does not even it out (43 connections
+    against 21 was still seen), which is why several processes get ports of their own by default
+    (docs/performance.md, "Session 13")."""
+    env["UV_TCP_SINGLE_ACCEPT"] = "1"
 
 
 def _uvicorn(factory: str, port: int, extra: list[str]) -> list[str]:
@@ -268,10 +275,10 @@ def _database(url: str | None, tmp: Path) -> Iterator[str]:
 @dataclass(frozen=True)
 class Target:
     name: str
-    url: str
+    urls: tuple[str, ...]  # one per server process on a port of its own; callers take them in turn
     model: str
     headers: dict[str, str]
-    server: Server | None = None
+    servers: tuple[Server, ...] = ()
 
 
 def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tmp: Path, stack: ExitStack) -> Target:
@@ -294,24 +301,30 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
         stack.callback(_forget_redis_keys, args.redis_url, env["FR_QUEUE_NAME"])
     operator_token = prepare_instance(env, ROOT)
 
-    port = _free_port()
     serve_env = dict(env)
-    _share_accepts(serve_env, args.workers)
     if args.profile:
         serve_env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
-    # As `frontier-review serve` runs uvicorn, its HTTP protocol included (benchmarks/serve_gateway.py).
-    argv = [sys.executable, "-m", "benchmarks.serve_gateway", str(port), str(args.workers)]
-    server = _start("gateway", argv, serve_env, tmp / "gateway.log", stack)
-    site = f"http://127.0.0.1:{port}"
-    _wait_ready(server, f"{site}/healthz", 60)
+    shared = args.shared_socket and args.workers > 1
+    if shared:
+        _share_accepts(serve_env)
+    servers, sites = [], []
+    for number in range(1 if shared else args.workers):
+        port = _free_port()
+        # As `frontier-review serve` runs uvicorn, its HTTP protocol included (benchmarks/serve_gateway.py).
+        argv = [sys.executable, "-m", "benchmarks.serve_gateway", str(port), str(args.workers if shared else 1)]
+        servers.append(_start(f"gateway {number + 1}", argv, serve_env, tmp / f"gateway-{number + 1}.log", stack))
+        sites.append(f"http://127.0.0.1:{port}")
+    for server, site in zip(servers, sites, strict=True):
+        _wait_ready(server, f"{site}/healthz", 60)
     many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run
     access = set_up_engagement(
-        site, operator_token, upstream=upstream, upstream_key=UPSTREAM_KEY, quota=many, transcripts=args.transcripts
+        sites[0], operator_token, upstream=upstream, upstream_key=UPSTREAM_KEY, quota=many, transcripts=args.transcripts
     )
-    base = f"{site}/gateway/v1"
     headers = {"Authorization": f"Bearer {access.token}"}
-    _wait_ready(server, f"{base}/models", 10, headers)
-    return Target("gateway", f"{base}/chat/completions", access.model, headers, server)
+    for server, site in zip(servers, sites, strict=True):
+        _wait_ready(server, f"{site}/gateway/v1/models", 10, headers)
+    urls = tuple(f"{site}/gateway/v1/chat/completions" for site in sites)
+    return Target("gateway", urls, access.model, headers, tuple(servers))
 
 
 def _tool(venv: Path, requirement: str, executable: str) -> Path:
@@ -340,10 +353,10 @@ def _tool(venv: Path, requirement: str, executable: str) -> Path:
 
 
 def start_py_spy(gateway: Target, output: str, tmp: Path, stack: ExitStack) -> None:
-    """Sample the gateway's threads (not while idle) until the end of the run; raw collapsed stacks."""
-    assert gateway.server is not None
+    """Sample the (first) gateway process's threads (not while idle) until the end of the run;
+    raw collapsed stacks."""
     exe = _tool(CACHE / "py-spy-venv", "py-spy", "py-spy")
-    argv = [str(exe), "record", "--pid", str(gateway.server.process.pid), "--threads", "--nonblocking", "--rate", "200"]
+    argv = [str(exe), "record", "--pid", str(gateway.servers[0].process.pid), "--threads", "--nonblocking", "--rate", "200"]
     argv += ["--subprocesses", "--format", "raw", "--output", str(Path(output).resolve())]
     _start("py-spy", argv, dict(os.environ), tmp / "py-spy.log", stack)
 
@@ -356,14 +369,20 @@ def start_litellm(args: argparse.Namespace, upstream: str, tmp: Path, stack: Exi
     config.write_text(json.dumps({"model_list": [model], "general_settings": {"master_key": LITELLM_KEY}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FR_", "OPENAI_", "LITELLM_", "DATABASE_URL"))}
     env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_TELEMETRY="False", DISABLE_ADMIN_UI="True", NO_PROXY="*")
-    _share_accepts(env, args.workers)
-    port = _free_port()
-    argv = [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--num_workers", str(args.workers)]
-    server = _start("LiteLLM", argv, env, tmp / "litellm.log", stack)
-    _wait_ready(server, f"http://127.0.0.1:{port}/health/liveliness", 180)
-    return Target(
-        "LiteLLM", f"http://127.0.0.1:{port}/v1/chat/completions", "bench", {"Authorization": f"Bearer {LITELLM_KEY}"}, server
-    )
+    shared = args.shared_socket and args.workers > 1
+    if shared:
+        _share_accepts(env)
+    servers, ports = [], []
+    for number in range(1 if shared else args.workers):
+        port = _free_port()
+        argv = [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--num_workers", str(args.workers if shared else 1)]
+        servers.append(_start(f"LiteLLM {number + 1}", argv, env, tmp / f"litellm-{number + 1}.log", stack))
+        ports.append(port)
+    for server, port in zip(servers, ports, strict=True):
+        _wait_ready(server, f"http://127.0.0.1:{port}/health/liveliness", 180)
+    urls = tuple(f"http://127.0.0.1:{port}/v1/chat/completions" for port in ports)
+    return Target("LiteLLM", urls, "bench", {"Authorization": f"Bearer {LITELLM_KEY}"}, tuple(servers))
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -397,18 +416,19 @@ class Cell:
         return self.cpu_seconds * 1000 / self.completed if self.cpu_seconds is not None and self.completed else math.nan
 
 
-def _tree_cpu(server: Server | None) -> float | None:
-    """User + system CPU seconds of a server's process and its children so far."""
-    if server is None:
+def _tree_cpu(servers: tuple[Server, ...]) -> float | None:
+    """User + system CPU seconds of the servers' processes and their children so far."""
+    if not servers:
         return None
     import psutil
 
     try:
-        root = psutil.Process(server.process.pid)
         total = 0.0
-        for proc in [root, *root.children(recursive=True)]:
-            times = proc.cpu_times()
-            total += times.user + times.system
+        for server in servers:
+            root = psutil.Process(server.process.pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
         return total
     except psutil.Error:
         return None
@@ -421,8 +441,13 @@ def _body(model: str, stream: bool) -> bytes:
     return json.dumps(request).encode()
 
 
-async def _post_aiohttp(session: aiohttp.ClientSession, target: Target, body: bytes) -> Answer:
-    async with session.post(target.url, data=body, headers=target.headers) as response:
+def _url(target: Target, caller: int) -> str:
+    """Callers take the target's processes in turn, as a load balancer hands out connections."""
+    return target.urls[caller % len(target.urls)]
+
+
+async def _post_aiohttp(session: aiohttp.ClientSession, url: str, headers: dict[str, str], body: bytes) -> Answer:
+    async with session.post(url, data=body, headers=headers) as response:
         return Answer(response.status, await response.read(), _retry_after(response.headers))
 
 
@@ -474,10 +499,10 @@ async def measure(
         await asyncio.sleep(warmup)
         await warm.wait()
         window[:] = [time.perf_counter(), time.perf_counter() + duration]
-        cpu.append(_tree_cpu(target.server))
+        cpu.append(_tree_cpu(target.servers))
         client = time.process_time()
         await asyncio.sleep(duration)
-        cpu.append(_tree_cpu(target.server))
+        cpu.append(_tree_cpu(target.servers))
         cell.client_cpu = (time.process_time() - client) / duration
 
     async def caller(post: Callable[[], Awaitable[Answer]]) -> None:
@@ -521,10 +546,10 @@ async def _drive(
         connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=None)
         timeout = aiohttp.ClientTimeout(total=300)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout, skip_auto_headers=("User-Agent",)) as session:
-            post = functools.partial(_post_aiohttp, session, target, body)
-            await asyncio.gather(mark, *(caller(post) for _ in range(concurrency)))
+            posts = [functools.partial(_post_aiohttp, session, _url(target, n), target.headers, body) for n in range(concurrency)]
+            await asyncio.gather(mark, *(caller(post) for post in posts))
         return
-    callers = [Caller(target.url, target.headers, body) for _ in range(concurrency)]
+    callers = [Caller(_url(target, n), target.headers, body) for n in range(concurrency)]
     try:
         await asyncio.gather(mark, *(caller(one.post) for one in callers))
     finally:
@@ -535,14 +560,14 @@ async def _drive(
 Results = dict[tuple[bool, int, str], Cell]
 
 
-async def settle(server: Server | None, *, idle: float = 0.05, limit: float = 120.0) -> float:
-    """Seconds until ``server`` uses less than ``idle`` of a core (work left over from the load,
+async def settle(servers: tuple[Server, ...], *, idle: float = 0.05, limit: float = 120.0) -> float:
+    """Seconds until ``servers`` use less than ``idle`` of a core (work left over from the load,
     such as chaining the access log, must not slow the next measurement down)."""
     started = time.perf_counter()
-    before = _tree_cpu(server)
+    before = _tree_cpu(servers)
     while before is not None and time.perf_counter() - started < limit:
         await asyncio.sleep(0.5)
-        after = _tree_cpu(server)
+        after = _tree_cpu(servers)
         if after is None or after - before < idle * 0.5:
             break
         before = after
@@ -557,7 +582,7 @@ async def run_all(targets: list[Target], args: argparse.Namespace) -> Results:
                 cell = await measure(
                     target, stream=stream, concurrency=concurrency, warmup=args.warmup, duration=args.duration, client=args.client
                 )
-                cell.busy_after = await settle(target.server)
+                cell.busy_after = await settle(target.servers)
                 results[stream, concurrency, target.name] = cell
                 mode = "stream" if stream else "json"
                 note = f"  first problem: {cell.first_error}" if cell.first_error else ""
@@ -714,7 +739,18 @@ def parse_args() -> argparse.Namespace:
         default="light",
         help="The load generator: httptools over asyncio (default; benchmarks/loadgen.py) or aiohttp's client.",
     )
-    parser.add_argument("--workers", type=int, default=1, help="Server processes for the gateway and for LiteLLM.")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Server processes for the gateway and for LiteLLM, each on a port of its own, the callers spread over them"
+        " in turn (as behind a load balancer).",
+    )
+    parser.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="The --workers processes share one port instead (uvicorn's --workers, LiteLLM's --num_workers).",
+    )
     parser.add_argument("--database-url", help="A PostgreSQL server; a fresh database is created there and dropped after.")
     parser.add_argument("--redis-url", help="Quota counters in Redis (FR_REDIS_URL) instead of process memory.")
     parser.add_argument("--transcripts", action="store_true", help="The engagement retains transcripts (sealed per call).")
@@ -738,7 +774,7 @@ def main() -> None:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fr-gateway-bench-")))
         upstream = start_upstream(args.latency, tmp, stack)
         database_url = stack.enter_context(_database(args.database_url, tmp))
-        targets = [Target("direct", f"{upstream}/chat/completions", "fake", {"Authorization": f"Bearer {UPSTREAM_KEY}"})]
+        targets = [Target("direct", (f"{upstream}/chat/completions",), "fake", {"Authorization": f"Bearer {UPSTREAM_KEY}"})]
         targets.append(start_gateway(args, upstream, database_url, tmp, stack))
         if args.py_spy:
             try:
@@ -763,12 +799,19 @@ def main() -> None:
         report(results, targets, args, notes)
         if args.profile:
             for target in targets:
-                if target.server is not None and target.name == "gateway":
-                    target.server.stop()  # writes the profile at exit
+                if target.name == "gateway":
+                    for server in target.servers:
+                        server.stop()  # writes the profile at exit
             print(f"gateway profile written to {args.profile} (python -m pstats {args.profile})", file=sys.stderr)
     if args.py_spy:
         print(f"gateway stacks sampled by py-spy written to {args.py_spy}", file=sys.stderr)
         print("\n".join(summarize_stacks(Path(args.py_spy))))
+
+
+def _ports(args: argparse.Namespace) -> str:
+    if args.workers < 2:
+        return ""
+    return " sharing one port" if args.shared_socket else " on ports of their own, callers spread over them in turn"
 
 
 def _setup_line(args: argparse.Namespace) -> str:
@@ -784,7 +827,7 @@ def _setup_line(args: argparse.Namespace) -> str:
     quotas = "Redis" if args.redis_url else "in-memory"
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {sys.version.split()[0]}, {backend}, {quotas} quota counters,"
-        f" {args.workers} server process(es) per proxy, {args.warmup:g} s warm-up + {args.duration:g} s per cell"
+        f" {args.workers} server process(es) per proxy{_ports(args)}, {args.warmup:g} s warm-up + {args.duration:g} s per cell"
     )
 
 

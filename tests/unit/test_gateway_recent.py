@@ -17,14 +17,20 @@ class Loader:
     """Hands out one context per digest; may move the generation while a read is in flight."""
 
     def __init__(self, context: CallContext) -> None:
-        self.context = context
+        self.context: CallContext | None = context
         self.reads = 0
         self.during_read: Any = None
+        self.hold: asyncio.Event | None = None  # reads wait for it when set
+        self.fails = False
 
     async def fetch(self, digest: str) -> CallContext | None:
         self.reads += 1
         if self.during_read is not None:
             self.during_read()
+        if self.hold is not None:
+            await self.hold.wait()
+        if self.fails:
+            raise OSError("the database went away")
         return None if digest == "unknown" else self.context
 
 
@@ -76,9 +82,9 @@ def test_reuse_ends_after_reuse_seconds_and_when_the_generation_moves(context: C
     contexts, _, clock = make(context)
     contexts.observe(1)
     asyncio.run(contexts.fetch("a"))
-    clock.now += recent.REUSE_SECONDS - 0.01
+    clock.now += recent.REUSE_SECONDS - recent.REFRESH_SECONDS - 0.01
     assert contexts.recent("a") is not None
-    clock.now += 0.02
+    clock.now += recent.REFRESH_SECONDS + 0.02
     assert contexts.recent("a") is None
     asyncio.run(contexts.fetch("b"))
     contexts.observe(2)
@@ -117,3 +123,96 @@ def test_forget_and_the_limit(context: CallContext, monkeypatch: pytest.MonkeyPa
     asyncio.run(contexts.fetch("e"))
     asyncio.run(contexts.fetch("f"))  # the fifth kept: the oldest half goes
     assert [d for d in "acdef" if contexts.recent(d) is not None] == ["d", "e", "f"]
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_a_context_near_the_end_of_its_reuse_is_read_again_ahead_once(context: CallContext) -> None:
+    async def scenario() -> None:
+        contexts, loader, clock = make(context)
+        contexts.observe(1)
+        await contexts.fetch("a")
+        clock.now += recent.REUSE_SECONDS - recent.REFRESH_SECONDS - 0.01
+        assert contexts.recent("a") is not None
+        await _settle()
+        assert loader.reads == 1  # not yet due
+        clock.now += 0.02
+        loader.hold = asyncio.Event()
+        first, second = contexts.recent("a"), contexts.recent("a")  # due: both still served from it
+        assert first is not None and first is second
+        await _settle()
+        assert loader.reads == 2  # one read ahead, however many calls saw it due
+        contexts.observe(2)  # a change lands while the read ahead is out: stamped 1, it is known too old
+        loader.hold.set()
+        await _settle()
+        assert contexts.recent("a") is None
+        contexts.observe(2)
+        loader.hold = None
+        await contexts.fetch("a")
+        clock.now += recent.REUSE_SECONDS - recent.REFRESH_SECONDS + 0.01
+        assert contexts.recent("a") is not None
+        await _settle()
+        assert loader.reads == 4
+        clock.now += recent.REFRESH_SECONDS  # past the first read's end, within the one read ahead
+        found = contexts.recent("a")
+        assert found is not None and found.generation == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_read_ahead_that_finds_the_token_revoked_or_unknown_drops_it(context: CallContext) -> None:
+    async def scenario() -> None:
+        for after in (cast(CallContext, _Context(token_revoked=True)), None):
+            contexts, loader, clock = make(context)
+            contexts.observe(1)
+            await contexts.fetch("a")
+            clock.now += recent.REUSE_SECONDS - 0.1
+            loader.context = after
+            assert contexts.recent("a") is not None
+            await _settle()
+            assert contexts.recent("a") is None
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_read_ahead_leaves_the_context_to_its_end_and_is_logged(
+    context: CallContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        contexts, loader, clock = make(context)
+        contexts.observe(1)
+        await contexts.fetch("a")
+        clock.now += recent.REUSE_SECONDS - 0.1
+        loader.fails = True
+        assert contexts.recent("a") is not None
+        await _settle()
+        assert contexts.recent("a") is not None  # until its own end, as without reading ahead
+        clock.now += 0.1
+        assert contexts.recent("a") is None
+
+    asyncio.run(scenario())
+    assert "reading a gateway access context ahead failed" in caplog.text
+    assert "database went away" not in caplog.text  # no detail of the failure in the line
+
+
+def test_closing_cancels_the_reads_ahead(context: CallContext) -> None:
+    async def scenario() -> None:
+        contexts, loader, clock = make(context)
+        contexts.observe(1)
+        await contexts.fetch("a")
+        clock.now += recent.REUSE_SECONDS - 0.1
+        loader.hold = asyncio.Event()
+        assert contexts.recent("a") is not None
+        await _settle()
+        contexts.close()
+        await _settle()
+        loader.hold.set()
+        await _settle()
+        assert loader.reads == 2
+        found = contexts.recent("a")
+        assert found is not None and found.until == 100.0 + recent.REUSE_SECONDS  # the first read's, not replaced
+
+    asyncio.run(scenario())

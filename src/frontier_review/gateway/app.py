@@ -78,6 +78,7 @@ class GatewayApp:
         await self.watch.aclose()
         await self.upstreams.close()
         await self.quotas.close()
+        self.contexts.close()
         await self.loader.aclose()
         if self._recorder is not None:
             self._recorder.close()

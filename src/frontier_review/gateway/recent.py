@@ -17,6 +17,13 @@ reused by the next calls of that token on three conditions:
 * **It admitted the call.** A refusal is only ever decided on a context read for that call: a
   reused context that would refuse is dropped and read again.
 
+A context that a call finds within :data:`REFRESH_SECONDS` of the end of its reuse is read again
+in the background, once, while it keeps serving: under steady load a token's calls then never
+wait for a read. Before, every call that arrived between the expiry and the new read's answer
+read the database itself; at concurrency 64 on two processes those were 2–3% of the calls, and
+each waited 10–30 ms for a read queued behind the others (docs/performance.md, "Session 13").
+The read ahead is stamped and checked like any other, so it changes nothing of the conditions.
+
 Only gateway calls that reach quota admission reuse a context (``/models`` reads afresh), and the
 calls in flight are still re-checked on fresh reads (``watch``). Without Redis, or on SQLite
 (whose read is a fraction of a millisecond in-process), nothing is reused.
@@ -24,6 +31,8 @@ calls in flight are still re-checked on fresh reads (``watch``). Without Redis, 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +40,10 @@ from dataclasses import dataclass
 from frontier_review.engagements.access.context import ContextLoader
 from frontier_review.engagements.access.domain import CallContext
 
+log = logging.getLogger(__name__)
+
 REUSE_SECONDS = 1.0
+REFRESH_SECONDS = 0.25  # a context this close to the end of its reuse is read again, ahead
 LIMIT = 10_000  # tokens remembered at most; past it the oldest half is forgotten
 
 
@@ -53,6 +65,7 @@ class CallContexts:
         self._clock = clock
         self._recent: dict[str, Reused] = {}
         self._generation: int | None = None  # as the latest admission's answer saw it
+        self._ahead: dict[str, asyncio.Task[None]] = {}  # reads ahead in flight, by digest
 
     def observe(self, generation: int | None) -> None:
         """Note the access generation an admission saw.
@@ -69,10 +82,26 @@ class CallContexts:
         found = self._recent.get(digest)
         if found is None:
             return None
-        if found.until <= self._clock() or found.generation != self._generation:
+        left = found.until - self._clock()
+        if left <= 0 or found.generation != self._generation:
             del self._recent[digest]  # too old, or already known to predate a change
             return None
+        if left <= REFRESH_SECONDS and digest not in self._ahead:
+            task = asyncio.get_running_loop().create_task(self._read_ahead(digest))
+            self._ahead[digest] = task
+            task.add_done_callback(lambda _: self._ahead.pop(digest, None))
         return found
+
+    async def _read_ahead(self, digest: str) -> None:
+        try:
+            await self.fetch(digest)
+        except Exception:  # the first call past the expiry reads it itself, and answers for it
+            log.warning("reading a gateway access context ahead failed; the next call reads it")
+
+    def close(self) -> None:
+        """Stop the reads ahead in flight (the gateway is shutting down)."""
+        for task in list(self._ahead.values()):
+            task.cancel()
 
     def forget(self, digest: str) -> None:
         self._recent.pop(digest, None)
@@ -86,10 +115,12 @@ class CallContexts:
         """
         stamp, started = self._generation, self._clock()
         context = await self._loader.fetch(digest)
-        if self._reuse and stamp is not None and context is not None and not context.token_revoked:
+        if not self._reuse:
+            return context
+        self._recent.pop(digest, None)  # an unknown or revoked token's earlier context goes too
+        if stamp is not None and context is not None and not context.token_revoked:
             if len(self._recent) >= LIMIT:
                 for old in list(self._recent)[: LIMIT // 2]:  # dicts keep insertion order: oldest first
                     del self._recent[old]
-            self._recent.pop(digest, None)
             self._recent[digest] = Reused(context, stamp, started + REUSE_SECONDS)
         return context
