@@ -10,11 +10,12 @@ so rows come back exactly as ``Connection.execute`` would return them.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Insert, Select, Update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
@@ -114,6 +115,29 @@ class PreparedWrite:
             _arguments({n: (bind[n](row[n]) if n in bind else row[n]) for n in self._names}, self._order) for row in rows
         ]
         cursor.executemany(self._sql, converted)
+
+
+_WRITES: weakref.WeakKeyDictionary[Engine, dict[tuple[Insert | Update, tuple[str, ...]], PreparedWrite]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def prepared_write(engine: Engine, statement: Insert | Update, columns: Sequence[str]) -> PreparedWrite:
+    """``statement`` prepared for ``engine`` once, for code that holds no object of its own to keep it."""
+    per_engine = _WRITES.setdefault(engine, {})
+    key = (statement, tuple(columns))
+    if (found := per_engine.get(key)) is None:
+        found = per_engine[key] = PreparedWrite(engine, statement, columns)
+    return found
+
+
+def write_on(connection: Connection, statement: PreparedWrite, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run ``statement`` for ``rows`` on the driver connection of ``connection``, in its transaction."""
+    cursor = connection.connection.cursor()
+    try:
+        statement.execute(cursor, rows)
+    finally:
+        cursor.close()
 
 
 def _bind_processors(compiled: SQLCompiler, dialect: Any) -> dict[str, Callable[[Any], Any]]:

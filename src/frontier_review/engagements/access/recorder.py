@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
 from frontier_review.config import Settings
-from frontier_review.db.prepared import PreparedWrite
+from frontier_review.db.prepared import PreparedWrite, prepared_write, write_on
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.engagements.access import upstreams
 from frontier_review.engagements.access.orm import AccessLog
@@ -339,11 +339,8 @@ _CHAIN_COLUMNS = (
     AccessLog.detail,
 )
 # Each chained row gets its entry (and, if it never got an outcome, ``unfinished``), by primary key.
-_CHAINED = (
-    update(AccessLog.__table__)  # type: ignore[arg-type]
-    .where(AccessLog.__table__.c.id == bindparam("row_id"))
-    .values(audit_entry_id=bindparam("entry_id"), outcome=bindparam("final_outcome"))
-)
+_CHAINED = update(AccessLog.__table__).where(AccessLog.__table__.c.id == bindparam("row_id"))  # type: ignore[arg-type]
+_CHAINED_COLUMNS = ("audit_entry_id", "outcome")
 
 
 def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: int = CHAIN_BATCH) -> int:
@@ -353,7 +350,7 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
     Rows are chained oldest first.
     """
     with uow_factory() as uow:
-        audit.lock_chain(uow)  # before reading: two chainers never append the same row
+        head = audit.lock_chain(uow)  # before reading: two chainers never append the same row
         ready = or_(AccessLog.outcome != IN_FLIGHT, AccessLog.at < uow.clock.now() - grace)
         rows = uow.session.execute(
             select(*_CHAIN_COLUMNS).where(AccessLog.audit_entry_id.is_(None), ready).order_by(AccessLog.id).limit(limit)
@@ -387,12 +384,14 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
             }
             for row, outcome in zip(rows, outcomes, strict=True)
         ]
-        chained = audit.append_many(uow, entries)
-        uow.session.connection().execute(
-            _CHAINED,
+        chained = audit.append_many(uow, entries, head=head)
+        connection = uow.session.connection()
+        write_on(
+            connection,
+            prepared_write(connection.engine, _CHAINED, _CHAINED_COLUMNS),
             [
-                {"row_id": row.id, "entry_id": entry.id, "final_outcome": outcome}
-                for row, entry, outcome in zip(rows, chained, outcomes, strict=True)
+                {"row_id": row.id, "audit_entry_id": entry_id, "outcome": outcome}
+                for row, entry_id, outcome in zip(rows, chained, outcomes, strict=True)
             ],
         )
         # "Last used" of each upstream, set here in batches rather than on every call's path.
