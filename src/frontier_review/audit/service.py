@@ -127,8 +127,8 @@ _COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns)
 def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]], *, head: AuditChainHead | None = None) -> list[uuid.UUID]:
     """Append several entries under one lock with one INSERT; returns their ids, in order.
 
-    For the access-log chainer's batches.
-    Each mapping holds :func:`append`'s keyword arguments. ``head`` is what :func:`lock_chain`
+    For the access-log chainer's batches. Each mapping holds :func:`append`'s keyword
+    arguments. ``head`` is what :func:`lock_chain`
     returned in this transaction, so the lock is not taken twice. The rows are plain values
     handed to the driver's ``executemany`` in the transaction's own connection, not ORM objects:
     the chainer appends one entry per gateway call, and building an ORM object and sending it
