@@ -233,6 +233,28 @@ def _share_accepts(env: dict[str, str]) -> None:
     env["UV_TCP_SINGLE_ACCEPT"] = "1"
 
 
+def _start_each(
+    name: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    tmp: Path,
+    stack: ExitStack,
+    argv: Callable[[int, int], list[str]],
+) -> tuple[list[Server], list[int]]:
+    """A proxy's ``--workers`` processes, each on a port of its own, or one port for all of them
+    (``--shared-socket``); ``argv(port, processes)`` is the command of one server."""
+    shared = args.shared_socket and args.workers > 1
+    if shared:
+        _share_accepts(env)
+    servers, ports = [], []
+    for number in range(1 if shared else args.workers):
+        port = _free_port()
+        log = tmp / f"{name.lower()}-{number + 1}.log"
+        servers.append(_start(f"{name} {number + 1}", argv(port, args.workers if shared else 1), env, log, stack))
+        ports.append(port)
+    return servers, ports
+
+
 def _uvicorn(factory: str, port: int, extra: list[str]) -> list[str]:
     argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(ROOT)]
     return [*argv, "--host", "127.0.0.1", "--port", str(port), *extra]
@@ -304,16 +326,16 @@ def start_gateway(args: argparse.Namespace, upstream: str, database_url: str, tm
     serve_env = dict(env)
     if args.profile:
         serve_env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
-    shared = args.shared_socket and args.workers > 1
-    if shared:
-        _share_accepts(serve_env)
-    servers, sites = [], []
-    for number in range(1 if shared else args.workers):
-        port = _free_port()
-        # As `frontier-review serve` runs uvicorn, its HTTP protocol included (benchmarks/serve_gateway.py).
-        argv = [sys.executable, "-m", "benchmarks.serve_gateway", str(port), str(args.workers if shared else 1)]
-        servers.append(_start(f"gateway {number + 1}", argv, serve_env, tmp / f"gateway-{number + 1}.log", stack))
-        sites.append(f"http://127.0.0.1:{port}")
+    # As `frontier-review serve` runs uvicorn, its HTTP protocol included (benchmarks/serve_gateway.py).
+    servers, ports = _start_each(
+        "gateway",
+        args,
+        serve_env,
+        tmp,
+        stack,
+        lambda port, n: [sys.executable, "-m", "benchmarks.serve_gateway", str(port), str(n)],
+    )
+    sites = [f"http://127.0.0.1:{port}" for port in ports]
     for server, site in zip(servers, sites, strict=True):
         _wait_ready(server, f"{site}/healthz", 60)
     many = 1_000_000_000  # quotas stay on (every call is counted) but never refuse during the run
@@ -369,16 +391,10 @@ def start_litellm(args: argparse.Namespace, upstream: str, tmp: Path, stack: Exi
     config.write_text(json.dumps({"model_list": [model], "general_settings": {"master_key": LITELLM_KEY}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FR_", "OPENAI_", "LITELLM_", "DATABASE_URL"))}
     env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_TELEMETRY="False", DISABLE_ADMIN_UI="True", NO_PROXY="*")
-    shared = args.shared_socket and args.workers > 1
-    if shared:
-        _share_accepts(env)
-    servers, ports = [], []
-    for number in range(1 if shared else args.workers):
-        port = _free_port()
-        argv = [str(exe), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--num_workers", str(args.workers if shared else 1)]
-        servers.append(_start(f"LiteLLM {number + 1}", argv, env, tmp / f"litellm-{number + 1}.log", stack))
-        ports.append(port)
+    argv = [str(exe), "--config", str(config), "--host", "127.0.0.1"]
+    servers, ports = _start_each(
+        "LiteLLM", args, env, tmp, stack, lambda port, n: [*argv, "--port", str(port), "--num_workers", str(n)]
+    )
     for server, port in zip(servers, ports, strict=True):
         _wait_ready(server, f"http://127.0.0.1:{port}/health/liveliness", 180)
     urls = tuple(f"http://127.0.0.1:{port}/v1/chat/completions" for port in ports)

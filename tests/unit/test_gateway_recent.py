@@ -125,6 +125,15 @@ def test_forget_and_the_limit(context: CallContext, monkeypatch: pytest.MonkeyPa
     assert [d for d in "acdef" if contexts.recent(d) is not None] == ["d", "e", "f"]
 
 
+async def _near_its_end(context: CallContext) -> tuple[CallContexts, Loader, Clock]:
+    """A context read at generation 1, a tenth of a second before its reuse ends."""
+    contexts, loader, clock = make(context)
+    contexts.observe(1)
+    await contexts.fetch("a")
+    clock.now += recent.REUSE_SECONDS - 0.1
+    return contexts, loader, clock
+
+
 async def _settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
@@ -166,10 +175,7 @@ def test_a_context_near_the_end_of_its_reuse_is_read_again_ahead_once(context: C
 def test_a_read_ahead_that_finds_the_token_revoked_or_unknown_drops_it(context: CallContext) -> None:
     async def scenario() -> None:
         for after in (cast(CallContext, _Context(token_revoked=True)), None):
-            contexts, loader, clock = make(context)
-            contexts.observe(1)
-            await contexts.fetch("a")
-            clock.now += recent.REUSE_SECONDS - 0.1
+            contexts, loader, _ = await _near_its_end(context)
             loader.context = after
             assert contexts.recent("a") is not None
             await _settle()
@@ -182,10 +188,7 @@ def test_a_failed_read_ahead_leaves_the_context_to_its_end_and_is_logged(
     context: CallContext, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def scenario() -> None:
-        contexts, loader, clock = make(context)
-        contexts.observe(1)
-        await contexts.fetch("a")
-        clock.now += recent.REUSE_SECONDS - 0.1
+        contexts, loader, clock = await _near_its_end(context)
         loader.fails = True
         assert contexts.recent("a") is not None
         await _settle()
@@ -200,10 +203,7 @@ def test_a_failed_read_ahead_leaves_the_context_to_its_end_and_is_logged(
 
 def test_closing_cancels_the_reads_ahead(context: CallContext) -> None:
     async def scenario() -> None:
-        contexts, loader, clock = make(context)
-        contexts.observe(1)
-        await contexts.fetch("a")
-        clock.now += recent.REUSE_SECONDS - 0.1
+        contexts, loader, _ = await _near_its_end(context)
         loader.hold = asyncio.Event()
         assert contexts.recent("a") is not None
         await _settle()
