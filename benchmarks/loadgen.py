@@ -3,16 +3,18 @@ caller, the request encoded once, the response parsed by ``httptools`` (the C pa
 uses), and nothing else.
 
 Why not aiohttp: on a 2-core machine the load generator shares the cores with what it measures.
-At 1,500 calls/s aiohttp's client, with its header objects, cookie jar, stream reader and
-per-request tracing hooks, takes a large part of one core, and that CPU is taken from the proxy
-under test, most of all in the two-process cells. The checks on every answer are the ones the
-aiohttp client makes (``gateway._call``): HTTP 200 with choices, or a stream that ends with
-``[DONE]`` after a usage chunk; 429/503 with a ``retry-after`` is load shed, not a failure.
+At about 1,900 calls/s aiohttp's client (header objects, cookie jar, stream reader, tracing
+hooks) used 22–24% of a core and this one 8–9%; what it saves goes to the proxies under test
+(the gateway's own figures moved within the noise; docs/performance.md, "Session 13"). Both
+clients' answers are judged by the same checks (``gateway._call``): HTTP 200 with choices, or a
+stream that ends with ``[DONE]`` after a usage chunk; 429/503 with a ``retry-after`` is load
+shed, not a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -21,15 +23,13 @@ import httptools
 TIMEOUT = 300.0  # seconds for one answer, as the aiohttp client's total timeout
 
 
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What one response said, as far as the benchmark needs it."""
 
-    __slots__ = ("body", "retry_after", "status")
-
-    def __init__(self, status: int, body: bytes, retry_after: float | None) -> None:
-        self.status = status
-        self.body = body
-        self.retry_after = retry_after
+    status: int
+    body: bytes
+    retry_after: float | None
 
 
 class _Connection(asyncio.Protocol):
