@@ -8,13 +8,16 @@ column types' conversions; each test here holds a prepared result against ``Conn
 from __future__ import annotations
 
 import uuid
+import weakref
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import bindparam, insert, select
 
 from frontier_review import engagements as service
 from frontier_review.bootstrap import Container
+from frontier_review.db import prepared
 from frontier_review.db.prepared import PreparedSelect, PreparedWrite
 from frontier_review.engagements.access import recorder
 from frontier_review.engagements.access import service as access
@@ -274,3 +277,28 @@ def test_a_prepared_update_sets_the_outcome_of_unchained_rows_only(container: Co
     }
     assert (done["at"], done["user_id"], done["audit_entry_id"]) == (LATE, ahead[0].user_id, None)  # the rest untouched
     assert (frozen["status"], frozen["outcome"], frozen["audit_entry_id"]) == (0, IN_FLIGHT, chained)
+
+
+def test_chaining_prepares_its_statements_once_however_many_batches(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prepared_write`` knows statements by identity: one built per batch would be compiled
+    per batch and kept for ever (a leak in a process that chains for months)."""
+    monkeypatch.setattr(prepared, "_WRITES", weakref.WeakKeyDictionary())
+    setup = make_engagement(container)
+    grace = recorder.in_flight_grace(container.settings)
+    for _ in range(3):
+        with container.uow() as uow:
+            recorder.write(uow, records(setup.engagement.id))
+        assert recorder.chain_pending(container.uow, grace=grace) == len(records(setup.engagement.id))
+    kept = prepared._WRITES.get(container.engine, {})
+    assert len(kept) == 2  # the audit entries' INSERT and the access log's "chained" UPDATE
+
+
+def test_a_statement_built_per_call_is_refused_before_it_leaks(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prepared, "_WRITES", weakref.WeakKeyDictionary())
+    statements = [insert(AccessLog) for _ in range(prepared.MAX_PREPARED + 1)]
+    for statement in statements[:-1]:
+        prepared.prepared_write(container.engine, statement, COLUMNS)
+    with pytest.raises(RuntimeError, match="made once"):
+        prepared.prepared_write(container.engine, statements[-1], COLUMNS)

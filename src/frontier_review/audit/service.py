@@ -122,6 +122,7 @@ def append(
 
 
 _COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns)
+_INSERT = insert(AuditEntry)  # made once: ``prepared_write`` knows statements by identity
 
 
 def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]], *, head: AuditChainHead | None = None) -> list[uuid.UUID]:
@@ -140,7 +141,7 @@ def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]], *, head: 
         head = _lock_head(uow.session)
     rows = [_next_entry(uow, head, **entry) for entry in entries]
     connection = uow.session.connection()
-    write_on(connection, prepared_write(connection.engine, insert(AuditEntry), _COLUMNS), rows)
+    write_on(connection, prepared_write(connection.engine, _INSERT, _COLUMNS), rows)
     uow.session.flush()  # the head's new tip
     return [row["id"] for row in rows]
 

@@ -122,11 +122,21 @@ _WRITES: weakref.WeakKeyDictionary[Engine, dict[tuple[Insert | Update, tuple[str
 )
 
 
+# Statements are told apart by identity, so each caller's must be one object made once (a module
+# constant): a statement built per call would be compiled per call and kept for ever.
+MAX_PREPARED = 32
+
+
 def prepared_write(engine: Engine, statement: Insert | Update, columns: Sequence[str]) -> PreparedWrite:
-    """``statement`` prepared for ``engine`` once, for code that holds no object of its own to keep it."""
+    """``statement`` (a module constant) prepared for ``engine`` once.
+
+    For code that holds no object of its own to keep it in.
+    """
     per_engine = _WRITES.setdefault(engine, {})
     key = (statement, tuple(columns))
     if (found := per_engine.get(key)) is None:
+        if len(per_engine) >= MAX_PREPARED:
+            raise RuntimeError("prepared_write takes statements made once, not one per call")
         found = per_engine[key] = PreparedWrite(engine, statement, columns)
     return found
 
