@@ -363,6 +363,55 @@ def test_a_forwarded_call_is_recorded_before_the_model_answers(container: Contai
     assert done.latency_ms > 0
 
 
+def test_rows_written_ahead_share_a_transaction_and_a_waiting_call_hurries_them(
+    container: Container, clock: FrozenClock, setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows begun together wait for each other and commit in one transaction; a call that waits
+    for its row (or a refusal's ``record``) ends the wait, and closing the writer writes what it gathered."""
+    import asyncio
+
+    from frontier_review.engagements.access import recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "GATHER", 600.0)  # only a hurry or closing ends a gathering
+    recorder = AccessRecorder(container.uow, container.engine)
+    batches: list[int] = []
+    write = recorder._write
+
+    def counted(rows: list[AccessRecord], outcomes: list[AccessRecord]) -> None:
+        batches.append(len(rows))
+        write(rows, outcomes)
+
+    monkeypatch.setattr(recorder, "_write", counted)
+
+    def row() -> AccessRecord:
+        return AccessRecord(
+            kind="gateway",
+            at=clock.now(),
+            engagement_id=setup.engagement.id,
+            actor_label=setup.reviewer.email,
+            status=0,
+            outcome=IN_FLIGHT,
+            variant="standard",
+            detail={"route": "/chat/completions"},
+        )
+
+    async def calls() -> None:
+        ahead = [recorder.begin(row()) for _ in range(5)]
+        recorder.hurry(ahead[-1])  # the last call's answer came first
+        await asyncio.wait_for(asyncio.gather(*ahead), timeout=60)
+        await asyncio.wait_for(recorder.record(row()), timeout=60)  # a refusal's row: written at once
+        recorder.begin(row())  # nobody waits for this one: closing writes it
+
+    try:
+        asyncio.run(calls())
+        assert batches == [5, 1]
+    finally:
+        recorder.close()
+    assert batches == [5, 1, 1]
+    with container.sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(AccessLog)) == 7
+
+
 def test_a_call_left_in_flight_is_chained_as_unfinished_after_the_longest_call(
     container: Container, clock: FrozenClock, setup: Setup
 ) -> None:

@@ -117,6 +117,7 @@ class Call:
     async def _await_written(self) -> None:
         """Nothing of the model's answer leaves before the call's row is durable."""
         assert self.written is not None
+        self.app.recorder.hurry(self.written)
         try:
             await self.written
         except Exception:
@@ -147,6 +148,7 @@ class Call:
         keep = exc.log_detail and not (self.ctx is not None and self.ctx.program_office)
         detail = {"upstream_error": exc.log_detail} if keep else None
         if self.written is not None:  # a forwarded call failed: its row exists, give it the outcome
+            self.app.recorder.hurry(self.written)
             await asyncio.wait([self.written])
             if self.written.exception() is None:
                 self._finish(exc.status, exc.outcome, detail=detail)

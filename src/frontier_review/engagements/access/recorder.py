@@ -7,9 +7,11 @@ transaction, and each call waits only for the commit that holds its row.
 
 A call forwarded to a model is written ahead: its row (who, engagement, variant, when) goes in
 *in flight* while the upstream works, and the call awaits that commit before its first
-response byte. The outcome (status, tokens, latency, transcript) is written just after the
-response, off every caller's path, within ``OUTCOME_DELAY`` (in the next row's transaction when
-calls keep coming). A row is chained once its outcome is in; a row still in
+response byte. Since the row has the upstream's time to land, it waits up to ``GATHER`` for
+other calls' rows to share its transaction, unless a call already waits for it (``hurry``).
+The outcome (status, tokens, latency, transcript) is written just after the response, off
+every caller's path, within ``OUTCOME_DELAY`` (in the next row's transaction when calls keep
+coming). A row is chained once its outcome is in; a row still in
 flight after the longest possible call (the process died in between) is chained as
 *unfinished*, so no call is lost or left unchained.
 """
@@ -17,6 +19,7 @@ flight after the longest possible call (the process died in between) is chained 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import queue
@@ -54,6 +57,11 @@ ACCESS_ACTIONS = tuple(KIND_ACTIONS.values())
 IN_FLIGHT = "in_flight"
 # How long an outcome may wait for the next row's transaction before it is written alone.
 OUTCOME_DELAY = 0.1
+# How long a row written ahead waits for others to share its transaction. A model takes tens of
+# milliseconds at the least, and a call whose answer came first hurries the write, so no call
+# waits for this; fewer, larger transactions cost PostgreSQL, this thread and the event loop's
+# wake-ups less per call (docs/performance.md, "Session 14").
+GATHER = 0.008
 UNFINISHED = "unfinished"
 # Access-log detail never copied into the audit chain.
 LOG_ONLY = frozenset({"upstream_error"})
@@ -177,6 +185,7 @@ class AccessRecorder:
         self._insert = PreparedWrite(engine, insert(AccessLog), COLUMNS)
         self._outcome = PreparedWrite(engine, _OUTCOME_UPDATE, OUTCOME_COLUMNS)
         self._queue: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+        self._hurry = threading.Event()
         # The writer thread's own connection, held between batches: the pool's checkout (with
         # PostgreSQL's pre-ping round trip) and reset cost more than a small batch's INSERT.
         self._raw: Any = None
@@ -184,7 +193,9 @@ class AccessRecorder:
         self._thread.start()
 
     async def record(self, record: AccessRecord) -> None:
-        await self.begin(record)
+        done = self.begin(record)
+        self.hurry(done)
+        await done
 
     def begin(self, record: AccessRecord) -> asyncio.Future[None]:
         loop = asyncio.get_running_loop()
@@ -192,12 +203,18 @@ class AccessRecorder:
         self._queue.put((record, done, loop))
         return done
 
+    def hurry(self, done: asyncio.Future[None]) -> None:
+        """Somebody waits for the row begun with :meth:`begin` (``done``): stop gathering, write it."""
+        if not done.done():
+            self._hurry.set()
+
     def finish(self, record: AccessRecord) -> None:
         """The outcome of a call begun with :meth:`begin` (same ``ref``); failures are logged."""
         self._queue.put((record, None, None))
 
     def close(self) -> None:
         self._queue.put(None)
+        self._hurry.set()
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
@@ -216,6 +233,11 @@ class AccessRecorder:
                 self._release_connection()
                 return
             batch = [] if first is _FLUSH else [first]
+            if first is not _FLUSH and first[1] is not None:  # a row written ahead: wait for company
+                self._hurry.wait(GATHER)
+            # Cleared before the queue is drained: a hurry for a row still queued after the
+            # drain stays set, so the next batch does not wait.
+            self._hurry.clear()
             while len(batch) < BATCH:
                 try:
                     item = self._queue.get_nowait()
@@ -233,9 +255,13 @@ class AccessRecorder:
                 continue
             error = self._write_safely(rows, outcomes)
             outcomes = []
+            waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
             for _, done, loop in batch:
                 if done is not None and loop is not None:
-                    loop.call_soon_threadsafe(_settle, done, error)
+                    waiting.setdefault(loop, []).append(done)
+            for loop, futures in waiting.items():  # one wake-up of each loop, not one per row
+                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+                    loop.call_soon_threadsafe(_settle, futures, error)
 
     def _write_safely(self, rows: list[AccessRecord], outcomes: list[AccessRecord]) -> BaseException | None:
         if not rows and not outcomes:
@@ -286,13 +312,14 @@ class AccessRecorder:
             self._raw = None
 
 
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
-    if done.done():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
+def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for done in futures:
+        if done.done():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
 
 
 def in_flight_grace(settings: Settings) -> timedelta:
