@@ -363,6 +363,27 @@ def test_a_forwarded_call_is_recorded_before_the_model_answers(container: Contai
     assert done.latency_ms > 0
 
 
+def test_no_call_waits_for_the_access_log_writer_to_gather(
+    container: Container, base_url: str, setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer holds a row for company until a call waits for it: with a gathering time far
+    past the client's timeout, a JSON call, a stream, a refusal and ``/models`` are all answered."""
+    from frontier_review.engagements.access import recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "GATHER", 600.0)
+    sdk = client(base_url, gateway_token(container, setup.reviewer, setup))
+    assert ask(sdk, setup) == ANSWER
+    stream = sdk.chat.completions.create(model=setup.engagement.model_id, messages=HI, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == ANSWER
+    with pytest.raises(openai.NotFoundError):
+        sdk.chat.completions.create(model="not-offered", messages=HI)
+    assert [m.id for m in sdk.models.list()] == [setup.engagement.model_id]
+    settled(container)
+    with container.sessions() as session:
+        rows = session.scalars(sa.select(AccessLog).order_by(AccessLog.id)).all()
+    assert [(r.status, r.outcome) for r in rows] == [(200, "ok"), (200, "ok"), (404, "model_not_found"), (200, "ok")]
+
+
 def test_rows_written_ahead_share_a_transaction_and_a_waiting_call_hurries_them(
     container: Container, clock: FrozenClock, setup: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
