@@ -34,8 +34,9 @@ takes each connection.
 ``--database-url`` names a PostgreSQL server: a fresh database is created on it and dropped at
 the end. ``--py-spy FILE`` samples the gateway's threads with py-spy (installed into a venv of its
 own on first use) and writes their stacks there, one line per distinct stack with its count;
-``--profile FILE`` runs the gateway under cProfile instead (every thread; it loses the frames
-below FastAPI's body-limit middleware, and slows the figures down more).
+``--profile FILE`` runs the gateway under cProfile instead (every thread of every process,
+merged; it loses the frames below FastAPI's body-limit middleware, and slows the figures down
+more).
 """
 
 from __future__ import annotations
@@ -131,10 +132,12 @@ def _profile_every_thread(path: Path) -> None:
     """cProfile in this thread and in every thread started later; merged stats at exit."""
     import atexit
     import cProfile
+    import fcntl
     import pstats
     import threading
 
     profiles: list[cProfile.Profile] = []
+    started = time.time()  # a file from an earlier run is replaced, not added to
 
     def start(*_: Any) -> None:
         profile = cProfile.Profile()
@@ -150,10 +153,17 @@ def _profile_every_thread(path: Path) -> None:
             pass
 
     def dump() -> None:
-        if profiles:
-            stats = pstats.Stats(_Snapshot(profiles[0]))  # type: ignore[arg-type]
-            for profile in profiles[1:]:
-                stats.add(_Snapshot(profile))  # type: ignore[arg-type]
+        if not profiles:
+            return
+        stats = pstats.Stats(_Snapshot(profiles[0]))  # type: ignore[arg-type]
+        for profile in profiles[1:]:
+            stats.add(_Snapshot(profile))  # type: ignore[arg-type]
+        # With --workers N every process ends here: each adds its stats to the file under a lock,
+        # so the file holds all of them rather than the last one's.
+        with open(path, "ab") as lock:  # the file itself is the lock
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if path.stat().st_size and path.stat().st_mtime >= started:
+                stats.add(str(path))
             stats.dump_stats(str(path))
 
     threading.setprofile(start)
