@@ -384,6 +384,20 @@ def test_no_call_waits_for_the_access_log_writer_to_gather(
     assert [(r.status, r.outcome) for r in rows] == [(200, "ok"), (200, "ok"), (404, "model_not_found"), (200, "ok")]
 
 
+def in_flight(clock: FrozenClock, setup: Setup) -> AccessRecord:
+    """A gateway call's row as it is written ahead, before its outcome."""
+    return AccessRecord(
+        kind="gateway",
+        at=clock.now(),
+        engagement_id=setup.engagement.id,
+        actor_label=setup.reviewer.email,
+        status=0,
+        outcome=IN_FLIGHT,
+        variant="standard",
+        detail={"route": "/chat/completions"},
+    )
+
+
 def test_rows_written_ahead_share_a_transaction_and_a_waiting_call_hurries_them(
     container: Container, clock: FrozenClock, setup: Setup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -404,24 +418,12 @@ def test_rows_written_ahead_share_a_transaction_and_a_waiting_call_hurries_them(
 
     monkeypatch.setattr(recorder, "_write", counted)
 
-    def row() -> AccessRecord:
-        return AccessRecord(
-            kind="gateway",
-            at=clock.now(),
-            engagement_id=setup.engagement.id,
-            actor_label=setup.reviewer.email,
-            status=0,
-            outcome=IN_FLIGHT,
-            variant="standard",
-            detail={"route": "/chat/completions"},
-        )
-
     async def calls() -> None:
-        ahead = [recorder.begin(row()) for _ in range(5)]
+        ahead = [recorder.begin(in_flight(clock, setup)) for _ in range(5)]
         recorder.hurry(ahead[-1])  # the last call's answer came first
         await asyncio.wait_for(asyncio.gather(*ahead), timeout=60)
-        await asyncio.wait_for(recorder.record(row()), timeout=60)  # a refusal's row: written at once
-        recorder.begin(row())  # nobody waits for this one: closing writes it
+        await asyncio.wait_for(recorder.record(in_flight(clock, setup)), timeout=60)  # a refusal's row: at once
+        recorder.begin(in_flight(clock, setup))  # nobody waits for this one: closing writes it
 
     try:
         asyncio.run(calls())
@@ -442,16 +444,7 @@ def test_a_call_left_in_flight_is_chained_as_unfinished_after_the_longest_call(
 
     grace = in_flight_grace(container.settings)
     recorder = AccessRecorder(container.uow, container.engine)
-    row = AccessRecord(
-        kind="gateway",
-        at=clock.now(),
-        engagement_id=setup.engagement.id,
-        actor_label=setup.reviewer.email,
-        status=0,
-        outcome=IN_FLIGHT,
-        variant="standard",
-        detail={"route": "/chat/completions"},
-    )
+    row = in_flight(clock, setup)
 
     async def write_ahead() -> None:
         await recorder.begin(row)

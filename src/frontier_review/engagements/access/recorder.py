@@ -11,9 +11,9 @@ response byte. Since the row has the upstream's time to land, it waits up to ``G
 other calls' rows to share its transaction, unless a call already waits for it (``hurry``).
 The outcome (status, tokens, latency, transcript) is written just after the response, off
 every caller's path, within ``OUTCOME_DELAY`` (in the next row's transaction when calls keep
-coming). A row is chained once its outcome is in; a row still in
-flight after the longest possible call (the process died in between) is chained as
-*unfinished*, so no call is lost or left unchained.
+coming). A row is chained once its outcome is in; a row still in flight after the longest
+possible call (the process died in between) is chained as *unfinished*, so no call is lost or
+left unchained.
 """
 
 from __future__ import annotations
