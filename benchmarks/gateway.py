@@ -162,7 +162,8 @@ def _profile_every_thread(path: Path) -> None:
         # so the file holds all of them rather than the last one's.
         with open(path, "ab") as lock:  # the file itself is the lock
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if path.stat().st_size and path.stat().st_mtime >= started:
+            earlier = path.stat()
+            if earlier.st_size and earlier.st_mtime >= started:
                 stats.add(str(path))
             stats.dump_stats(str(path))
 

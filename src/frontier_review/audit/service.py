@@ -129,11 +129,11 @@ def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]], *, head: 
     """Append several entries under one lock with one INSERT; returns their ids, in order.
 
     For the access-log chainer's batches. Each mapping holds :func:`append`'s keyword
-    arguments. ``head`` is what :func:`lock_chain`
-    returned in this transaction, so the lock is not taken twice. The rows are plain values
-    handed to the driver's ``executemany`` in the transaction's own connection, not ORM objects:
-    the chainer appends one entry per gateway call, and building an ORM object and sending it
-    through the ORM's bulk insert was half its time (docs/performance.md, "Session 13").
+    arguments. ``head`` is what :func:`lock_chain` returned in this transaction, so the lock is
+    not taken twice. The rows are plain values handed to the driver's ``executemany`` in the
+    transaction's own connection, not ORM objects: the chainer appends one entry per gateway
+    call, and building an ORM object and sending it through the ORM's bulk insert was half its
+    time (docs/performance.md, "Session 13").
     """
     if not entries:
         return []
