@@ -7,13 +7,13 @@ column types' conversions; each test here holds a prepared result against ``Conn
 
 from __future__ import annotations
 
+import gc
 import uuid
-import weakref
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, create_engine, insert, select
 
 from frontier_review import engagements as service
 from frontier_review.bootstrap import Container
@@ -282,23 +282,40 @@ def test_a_prepared_update_sets_the_outcome_of_unchained_rows_only(container: Co
 def test_chaining_prepares_its_statements_once_however_many_batches(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``prepared_write`` knows statements by identity: one built per batch would be compiled
-    per batch and kept for ever (a leak in a process that chains for months)."""
-    monkeypatch.setattr(prepared, "_WRITES", weakref.WeakKeyDictionary())
+    """A statement compiled per batch would be kept per batch: a leak in a process that chains
+    for months. Every batch after the first reuses what the first compiled."""
+    compiled: list[str] = []
+    compile_write = PreparedWrite.__init__
+
+    def counted(self: PreparedWrite, engine: Any, statement: Any, columns: Any) -> None:
+        compiled.append(type(statement).__name__)
+        compile_write(self, engine, statement, columns)
+
+    monkeypatch.setattr(PreparedWrite, "__init__", counted)
     setup = make_engagement(container)
     grace = recorder.in_flight_grace(container.settings)
     for _ in range(3):
         with container.uow() as uow:
             recorder.write(uow, records(setup.engagement.id))
         assert recorder.chain_pending(container.uow, grace=grace) == len(records(setup.engagement.id))
-    kept = prepared._WRITES.get(container.engine, {})
-    assert len(kept) == 2  # the audit entries' INSERT and the access log's "chained" UPDATE
+    # The audit entries' INSERT and the access log's "chained" UPDATE, once each for this test's engine.
+    assert sorted(compiled) == ["Insert", "Update"]
 
 
-def test_a_statement_built_per_call_is_refused_before_it_leaks(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(prepared, "_WRITES", weakref.WeakKeyDictionary())
-    statements = [insert(AccessLog) for _ in range(prepared.MAX_PREPARED + 1)]
-    for statement in statements[:-1]:
-        prepared.prepared_write(container.engine, statement, COLUMNS)
-    with pytest.raises(RuntimeError, match="made once"):
-        prepared.prepared_write(container.engine, statements[-1], COLUMNS)
+def test_a_shared_write_is_prepared_once_per_engine_and_forgotten_with_it(container: Container) -> None:
+    setup = make_engagement(container)
+    shared = prepared.SharedWrite(insert(AccessLog), COLUMNS)
+    for _ in range(3):
+        with container.engine.begin() as connection:
+            shared.run(connection, recorder._rows(records(setup.engagement.id), {}))
+    assert len(all_rows(container)) == 3 * len(records(setup.engagement.id))
+    assert list(shared._prepared) == [container.engine]
+    other = create_engine("sqlite://")
+    with other.begin() as connection:
+        AccessLog.metadata.tables[AccessLog.__tablename__].create(connection)
+        shared.run(connection, [])
+    assert len(shared._prepared) == 2
+    other.dispose()
+    del other, connection
+    gc.collect()
+    assert list(shared._prepared) == [container.engine]

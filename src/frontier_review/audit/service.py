@@ -29,7 +29,7 @@ from frontier_review.audit.domain import (
 from frontier_review.audit.orm import HEAD_ID, AuditChainHead, AuditCheckpoint, AuditEntry
 from frontier_review.audit.tags import AuditLogTag
 from frontier_review.audit.verifying import iter_entries, stored_entry, verify_log
-from frontier_review.db.prepared import prepared_write, write_on
+from frontier_review.db.prepared import SharedWrite
 from frontier_review.db.uow import PendingDenial, UnitOfWork
 from frontier_review.kernel.errors import ValidationFailed
 from frontier_review.kernel.ids import new_id, record_id
@@ -121,8 +121,7 @@ def append(
     return row
 
 
-_COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns)
-_INSERT = insert(AuditEntry)  # made once: ``prepared_write`` knows statements by identity
+_INSERT = SharedWrite(insert(AuditEntry), tuple(c.key for c in AuditEntry.__table__.columns))
 
 
 def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]], *, head: AuditChainHead | None = None) -> list[uuid.UUID]:
@@ -140,8 +139,7 @@ def append_many(uow: UnitOfWork, entries: Sequence[Mapping[str, Any]], *, head: 
     if head is None:
         head = _lock_head(uow.session)
     rows = [_next_entry(uow, head, **entry) for entry in entries]
-    connection = uow.session.connection()
-    write_on(connection, prepared_write(connection.engine, _INSERT, _COLUMNS), rows)
+    _INSERT.run(uow.session.connection(), rows)
     uow.session.flush()  # the head's new tip
     return [row["id"] for row in rows]
 

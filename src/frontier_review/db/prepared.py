@@ -117,37 +117,30 @@ class PreparedWrite:
         cursor.executemany(self._sql, converted)
 
 
-_WRITES: weakref.WeakKeyDictionary[Engine, dict[tuple[Insert | Update, tuple[str, ...]], PreparedWrite]] = (
-    weakref.WeakKeyDictionary()
-)
+class SharedWrite:
+    """A :class:`PreparedWrite` for code that holds no object of its own to keep one in.
 
-
-# Statements are told apart by identity, so each caller's must be one object made once (a module
-# constant): a statement built per call would be compiled per call and kept for ever.
-MAX_PREPARED = 32
-
-
-def prepared_write(engine: Engine, statement: Insert | Update, columns: Sequence[str]) -> PreparedWrite:
-    """``statement`` (a module constant) prepared for ``engine`` once.
-
-    For code that holds no object of its own to keep it in.
+    Made once, as a module constant, from the statement and its columns; prepared for each
+    engine at its first use there and kept only as long as that engine lives. The holder is its
+    own cache, so no registry outlives it and a statement is never compiled twice for one engine.
     """
-    per_engine = _WRITES.setdefault(engine, {})
-    key = (statement, tuple(columns))
-    if (found := per_engine.get(key)) is None:
-        if len(per_engine) >= MAX_PREPARED:
-            raise RuntimeError("prepared_write takes statements made once, not one per call")
-        found = per_engine[key] = PreparedWrite(engine, statement, columns)
-    return found
 
+    def __init__(self, statement: Insert | Update, columns: Sequence[str]) -> None:
+        self._statement = statement
+        self._columns = tuple(columns)
+        self._prepared: weakref.WeakKeyDictionary[Engine, PreparedWrite] = weakref.WeakKeyDictionary()
 
-def write_on(connection: Connection, statement: PreparedWrite, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Run ``statement`` for ``rows`` on the driver connection of ``connection``, in its transaction."""
-    cursor = connection.connection.cursor()
-    try:
-        statement.execute(cursor, rows)
-    finally:
-        cursor.close()
+    def run(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write ``rows`` on the driver connection of ``connection``, in its transaction."""
+        engine = connection.engine
+        prepared = self._prepared.get(engine)
+        if prepared is None:  # two threads may both compile at first use; one result is kept
+            prepared = self._prepared[engine] = PreparedWrite(engine, self._statement, self._columns)
+        cursor = connection.connection.cursor()
+        try:
+            prepared.execute(cursor, rows)
+        finally:
+            cursor.close()
 
 
 def _bind_processors(compiled: SQLCompiler, dialect: Any) -> dict[str, Callable[[Any], Any]]:

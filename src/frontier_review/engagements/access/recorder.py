@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from frontier_review.audit import service as audit
 from frontier_review.audit.domain import Outcome
 from frontier_review.config import Settings
-from frontier_review.db.prepared import PreparedWrite, prepared_write, write_on
+from frontier_review.db.prepared import PreparedWrite, SharedWrite
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.engagements.access import upstreams
 from frontier_review.engagements.access.orm import AccessLog
@@ -366,8 +366,10 @@ _CHAIN_COLUMNS = (
     AccessLog.detail,
 )
 # Each chained row gets its entry (and, if it never got an outcome, ``unfinished``), by primary key.
-_CHAINED = update(AccessLog.__table__).where(AccessLog.__table__.c.id == bindparam("row_id"))  # type: ignore[arg-type]
-_CHAINED_COLUMNS = ("audit_entry_id", "outcome")
+_CHAINED = SharedWrite(
+    update(AccessLog.__table__).where(AccessLog.__table__.c.id == bindparam("row_id")),  # type: ignore[arg-type]
+    ("audit_entry_id", "outcome"),
+)
 
 
 def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: int = CHAIN_BATCH) -> int:
@@ -412,10 +414,8 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
             for row, outcome in zip(rows, outcomes, strict=True)
         ]
         chained = audit.append_many(uow, entries, head=head)
-        connection = uow.session.connection()
-        write_on(
-            connection,
-            prepared_write(connection.engine, _CHAINED, _CHAINED_COLUMNS),
+        _CHAINED.run(
+            uow.session.connection(),
             [
                 {"row_id": row.id, "audit_entry_id": entry_id, "outcome": outcome}
                 for row, entry_id, outcome in zip(rows, chained, outcomes, strict=True)
