@@ -41,12 +41,14 @@ def test_replies_split_anywhere_reach_their_callers_in_order(sent: list[Any], da
         protocol = _Protocol()
         loop = asyncio.get_running_loop()
         waiters = [loop.create_future() for _ in sent]
-        protocol.waiting.extend(waiters)
+        protocol.expect(waiters)
         stream = b"".join(wire(r) for r in sent)
         cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
         for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True):
             protocol.data_received(stream[start:end])
-        assert not protocol.buffer and not protocol.waiting
+        assert not protocol.buffer and not protocol.waiting and not protocol.deadlines
+        assert protocol.timer is not None
+        protocol.timer.cancel()
         return [w.result() for w in waiters]
 
     assert asyncio.run(scenario()) == sent
@@ -66,9 +68,9 @@ def test_a_reply_out_of_step_fails_every_waiting_command() -> None:
     async def scenario() -> None:
         protocol = _Protocol()
         waiters = [asyncio.get_running_loop().create_future() for _ in range(2)]
-        protocol.waiting.extend(waiters)
+        protocol.expect(waiters)
         protocol.data_received(b"?what\r\n")
-        assert protocol.closed
+        assert protocol.closed and protocol.timer is None
         for waiter in waiters:
             with pytest.raises(ConnectionError, match="unexpected reply"):
                 waiter.result()
@@ -150,6 +152,39 @@ def test_commands_issued_in_one_turn_of_the_loop_leave_in_one_write(run: Any, re
 
 
 @pytest.mark.redis
+@pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
+def test_settlements_of_one_turn_are_summed_per_key_and_survive_a_cancelled_caller(run: Any, redis_url: str, prefix: str) -> None:
+    async def scenario() -> None:
+        counters = RedisCounters(redis_url, prefix, prefix + "access-generation")
+        try:
+            await counters._redis.call("PING")  # connected
+            conn = counters._redis._conn
+            assert conn is not None and conn.transport is not None
+            counting = _CountingTransport(conn.transport)
+            conn.transport = counting  # type: ignore[assignment]
+            settling = [asyncio.ensure_future(counters.add_tokens(key, n)) for key, n in [("a", 5), ("b", 7)] * 20]
+            settling.append(asyncio.ensure_future(counters.add_tokens("c", 3)))
+            settling.append(asyncio.ensure_future(counters.add_tokens("c", -3)))  # sums to nothing: not sent
+            await asyncio.sleep(0)  # every settlement has joined this turn's sums
+            settling[0].cancel()  # a call cut after settling: its tokens and the others' still land
+            results = await asyncio.gather(*settling, return_exceptions=True)
+            assert isinstance(results[0], asyncio.CancelledError) and results[1:] == [None] * (len(settling) - 1)
+            assert len(counting.writes) == 1
+            assert counting.writes[0].count(b"INCRBY") == 2
+            with redis.Redis.from_url(redis_url) as admin:
+                assert (admin.get(prefix + "a"), admin.get(prefix + "b"), admin.exists(prefix + "c")) == (b"100", b"140", 0)
+                assert 0 < admin.ttl(prefix + "a") <= 86_400 + 3600
+            await counters.add_tokens("a", -40)  # a later turn: a write of its own
+            assert len(counting.writes) == 2
+            with redis.Redis.from_url(redis_url) as admin:
+                assert admin.get(prefix + "a") == b"60"
+        finally:
+            await counters.close()
+
+    run(scenario())
+
+
+@pytest.mark.redis
 def test_a_killed_connection_fails_its_commands_and_the_next_one_reconnects(redis_url: str, prefix: str) -> None:
     async def scenario() -> None:
         client = PipelinedRedis(redis_url)
@@ -187,6 +222,46 @@ def test_admission_loads_its_script_after_the_server_forgot_it(redis_url: str, p
             await counters.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("run", [asyncio.run, uvloop.run], ids=["asyncio", "uvloop"])
+def test_a_silent_server_fails_every_waiting_command_after_the_timeout_and_the_next_reconnects(run: Any) -> None:
+    """A server that takes the connection and never answers: each connection's one timer, armed
+    for its oldest command, fails them all; an answered command never trips it."""
+
+    async def scenario() -> None:
+        connections: list[asyncio.StreamWriter] = []
+        answer = False
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connections.append(writer)
+            while data := await reader.read(65536):
+                if answer:
+                    writer.write(b"+PONG\r\n" * data.count(b"PING"))
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = PipelinedRedis(f"redis://127.0.0.1:{port}/0", timeout=0.3)
+        try:
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            first = asyncio.ensure_future(client.call("PING"))
+            await asyncio.sleep(0.2)
+            second = asyncio.ensure_future(client.call("PING"))  # its own deadline is later, the connection's is not
+            for waiting in (first, second):
+                with pytest.raises(TimeoutError, match="did not answer in time"):
+                    await waiting
+            assert 0.25 <= loop.time() - began < 1.0
+            answer = True
+            for _ in range(3):  # a new connection, answered well within its timeout, again and again
+                assert await client.call("PING") == b"PONG"
+                await asyncio.sleep(0.2)
+            assert len(connections) == 2
+        finally:
+            await client.aclose()
+            server.close()
+
+    run(scenario())
 
 
 def test_an_unreachable_server_raises_at_once() -> None:

@@ -24,6 +24,8 @@ the gateway reads the context again. Every answer names the generation it saw.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import time
 import uuid
@@ -155,13 +157,19 @@ return {0, grant, g}
 
 
 class RedisCounters:
-    """Counters in Redis, shared by every gateway process, over one pipelined connection (``resp``)."""
+    """Counters in Redis, shared by every gateway process, over one pipelined connection (``resp``).
+
+    Settlements made in one turn of the event loop are summed per key and sent together in the
+    next turn (:meth:`add_tokens`): at concurrency 64 most of a turn's settlements are one
+    participant's, so dozens of calls' two commands each become two.
+    """
 
     def __init__(self, url: str, prefix: str, generation_key: str) -> None:
         self._redis = PipelinedRedis(url)
         self._prefix = prefix
         self._generation_key = generation_key
         self._sha = hashlib.sha1(ADMIT_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+        self._settling: tuple[dict[str, int], asyncio.Task[None]] | None = None  # this turn's sums, and their sending
 
     async def admit(
         self, minute_key: str, day_key: str, tokens_key: str, limits: Limits, expected: int | None
@@ -184,10 +192,33 @@ class RedisCounters:
         return int(cast(int, verdict)), int(cast(int, granted)), int(cast(int, generation))
 
     async def add_tokens(self, tokens_key: str, tokens: int) -> None:
+        """Add ``tokens`` with every other settlement of this turn of the loop; returns once Redis has them."""
+        if self._settling is None:
+            # A task, not the first caller, sends the sums: a caller cancelled meanwhile (its call
+            # cut) must not take the others' settlements with it.
+            self._settling = ({}, asyncio.get_running_loop().create_task(self._send_settlements()))
+        sums, sending = self._settling
         key = self._prefix + tokens_key
-        await self._redis.pipeline(("INCRBY", key, tokens), ("EXPIRE", key, DAY_TTL, "NX"))
+        sums[key] = sums.get(key, 0) + tokens
+        await asyncio.shield(sending)
+
+    async def _send_settlements(self) -> None:
+        # A task's first step runs in the loop's next turn: every settlement of this one is in.
+        assert self._settling is not None
+        sums, self._settling = self._settling[0], None
+        commands = [
+            command
+            for key, tokens in sums.items()
+            if tokens
+            for command in (("INCRBY", key, tokens), ("EXPIRE", key, DAY_TTL, "NX"))
+        ]
+        if commands:
+            await self._redis.pipeline(*commands)
 
     async def close(self) -> None:
+        if self._settling is not None:
+            with contextlib.suppress(Exception):
+                await self._settling[1]
         await self._redis.aclose()
 
 

@@ -13,7 +13,10 @@ What it covers is what the counters need: commands of bytes, strings and integer
 status, bulk string, array and error replies. Anything else stays with redis-py.
 
 A connection that fails or stays silent past ``timeout`` is closed, every command waiting on it
-fails (the quotas then refuse the call: fail closed), and the next command opens a new one.
+fails (the quotas then refuse the call: fail closed), and the next command opens a new one. The
+silence is watched by one timer per connection, armed for its oldest unanswered command, not by a
+timeout per command: arming and cancelling a timer for every call's one or two commands was a
+few percent of the gateway's event loop at concurrency 64 (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from functools import partial
 from typing import Any, cast
 
 from redis.connection import parse_url
@@ -80,12 +84,35 @@ def parse(buffer: bytes | bytearray, start: int = 0) -> tuple[Reply | RedisReply
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 1.0) -> None:
+        self.timeout = timeout
         self.waiting: deque[asyncio.Future[Reply]] = deque()
+        self.deadlines: deque[float] = deque()  # each waiting command's, in the same order (never decreasing)
+        self.timer: asyncio.TimerHandle | None = None
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.outgoing: list[bytes] = []  # commands issued in this turn of the event loop
+
+    def expect(self, waiters: list[asyncio.Future[Reply]]) -> None:
+        """Wait for one reply per future, in order; all fail if none comes within the timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        self.waiting.extend(waiters)
+        self.deadlines.extend(deadline for _ in waiters)
+        if self.timer is None:
+            self.timer = loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        """The timer went off: fail the connection if its oldest command is overdue, else re-arm for it."""
+        self.timer = None
+        if not self.deadlines:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self.deadlines[0]:
+            self.fail(TimeoutError("Redis did not answer in time"))  # later replies would be out of step
+        else:
+            self.timer = loop.call_at(self.deadlines[0], self._expire)
 
     def send(self, data: bytes) -> None:
         """Queue ``data`` for the write at the end of this turn of the event loop.
@@ -115,6 +142,7 @@ class _Protocol(asyncio.Protocol):
                 reply, used_next = parse(self.buffer, used)
                 used = used_next
                 waiter = self.waiting.popleft()
+                self.deadlines.popleft()
                 if not waiter.done():
                     if isinstance(reply, RedisReplyError):
                         waiter.set_exception(reply)
@@ -133,6 +161,10 @@ class _Protocol(asyncio.Protocol):
     def fail(self, exc: BaseException) -> None:
         self.closed = True
         self.outgoing = []
+        self.deadlines.clear()
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         if self.transport is not None:
             self.transport.abort()
         while self.waiting:
@@ -171,14 +203,9 @@ class PipelinedRedis:
     async def _send(self, conn: _Protocol, commands: tuple[tuple[bytes | str | int, ...], ...]) -> list[Reply]:
         loop = asyncio.get_running_loop()
         waiters: list[asyncio.Future[Reply]] = [loop.create_future() for _ in commands]
-        conn.waiting.extend(waiters)
+        conn.expect(waiters)
         conn.send(b"".join(encode(*command) for command in commands))
-        try:
-            async with asyncio.timeout(self._timeout):
-                return [await waiter for waiter in waiters]
-        except TimeoutError:
-            conn.fail(TimeoutError("Redis did not answer in time"))  # later replies would be out of step
-            raise
+        return [await waiter for waiter in waiters]
 
     async def _connect(self) -> _Protocol:
         if self._connecting is None:
@@ -188,10 +215,11 @@ class PipelinedRedis:
                 return self._conn  # another caller connected meanwhile
             loop = asyncio.get_running_loop()
             async with asyncio.timeout(self._timeout):
+                protocol = partial(_Protocol, self._timeout)
                 if self._path is not None:
-                    transport, conn = await loop.create_unix_connection(_Protocol, self._path)
+                    transport, conn = await loop.create_unix_connection(protocol, self._path)
                 else:
-                    transport, conn = await loop.create_connection(_Protocol, self._host, self._port, ssl=self._ssl)
+                    transport, conn = await loop.create_connection(protocol, self._host, self._port, ssl=self._ssl)
                 conn.transport = transport  # uvloop calls connection_made later
                 if self._password is not None:
                     auth = (self._username, self._password) if self._username else (self._password,)
