@@ -13,16 +13,16 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, create_engine, insert, select
+from sqlalchemy import bindparam, create_engine, insert, select, update
 
 from frontier_review import engagements as service
 from frontier_review.bootstrap import Container
-from frontier_review.db import prepared
+from frontier_review.db import changes, prepared
 from frontier_review.db.prepared import PreparedSelect, PreparedWrite
-from frontier_review.engagements.access import recorder
+from frontier_review.engagements.access import recorder, upstreams
 from frontier_review.engagements.access import service as access
 from frontier_review.engagements.access.context import QUERY
-from frontier_review.engagements.access.orm import AccessLog
+from frontier_review.engagements.access.orm import AccessLog, GatewayToken
 from frontier_review.engagements.access.recorder import COLUMNS, IN_FLIGHT, OUTCOME_COLUMNS, AccessRecord
 from frontier_review.engagements.lifecycle.orm import Participant
 from frontier_review.security.tokens import digest_token
@@ -288,7 +288,7 @@ def test_chaining_prepares_its_statements_once_however_many_batches(
     compile_write = PreparedWrite.__init__
 
     def counted(self: PreparedWrite, engine: Any, statement: Any, columns: Any) -> None:
-        compiled.append(type(statement).__name__)
+        compiled.append(f"{type(statement).__name__} {statement.table.name}")
         compile_write(self, engine, statement, columns)
 
     monkeypatch.setattr(PreparedWrite, "__init__", counted)
@@ -298,8 +298,9 @@ def test_chaining_prepares_its_statements_once_however_many_batches(
         with container.uow() as uow:
             recorder.write(uow, records(setup.engagement.id))
         assert recorder.chain_pending(container.uow, grace=grace) == len(records(setup.engagement.id))
-    # The audit entries' INSERT and the access log's "chained" UPDATE, once each for this test's engine.
-    assert sorted(compiled) == ["Insert", "Update"]
+    # The audit entries' INSERT, the access log's "chained" UPDATE and the upstreams' "last used"
+    # UPDATE, once each for this test's engine.
+    assert sorted(compiled) == ["Insert audit_entries", "Update access_log", "Update engagement_upstreams"]
 
 
 def test_a_shared_write_is_prepared_once_per_engine_and_forgotten_with_it(container: Container) -> None:
@@ -319,3 +320,46 @@ def test_a_shared_write_is_prepared_once_per_engine_and_forgotten_with_it(contai
     del other, connection
     gc.collect()
     assert list(shared._prepared) == [container.engine]
+
+
+def test_upstreams_are_marked_used_in_one_statement_each_at_its_own_time(container: Container) -> None:
+    first = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")
+    second = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")
+    untouched = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")
+    with container.uow() as uow:
+        access.set_upstream(
+            uow,
+            first.developer.principal,
+            first.engagement.id,
+            variant="reduced-safeguard",
+            base_url="http://127.0.0.1:9/v1",
+            api_key="sk-upstream-secret-456",
+            upstream_model="fake",
+            require_https=False,
+            allow_private=True,
+        )
+    marks = {
+        (first.engagement.id, "standard"): LATE,
+        (first.engagement.id, "reduced-safeguard"): LATE - timedelta(minutes=5),
+        (second.engagement.id, "standard"): LATE + timedelta(seconds=1),
+    }
+    with container.uow() as uow:
+        upstreams.mark_used(uow, marks)
+    with container.uow() as uow:
+        seen = {
+            (setup.engagement.id, upstream.variant): upstream.last_used_at
+            for setup in (first, second, untouched)
+            for upstream in service.get_engagement(uow, setup.developer.principal, setup.engagement.id).upstreams
+        }
+    assert seen == {**marks, (untouched.engagement.id, "standard"): None}
+
+
+def test_a_prepared_write_refuses_a_table_whose_changes_are_announced(container: Container) -> None:
+    """Prepared statements run past the events that tell the gateways access changed (``db.changes``)."""
+    announced: list[None] = []
+    changes.announce_changes(container.engine, {"gateway_tokens"}, lambda: announced.append(None))
+    with pytest.raises(RuntimeError, match="gateway_tokens would not be announced"):
+        PreparedWrite(container.engine, update(GatewayToken).where(GatewayToken.id == bindparam("token")), ("name",))
+    with container.engine.begin() as connection:  # other tables are fine
+        prepared.SharedWrite(insert(AccessLog), COLUMNS).run(connection, [])
+    assert announced == []

@@ -18,7 +18,9 @@ commit moves it to "committed", and the connection's return to the pool (which f
 unit of work's commit, inside ``Session.commit``) announces it. A connection held across
 several commits announces when it is returned.
 
-What is not seen: a write made outside this application's engines (an operator's ``psql``), or
+What is not seen: a statement run on the driver's cursor directly (``db.prepared``), which
+therefore refuses to prepare a write to one of the tables (:func:`check_prepared`); a write made
+outside this application's engines (an operator's ``psql``), or
 an announcement lost because Redis failed at that moment. The gateways reuse a context for at
 most ``gateway.recent.REUSE_SECONDS`` after reading it, so those changes hold within that,
 which is also how soon a call already in flight is cut (``gateway.watch``).
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,6 +39,7 @@ from sqlalchemy import Engine, event
 log = logging.getLogger(__name__)
 
 _WRITE = re.compile(r"\s*(?:insert|update|delete|merge|truncate|with)\b", re.IGNORECASE)
+_WATCHED: weakref.WeakKeyDictionary[Engine, re.Pattern[str]] = weakref.WeakKeyDictionary()  # per engine, its tables
 _CHANGED = "frontier_review.access_changed"  # a write in the open transaction
 _COMMITTED = "frontier_review.access_committed"  # committed, not yet announced
 
@@ -45,7 +49,7 @@ def announce_changes(engine: Engine, tables: Iterable[str], announce: Callable[[
     names = sorted(set(tables))
     if not names:
         return
-    touches = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
+    touches = _WATCHED[engine] = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _seen(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool) -> None:
@@ -69,6 +73,17 @@ def announce_changes(engine: Engine, tables: Iterable[str], announce: Callable[[
         record.info.pop(_CHANGED, None)  # written after the last commit: rolled back on return
         if record.info.pop(_COMMITTED, False):
             announce()
+
+
+def check_prepared(engine: Engine, sql: str) -> None:
+    """Refuse to prepare ``sql`` if it writes a table whose changes ``engine`` announces.
+
+    A prepared statement runs on the driver's cursor, past the events that see a write, so a
+    change it made would never reach the gateways' reused contexts.
+    """
+    touches = _WATCHED.get(engine)
+    if touches is not None and _WRITE.match(sql) and (found := touches.search(sql)):
+        raise RuntimeError(f"a prepared write to {found.group(0)} would not be announced to the gateways")
 
 
 class RedisGeneration:

@@ -18,6 +18,8 @@ from sqlalchemy import Insert, Select, Update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from frontier_review.db import changes
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -96,7 +98,8 @@ class PreparedWrite:
     """An INSERT or UPDATE setting the given columns, run with the driver's ``executemany``.
 
     Each row maps every column (and any other bound name in the statement, such as an UPDATE's
-    WHERE parameter) to its value.
+    WHERE parameter) to its value. It runs past SQLAlchemy's events, so it refuses a table whose
+    changes the engine announces to the gateways (``db.changes``).
     """
 
     def __init__(self, engine: Engine, statement: Insert | Update, columns: Sequence[str]) -> None:
@@ -104,6 +107,7 @@ class PreparedWrite:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns))
         assert isinstance(compiled, SQLCompiler)
         self._sql = str(compiled)
+        changes.check_prepared(engine, self._sql)  # it runs past the events that announce access changes
         self._order = list(compiled.positiontup or ()) if compiled.positional else None
         self._names = self._order if self._order is not None else list(compiled.binds)
         self._bind = _bind_processors(compiled, dialect)

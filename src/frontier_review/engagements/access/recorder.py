@@ -427,8 +427,7 @@ def chain_pending(uow_factory: UnitOfWorkFactory, *, grace: timedelta, limit: in
             if row.kind == GATEWAY_KIND and row.variant and row.status < 400:
                 key = (row.engagement_id, row.variant)
                 last_used[key] = max(row.at, last_used.get(key, row.at))
-        for (engagement_id, variant), at in last_used.items():
-            upstreams.mark_used(uow, engagement_id, variant, at)
+        upstreams.mark_used(uow, last_used)
         return len(rows)
 
 

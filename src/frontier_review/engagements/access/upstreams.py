@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from frontier_review.db.prepared import SharedWrite
 from frontier_review.db.uow import UnitOfWork, UnitOfWorkFactory
 from frontier_review.engagements.access.domain import UpstreamTarget
 from frontier_review.engagements.access.orm import Upstream
@@ -76,11 +77,25 @@ def load_targets(uow_factory: UnitOfWorkFactory, engagement_id: uuid.UUID) -> di
         return out
 
 
-def mark_used(uow: UnitOfWork, engagement_id: uuid.UUID, variant: str, at: datetime) -> None:
-    """Record when a variant's upstream last served a call (set in batches by the chainer)."""
-    uow.session.execute(
-        update(Upstream).where(Upstream.engagement_id == engagement_id, Upstream.variant == variant).values(last_used_at=at)
-    )
+_MARK_USED = SharedWrite(
+    update(Upstream.__table__).where(  # type: ignore[arg-type]
+        Upstream.__table__.c.engagement_id == bindparam("engagement"),
+        Upstream.__table__.c.variant == bindparam("upstream_variant"),
+    ),
+    ("last_used_at",),
+)
+
+
+def mark_used(uow: UnitOfWork, last_used: Mapping[tuple[uuid.UUID, str], datetime]) -> None:
+    """Record when each (engagement, variant)'s upstream last served a call: the chainer, once per batch.
+
+    One prepared ``executemany`` for the whole batch, not an ORM bulk UPDATE per upstream.
+    """
+    if last_used:
+        _MARK_USED.run(
+            uow.session.connection(),
+            [{"engagement": e, "upstream_variant": v, "last_used_at": at} for (e, v), at in last_used.items()],
+        )
 
 
 class UpstreamCache:
