@@ -322,7 +322,7 @@ def test_a_shared_write_is_prepared_once_per_engine_and_forgotten_with_it(contai
     assert list(shared._prepared) == [container.engine]
 
 
-def test_upstreams_are_marked_used_in_one_statement_each_at_its_own_time(container: Container) -> None:
+def test_a_batch_marks_each_upstream_used_at_its_own_time(container: Container) -> None:
     first = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")
     second = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")
     untouched = make_engagement(container, upstream_url="http://127.0.0.1:9/v1")

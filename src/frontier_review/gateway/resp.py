@@ -15,8 +15,8 @@ status, bulk string, array and error replies. Anything else stays with redis-py.
 A connection that fails or stays silent past ``timeout`` is closed, every command waiting on it
 fails (the quotas then refuse the call: fail closed), and the next command opens a new one. The
 silence is watched by one timer per connection, armed for its oldest unanswered command, not by a
-timeout per command: arming and cancelling a timer for every call's one or two commands was a
-few percent of the gateway's event loop at concurrency 64 (docs/performance.md).
+timeout around each command, which armed and cancelled a timer for every one of every call's
+commands.
 """
 
 from __future__ import annotations
