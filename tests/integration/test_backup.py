@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import stat
 import subprocess
 import threading
 import uuid
@@ -173,6 +174,7 @@ def test_a_busy_instance_restores_whole_on_a_fresh_data_directory(
     target = fresh[0]
     restored = run_cli(container, "backup", "restore", str(backup), "--passphrase-file", str(secret), env=target.env(container))
     assert "master key file written" in _ok(restored)
+    assert stat.S_IMODE(target.data_dir.stat().st_mode) == 0o700  # private, as every command creates it
 
     counts = _counts(target.database_url)
     expected = dict(manifest["database"]["row_counts"])

@@ -72,6 +72,11 @@ def test_db_current_tells_where_the_database_is(container: Container) -> None:
     assert _cli(container, "db", "current").stdout.strip() == f"0015 (behind {head})"
 
 
+def test_db_check_says_the_schema_matches_in_one_line(container: Container) -> None:
+    result = _cli(container, "db", "check")
+    assert (result.returncode, result.stdout) == (0, "schema matches the models\n"), result.stderr
+
+
 def test_upgrade_sql_prints_only_the_range_asked_for(container: Container) -> None:
     result = _cli(container, "db", "upgrade", "--sql", "0015:head")
     assert result.returncode == 0, result.stderr

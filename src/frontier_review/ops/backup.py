@@ -259,6 +259,10 @@ def restore_backup(settings: Settings, directory: Path, *, passphrase: Callable[
             raise BackupRefused("the target database is not empty; restore into an empty one, or pass --force to replace it")
         if occupied:
             raise BackupRefused(f"{occupied[0]} exists; restore onto a fresh data directory, or pass --force to replace it")
+    # Everything is checked: from here on the target changes. The data directory is private, as
+    # every command creates it; ``mkdir(parents=True)`` would give it the default mode when the
+    # key file or witness inside it is written first.
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     dump = directory / manifest.database_file
     if backend == "sqlite":
         databases.restore_sqlite(dump, url, dict(manifest.row_counts), replace=force)
