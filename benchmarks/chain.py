@@ -6,7 +6,7 @@
 Every gateway call leaves one access-log row, and a chainer thread in each serving process
 folds the finished rows into the audit chain (``recorder.chain_pending``): it locks the chain,
 reads up to 200 ready rows, hashes one entry per row, inserts the entries, marks the rows, and
-records when each upstream was last used. At concurrency 64 that thread's CPU was about a fifth
+records when each upstream was last used. At concurrency 64 that thread's CPU was about a quarter
 of a gateway process's (docs/performance.md, "Session 15").
 
 For each database (``sqlite``: a temporary file; a PostgreSQL URL: a fresh database created on
