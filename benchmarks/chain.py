@@ -30,6 +30,10 @@ import uuid
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frontier_review.engagements.access.recorder import AccessRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is on the path, the repository is not
@@ -41,7 +45,7 @@ DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 WRITE_BATCH = 1_000
 
 
-def gateway_rows(count: int, start: datetime, engagement_id: uuid.UUID, users: list[uuid.UUID]) -> list[object]:
+def gateway_rows(count: int, start: datetime, engagement_id: uuid.UUID, users: list[uuid.UUID]) -> list[AccessRecord]:
     """Finished gateway calls, as the gateway records them (``gateway.call.Call._record``)."""
     from frontier_review.engagements.access.recorder import GATEWAY_KIND, AccessRecord
 
@@ -87,7 +91,7 @@ def run(database_url: str, data_dir: Path, rows: int, runs: int) -> list[tuple[f
             written = gateway_rows(rows, start + timedelta(minutes=n), engagement_id, users)
             for i in range(0, rows, WRITE_BATCH):
                 with container.uow() as uow:
-                    recorder.write(uow, written[i : i + WRITE_BATCH])  # type: ignore[arg-type]
+                    recorder.write(uow, written[i : i + WRITE_BATCH])
             cpu, wall, chained = time.process_time(), time.perf_counter(), 0
             while done := recorder.chain_pending(container.uow, grace=grace):
                 chained += done

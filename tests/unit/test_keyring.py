@@ -118,6 +118,15 @@ def test_write_private_file_modes(tmp_path: Path) -> None:
     assert list(path.parent.iterdir()) == [path]
 
 
+def test_write_private_file_creates_every_missing_directory_private(tmp_path: Path) -> None:
+    """``mkdir(parents=True)`` would leave the upper directories it creates readable by all."""
+    tmp_path.chmod(0o755)
+    path = tmp_path / "data" / "keys" / "master.keys"
+    write_private_file(path, "{}")
+    assert (mode(tmp_path / "data"), mode(tmp_path / "data" / "keys"), mode(path)) == (0o700, 0o700, 0o600)
+    assert mode(tmp_path) == 0o755  # a directory that already existed is left as it was
+
+
 def test_keyring_document_first_key_active() -> None:
     first, second = generate_key(), generate_key()
     doc = keyring_document([first, second], origin="operator")

@@ -259,10 +259,6 @@ def restore_backup(settings: Settings, directory: Path, *, passphrase: Callable[
             raise BackupRefused("the target database is not empty; restore into an empty one, or pass --force to replace it")
         if occupied:
             raise BackupRefused(f"{occupied[0]} exists; restore onto a fresh data directory, or pass --force to replace it")
-    # Everything is checked: from here on the target changes. The data directory is private, as
-    # every command creates it; ``mkdir(parents=True)`` would give it the default mode when the
-    # key file or witness inside it is written first.
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     dump = directory / manifest.database_file
     if backend == "sqlite":
         databases.restore_sqlite(dump, url, dict(manifest.row_counts), replace=force)
@@ -271,7 +267,6 @@ def restore_backup(settings: Settings, directory: Path, *, passphrase: Callable[
     if key_path is not None and key_document is not None:
         write_private_file(key_path, json.dumps(key_document, indent=2))
     if witness is not None and manifest.witness_file is not None:
-        witness.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_private_file(witness, (directory / manifest.witness_file).read_text(encoding="utf-8"))
     if older:
         migrate.upgrade(url)

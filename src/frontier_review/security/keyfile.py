@@ -18,8 +18,8 @@ __all__ = ["keyring_document", "write_private_file"]
 
 
 def write_private_file(path: Path, content: str) -> None:
-    """Write ``content`` atomically to ``path`` with mode 0600 (directory 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write ``content`` atomically to ``path`` with mode 0600 (every directory it creates 0700)."""
+    _private_directories(path.parent)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -28,6 +28,17 @@ def write_private_file(path: Path, content: str) -> None:
         os.fsync(handle.fileno())
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+def _private_directories(directory: Path) -> None:
+    """Create ``directory`` and any missing parent with mode 0700.
+
+    ``mkdir(parents=True)`` gives the parents it creates the default mode, so a key file
+    written into a data directory that did not exist yet left that directory readable by all.
+    """
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for each in reversed(missing):
+        each.mkdir(mode=0o700, exist_ok=True)
 
 
 def keyring_document(keys: list[bytes], *, origin: str, now: datetime | None = None) -> dict[str, Any]:
